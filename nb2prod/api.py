@@ -1,0 +1,99 @@
+"""The library API: plain functions with typed results. Nothing here prints, exits or writes files."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2prod.config import Settings
+from nb2prod.errors import NotebookReadError
+from nb2prod.findings import Finding
+from nb2prod.notebook import Notebook, load_notebook
+from nb2prod.rules import RuleContext, run_rules
+from nb2prod.suppress import without_suppressed
+
+SKIPPED_FOLDERS = frozenset({".ipynb_checkpoints", ".git", ".hg", ".svn", "__pycache__",
+                             "node_modules", ".venv", "venv", ".tox", ".nox", "site-packages"})
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome of checking one file: its findings, or why it could not be read."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
+    """Notebook files under ``paths``: files as given, folders searched for ``*.ipynb``.
+
+    A path that does not exist is yielded as is, so the caller reports it with the others.
+    """
+    seen: set[str] = set()
+    for path in map(Path, paths):
+        found = sorted(_notebooks_under(path)) if path.is_dir() and path.suffix != ".ipynb" else [path]
+        for file in found:
+            key = str(file)
+            if key not in seen:
+                seen.add(key)
+                yield key
+
+
+def _notebooks_under(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_FOLDERS and not d.startswith("."))
+        for name in files:
+            if name.endswith(".ipynb"):
+                yield Path(root) / name
+
+
+def check_notebook(notebook: Notebook, settings: Settings) -> tuple[Finding, ...]:
+    """Every finding on one loaded notebook, after selection and suppressions, in order."""
+    codes = settings.codes_for(notebook.path)
+    context = RuleContext(notebook, settings.extra_builtins)
+    findings = without_suppressed(notebook, run_rules(context, codes))
+    located = (
+        dataclasses.replace(f, file_line=notebook.file_line(f.cell, f.line)) for f in findings
+    )
+    return tuple(sorted(located, key=Finding.sort_key))
+
+
+def check_file(path: str, settings: Settings) -> FileResult:
+    """Load and check one file; an unreadable file gives a result with ``error`` set."""
+    try:
+        notebook = load_notebook(path)
+    except NotebookReadError as exc:
+        return FileResult(path, error=str(exc))
+    return FileResult(path, check_notebook(notebook, settings))
+
+
+def check_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    settings: Settings,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    """Check every notebook under ``paths``, in a process pool when ``jobs`` > 1."""
+    files = list(discover(paths))
+    workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), len(files))
+    if workers <= 1:
+        results = []
+        for done, file in enumerate(files, 1):
+            results.append(check_file(file, settings))
+            if progress:
+                progress(done, len(files))
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = []
+        chunk = max(1, min(16, len(files) // (workers * 4) or 1))
+        for done, result in enumerate(pool.map(check_file, files, [settings] * len(files),
+                                               chunksize=chunk), 1):
+            results.append(result)
+            if progress:
+                progress(done, len(files))
+        return results

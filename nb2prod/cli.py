@@ -1,0 +1,184 @@
+"""The ``nb2prod`` command line: thin typer wrappers around :mod:`nb2prod.commands`.
+
+Heavy modules (libcst, black, nbformat, nbclient, pip-tools) are imported inside the commands that
+need them, so ``nb2prod --help`` and ``nb2prod --version`` stay instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nb2prod import __version__
+from nb2prod.errors import EXIT_INTERNAL, EXIT_USAGE, Nb2prodError
+
+app = typer.Typer(
+    name="nb2prod",
+    help="Turn real Jupyter notebooks into production code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+templates_app = typer.Typer(help="List and inspect project templates.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nb2prod {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback on internal errors.")
+    ] = False,
+) -> None:
+    """Turn real Jupyter notebooks into production code.
+
+    Exit codes: 0 clean, 1 findings or a refused conversion, 2 usage error or unreadable input,
+    3 internal error.
+    """
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Notebooks or folders (searched recursively).")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, json, sarif or github.")
+    ] = "text",
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Only these code prefixes (repeatable or comma-separated)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these code prefixes (repeatable or comma-separated)."),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Print a count per rule instead of each finding.")
+    ] = False,
+    show_source: Annotated[
+        bool, typer.Option("--show-source", help="Print the offending source line under each finding.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes for many files (0 = one per core).")
+    ] = 1,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="pyproject.toml to read [tool.nb2prod] from.")
+    ] = None,
+) -> int:
+    """Lint notebooks for hidden state, out-of-order runs and unsafe habits."""
+    from nb2prod.commands.check import CheckOptions, run_check
+
+    options = CheckOptions(
+        paths=tuple(paths),
+        output_format=output_format,
+        select=tuple(select or ()),
+        ignore=tuple(ignore or ()),
+        exit_zero=exit_zero,
+        statistics=statistics,
+        show_source=show_source,
+        jobs=jobs,
+        config=config,
+    )
+    return run_check(options)
+
+
+@app.command()
+def rule(
+    code: Annotated[str | None, typer.Argument(help="A rule code such as NB201.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Print the docs of every rule.")] = False,
+) -> int:
+    """Explain a rule: what it finds, why it matters, and what to do instead."""
+    from nb2prod.commands.rule import run_rule
+
+    return run_rule(code, show_all)
+
+
+@app.command()
+def pin(
+    paths: Annotated[list[Path], typer.Argument(help="Notebooks to read dependencies from.")],
+) -> int:
+    """Find a notebook's dependencies and versions, and lock them with pip-tools."""
+    raise _not_built("pin", 5)
+
+
+@app.command()
+def convert(
+    notebook: Annotated[Path, typer.Argument(help="The notebook to convert.")],
+) -> int:
+    """Turn a notebook into a packaged, tested project."""
+    raise _not_built("convert", 6)
+
+
+@app.command()
+def verify(
+    notebook: Annotated[Path, typer.Argument(help="The original notebook.")],
+    project: Annotated[Path, typer.Argument(help="The project nb2prod convert generated.")],
+) -> int:
+    """Run a notebook and its generated project and compare their values."""
+    raise _not_built("verify", 7)
+
+
+@templates_app.command("list")
+def templates_list() -> int:
+    """List the project templates convert can use."""
+    from nb2prod.commands.templates import run_templates_list
+
+    return run_templates_list()
+
+
+def _not_built(command: str, issue: int) -> Nb2prodError:
+    from nb2prod.errors import NotImplementedCommandError
+
+    return NotImplementedCommandError(
+        f"'nb2prod {command}' is not built yet in this version (tracked as issue #{issue})"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning every error into a one-line message and an exit code."""
+    import click
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="nb2prod", standalone_mode=False)
+    except Nb2prodError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        _fail("aborted", EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # the one place an unexpected error becomes a message
+        if "--debug" in args:
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug in nb2prod; please report "
+            "it with the notebook that triggered it (run again with --debug for a traceback)",
+            EXIT_INTERNAL,
+        )
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)

@@ -1,0 +1,94 @@
+"""``nb2prod check``: lint notebooks and print findings in the chosen format."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2prod import api, report
+from nb2prod.config import build_settings, find_pyproject, load_table
+from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from nb2prod.findings import INFO
+from nb2prod.notebook import load_notebook
+from nb2prod.rules import ALL_RULES
+
+PROGRESS_THRESHOLD = 20  # files; fewer finish before a bar is worth drawing
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    paths: tuple[Path, ...]
+    output_format: str = "text"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exit_zero: bool = False
+    statistics: bool = False
+    show_source: bool = False
+    jobs: int = 1
+    config: Path | None = None
+
+
+def run_check(options: CheckOptions) -> int:
+    if options.output_format not in report.FORMATS:
+        raise UsageError(f"unknown --format {options.output_format!r} "
+                         f"(choose from {', '.join(report.FORMATS)})")
+    if options.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    settings = _settings(options)
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    results = api.check_paths(options.paths, settings, options.jobs, progress)
+    findings = [f for r in results for f in r.findings]
+    errors = [r.error for r in results if r.error]
+    for message in errors:
+        sys.stderr.write(f"error: {message}\n")
+    _print(options, findings, len(results), len(errors))
+    if errors:
+        return EXIT_USAGE
+    failing = any(f.severity != INFO for f in findings)
+    return EXIT_FINDINGS if failing and not options.exit_zero else EXIT_OK
+
+
+def _settings(options: CheckOptions):
+    config = options.config or find_pyproject(Path.cwd())
+    if options.config is not None and not options.config.is_file():
+        raise UsageError(f"{options.config}: config file not found")
+    table = load_table(config) if config else {}
+    return build_settings(ALL_RULES, table, options.select, options.ignore,
+                          root=config.parent if config else Path.cwd(),
+                          source=str(config or "pyproject.toml"))
+
+
+def _print(options: CheckOptions, findings, files: int, unreadable: int) -> None:
+    if options.statistics:
+        text = report.render_statistics(findings)
+    else:
+        sources = _sources(findings) if options.show_source else {}
+        text = report.render(options.output_format, findings, sources, options.show_source)
+    if text:
+        sys.stdout.write(text + "\n")
+    if options.output_format == "text" and not options.statistics:
+        sys.stdout.write(report.summary_line(findings, files - unreadable, unreadable) + "\n")
+
+
+def _sources(findings) -> dict[str, list[list[str]]]:
+    """Cell source lines of the files with findings, for --show-source snippets."""
+    sources = {}
+    for path in sorted({f.path for f in findings}):
+        notebook = load_notebook(path)
+        sources[path] = [cell.source_lines for cell in notebook.cells]
+    return sources
+
+
+def _progress_bar():
+    def show(done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\rchecking [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\r" + " " * (width + 30) + "\r")
+        sys.stderr.flush()
+
+    return show

@@ -1,0 +1,211 @@
+"""Read ``.ipynb`` and jupytext percent-format ``.py`` files into a :class:`Notebook`.
+
+JSON is parsed and checked here with the standard library: nbformat's full schema validation costs
+seconds on large notebooks and says little a user can act on. nbformat is imported (lazily) only to
+upgrade notebooks older than version 4.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from nb2prod.errors import NotebookReadError, UnsupportedNotebookError
+from nb2prod.notebook.model import CELL_TYPES, CODE, Cell, Notebook, make_cell
+from nb2prod.notebook.percent import parse_percent
+
+NOTEBOOK_SUFFIXES = (".ipynb", ".py")
+_SOURCE_KEY = re.compile(r'^[ \t]*"source":[ \t]*(?P<list>\[)?[ \t]*$|^[ \t]*"source":', re.M)
+
+
+def load_notebook(path: str | os.PathLike[str]) -> Notebook:
+    """Load one notebook file, raising :class:`NotebookReadError` with a user-facing reason."""
+    text = read_text(path)
+    display = str(path)
+    if str(path).endswith(".py"):
+        cells, metadata = parse_percent(text)
+        notebook = Notebook(display, _build_cells(cells, display), metadata=metadata,
+                            source_format="percent",
+                            file_lines=tuple((c["file_line"], True) for c in cells))
+    else:
+        notebook = loads_ipynb(text, display)
+    _require_python(notebook)
+    return notebook
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text, or a one-line reason why it cannot be read."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise NotebookReadError(path, "no such file") from None
+    except IsADirectoryError:
+        raise NotebookReadError(path, "is a directory, not a notebook file") from None
+    except PermissionError:
+        raise NotebookReadError(path, "permission denied") from None
+    except OSError as exc:
+        raise NotebookReadError(path, f"cannot read file ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise NotebookReadError(path, "file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookReadError(
+            path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "notebooks must be saved as UTF-8"
+        ) from None
+
+
+def loads_ipynb(text: str, path: str = "<notebook>") -> Notebook:
+    """Parse the JSON text of an ``.ipynb`` file."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookReadError(
+            path, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise NotebookReadError(path, "not a notebook: JSON nested too deeply") from None
+    if not isinstance(raw, dict):
+        raise NotebookReadError(
+            path, f"not a notebook: expected a JSON object, found a {_json_type(raw)}"
+        )
+    raw = _upgrade(raw, text, path)
+    cells = raw.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookReadError(path, "not a notebook: no 'cells' list")
+    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    return Notebook(
+        path,
+        _build_cells([_check_cell(c, i, path) for i, c in enumerate(cells)], path),
+        nbformat=int(raw.get("nbformat", 4)),
+        nbformat_minor=_int_or(raw.get("nbformat_minor"), 0),
+        metadata=metadata,
+        file_lines=_source_file_lines(text, len(cells)),
+    )
+
+
+def _source_file_lines(text: str, cell_count: int) -> tuple[tuple[int, bool], ...]:
+    """Where each cell's source starts in the JSON text, for annotations on the file's own lines.
+
+    Jupyter writes one source line per JSON line (``"source": [`` then the lines); when the file
+    does not look like that (a different writer, "source" keys elsewhere) the answer is unknown.
+    """
+    found = []
+    line, position = 1, 0
+    for match in _SOURCE_KEY.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        found.append((line + 1, True) if match["list"] else (line, False))
+    return tuple(found) if len(found) == cell_count else ()
+
+
+def _upgrade(raw: dict[str, Any], text: str, path: str) -> dict[str, Any]:
+    version = raw.get("nbformat")
+    if version is None:
+        raise NotebookReadError(path, "not a notebook: no 'nbformat' version field")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise NotebookReadError(path, f"not a notebook: 'nbformat' is {version!r}, not a number")
+    if version == 4:
+        return raw
+    if version > 4:
+        raise NotebookReadError(
+            path, f"nbformat {version} is not supported (nb2prod reads nbformat 3 and 4)"
+        )
+    return _upgrade_with_nbformat(text, path, version)
+
+
+def _upgrade_with_nbformat(text: str, path: str, version: int) -> dict[str, Any]:
+    import nbformat  # only old notebooks pay for this import
+
+    try:
+        upgraded = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises many types for bad old notebooks
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise NotebookReadError(path, f"cannot upgrade nbformat {version} notebook: {reason}") from None
+    return json.loads(json.dumps(upgraded))
+
+
+def _check_cell(cell: Any, index: int, path: str) -> dict[str, Any]:
+    where = f"cell {index}"
+    if not isinstance(cell, dict):
+        raise NotebookReadError(path, f"{where}: expected an object, found a {_json_type(cell)}")
+    cell_type = cell.get("cell_type")
+    if cell_type not in CELL_TYPES:
+        raise NotebookReadError(
+            path, f"{where}: unknown cell_type {cell_type!r} (expected code, markdown or raw)"
+        )
+    if "source" not in cell:
+        raise NotebookReadError(path, f"{where}: 'source' is missing")
+    source = cell["source"]
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        raise NotebookReadError(path, f"{where}: 'source' must be a string or a list of strings")
+    outputs = cell.get("outputs", []) if cell_type == CODE else []
+    if not isinstance(outputs, list):
+        raise NotebookReadError(path, f"{where}: 'outputs' must be a list")
+    count = cell.get("execution_count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+        raise NotebookReadError(path, f"{where}: 'execution_count' must be a number or null")
+    if count is not None and count <= 0:
+        count = None  # IPython counts from 1; course and clearing tools write 0 for "not run"
+    metadata = cell.get("metadata")
+    return {
+        "cell_type": cell_type,
+        "source": source,
+        "id": cell.get("id") if isinstance(cell.get("id"), str) else None,
+        "execution_count": count if cell_type == CODE else None,
+        "outputs": tuple(o for o in outputs if isinstance(o, dict)),
+        "metadata": metadata if isinstance(metadata, dict) else {},
+    }
+
+
+def _build_cells(cells: list[dict[str, Any]], path: str) -> tuple[Cell, ...]:
+    return tuple(
+        make_cell(
+            index,
+            cell["cell_type"],
+            cell["source"],
+            cell_id=cell.get("id"),
+            execution_count=cell.get("execution_count"),
+            outputs=cell.get("outputs", ()),
+            metadata=cell.get("metadata", {}),
+        )
+        for index, cell in enumerate(cells)
+    )
+
+
+def _require_python(notebook: Notebook) -> None:
+    language = kernel_language(notebook.metadata)
+    if language and not language.startswith(("python", "ipython")):
+        raise UnsupportedNotebookError(
+            notebook.path,
+            f"kernel language is {language!r}; nb2prod works on Python notebooks only",
+        )
+
+
+def kernel_language(metadata: Mapping[str, Any]) -> str:
+    """The notebook's kernel language, lower-cased, or '' when the file does not say."""
+    kernelspec = metadata.get("kernelspec")
+    language_info = metadata.get("language_info")
+    for table in (kernelspec, language_info):
+        if isinstance(table, dict):
+            value = table.get("language") or (table is language_info and table.get("name"))
+            if isinstance(value, str) and value:
+                return value.lower()
+    return ""
+
+
+def _json_type(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _int_or(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default

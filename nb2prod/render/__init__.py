@@ -1,0 +1,1 @@
+"""Rendering generated projects from jinja2 templates (manifests, discovery, rendering)."""

@@ -1,0 +1,76 @@
+"""Template manifests (``template.toml``) and where templates are found.
+
+Templates come from the folder shipped with nb2prod and from third-party packs registered under
+the ``nb2prod.templates`` entry point group; an entry point names a folder holding template
+folders (or a module, whose own folder is used).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from nb2prod import templates_dir
+from nb2prod.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MANIFEST = "template.toml"
+ENTRY_POINT_GROUP = "nb2prod.templates"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str
+    description: str
+    path: Path
+    required_variables: tuple[str, ...] = ()
+
+
+def read_manifest(folder: Path) -> TemplateInfo:
+    manifest = folder / MANIFEST
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{folder}: not a template (no {MANIFEST})") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{manifest}: cannot read template manifest ({exc})") from None
+    name = data.get("name", folder.name)
+    description = data.get("description", "")
+    required = data.get("required_variables", [])
+    if not isinstance(name, str) or not isinstance(description, str) or not (
+        isinstance(required, list) and all(isinstance(v, str) for v in required)
+    ):
+        raise ConfigError(f"{manifest}: name and description must be strings, "
+                          "required_variables a list of strings")
+    return TemplateInfo(name, description, folder, tuple(required))
+
+
+def template_roots() -> list[Path]:
+    """Folders that hold template folders: the bundled one first, then registered packs."""
+    roots = [templates_dir()]
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            target = entry.load()
+        except Exception:  # a broken third-party pack must not break nb2prod
+            continue
+        path = Path(getattr(target, "__file__", None) or str(target))
+        roots.append(path.parent if path.is_file() else path)
+    return roots
+
+
+def available_templates() -> list[TemplateInfo]:
+    """Every template found, by name; the first root that defines a name wins."""
+    found: dict[str, TemplateInfo] = {}
+    for root in template_roots():
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
+            info = read_manifest(folder)
+            found.setdefault(info.name, info)
+    return list(found.values())

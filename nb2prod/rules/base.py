@@ -1,0 +1,93 @@
+"""The rule type and the context every rule family reads from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from nb2prod.analysis.dataflow import Dataflow, analyse
+from nb2prod.findings import Finding, Related
+from nb2prod.notebook.model import Cell, Notebook
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A stable rule code with its documentation (the contract behind ``nb2prod rule CODE``)."""
+
+    code: str
+    name: str
+    severity: str
+    summary: str
+    what: str
+    why: str
+    example: str
+    instead: str
+
+    def at(
+        self,
+        notebook: Notebook,
+        cell: Cell,
+        line: int,
+        column: int,
+        message: str,
+        related: Iterable[Related] = (),
+    ) -> Finding:
+        return Finding(
+            path=notebook.path,
+            cell=cell.index,
+            line=max(line, 1),
+            column=max(column, 1),
+            code=self.code,
+            message=message,
+            severity=self.severity,
+            rule=self.name,
+            cell_id=cell.id,
+            related=tuple(related),
+        )
+
+    def docs(self) -> str:
+        """The rule's documentation as plain text, in ruff's What / Why / Example / Instead shape."""
+        return "\n".join([
+            f"{self.code} ({self.name}) [{self.severity}]",
+            "",
+            self.summary,
+            "",
+            "What it does",
+            _indent(self.what),
+            "",
+            "Why is this bad?",
+            _indent(self.why),
+            "",
+            "Example",
+            _indent(self.example),
+            "",
+            "Use instead",
+            _indent(self.instead),
+        ])
+
+
+class RuleContext:
+    """One notebook plus the analyses rules share, each computed at most once."""
+
+    def __init__(self, notebook: Notebook, extra_builtins: frozenset[str] = frozenset()) -> None:
+        self.notebook = notebook
+        self.extra_builtins = extra_builtins
+        self.cells = {cell.index: cell for cell in notebook.cells}
+
+    @cached_property
+    def dataflow(self) -> Dataflow:
+        return analyse(self.notebook, self.extra_builtins)
+
+    @cached_property
+    def executed(self) -> list[Cell]:
+        """Code cells with an execution count, top to bottom."""
+        return [c for c in self.notebook.code_cells if c.execution_count is not None]
+
+
+def code_cells_with_source(notebook: Notebook) -> Iterator[Cell]:
+    return (c for c in notebook.code_cells if c.source.strip())
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("    " + line) if line else "" for line in text.strip("\n").splitlines())

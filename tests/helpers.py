@@ -1,0 +1,71 @@
+"""Build small notebooks for tests: each test states the cells it needs, nothing more."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from nb2prod.notebook import Notebook, loads_ipynb
+
+DATA = Path(__file__).parent / "data"
+
+
+def code(source: str, count: int | None = None, outputs: list[dict] | None = None,
+         tags: list[str] | None = None) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": "code", "execution_count": count, "metadata": {},
+                            "outputs": outputs or [], "source": source}
+    if tags:
+        cell["metadata"]["tags"] = tags
+    return cell
+
+
+def markdown(source: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": source}
+
+
+def stream(text: str, name: str = "stdout") -> dict[str, Any]:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def notebook_dict(cells: list[dict[str, Any] | str], **metadata: Any) -> dict[str, Any]:
+    """A v4 notebook; bare strings become unexecuted code cells."""
+    built = [code(c) if isinstance(c, str) else c for c in cells]
+    meta = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    meta.update(metadata)
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": meta, "cells": built}
+
+
+def ran(*sources: str) -> list[dict[str, Any]]:
+    """Code cells executed once each, top to bottom: a clean run."""
+    return [code(s, i) for i, s in enumerate(sources, 1)]
+
+
+def load(cells: list[dict[str, Any] | str], path: str = "test.ipynb") -> Notebook:
+    return loads_ipynb(json.dumps(notebook_dict(cells), indent=1), path)
+
+
+def write(folder: Path, name: str, cells: list[dict[str, Any] | str]) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(notebook_dict(cells), indent=1), encoding="utf-8")
+    return path
+
+
+def findings(cells: list[dict[str, Any] | str] | dict[str, Any], codes: str = "NB",
+             ) -> list[tuple[str, int, int]]:
+    """(code, cell, line) of each finding whose code starts with one of the comma-separated
+    prefixes; ``cells`` is a list of cells or a whole notebook dict (a real one, maybe edited)."""
+    from nb2prod.api import check_notebook
+    from nb2prod.config import Settings
+    from nb2prod.rules import ALL_RULES
+
+    raw = cells if isinstance(cells, dict) else notebook_dict(cells)
+    prefixes = tuple(codes.split(","))
+    settings = Settings(frozenset(c for c in ALL_RULES if c.startswith(prefixes)))
+    notebook = loads_ipynb(json.dumps(raw), "test.ipynb")
+    return [(f.code, f.cell, f.line) for f in check_notebook(notebook, settings)]
+
+
+def real(name: str) -> dict[str, Any]:
+    """A real notebook from tests/data/real as a dict, to edit the way a person would."""
+    return json.loads((DATA / "real" / name).read_text(encoding="utf-8"))
