@@ -100,11 +100,14 @@ def check(
 def rule(
     code: Annotated[str | None, typer.Argument(help="A rule code such as NB201.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Print the docs of every rule.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table of rules as Markdown.")
+    ] = False,
 ) -> int:
     """Explain a rule: what it finds, why it matters, and what to do instead."""
     from nb2prod.commands.rule import run_rule
 
-    return run_rule(code, show_all)
+    return run_rule(code, show_all, markdown)
 
 
 @app.command()

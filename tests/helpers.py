@@ -46,8 +46,12 @@ def load(cells: list[dict[str, Any] | str], path: str = "test.ipynb") -> Noteboo
 
 
 def write(folder: Path, name: str, cells: list[dict[str, Any] | str]) -> Path:
+    """Write a notebook the way Jupyter does: indent 1, each source as a list of lines."""
+    raw = notebook_dict(cells)
+    for cell in raw["cells"]:
+        cell["source"] = cell["source"].splitlines(keepends=True)
     path = folder / name
-    path.write_text(json.dumps(notebook_dict(cells), indent=1), encoding="utf-8")
+    path.write_text(json.dumps(raw, indent=1), encoding="utf-8")
     return path
 
 

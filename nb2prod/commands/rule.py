@@ -8,7 +8,10 @@ from nb2prod.errors import EXIT_OK, UsageError
 from nb2prod.rules import ALL_RULES, get_rule
 
 
-def run_rule(code: str | None, show_all: bool) -> int:
+def run_rule(code: str | None, show_all: bool, markdown: bool = False) -> int:
+    if markdown:
+        sys.stdout.write(rules_markdown() + "\n")
+        return EXIT_OK
     if show_all:
         sys.stdout.write("\n\n".join(rule.docs() for rule in ALL_RULES.values()) + "\n")
         return EXIT_OK
@@ -28,3 +31,10 @@ def rule_table() -> str:
         f"{rule.code}  {rule.severity:<7}  {rule.name:<26} {rule.summary}"
         for rule in ALL_RULES.values()
     )
+
+
+def rules_markdown() -> str:
+    """The README's rule table, generated from the rules themselves."""
+    rows = ["| code | name | severity | what it finds |", "|---|---|---|---|"]
+    rows += [f"| {r.code} | {r.name} | {r.severity} | {r.summary} |" for r in ALL_RULES.values()]
+    return "\n".join(rows)

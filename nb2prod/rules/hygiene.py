@@ -189,6 +189,8 @@ def _user_path(context: RuleContext, cell: Cell, node: ast.Constant) -> Iterator
     value = node.value
     if len(value) < 3 or len(value) > 400 or "\n" in value:
         return
+    if cell.translation and node.lineno in cell.translation.translated_lines:
+        return  # a magic's own argument, already checked as a magic
     if _USER_PATH.match(value):
         yield NB302.at(context.notebook, cell, cell.original_line(node.lineno), node.col_offset + 1,
                        "user-specific absolute path: it exists only on the author's machine; "
