@@ -16,6 +16,7 @@ from nb2prod.notebook import Notebook, load_notebook
 from nb2prod.rules import RuleContext, run_rules
 from nb2prod.suppress import without_suppressed
 
+PARALLEL_THRESHOLD = 64  # files; below this a process pool costs more than it saves
 SKIPPED_FOLDERS = frozenset({".ipynb_checkpoints", ".git", ".hg", ".svn", "__pycache__",
                              "node_modules", ".venv", "venv", ".tox", ".nox", "site-packages"})
 
@@ -75,12 +76,18 @@ def check_file(path: str, settings: Settings) -> FileResult:
 def check_paths(
     paths: Iterable[str | os.PathLike[str]],
     settings: Settings,
-    jobs: int = 1,
+    jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
-    """Check every notebook under ``paths``, in a process pool when ``jobs`` > 1."""
+    """Check every notebook under ``paths``, in a process pool when ``jobs`` > 1.
+
+    ``jobs=None`` picks: one process for a few files, one per core for many; ``0`` is one per core.
+    """
     files = list(discover(paths))
-    workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), len(files))
+    cores = os.cpu_count() or 1
+    if jobs is None:
+        jobs = cores if len(files) >= PARALLEL_THRESHOLD else 1
+    workers = min(jobs if jobs > 0 else cores, len(files))
     if workers <= 1:
         results = []
         for done, file in enumerate(files, 1):

@@ -73,8 +73,10 @@ def check(
         bool, typer.Option("--show-source", help="Print the offending source line under each finding.")
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes for many files (0 = one per core).")
-    ] = 1,
+        int | None,
+        typer.Option("--jobs", "-j", help="Worker processes (0: one per core; default: one per "
+                     "core from 64 files on, else 1)."),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="pyproject.toml to read [tool.nb2prod] from.")
     ] = None,

@@ -52,6 +52,8 @@ def summary_line(findings: Sequence[Finding], files: int, unreadable: int) -> st
     counts = Counter(f.severity for f in findings)
     if not findings and not unreadable:
         return f"All checks passed ({files} notebook{'s' if files != 1 else ''})."
+    if not findings and not files:
+        return f"No notebook checked: {unreadable} file{'s' if unreadable != 1 else ''} could not be read."
     parts = [f"{counts[s]} {name}{'s' if counts[s] != 1 else ''}"
              for s, name in ((ERROR, "error"), (WARNING, "warning"), (INFO, "info"))
              if counts[s]]

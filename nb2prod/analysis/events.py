@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from nb2prod.analysis.astutil import children, walk
 from dataclasses import dataclass, field
 
 from nb2prod.analysis.scopes import (
@@ -159,14 +160,14 @@ class _ModuleWalker:
         self._loop([node.test, *node.body], body)
         self._block(node.orelse)
 
-    def _loop(self, nodes: list[ast.AST], walk: Callable[[], None]) -> None:
+    def _loop(self, nodes: list[ast.AST], run_body: Callable[[], None]) -> None:
         bound = set()
         for node in nodes:
-            for inner in ast.walk(node):
+            for inner in walk(node):
                 bound |= bound_names(inner)
         self.loop_names.append(bound)
         self.conditional += 1
-        walk()
+        run_body()
         self.conditional -= 1
         self.loop_names.pop()
 
@@ -239,7 +240,7 @@ class _ModuleWalker:
     def _stmt_Match(self, node: ast.Match) -> None:
         self.expression(node.subject)
         for case in node.cases:
-            for inner in ast.walk(case.pattern):
+            for inner in walk(case.pattern):
                 if isinstance(inner, ast.expr):
                     self.expression(inner)
                 for name in sorted(bound_names(inner)):
@@ -268,7 +269,7 @@ class _ModuleWalker:
             if isinstance(current, (ast.Lambda, COMPREHENSIONS)):
                 self._immediate_scope(current)
                 continue
-            stack.extend(reversed(list(ast.iter_child_nodes(current))))
+            stack.extend(reversed(children(current)))
         for named in walrus:
             self._bind_target(named.target)
 

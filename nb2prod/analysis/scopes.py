@@ -8,6 +8,7 @@ returns what a call reads from and writes to the module (notebook) namespace.
 from __future__ import annotations
 
 import ast
+from nb2prod.analysis.astutil import children
 from dataclasses import dataclass, field
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
@@ -123,7 +124,7 @@ def _walk_scope(nodes: list[ast.AST]):
         elif isinstance(node, COMPREHENSIONS):
             stack.append(node.generators[0].iter)
         else:
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(children(node)))
 
 
 def _definition_time_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:

@@ -25,7 +25,7 @@ class CheckOptions:
     exit_zero: bool = False
     statistics: bool = False
     show_source: bool = False
-    jobs: int = 1
+    jobs: int | None = None
     config: Path | None = None
 
 
@@ -33,7 +33,7 @@ def run_check(options: CheckOptions) -> int:
     if options.output_format not in report.FORMATS:
         raise UsageError(f"unknown --format {options.output_format!r} "
                          f"(choose from {', '.join(report.FORMATS)})")
-    if options.jobs < 0:
+    if options.jobs is not None and options.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
     settings = _settings(options)
     progress = _progress_bar() if sys.stderr.isatty() else None

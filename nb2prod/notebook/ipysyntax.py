@@ -32,6 +32,9 @@ _HELP = re.compile(r"^(?P<pre>\?{1,2})?(?P<obj>[A-Za-z_*][\w.*\[\]()]*?)(?P<post
 _MAGIC = re.compile(r"^%(?P<name>[A-Za-z_][\w.-]*)\s*(?P<args>.*)$")
 _BRACE_NAME = re.compile(r"\{\s*([A-Za-z_]\w*)[^{}]*\}")
 _DOLLAR_NAME = re.compile(r"(?<![\$\\])\$([A-Za-z_]\w*)")
+# Anything that could be IPython syntax; a cell with none of it is plain Python (most cells are).
+_MAYBE_IPYTHON = re.compile(r"^[ \t]*[!%?/,;]|\?[ \t]*$|=[ \t]*[!%]|^[ \t]*(?:pip|conda|mamba)[ \t]",
+                            re.M)
 _TIMEIT_OPTION = re.compile(r"^(?:-[nr]\s*\d+|-[oqtcp](?:\s*\d+)?)\s+")
 
 
@@ -73,6 +76,8 @@ class Translation:
 
 def translate(source: str) -> Translation:
     """Translate one code cell's IPython source into Python."""
+    if not _MAYBE_IPYTHON.search(source):
+        return Translation(source, tuple(range(1, len(source.splitlines()) + 1)))
     lines = source.splitlines()
     first = next((i for i, text in enumerate(lines) if text.strip()), None)
     if first is not None and lines[first].startswith("%%"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from nb2prod.notebook.model import CELL_TYPES, CODE, Cell, Notebook, make_cell
 from nb2prod.notebook.percent import parse_percent
 
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
-_SOURCE_KEY = re.compile(r'^[ \t]*"source":[ \t]*(?P<list>\[)?[ \t]*$|^[ \t]*"source":', re.M)
 
 
 def load_notebook(path: str | os.PathLike[str]) -> Notebook:
@@ -67,7 +65,7 @@ def loads_ipynb(text: str, path: str = "<notebook>") -> Notebook:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookReadError(
-            path, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            path, f"not valid JSON ({exc.msg}; line {exc.lineno}, column {exc.colno})"
         ) from None
     except RecursionError:
         raise NotebookReadError(path, "not a notebook: JSON nested too deeply") from None
@@ -98,10 +96,14 @@ def _source_file_lines(text: str, cell_count: int) -> tuple[tuple[int, bool], ..
     """
     found = []
     line, position = 1, 0
-    for match in _SOURCE_KEY.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        found.append((line + 1, True) if match["list"] else (line, False))
+    key = '"source":'
+    start = text.find(key)
+    while start != -1:
+        line += text.count("\n", position, start)
+        position = start
+        rest = text[start + len(key) : start + len(key) + 8].strip(" \t")
+        found.append((line + 1, True) if rest.startswith("[") and rest[1:2] in ("\n", "\r") else (line, False))
+        start = text.find(key, start + len(key))
     return tuple(found) if len(found) == cell_count else ()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Iterator
+from nb2prod.analysis.astutil import walk
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -74,10 +76,19 @@ class RuleContext:
         self.notebook = notebook
         self.extra_builtins = extra_builtins
         self.cells = {cell.index: cell for cell in notebook.cells}
+        self._nodes: dict[int, tuple[ast.AST, ...]] = {}
 
     @cached_property
     def dataflow(self) -> Dataflow:
         return analyse(self.notebook, self.extra_builtins)
+
+    def nodes(self, cell: Cell) -> tuple[ast.AST, ...]:
+        """Every AST node of a cell, walked once and shared by the rules that scan whole trees."""
+        cached = self._nodes.get(cell.index)
+        if cached is None:
+            cached = tuple(walk(cell.tree)) if cell.tree is not None else ()
+            self._nodes[cell.index] = cached
+        return cached
 
     @cached_property
     def executed(self) -> list[Cell]:

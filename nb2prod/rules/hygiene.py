@@ -121,9 +121,7 @@ def _cell_checks(context: RuleContext) -> Iterator[Finding]:
     for cell in context.notebook.code_cells:
         yield from _installs(context, cell)
         yield from _magic_paths(context, cell)
-        if cell.tree is None:
-            continue
-        for node in ast.walk(cell.tree):
+        for node in context.nodes(cell):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 yield from _user_path(context, cell, node)
             elif isinstance(node, ast.Call):
@@ -239,9 +237,7 @@ def _unseeded(name: str, short: str, node: ast.Call, seeded: bool) -> str | None
 
 def _sets_seed(context: RuleContext) -> bool:
     for cell in context.notebook.code_cells:
-        if cell.tree is None:
-            continue
-        for node in ast.walk(cell.tree):
+        for node in context.nodes(cell):
             if isinstance(node, ast.Call) and _SEED_CALLS.search(_call_name(node.func)):
                 return True
     return False

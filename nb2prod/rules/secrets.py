@@ -68,7 +68,7 @@ _URL_PLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|pas
 def check(context: RuleContext) -> Iterator[Finding]:
     for cell in context.notebook.code_cells:
         seen_lines: set[int] = set()
-        for line_no, kind in _source_secrets(cell):
+        for line_no, kind in _source_secrets(cell, context.nodes(cell)):
             if line_no not in seen_lines:
                 seen_lines.add(line_no)
                 yield NB402.at(context.notebook, cell, line_no, 1,
@@ -92,14 +92,13 @@ def find_token(text: str) -> str | None:
     return None
 
 
-def _source_secrets(cell: Cell) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(cell.source_lines, 1):
-        kind = find_token(line)
-        if kind:
-            yield number, kind
-    if cell.tree is None:
-        return
-    for node in ast.walk(cell.tree):
+def _source_secrets(cell: Cell, nodes: tuple[ast.AST, ...]) -> Iterator[tuple[int, str]]:
+    if find_token(cell.source):  # cheap whole-cell test first: most cells hold no token
+        for number, line in enumerate(cell.source_lines, 1):
+            kind = find_token(line)
+            if kind:
+                yield number, kind
+    for node in nodes:
         for name, value in _named_string_values(node):
             if (_SENSITIVE_NAME.search(name) and len(value.value) >= 6
                     and " " not in value.value.strip() and not _PLACEHOLDER.match(value.value)):
