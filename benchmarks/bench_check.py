@@ -64,7 +64,8 @@ def main() -> int:
     cores = os.cpu_count() or 1
     for jobs in sorted({2, cores} - {1}):
         seconds = best_of(args.repeat, [*nb2prod, "--jobs", str(jobs)], files)
-        print(f"nb2prod check --jobs {jobs:<2}     {seconds:7.2f} s  ({single / seconds:.2f}x vs one process)")
+        speedup = single / seconds
+        print(f"nb2prod check --jobs {jobs:<2}     {seconds:7.2f} s  ({speedup:.2f}x vs one process)")
     return 0
 
 

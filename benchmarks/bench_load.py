@@ -30,7 +30,7 @@ def main(roots: list[str]) -> int:
         except NotebookReadError as exc:
             unreadable.append(str(exc))
             continue
-        except Exception as exc:  # noqa: BLE001 - counting crashes is the point
+        except Exception as exc:
             crashes.append(f"{file}: {type(exc).__name__}: {exc}")
             continue
         loaded += 1

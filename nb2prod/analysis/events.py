@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from nb2prod.analysis.astutil import children, walk
 from dataclasses import dataclass, field
 
+from nb2prod.analysis.astutil import children, walk
 from nb2prod.analysis.scopes import (
     COMPREHENSIONS,
     FunctionSummary,

@@ -8,8 +8,9 @@ returns what a call reads from and writes to the module (notebook) namespace.
 from __future__ import annotations
 
 import ast
-from nb2prod.analysis.astutil import children
 from dataclasses import dataclass, field
+
+from nb2prod.analysis.astutil import children
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

@@ -102,7 +102,8 @@ def _source_file_lines(text: str, cell_count: int) -> tuple[tuple[int, bool], ..
         line += text.count("\n", position, start)
         position = start
         rest = text[start + len(key) : start + len(key) + 8].strip(" \t")
-        found.append((line + 1, True) if rest.startswith("[") and rest[1:2] in ("\n", "\r") else (line, False))
+        one_line_each = rest.startswith("[") and rest[1:2] in ("\n", "\r")
+        found.append((line + 1, True) if one_line_each else (line, False))
         start = text.find(key, start + len(key))
     return tuple(found) if len(found) == cell_count else ()
 

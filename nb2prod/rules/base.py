@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from nb2prod.analysis.astutil import walk
 from dataclasses import dataclass
 from functools import cached_property
 
+from nb2prod.analysis.astutil import walk
 from nb2prod.analysis.dataflow import Dataflow, analyse
 from nb2prod.findings import Finding, Related
 from nb2prod.notebook.model import Cell, Notebook
