@@ -114,10 +114,48 @@ def rule(
 
 @app.command()
 def pin(
-    paths: Annotated[list[Path], typer.Argument(help="Notebooks to read dependencies from.")],
+    notebooks: Annotated[list[Path], typer.Argument(help="Notebooks to read dependencies from.")],
+    output_dir: Annotated[
+        Path | None, typer.Option("--output-dir", "-o", help="Where to write requirements.in/.txt "
+                                  "(default: the first notebook's folder).")
+    ] = None,
+    no_compile: Annotated[
+        bool, typer.Option("--no-compile", help="Write requirements.in only; skip pip-compile.")
+    ] = False,
+    hashes: Annotated[bool, typer.Option("--hashes", help="Add hashes to the lock.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    python: Annotated[
+        Path | None, typer.Option("--python", help="Interpreter of the notebook's kernel: take "
+                                  "installed versions and import names from it.")
+    ] = None,
+    no_env: Annotated[
+        bool, typer.Option("--no-env", help="Ignore the current environment's installed packages.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a dependency has no version "
+                           "evidence or an import is unresolved.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace requirement files nb2prod did not write.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print, write nothing.")] = False,
+    find_links: Annotated[
+        list[str] | None, typer.Option("--find-links", help="Extra folder or URL of packages for pip-compile.")
+    ] = None,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="pip-compile uses --find-links only (offline).")
+    ] = False,
 ) -> int:
     """Find a notebook's dependencies and versions, and lock them with pip-tools."""
-    raise _not_built("pin", 5)
+    from nb2prod.commands.pin import PinOptions, run_pin
+    from nb2prod.pin.lock import LockOptions
+
+    return run_pin(PinOptions(
+        notebooks=tuple(notebooks), output_dir=output_dir, compile=not no_compile,
+        output_format=output_format, python=python, use_environment=not no_env, check=check,
+        force=force, dry_run=dry_run,
+        lock=LockOptions(hashes=hashes, no_index=no_index, find_links=tuple(find_links or ())),
+    ))
 
 
 @app.command()

@@ -1,0 +1,130 @@
+"""``nb2prod pin``: a notebook's dependencies with versions, locked with pip-tools."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from nb2prod.notebook import load_notebook
+from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock
+from nb2prod.pin.resolve import PinResult, pin_notebooks, requirements_in
+from nb2prod.write import write_files_atomically
+
+OUR_MARK = "(nb2prod pin)"
+
+
+@dataclass(frozen=True)
+class PinOptions:
+    notebooks: tuple[Path, ...]
+    output_dir: Path | None = None
+    compile: bool = True
+    output_format: str = "text"
+    python: Path | None = None
+    use_environment: bool = True
+    check: bool = False
+    force: bool = False
+    dry_run: bool = False
+    lock: LockOptions = field(default_factory=LockOptions)
+
+
+def run_pin(options: PinOptions) -> int:
+    if options.output_format not in {"text", "json"}:
+        raise UsageError(f"unknown --format {options.output_format!r} (choose text or json)")
+    notebooks = [load_notebook(path) for path in options.notebooks]
+    result = pin_notebooks(notebooks, _environment(options), options.use_environment)
+    if options.check:
+        return _check(result, options.output_format)
+    files = {"requirements.in": requirements_in(result)}
+    folder = options.output_dir or Path(options.notebooks[0]).parent
+    failure = None
+    if options.compile:
+        try:
+            files["requirements.txt"] = compile_lock(files["requirements.in"], options.lock)
+        except ResolutionError as exc:
+            failure = exc
+    if not options.dry_run:
+        _refuse_foreign_files(folder, files, options.force)
+        write_files_atomically(folder, files)
+    _report(result, folder, sorted(files), options)
+    if failure is not None:
+        raise ResolutionError(f"{failure}; {folder / 'requirements.in'} was written"
+                              if not options.dry_run else str(failure))
+    return EXIT_OK
+
+
+def _environment(options: PinOptions):
+    from nb2prod.pin.environment import current_environment, interpreter_environment
+    from nb2prod.pin.mapping import Environment
+
+    if options.python is not None:
+        return interpreter_environment(options.python)
+    return current_environment() if options.use_environment else Environment()
+
+
+def _check(result: PinResult, output_format: str) -> int:
+    problems = [f"{', '.join(r.imports) or r.distribution}: {r.distribution} has no version evidence"
+                for r in result.without_evidence]
+    problems += [f"{u.import_name}: unresolved ({u.reason})" for u in result.unresolved]
+    if output_format == "json":
+        sys.stdout.write(json.dumps({"problems": problems}, indent=2) + "\n")
+    else:
+        for problem in problems:
+            sys.stdout.write(f"{', '.join(result.notebooks)}: {problem}\n")
+        if not problems:
+            sys.stdout.write("Every dependency has version evidence.\n")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _refuse_foreign_files(folder: Path, files: dict[str, str], force: bool) -> None:
+    """Never overwrite requirement files a person wrote, unless told to."""
+    for name in files:
+        existing = folder / name
+        if force or not existing.is_file():
+            continue
+        try:
+            head = existing.read_text(encoding="utf-8", errors="replace")[:400]
+        except OSError:
+            head = ""
+        if OUR_MARK not in head and "nb2prod" not in head:
+            raise UsageError(f"{existing}: exists and was not written by nb2prod "
+                             "(use --force to replace it, or -o to write elsewhere)")
+
+
+def _report(result: PinResult, folder: Path, names: list[str], options: PinOptions) -> None:
+    if options.output_format == "json":
+        sys.stdout.write(json.dumps(_as_json(result, folder, names, options), indent=2) + "\n")
+        return
+    rows = [(r.distribution + r.extras, r.version or r.specifier or "-", ", ".join(r.imports) or "-",
+             ("GUESSED name; " if r.guessed else "") + r.evidence) for r in result.requirements]
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in
+              enumerate(("distribution", "version", "import"))]
+    header = ("distribution", "version", "import", "evidence")
+    for row in [header, *rows]:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True))
+                         + "  " + row[3] + "\n")
+    for unresolved in result.unresolved:
+        sys.stdout.write(f"unresolved: {unresolved.import_name}: {unresolved.reason}\n")
+    if result.local_modules:
+        sys.stdout.write(f"local modules (not dependencies): {', '.join(result.local_modules)}\n")
+    if not options.dry_run:
+        sys.stdout.write(f"wrote {', '.join(str(folder / n) for n in names)}\n")
+
+
+def _as_json(result: PinResult, folder: Path, names: list[str], options: PinOptions) -> dict:
+    return {
+        "python": result.python,
+        # one entry per import: the import -> distribution mapping is what users audit
+        "requirements": [
+            {"import": name, "distribution": r.distribution, "version": r.version,
+             "specifier": r.specifier, "extras": r.extras, "evidence": r.evidence,
+             "optional": r.optional, "guessed": r.guessed, "mapped_by": r.mapped_by}
+            for r in result.requirements for name in (r.imports or (None,))
+        ],
+        "unresolved": [{"import": u.import_name, "reason": u.reason, "candidates": list(u.candidates)}
+                       for u in result.unresolved],
+        "local_modules": list(result.local_modules),
+        "files": [] if options.dry_run else [str(folder / n) for n in names],
+    }

@@ -1,0 +1,176 @@
+"""What a notebook imports and installs, read statically from its cells (never executed)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2prod.analysis.astutil import walk
+from nb2prod.notebook.model import Notebook
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_PIP_INSTALL = re.compile(r"(?:^|[\s;&|/])(?:pip3?|-m\s+pip)\s+install\s+(?P<args>.*)$")
+_CONDA_INSTALL = re.compile(r"(?:^|[\s;&|/])(?:conda|mamba)\s+install\s+(?P<args>.*)$")
+_OPTIONS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable",
+                                 "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+                                 "--target", "-t", "--prefix", "--root", "--channel", "-n",
+                                 "--name", "-p", "--platform", "--python-version"})
+_REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?"
+                          r"(?P<spec>(?:[<>=!~]=?|===?)[^;]*)?$")
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    """One imported module: its full dotted name, where, and whether the code copes without it."""
+
+    module: str
+    cell: int
+    line: int
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class InstallSpec:
+    """A package named in ``!pip install`` / ``%pip install`` / ``%conda install``."""
+
+    name: str
+    extras: str
+    specifier: str
+    cell: int
+    line: int
+    conda: bool = False
+
+
+@dataclass(frozen=True)
+class Collected:
+    imports: tuple[ImportSite, ...]
+    installs: tuple[InstallSpec, ...]
+    local_modules: tuple[str, ...]
+
+
+def collect(notebook: Notebook, python_version: str | None = None) -> Collected:
+    """Third-party imports (stdlib and local modules removed), install specs, local module names."""
+    local = local_module_names(Path(notebook.path).parent)
+    imports = [site for site in _import_sites(notebook)
+               if not _is_stdlib(site.module) and site.module.split(".")[0] not in local]
+    installs = [spec for cell in notebook.code_cells for spec in _install_specs(cell)]
+    used_local = sorted({s.module.split(".")[0] for s in _import_sites(notebook)} & local)
+    return Collected(tuple(imports), tuple(installs), tuple(used_local))
+
+
+def _import_sites(notebook: Notebook) -> list[ImportSite]:
+    sites: list[ImportSite] = []
+    for cell in notebook.code_cells:
+        if cell.tree is None:
+            continue
+        optional_lines = _lines_guarded_by_import_error(cell.tree)
+        for node in walk(cell.tree):
+            for module in _modules_of(node):
+                line = cell.original_line(node.lineno)
+                sites.append(ImportSite(module, cell.index, line, node.lineno in optional_lines))
+    sites.sort(key=lambda s: (s.cell, s.line, s.module))
+    return sites
+
+
+def _modules_of(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        if node.level or not node.module or node.module == "__future__":
+            return []  # relative imports are the notebook's own package
+        # `from google.cloud import bigquery` may import the submodule google.cloud.bigquery
+        return [f"{node.module}.{alias.name}" if alias.name != "*" else node.module
+                for alias in node.names]
+    if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str) and _is_import_module_call(node.func)):
+        return [node.args[0].value]
+    return []
+
+
+def _is_import_module_call(func: ast.AST) -> bool:
+    if isinstance(func, ast.Attribute):
+        return func.attr == "import_module" or func.attr == "__import__"
+    return isinstance(func, ast.Name) and func.id in {"import_module", "__import__"}
+
+
+def _lines_guarded_by_import_error(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in walk(tree):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+            for stmt in node.body:
+                lines |= {n.lineno for n in walk(stmt) if hasattr(n, "lineno")}
+    return lines
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id in _IMPORT_ERRORS for t in types)
+
+
+def _install_specs(cell) -> list[InstallSpec]:
+    specs = []
+    for magic in cell.magics:
+        if magic.kind == "shell":
+            command = magic.args
+        elif magic.kind == "line" and magic.name in {"pip", "conda", "mamba"}:
+            command = f"{magic.name} {magic.args}"
+        else:
+            continue
+        specs += parse_install_command(command, cell.index, magic.line)
+    return specs
+
+
+def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[InstallSpec]:
+    """Packages (with extras and version specifiers) named by one pip or conda install command."""
+    match = _PIP_INSTALL.search(command)
+    conda = match is None
+    match = match or _CONDA_INSTALL.search(command)
+    if match is None:
+        return []
+    try:
+        tokens = shlex.split(match["args"], comments=True)
+    except ValueError:
+        tokens = match["args"].split()
+    specs, skip = [], False
+    for token in tokens:
+        if token in {"&&", "||", ";", "|"}:
+            break
+        if skip or token.startswith("-") or "{" in token or "$" in token:
+            skip = token in _OPTIONS_WITH_VALUE
+            continue
+        if conda and "=" in token and "==" not in token:
+            name, _, version = token.partition("=")
+            token = f"{name}=={version.rstrip('*').rstrip('.')}" if version else name
+        parsed = _REQUIREMENT.match(token.strip())
+        if parsed:
+            specs.append(InstallSpec(parsed["name"], parsed["extras"] or "",
+                                     (parsed["spec"] or "").strip(), cell, line, conda))
+    return specs
+
+
+def local_module_names(folder: Path) -> frozenset[str]:
+    """Modules importable from the notebook's own folder: sibling ``.py`` files and packages."""
+    names = set()
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return frozenset()
+    for entry in entries:
+        if entry.suffix == ".py" and entry.stem.isidentifier():
+            names.add(entry.stem)
+        elif entry.is_dir() and entry.name.isidentifier() and (
+            (entry / "__init__.py").is_file() or any(entry.glob("*.py"))
+        ):
+            names.add(entry.name)
+    return frozenset(names)
+
+
+def _is_stdlib(module: str) -> bool:
+    top = module.split(".")[0]
+    return top in sys.stdlib_module_names or top in {"__main__", "__future__"}

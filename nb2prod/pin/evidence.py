@@ -1,0 +1,90 @@
+"""Version evidence a notebook carries in its own outputs.
+
+What people print: ``pd.__version__``, ``print(np.__version__)``, ``!pip freeze``, ``!pip list``,
+``%watermark -p pandas,numpy`` and ``%watermark --iversions``. Each gives distribution versions
+with the cell they came from.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from nb2prod.analysis.astutil import walk
+from nb2prod.notebook.model import Cell, Notebook
+
+_VERSION = r"\d+(?:\.\d+)+(?:[.+-]?(?:a|b|rc|dev|post)\d*)?(?:\+[\w.]+)?"
+_VERSION_TOKEN = re.compile(rf"(?<![\w.]){_VERSION}(?![\w])")
+_NAME_VERSION_LINE = re.compile(
+    rf"^\s*(?P<name>[A-Za-z][A-Za-z0-9._-]*)\s*(?:==|:|\s)\s*(?P<version>{_VERSION})\s*$"
+)
+
+
+@dataclass(frozen=True)
+class OutputVersion:
+    name: str  # an import alias's module or a distribution name, as printed
+    version: str
+    cell: int
+    how: str
+
+
+def output_versions(notebook: Notebook) -> list[OutputVersion]:
+    """Versions printed in the outputs, by module (``__version__``) or distribution name."""
+    aliases = _import_aliases(notebook)
+    found: list[OutputVersion] = []
+    for cell in notebook.code_cells:
+        text = _output_text(cell)
+        if not text:
+            continue
+        found += _dunder_versions(cell, text, aliases)
+        found += [OutputVersion(m["name"], m["version"], cell.index, "a package list in the output")
+                  for m in map(_NAME_VERSION_LINE.match, text.splitlines()) if m]
+    return found
+
+
+def _dunder_versions(cell: Cell, text: str, aliases: dict[str, str]) -> list[OutputVersion]:
+    """``x.__version__`` read in a cell, paired in order with the versions its output shows."""
+    if cell.tree is None:
+        return []
+    modules = []
+    for node in sorted((n for n in walk(cell.tree) if isinstance(n, ast.Attribute)
+                        and n.attr == "__version__" and isinstance(n.value, ast.Name)),
+                       key=lambda n: (n.lineno, n.col_offset)):
+        modules.append(aliases.get(node.value.id, node.value.id))
+    versions = _VERSION_TOKEN.findall(text)
+    if not modules or len(versions) != len(modules):
+        return []
+    return [OutputVersion(module, version, cell.index, "__version__ printed in the output")
+            for module, version in zip(modules, versions, strict=True)]
+
+
+def _import_aliases(notebook: Notebook) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for cell in notebook.code_cells:
+        if cell.tree is None:
+            continue
+        for node in walk(cell.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    aliases[alias.asname or alias.name.split(".")[0]] = (
+                        alias.name if alias.asname else alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _output_text(cell: Cell) -> str:
+    parts = []
+    for output in cell.outputs:
+        if output.get("output_type") == "stream":
+            parts.append(_joined(output.get("text", "")))
+        elif output.get("output_type") in {"execute_result", "display_data"}:
+            data = output.get("data") or {}
+            parts.append(_joined(data.get("text/plain", "")))
+    return "\n".join(parts).replace("'", " ").replace('"', " ")
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)

@@ -1,0 +1,134 @@
+"""Import name -> PyPI distribution, best evidence first, never a stranger's package by accident.
+
+Order: the target environment's installed metadata (what really provides the import there), then
+the curated table shipped with nb2prod (``import_map.tsv``), then the import name itself marked
+``guessed``. Names that are no PyPI project (``google.colab``, spaCy models) and names that look
+like the author's own modules (``utils``, ``helpers``) are reported unresolved, never guessed:
+installing a same-named project from PyPI is how dependency confusion happens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+NOT_ON_PYPI = "-"
+# Generic module names that are almost always the author's own files, not the PyPI projects
+# that happen to share the name.
+LOCAL_LOOKING = frozenset({
+    "utils", "util", "helpers", "helper", "common", "config", "settings", "constants",
+    "functions", "tools", "lib", "src", "data", "model", "models", "preprocessing", "features",
+    "custom", "local", "project", "app", "main", "scripts", "modules", "my_utils", "myutils",
+    "mylib", "mymodule", "module", "library", "misc", "core", "base", "tests", "test", "plots",
+    "plotting", "metrics", "train", "training", "dataset", "datasets_local", "loader", "loaders",
+})
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """How one import maps: a distribution, or the reason there is none."""
+
+    import_name: str
+    distribution: str | None
+    source: str  # "environment", "table", "install", "guessed", or why unresolved
+    guessed: bool = False
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What an interpreter has installed: import name -> distributions, distribution -> version."""
+
+    packages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    versions: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dist -> module paths
+    label: str = "current environment"
+
+    def version_of(self, distribution: str) -> str | None:
+        return self.versions.get(normalize(distribution))
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@lru_cache(maxsize=1)
+def curated_table() -> dict[str, tuple[tuple[str, ...], str]]:
+    """The shipped table: import prefix -> (distributions, note)."""
+    text = resources.files("nb2prod.pin").joinpath("import_map.tsv").read_text(encoding="utf-8")
+    return parse_table(text)
+
+
+def parse_table(text: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    table: dict[str, tuple[tuple[str, ...], str]] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise ValueError(f"import_map.tsv:{number}: expected 'import<TAB>distributions'")
+        distributions = tuple(d.strip() for d in parts[1].split(",") if d.strip())
+        table[parts[0].strip()] = (distributions, parts[2].strip() if len(parts) > 2 else "")
+    return table
+
+
+def map_import(module: str, environment: Environment, installed_names: frozenset[str]) -> ImportMapping:
+    """Map one imported module path (``google.cloud.bigquery``, ``sklearn.svm``) to a distribution."""
+    top = module.split(".")[0]
+    key, table_entry = _longest_prefix(module)
+    name = key or top
+    if table_entry is not None and table_entry[0] == (NOT_ON_PYPI,):
+        return ImportMapping(name, None, "not-on-pypi", reason=table_entry[1] or "not a PyPI project")
+    candidates = _environment_candidates(module, environment)
+    table_candidates = table_entry[0] if table_entry else ()
+    installed = [c for c in (*candidates, *table_candidates) if normalize(c) in installed_names]
+    if installed:
+        return ImportMapping(name, installed[0], "install")
+    if len(candidates) == 1:
+        return ImportMapping(name, candidates[0], "environment")
+    if len(candidates) > 1:
+        preferred = [c for c in table_candidates if normalize(c) in {normalize(x) for x in candidates}]
+        if preferred:
+            return ImportMapping(name, preferred[0], "environment", candidates=tuple(candidates))
+        return ImportMapping(name, None, "ambiguous", candidates=tuple(candidates),
+                        reason=f"several installed distributions provide it: {', '.join(candidates)}")
+    if table_candidates:
+        return ImportMapping(name, table_candidates[0], "table", candidates=table_candidates[1:])
+    if top in LOCAL_LOOKING or not top.isidentifier():
+        return ImportMapping(top, None, "local-looking",
+                        reason="looks like the author's own module, but no such file is next to "
+                        "the notebook; a PyPI project of that name would be a stranger's")
+    if top.startswith(("en_core_", "de_core_", "fr_core_", "xx_ent_", "zh_core_")):
+        return ImportMapping(top, None, "not-on-pypi", reason="spaCy model: use `spacy download`")
+    return ImportMapping(top, top.replace("_", "-"), "guessed", guessed=True)
+
+
+def _longest_prefix(module: str) -> tuple[str | None, tuple[tuple[str, ...], str] | None]:
+    table = curated_table()
+    parts = module.split(".")
+    for size in range(len(parts), 0, -1):
+        key = ".".join(parts[:size])
+        if key in table:
+            return key, table[key]
+    return None, None
+
+
+def _environment_candidates(module: str, environment: Environment) -> list[str]:
+    """Installed distributions that provide ``module`` (narrowed by file paths for namespaces)."""
+    top = module.split(".")[0]
+    candidates = list(dict.fromkeys(environment.packages.get(top, ())))
+    if len(candidates) <= 1 or "." not in module:
+        return candidates
+    parts = module.split(".")
+    for size in range(len(parts), 1, -1):
+        prefix = "/".join(parts[:size])
+        owners = [d for d in candidates
+                  if any(path.startswith(prefix) for path in environment.files.get(d, ()))]
+        if owners:
+            return owners
+    return candidates

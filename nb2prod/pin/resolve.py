@@ -1,0 +1,153 @@
+"""From what a notebook imports and installs to requirements with versions and their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nb2prod import __version__
+from nb2prod.notebook.model import Notebook
+from nb2prod.pin.collect import Collected, InstallSpec, collect
+from nb2prod.pin.evidence import OutputVersion, output_versions
+from nb2prod.pin.mapping import Environment, ImportMapping, map_import, normalize
+
+
+@dataclass(frozen=True)
+class Requirement:
+    distribution: str
+    imports: tuple[str, ...]  # empty for a package installed in the notebook but never imported
+    version: str | None = None
+    specifier: str = ""  # a range from an install line when no exact version is known
+    extras: str = ""
+    evidence: str = "no version evidence"
+    optional: bool = False
+    guessed: bool = False
+    mapped_by: str = ""
+
+    def line(self) -> str:
+        """The requirement as a requirements.in line (without comment)."""
+        pin = f"=={self.version}" if self.version else self.specifier
+        return f"{self.distribution}{self.extras}{pin}"
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    import_name: str
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PinResult:
+    notebooks: tuple[str, ...]
+    python: str | None
+    requirements: tuple[Requirement, ...]
+    unresolved: tuple[Unresolved, ...]
+    local_modules: tuple[str, ...]
+
+    @property
+    def without_evidence(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if not r.version and not r.specifier)
+
+
+def pin_notebooks(notebooks: list[Notebook], environment: Environment,
+                  use_environment_versions: bool = True) -> PinResult:
+    """Requirements of one or more notebooks, merged."""
+    collected = [collect(nb) for nb in notebooks]
+    installs = [spec for c in collected for spec in c.installs]
+    installed_names = frozenset(normalize(s.name) for s in installs)
+    outputs = [v for nb in notebooks for v in output_versions(nb)]
+    mapped: dict[str, tuple[ImportMapping, bool, tuple[str, ...]]] = {}
+    unresolved: dict[str, Unresolved] = {}
+    for site in (s for c in collected for s in c.imports):
+        mapping = map_import(site.module, environment, installed_names)
+        if mapping.distribution is None:
+            unresolved.setdefault(mapping.import_name, Unresolved(
+                mapping.import_name, mapping.reason, mapping.candidates))
+            continue
+        key = normalize(mapping.distribution)
+        previous = mapped.get(key)
+        optional = site.optional and (previous is None or previous[1])
+        names = tuple(dict.fromkeys((*(previous[2] if previous else ()), mapping.import_name)))
+        mapped[key] = (previous[0] if previous else mapping, optional, names)
+    requirements = [
+        _requirement(mapping, optional, names, installs, outputs, environment,
+                     use_environment_versions)
+        for mapping, optional, names in mapped.values()
+    ]
+    requirements += _installed_but_not_imported(installs, mapped, outputs, environment,
+                                                use_environment_versions)
+    return PinResult(
+        notebooks=tuple(nb.path for nb in notebooks),
+        python=next((nb.python_version for nb in notebooks if nb.python_version), None),
+        requirements=tuple(sorted(requirements, key=lambda r: normalize(r.distribution))),
+        unresolved=tuple(sorted(unresolved.values(), key=lambda u: u.import_name)),
+        local_modules=tuple(sorted({m for c in collected for m in c.local_modules})),
+    )
+
+
+def _requirement(mapping: ImportMapping, optional: bool, names: tuple[str, ...],
+                 installs: list[InstallSpec], outputs: list[OutputVersion],
+                 environment: Environment, use_environment: bool) -> Requirement:
+    distribution = mapping.distribution or ""
+    version, specifier, extras, evidence = _version(distribution, names, installs, outputs,
+                                                    environment, use_environment)
+    return Requirement(distribution, names, version, specifier, extras, evidence, optional,
+                       mapping.guessed, mapping.source)
+
+
+def _installed_but_not_imported(installs, mapped, outputs, environment, use_environment):
+    extra = {}
+    for spec in installs:
+        key = normalize(spec.name)
+        if key in mapped or key in extra:
+            continue
+        version, specifier, extras, evidence = _version(spec.name, (), installs, outputs,
+                                                        environment, use_environment)
+        extra[key] = Requirement(spec.name, (), version, specifier, extras, evidence,
+                                 mapped_by="install")
+    return list(extra.values())
+
+
+def _version(distribution: str, import_names: tuple[str, ...], installs: list[InstallSpec],
+             outputs: list[OutputVersion], environment: Environment,
+             use_environment: bool) -> tuple[str | None, str, str, str]:
+    """(version, specifier, extras, evidence): the best evidence first."""
+    key = normalize(distribution)
+    specs = [s for s in installs if normalize(s.name) == key]
+    extras = next((s.extras for s in specs if s.extras), "")
+    for spec in specs:
+        if spec.specifier.startswith("==") and "*" not in spec.specifier:
+            where = "%conda install" if spec.conda else "pip install"
+            return spec.specifier[2:].strip(), "", extras, f"pinned by {where} in cell {spec.cell}"
+    names = {key} | {normalize(n) for i in import_names for n in (i, i.split(".")[0])}
+    for printed in outputs:
+        if normalize(printed.name) in names or normalize(printed.name.split(".")[0]) in names:
+            return printed.version, "", extras, f"{printed.how} (cell {printed.cell})"
+    if use_environment:
+        installed = environment.version_of(distribution)
+        if installed:
+            return installed, "", extras, f"installed in the {environment.label}"
+    for spec in specs:
+        if spec.specifier:
+            return None, spec.specifier, extras, f"range from the install command in cell {spec.cell}"
+    return None, "", extras, "no version evidence"
+
+
+def requirements_in(result: PinResult) -> str:
+    """The direct requirements as a requirements.in file, each with its evidence."""
+    lines = [f"# Direct requirements of {', '.join(result.notebooks)}",
+             f"# found by nb2prod {__version__} (nb2prod pin); edit freely, then re-lock."]
+    if result.python:
+        lines.append(f"# The notebook last ran on Python {result.python}.")
+    for unresolved in result.unresolved:
+        lines.append(f"# unresolved import {unresolved.import_name}: {unresolved.reason}")
+    lines.append("")
+    for req in result.requirements:
+        origin = f"import {', '.join(req.imports)}" if req.imports else "installed in the notebook"
+        notes = [origin, req.evidence]
+        if req.guessed:
+            notes.insert(0, "GUESSED distribution name: check it is the right project")
+        if req.optional:
+            notes.append("optional (imported under try/except ImportError)")
+        lines.append(f"{req.line()}  # {'; '.join(notes)}")
+    return "\n".join(lines) + "\n"
