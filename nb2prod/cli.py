@@ -140,7 +140,8 @@ def pin(
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print, write nothing.")] = False,
     find_links: Annotated[
-        list[str] | None, typer.Option("--find-links", help="Extra folder or URL of packages for pip-compile.")
+        list[str] | None,
+        typer.Option("--find-links", help="Extra folder or URL of packages for pip-compile."),
     ] = None,
     no_index: Annotated[
         bool, typer.Option("--no-index", help="pip-compile uses --find-links only (offline).")

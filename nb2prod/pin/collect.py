@@ -50,6 +50,7 @@ class Collected:
     imports: tuple[ImportSite, ...]
     installs: tuple[InstallSpec, ...]
     local_modules: tuple[str, ...]
+    extends_sys_path: bool = False  # sys.path.append(...): imports may come from other folders
 
 
 def collect(notebook: Notebook, python_version: str | None = None) -> Collected:
@@ -59,7 +60,23 @@ def collect(notebook: Notebook, python_version: str | None = None) -> Collected:
                if not _is_stdlib(site.module) and site.module.split(".")[0] not in local]
     installs = [spec for cell in notebook.code_cells for spec in _install_specs(cell)]
     used_local = sorted({s.module.split(".")[0] for s in _import_sites(notebook)} & local)
-    return Collected(tuple(imports), tuple(installs), tuple(used_local))
+    return Collected(tuple(imports), tuple(installs), tuple(used_local), _extends_sys_path(notebook))
+
+
+def _extends_sys_path(notebook: Notebook) -> bool:
+    for cell in notebook.code_cells:
+        if any(m.name in {"run", "cd"} for m in cell.magics):
+            return True
+        if cell.tree is None:
+            continue
+        for node in walk(cell.tree):
+            if (isinstance(node, ast.Attribute) and node.attr in {"append", "insert", "extend"}
+                    and isinstance(node.value, ast.Attribute) and node.value.attr == "path"
+                    and isinstance(node.value.value, ast.Name) and node.value.value.id == "sys"):
+                return True
+            if isinstance(node, ast.Attribute) and node.attr in {"addsitedir", "chdir"}:
+                return True
+    return False
 
 
 def _import_sites(notebook: Notebook) -> list[ImportSite]:

@@ -6,6 +6,7 @@ write where (see :mod:`nb2prod.write`).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -53,12 +54,17 @@ def compile_lock(requirements_in: str, options: LockOptions) -> str:
             command += ["--find-links", str(Path(link).resolve())]
         try:
             result = subprocess.run(command, capture_output=True, text=True, cwd=folder,
-                                    timeout=options.timeout, check=False)
+                                    timeout=options.timeout, check=False, env=_environment())
         except subprocess.TimeoutExpired:
             raise ResolutionError(f"pip-compile took longer than {options.timeout} s") from None
         if result.returncode != 0 or not target.is_file():
             raise ResolutionError(f"pip-compile could not lock the requirements: {_reason(result)}")
         return _relabel(target.read_text(encoding="utf-8"), folder)
+
+
+def _environment() -> dict[str, str]:
+    # pip-compile's header names the command to re-run: ours, not its temporary paths
+    return {**os.environ, "CUSTOM_COMPILE_COMMAND": "nb2prod pin"}
 
 
 def _reason(result: subprocess.CompletedProcess[str]) -> str:

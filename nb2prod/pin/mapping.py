@@ -77,7 +77,16 @@ def parse_table(text: str) -> dict[str, tuple[tuple[str, ...], str]]:
     return table
 
 
-def map_import(module: str, environment: Environment, installed_names: frozenset[str]) -> ImportMapping:
+_LOCAL_WORDS = frozenset({"helper", "helpers", "util", "utils", "functions", "funcs", "my"})
+
+
+def looks_local(top: str) -> bool:
+    """``utils``, ``helpers``, ``da_helper_functions``, ``my_plots``: the author's own modules."""
+    return top.lower() in LOCAL_LOOKING or bool(set(top.lower().split("_")) & _LOCAL_WORDS)
+
+
+def map_import(module: str, environment: Environment, installed_names: frozenset[str],
+               extends_sys_path: bool = False) -> ImportMapping:
     """Map one imported module path (``google.cloud.bigquery``, ``sklearn.svm``) to a distribution."""
     top = module.split(".")[0]
     key, table_entry = _longest_prefix(module)
@@ -99,10 +108,16 @@ def map_import(module: str, environment: Environment, installed_names: frozenset
                         reason=f"several installed distributions provide it: {', '.join(candidates)}")
     if table_candidates:
         return ImportMapping(name, table_candidates[0], "table", candidates=table_candidates[1:])
-    if top in LOCAL_LOOKING or not top.isidentifier():
+    if normalize(top) in installed_names:  # `!pip install foo` then `import foo`
+        return ImportMapping(top, normalize(top), "install")
+    if looks_local(top) or not top.isidentifier():
         return ImportMapping(top, None, "local-looking",
-                        reason="looks like the author's own module, but no such file is next to "
-                        "the notebook; a PyPI project of that name would be a stranger's")
+                             reason="looks like the author's own module, but no such file is next "
+                             "to the notebook; a PyPI project of that name would be a stranger's")
+    if extends_sys_path:
+        return ImportMapping(top, None, "local-looking",
+                             reason="not a known PyPI import, and the notebook adds folders to "
+                             "sys.path: probably the author's own module")
     if top.startswith(("en_core_", "de_core_", "fr_core_", "xx_ent_", "zh_core_")):
         return ImportMapping(top, None, "not-on-pypi", reason="spaCy model: use `spacy download`")
     return ImportMapping(top, top.replace("_", "-"), "guessed", guessed=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from nb2prod import __version__
 from nb2prod.notebook.model import Notebook
-from nb2prod.pin.collect import Collected, InstallSpec, collect
+from nb2prod.pin.collect import InstallSpec, collect
 from nb2prod.pin.evidence import OutputVersion, output_versions
 from nb2prod.pin.mapping import Environment, ImportMapping, map_import, normalize
 
@@ -58,17 +58,10 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
     outputs = [v for nb in notebooks for v in output_versions(nb)]
     mapped: dict[str, tuple[ImportMapping, bool, tuple[str, ...]]] = {}
     unresolved: dict[str, Unresolved] = {}
-    for site in (s for c in collected for s in c.imports):
-        mapping = map_import(site.module, environment, installed_names)
-        if mapping.distribution is None:
-            unresolved.setdefault(mapping.import_name, Unresolved(
-                mapping.import_name, mapping.reason, mapping.candidates))
-            continue
-        key = normalize(mapping.distribution)
-        previous = mapped.get(key)
-        optional = site.optional and (previous is None or previous[1])
-        names = tuple(dict.fromkeys((*(previous[2] if previous else ()), mapping.import_name)))
-        mapped[key] = (previous[0] if previous else mapping, optional, names)
+    for collection in collected:
+        for site in collection.imports:
+            _add(mapped, unresolved, site, map_import(
+                site.module, environment, installed_names, collection.extends_sys_path))
     requirements = [
         _requirement(mapping, optional, names, installs, outputs, environment,
                      use_environment_versions)
@@ -83,6 +76,19 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
         unresolved=tuple(sorted(unresolved.values(), key=lambda u: u.import_name)),
         local_modules=tuple(sorted({m for c in collected for m in c.local_modules})),
     )
+
+
+def _add(mapped: dict, unresolved: dict, site, mapping: ImportMapping) -> None:
+    """Record one import's mapping; several imports of one distribution make one requirement."""
+    if mapping.distribution is None:
+        unresolved.setdefault(mapping.import_name, Unresolved(
+            mapping.import_name, mapping.reason, mapping.candidates))
+        return
+    key = normalize(mapping.distribution)
+    previous = mapped.get(key)
+    optional = site.optional and (previous is None or previous[1])
+    names = tuple(dict.fromkeys((*(previous[2] if previous else ()), mapping.import_name)))
+    mapped[key] = (previous[0] if previous else mapping, optional, names)
 
 
 def _requirement(mapping: ImportMapping, optional: bool, names: tuple[str, ...],

@@ -1,0 +1,164 @@
+"""Collecting imports and installs, and mapping imports to distributions, on real notebooks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nb2prod.notebook import load_notebook
+from nb2prod.pin.collect import collect, parse_install_command
+from nb2prod.pin.evidence import output_versions
+from nb2prod.pin.mapping import Environment, map_import, parse_table
+from nb2prod.pin.resolve import pin_notebooks, requirements_in
+from tests.helpers import DATA, code, ran, write
+
+BARE = Environment()
+
+
+def test_real_notebook_imports_without_stdlib() -> None:
+    collected = collect(load_notebook(DATA / "real" / "t_test_clean.ipynb"))
+    assert [s.module.split(".")[0] for s in collected.imports] == ["pandas", "numpy", "scipy"]
+
+
+def test_import_forms_optional_and_local(tmp_path: Path) -> None:
+    (tmp_path / "helpers_local.py").write_text("X = 1\n")
+    path = write(tmp_path, "nb.ipynb", ran(
+        "import os, json\nimport numpy as np\nfrom sklearn.svm import SVC",
+        "try:\n    import ujson\nexcept ImportError:\n    ujson = None",
+        "import importlib\nyaml = importlib.import_module('yaml')",
+        "from helpers_local import X\nfrom . import sibling",
+        "def f():\n    import torch\n    return torch",
+    ))
+    collected = collect(load_notebook(path))
+    modules = {s.module: s.optional for s in collected.imports}
+    assert modules == {"numpy": False, "sklearn.svm.SVC": False, "ujson": True, "yaml": False,
+                       "torch": False}
+    assert collected.local_modules == ("helpers_local",)
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("pip install pandas==2.2.2 'scikit-learn>=1.3' requests[socks]",
+     [("pandas", "", "==2.2.2"), ("scikit-learn", "", ">=1.3"), ("requests", "[socks]", "")]),
+    ("python -m pip install -q -U --index-url https://x/simple xgboost", [("xgboost", "", "")]),
+    ("pip install -r requirements.txt && pip install seaborn", []),
+    ("conda install -y -c conda-forge scipy=1.11 numpy", [("scipy", "", "==1.11"), ("numpy", "", "")]),
+])
+def test_install_commands(command: str, expected: list) -> None:
+    specs = parse_install_command(command)
+    assert [(s.name, s.extras, s.specifier) for s in specs] == expected
+
+
+@pytest.mark.parametrize(("module", "distribution", "source"), [
+    ("sklearn.linear_model", "scikit-learn", "table"),
+    ("cv2", "opencv-python", "table"),
+    ("PIL.Image", "Pillow", "table"),
+    ("google.cloud.bigquery", "google-cloud-bigquery", "table"),
+    ("mpl_toolkits.mplot3d", "matplotlib", "table"),
+    ("somethingnew", "somethingnew", "guessed"),
+])
+def test_table_and_guess_in_a_bare_environment(module: str, distribution: str, source: str) -> None:
+    mapping = map_import(module, BARE, frozenset())
+    assert (mapping.distribution, mapping.source) == (distribution, source)
+    assert mapping.guessed == (source == "guessed")
+
+
+@pytest.mark.parametrize("module", ["google.colab", "en_core_web_sm", "utils", "helpers",
+                                    "da_helper_functions", "kaggle_secrets"])
+def test_never_maps_non_pypi_or_local_looking_names(module: str) -> None:
+    mapping = map_import(module, BARE, frozenset())
+    assert mapping.distribution is None and mapping.reason
+
+
+def test_unknown_import_in_a_notebook_that_extends_sys_path_is_unresolved() -> None:
+    assert map_import("mystuff", BARE, frozenset(), extends_sys_path=True).distribution is None
+
+
+def test_environment_metadata_wins_and_ambiguity_is_reported() -> None:
+    env = Environment(packages={"cv2": ("opencv-python-headless",),
+                                "foo": ("foo-a", "foo-b")})
+    assert map_import("cv2", env, frozenset()).distribution == "opencv-python-headless"
+    ambiguous = map_import("foo", env, frozenset())
+    assert ambiguous.distribution is None and ambiguous.candidates == ("foo-a", "foo-b")
+
+
+def test_install_line_chooses_between_candidates() -> None:
+    mapping = map_import("cv2", BARE, frozenset({"opencv-contrib-python"}))
+    assert (mapping.distribution, mapping.source) == ("opencv-contrib-python", "install")
+
+
+def test_namespace_package_narrowed_by_installed_files() -> None:
+    env = Environment(packages={"google": ("google-cloud-storage", "protobuf")},
+                      files={"google-cloud-storage": ("google/cloud/storage",),
+                             "protobuf": ("google/protobuf",)})
+    assert map_import("google.protobuf.message", env, frozenset()).distribution == "protobuf"
+
+
+def test_shipped_table_is_well_formed() -> None:
+    from importlib import resources
+
+    text = resources.files("nb2prod.pin").joinpath("import_map.tsv").read_text(encoding="utf-8")
+    table = parse_table(text)
+    assert len(table) > 400
+    for name, (distributions, _) in table.items():
+        assert all(part.isidentifier() for part in name.split(".")), name
+        assert distributions and all(d == "-" or d.replace("-", "").replace("_", "")
+                                     .replace(".", "").isalnum() for d in distributions), name
+    with pytest.raises(ValueError, match=r"import_map\.tsv:2"):
+        parse_table("# header\nbroken-line-without-tab\n")
+
+
+def test_versions_from_outputs() -> None:
+    notebook_cells = [
+        code("import pandas as pd\nimport sklearn\nprint(pd.__version__)\nprint(sklearn.__version__)",
+             1, [{"output_type": "stream", "name": "stdout", "text": "2.2.2\n1.5.0\n"}]),
+        code("!pip freeze", 2, [{"output_type": "stream", "name": "stdout",
+                                 "text": "numpy==1.26.4\nscipy==1.13.0\n"}]),
+        code("%watermark -p seaborn", 3, [{"output_type": "stream", "name": "stdout",
+                                           "text": "seaborn: 0.13.2\n"}]),
+    ]
+    from tests.helpers import load
+
+    versions = {(v.name, v.version) for v in output_versions(load(notebook_cells))}
+    assert {("pandas", "2.2.2"), ("sklearn", "1.5.0"), ("numpy", "1.26.4"),
+            ("scipy", "1.13.0"), ("seaborn", "0.13.2")} <= versions
+
+
+def test_version_evidence_order_and_requirements_in() -> None:
+    from tests.helpers import load
+
+    cells = [
+        code("!pip install pandas==2.1.0", 1),
+        code("import pandas as pd\nimport numpy as np\nimport scipy\nimport newthing\nprint(np.__version__)",
+             2, [{"output_type": "stream", "name": "stdout", "text": "1.26.4\n"}]),
+        code("!pip install 'requests>=2'", 3),
+    ]
+    env = Environment(versions={"numpy": "2.0.0", "scipy": "1.11.0", "pandas": "9.9.9"})
+    result = pin_notebooks([load(cells)], env)
+    found = {r.distribution: (r.version, r.specifier, r.evidence.split(" ")[0]) for r in result.requirements}
+    assert found == {
+        "pandas": ("2.1.0", "", "pinned"),          # the notebook's own install line first
+        "numpy": ("1.26.4", "", "__version__"),     # then what its outputs printed
+        "scipy": ("1.11.0", "", "installed"),       # then the environment
+        "newthing": (None, "", "no"),
+        "requests": (None, ">=2", "range"),
+    }
+    text = requirements_in(result)
+    assert "numpy==1.26.4  # import numpy; __version__ printed in the output (cell 1)" in text
+    assert "newthing  # GUESSED distribution name" in text
+    assert "requests>=2  # installed in the notebook" in text
+
+
+def test_json_lists_one_entry_per_import(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "nb.ipynb", ran("import pylab\nimport mpl_toolkits\nimport google.colab"))
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "pin", "--no-compile", "--no-env",
+                             "--format", "json", str(path)], capture_output=True, text=True)
+    data = json.loads(result.stdout)
+    assert {(r["import"], r["distribution"]) for r in data["requirements"]} == {
+        ("pylab", "matplotlib"), ("mpl_toolkits", "matplotlib")}
+    assert [u["import"] for u in data["unresolved"]] == ["google.colab"]
+    assert (tmp_path / "requirements.in").read_text().count("matplotlib") == 1

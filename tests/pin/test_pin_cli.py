@@ -1,0 +1,99 @@
+"""`nb2prod pin` end to end, locking with pip-compile against a local folder of wheels (offline)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ran, write
+from tests.pin.wheels import make_wheel
+
+
+def pin(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nb2prod", "pin", *args], capture_output=True,
+                          text=True, cwd=cwd, check=False)
+
+
+@pytest.fixture
+def wheels(tmp_path: Path) -> Path:
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    make_wheel(folder, "fakepkg", "1.0", requires=("fakedep>=2",))
+    make_wheel(folder, "fakepkg", "2.0")
+    make_wheel(folder, "fakedep", "2.5")
+    return folder
+
+
+def test_lock_with_pip_compile_offline(tmp_path: Path, wheels: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", ran("!pip install fakepkg==1.0", "import fakepkg"))
+    out = tmp_path / "out"
+    result = pin(str(notebook), "-o", str(out), "--no-env", "--no-index", "--find-links",
+                 str(wheels), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "fakepkg==1.0  # import fakepkg; pinned by pip install in cell 0" in (
+        out / "requirements.in").read_text()
+    lock = (out / "requirements.txt").read_text()
+    assert "fakepkg==1.0" in lock and "fakedep==2.5" in lock  # the full tree, transitively
+    assert str(tmp_path) not in lock  # no temporary paths leak into the lock
+
+
+def test_resolution_failure_names_the_pin_and_keeps_requirements_in(tmp_path: Path, wheels: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", ran("!pip install fakepkg==3.0", "import fakepkg"))
+    result = pin(str(notebook), "--no-env", "--no-index", "--find-links", str(wheels), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: pip-compile could not lock the requirements")
+    assert "fakepkg==3.0" in result.stderr and result.stderr.count("\n") == 1
+    assert (tmp_path / "requirements.in").is_file()
+    assert not (tmp_path / "requirements.txt").exists()
+
+
+def test_check_mode_fails_without_version_evidence_and_writes_nothing(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", ran("import fakepkg\nimport utils"))
+    result = pin(str(notebook), "--check", "--no-env", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "fakepkg: fakepkg has no version evidence" in result.stdout
+    assert "utils: unresolved" in result.stdout
+    assert not (tmp_path / "requirements.in").exists()
+    pinned = write(tmp_path, "ok.ipynb", ran("!pip install fakepkg==1.0", "import fakepkg"))
+    assert pin(str(pinned), "--check", "--no-env", cwd=tmp_path).returncode == 0
+
+
+def test_refuses_to_overwrite_a_hand_written_requirements_file(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", ran("import fakepkg"))
+    (tmp_path / "requirements.in").write_text("django\n")
+    result = pin(str(notebook), "--no-compile", "--no-env", cwd=tmp_path)
+    assert result.returncode == 2 and "was not written by nb2prod" in result.stderr
+    assert (tmp_path / "requirements.in").read_text() == "django\n"
+    assert pin(str(notebook), "--no-compile", "--no-env", "--force", cwd=tmp_path).returncode == 0
+    assert "fakepkg" in (tmp_path / "requirements.in").read_text()
+
+
+def test_dry_run_and_text_report(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", ran("import sklearn\nimport google.colab"))
+    result = pin(str(notebook), "--dry-run", "--no-env", "--no-compile", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "scikit-learn" in result.stdout and "unresolved: google.colab" in result.stdout
+    assert list(tmp_path.iterdir()) == [notebook]
+
+
+def test_unreadable_notebook_is_a_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{")
+    result = pin(str(bad), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "not valid JSON" in result.stderr
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_kernel_interpreter_versions(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", ran("import pytest"))
+    result = pin(str(notebook), "--python", sys.executable, "--no-compile", "--format", "json",
+                 cwd=tmp_path)
+    [requirement] = json.loads(result.stdout)["requirements"]
+    assert requirement["distribution"] == "pytest" and requirement["version"]
+    assert requirement["evidence"].startswith("installed in the environment of ")
+    missing = pin(str(notebook), "--python", str(tmp_path / "nope"), cwd=tmp_path)
+    assert missing.returncode == 2 and "no such interpreter" in missing.stderr
