@@ -162,9 +162,34 @@ def pin(
 @app.command()
 def convert(
     notebook: Annotated[Path, typer.Argument(help="The notebook to convert.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for the project (must be empty).")
+    ] = None,
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="Template name or folder (see `templates list`).")
+    ] = "default",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Project name (default: the output folder's name).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Convert despite NB001/NB201/NB202 (with TODOs), and "
+                           "replace a non-empty output folder.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan (steps, config, dependencies); write nothing.")
+    ] = False,
+    lock: Annotated[
+        bool, typer.Option("--lock", help="Also lock requirements.txt with pip-compile (needs the index).")
+    ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="Plan format for --dry-run: text or json.")
+    ] = "text",
 ) -> int:
     """Turn a notebook into a packaged, tested project."""
-    raise _not_built("convert", 6)
+    from nb2prod.commands.convert import ConvertOptions, run_convert
+
+    return run_convert(ConvertOptions(notebook, output, template, force, dry_run, name, lock,
+                                      output_format))
 
 
 @app.command()

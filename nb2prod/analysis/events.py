@@ -342,3 +342,11 @@ def _definition_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, deferred: bo
         if node.returns is not None:
             nodes.append(node.returns)
     return nodes
+
+
+def module_events(tree: ast.Module) -> tuple[Event, ...]:
+    """The namespace events of a parsed module's top-level code (used on generated step bodies)."""
+    walker = _ModuleWalker(deferred_annotations=False)
+    for stmt in tree.body:
+        walker.statement(stmt)
+    return tuple(walker.events)

@@ -74,3 +74,17 @@ def available_templates() -> list[TemplateInfo]:
             info = read_manifest(folder)
             found.setdefault(info.name, info)
     return list(found.values())
+
+
+def resolve_template(name_or_path: str) -> TemplateInfo:
+    """A template by name (bundled or from a pack) or by folder path."""
+    folder = Path(name_or_path)
+    if (folder / MANIFEST).is_file():
+        return read_manifest(folder)
+    templates = available_templates()
+    for template in templates:
+        if template.name == name_or_path:
+            return template
+    names = ", ".join(t.name for t in templates) or "none"
+    raise ConfigError(f"unknown template {name_or_path!r} (available: {names}; or a folder with "
+                      f"a {MANIFEST})")

@@ -1,0 +1,158 @@
+"""``nb2prod convert``: a packaged, tested project from a notebook."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import keyword
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2prod.config import Settings
+from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from nb2prod.notebook import Notebook, load_notebook
+
+REFUSE_CODES = frozenset({"NB001", "NB201", "NB202"})
+_SHADOWED = frozenset(sys.stdlib_module_names) | {"pandas", "numpy", "sklearn", "scipy", "matplotlib",
+                                                  "seaborn", "torch", "tensorflow", "typer", "pytest"}
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    notebook: Path
+    output: Path | None
+    template: str = "default"
+    force: bool = False
+    dry_run: bool = False
+    name: str | None = None
+    lock: bool = False
+    output_format: str = "text"
+
+
+def run_convert(options: ConvertOptions) -> int:
+    if options.output is None and not options.dry_run:
+        raise UsageError("where should the project go? pass -o/--output DIR (or --dry-run)")
+    if options.output is not None and not options.dry_run:
+        _refuse_non_empty(options.output, options.force)
+    notebook = load_notebook(options.notebook)
+    blocking = _blocking_findings(notebook)
+    if blocking and not options.force:
+        return _refuse(options.notebook, blocking)
+    plan = _plan(notebook, options, blocking)
+    if options.dry_run:
+        _print_plan(plan, options.output_format)
+        return EXIT_OK
+    return _write(plan, notebook, options)
+
+
+def _blocking_findings(notebook: Notebook):
+    from nb2prod.api import check_notebook
+    from nb2prod.rules import ALL_RULES
+
+    return check_notebook(notebook, Settings(frozenset(ALL_RULES) & REFUSE_CODES))
+
+
+def _refuse(path: Path, findings) -> int:
+    from nb2prod.report import render_text
+
+    sys.stdout.write(render_text(findings, None) + "\n")
+    sys.stderr.write(f"error: {path}: not converted: {len(findings)} problem(s) above would break "
+                     "a top-down run; fix them, or use --force to convert anyway with TODOs\n")
+    return EXIT_FINDINGS
+
+
+def _plan(notebook: Notebook, options: ConvertOptions, flagged):
+    from nb2prod.pin.environment import current_environment
+    from nb2prod.refactor.planner import PlanOptions, build_plan
+
+    project = project_name(options.name or (options.output.name if options.output else "")
+                           or Path(notebook.path).stem)
+    return build_plan(notebook, PlanOptions(
+        project=project, package=package_name(project), force=options.force,
+        flagged=tuple(f for f in flagged if f.code != "NB001"),
+        environment=current_environment(), date=_date(),
+    ))
+
+
+def _write(plan, notebook: Notebook, options: ConvertOptions) -> int:
+    from nb2prod.render.manifest import resolve_template
+    from nb2prod.render.project import data_layout, render_project
+    from nb2prod.write import write_tree_atomically
+
+    template = resolve_template(options.template)
+    _, placed, _ = data_layout(plan)
+    folder = Path(notebook.path).resolve().parent
+    data = {(target + ".keep" if source.endswith("/") else target):
+            (b"" if source.endswith("/") else (folder / source).read_bytes())
+            for source, target in placed}
+    files = render_project(plan, template, data)
+    if options.lock and "requirements.in" in files:
+        files["requirements.txt"] = _lock(str(files["requirements.in"]))
+    write_tree_atomically(options.output, files, options.force)
+    _print_summary(plan, options.output, len(files))
+    return EXIT_OK
+
+
+def _lock(requirements_in: str) -> str:
+    from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock
+
+    try:
+        return compile_lock(requirements_in, LockOptions())
+    except ResolutionError as exc:
+        sys.stderr.write(f"warning: {exc}; the project has requirements.in only\n")
+        return "# pip-compile could not lock requirements.in here; run `pip-compile requirements.in`\n"
+
+
+def _refuse_non_empty(output: Path, force: bool) -> None:
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: exists and is not a folder")
+    if output.is_dir() and any(output.iterdir()) and not force:
+        raise UsageError(f"{output}: folder is not empty (use --force to replace it)")
+
+
+def project_name(text: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return name or "notebook-project"
+
+
+def package_name(project: str) -> str:
+    name = re.sub(r"\W+", "_", project).strip("_").lower() or "notebook"
+    if name[0].isdigit():
+        name = f"nb_{name}"
+    if keyword.iskeyword(name) or name in _SHADOWED:
+        name = f"{name}_pipeline"
+    return name
+
+
+def _date() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (_dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch and epoch.isdigit()
+              else _dt.datetime.now(_dt.timezone.utc))
+    return moment.date().isoformat()
+
+
+def _print_plan(plan, output_format: str) -> None:
+    if output_format == "json":
+        sys.stdout.write(json.dumps(plan.as_dict(), indent=2) + "\n")
+        return
+    out = [f"project {plan.project} (package {plan.package}) from {plan.notebook}", "steps:"]
+    for step in plan.steps:
+        out.append(f"  {step.name}({', '.join(('config', *step.inputs))}) -> "
+                   f"{', '.join(step.outputs) or 'nothing'}   cells {', '.join(map(str, step.cells))}")
+    out.append("config fields:")
+    out += [f"  {f.name}: {f.type} = {f.value}   ({f.source}, cell {f.cell})" for f in plan.config]
+    out.append("dependencies:")
+    out += [f"  {d.requirement}   ({d.evidence})" for d in plan.dependencies]
+    out += [f"warning: cell {w.cell}, line {w.line}: {w.message}" for w in plan.warnings]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _print_summary(plan, output: Path, count: int) -> None:
+    for warning in plan.warnings:
+        sys.stdout.write(f"warning: cell {warning.cell}, line {warning.line}: {warning.message}\n")
+    sys.stdout.write(f"wrote {output} ({count} files): {len(plan.steps)} steps, "
+                     f"{len(plan.config)} config fields; next: pip install -e \"{output}[test]\" "
+                     f"&& pytest {output}\n")

@@ -1,0 +1,94 @@
+"""Notebook functions that read globals become functions with explicit parameters.
+
+In a notebook, ``def score(x): return x * weight`` reads the global ``weight`` when called. In a
+module, that global no longer exists. Each global a function (or a function it calls) reads
+becomes a keyword-only parameter, with the same default when the global is a config constant,
+and every call site passes it explicitly (``score(x, weight=weight)``), so call sites keep working
+and configuration overrides reach the function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+import libcst as cst
+
+from nb2prod.analysis.dataflow import is_builtin
+from nb2prod.analysis.scopes import summarise_function
+
+
+def globals_needed(definitions: Mapping[str, str], module_names: set[str]) -> dict[str, list[str]]:
+    """function name -> globals it needs passed in (its own and its callees'), in a stable order."""
+    direct: dict[str, list[str]] = {}
+    calls: dict[str, set[str]] = {}
+    for name, source in definitions.items():
+        node = ast.parse(source).body[0]
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        summary = summarise_function(node, name)
+        direct[name] = [g for g in summary.reads if g not in module_names and not is_builtin(g)
+                        and g not in summary.writes]
+        calls[name] = {c for c in summary.calls if c in definitions}
+    needed = {name: list(names) for name, names in direct.items()}
+    changed = True
+    while changed:
+        changed = False
+        for name, callees in calls.items():
+            for callee in sorted(callees):
+                for g in needed.get(callee, []):
+                    if g not in needed[name] and g != name:
+                        needed[name].append(g)
+                        changed = True
+    return {name: names for name, names in needed.items() if names}
+
+
+def add_parameters(source: str, names: list[str], defaults: Mapping[str, str]) -> str:
+    """Add keyword-only parameters to a ``def`` (with defaults where known)."""
+    module = cst.parse_module(source)
+    function = module.body[0]
+    if not isinstance(function, cst.FunctionDef):
+        return source
+    params = function.params
+    existing = {p.name.value for p in (*params.params, *params.kwonly_params, *params.posonly_params)}
+    new = [cst.Param(cst.Name(n), default=cst.parse_expression(defaults[n]) if n in defaults else None)
+           for n in names if n not in existing]
+    # keyword-only parameters without a default must not follow... nothing: any order is valid
+    star = params.star_arg if params.star_arg is not cst.MaybeSentinel.DEFAULT else cst.ParamStar()
+    updated = params.with_changes(kwonly_params=[*params.kwonly_params, *new], star_arg=star)
+    return module.with_changes(body=[function.with_changes(params=updated)]).code
+
+
+class CallSitePatcher(cst.CSTTransformer):
+    """Pass the needed globals at every call of a converted function (and wrap callbacks)."""
+
+    def __init__(self, needed: Mapping[str, list[str]]) -> None:
+        super().__init__()
+        self.needed = needed
+        self.uses_partial = False
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        args = [self._wrap_callback(arg) for arg in updated.args]
+        if isinstance(updated.func, cst.Name) and updated.func.value in self.needed:
+            passed = {a.keyword.value for a in args if a.keyword is not None}
+            args += [cst.Arg(value=cst.Name(g), keyword=cst.Name(g))
+                     for g in self.needed[updated.func.value] if g not in passed]
+        return updated.with_changes(args=args)
+
+    def _wrap_callback(self, arg: cst.Arg) -> cst.Arg:
+        if isinstance(arg.value, cst.Name) and arg.value.value in self.needed and arg.keyword is None \
+                and arg.star == "":
+            self.uses_partial = True
+            keywords = ", ".join(f"{g}={g}" for g in self.needed[arg.value.value])
+            return arg.with_changes(value=cst.parse_expression(
+                f"functools.partial({arg.value.value}, {keywords})"))
+        return arg
+
+
+def patch_calls(source: str, needed: Mapping[str, list[str]]) -> tuple[str, bool]:
+    """``source`` with calls patched; True when functools.partial is now used."""
+    if not needed or not any(name in source for name in needed):
+        return source, False
+    patcher = CallSitePatcher(needed)
+    patched = cst.parse_module(source).visit(patcher)
+    return patched.code, patcher.uses_partial

@@ -1,0 +1,58 @@
+"""Hoisted imports: deduplicated, grouped (stdlib, third party, local), sorted, unused dropped."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterable
+
+
+def binding_names(statement: str) -> set[str]:
+    node = ast.parse(statement).body[0]
+    if isinstance(node, ast.Import):
+        return {(a.asname or a.name.split(".")[0]) for a in node.names}
+    if isinstance(node, ast.ImportFrom):
+        return {(a.asname or a.name) for a in node.names}
+    return set()
+
+
+def split_import(statement: str) -> list[str]:
+    """One statement per imported name, so duplicates and unused names can be dropped one by one."""
+    node = ast.parse(statement).body[0]
+    if isinstance(node, ast.Import):
+        return [_alias("import ", a) for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        module = "." * node.level + (node.module or "")
+        return [f"from {module} " + _alias("import ", a) for a in node.names]
+    return [statement]
+
+
+def organise(statements: Iterable[str], referenced: set[str]) -> tuple[str, ...]:
+    """Sorted, deduplicated imports that bind a referenced name (star imports are kept), with an
+    empty string between the groups (future, standard library, third party, local)."""
+    single = dict.fromkeys(s for statement in statements for s in split_import(statement))
+    kept = sorted((s for s in single if "*" in s or binding_names(s) & referenced), key=_sort_key)
+    result: list[str] = []
+    for statement in kept:
+        if result and _sort_key(result[-1])[0] != _sort_key(statement)[0]:
+            result.append("")
+        result.append(statement)
+    return tuple(result)
+
+
+def _alias(prefix: str, alias: ast.alias) -> str:
+    return f"{prefix}{alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+
+
+def _sort_key(statement: str) -> tuple[int, str, int, str]:
+    module = statement.split()[1]
+    top = module.lstrip(".").split(".")[0]
+    if module.startswith("."):
+        group = 3
+    elif top == "__future__":
+        group = 0
+    elif top in sys.stdlib_module_names:
+        group = 1
+    else:
+        group = 2
+    return (group, module.lower(), 0 if statement.startswith("import ") else 1, statement)

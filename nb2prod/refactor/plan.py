@@ -1,0 +1,87 @@
+"""The conversion plan: pure data that templates render (and ``--dry-run`` prints, and verify reads).
+
+Everything a template receives is here; README.md documents the fields for template authors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ConvertWarning:
+    """Something the conversion could not carry over exactly; each also becomes a TODO in code."""
+
+    cell: int
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """A value the pipeline reads from its config (papermill parameters, literal constants, paths)."""
+
+    name: str
+    value: str  # Python source of the default value
+    type: str  # annotation source: int, float, str, bool, list, dict, tuple, Any
+    source: str  # why it is configurable: "parameters cell", "constant", "absolute path"
+    cell: int
+    mutable: bool = False  # list/dict defaults need a default_factory
+
+
+@dataclass(frozen=True)
+class Step:
+    """One function of the pipeline, made from consecutive cells."""
+
+    name: str
+    title: str
+    cells: tuple[int, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    config_fields: tuple[str, ...]  # config values the body reads (unpacked at its start)
+    body: str  # the function body (Python source, not indented)
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """An input file the notebook reads, relative to the notebook's folder."""
+
+    path: str
+    size: int
+    copied: bool  # small enough to ship in tests/data
+
+
+@dataclass(frozen=True)
+class Dependency:
+    distribution: str
+    version: str | None
+    requirement: str  # the requirements.in line
+    evidence: str
+
+
+@dataclass(frozen=True)
+class ConversionPlan:
+    project: str  # distribution name, e.g. churn-model
+    package: str  # import name, e.g. churn_model
+    title: str
+    description: str
+    notebook: str  # the source notebook's file name
+    notebook_sha256: str
+    nb2prod_version: str
+    date: str
+    python_requires: str
+    imports: tuple[str, ...]  # module-level import statements of the pipeline
+    definitions: tuple[str, ...]  # functions and classes the notebook defines, as source
+    config: tuple[ConfigField, ...]
+    steps: tuple[Step, ...]
+    dependencies: tuple[Dependency, ...]
+    secrets: tuple[str, ...]  # environment variables the pipeline reads credentials from
+    data_files: tuple[DataFile, ...]
+    expected_stdout: str | None  # the notebook's recorded stdout, when it is a trustworthy reference
+    warnings: tuple[ConvertWarning, ...] = ()
+    helpers: tuple[str, ...] = field(default=())  # helper names the pipeline needs (save_figure...)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

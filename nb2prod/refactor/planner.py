@@ -1,0 +1,412 @@
+"""Build the conversion plan of a notebook: what goes where in the generated project.
+
+Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; never writes or runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from nb2prod import __version__
+from nb2prod.analysis.dataflow import analyse, is_builtin
+from nb2prod.analysis.scopes import free_names
+from nb2prod.findings import Finding
+from nb2prod.notebook.model import Cell, Notebook
+from nb2prod.pin.mapping import Environment
+from nb2prod.pin.resolve import pin_notebooks
+from nb2prod.refactor.cells import CellResult, transform_cell
+from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
+from nb2prod.refactor.imports import binding_names, organise
+from nb2prod.refactor.plan import (
+    ConfigField,
+    ConversionPlan,
+    ConvertWarning,
+    DataFile,
+    Dependency,
+    Step,
+)
+from nb2prod.refactor.rename import drop_dead_assignments, drop_dead_in_function, rename
+from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
+
+# Names the generated modules define themselves; notebook names may not take them.
+RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS"})
+MAX_DATA_FILE = 10 * 1024 * 1024
+MAX_DATA_TOTAL = 50 * 1024 * 1024
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    project: str
+    package: str
+    force: bool = False
+    flagged: tuple[Finding, ...] = ()  # NB201/NB202 findings, marked as TODOs under --force
+    environment: Environment = field(default_factory=Environment)
+    date: str = ""
+
+
+@dataclass
+class _Pieces:
+    """What the cells contribute, gathered cell by cell."""
+
+    imports: list[str] = field(default_factory=list)
+    definitions: dict[str, str] = field(default_factory=dict)
+    config: dict[str, ConfigField] = field(default_factory=dict)
+    bodies: dict[int, list[str]] = field(default_factory=dict)
+    warnings: list[ConvertWarning] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    stdlib_needed: set[str] = field(default_factory=set)
+    definition_cells: dict[str, int] = field(default_factory=dict)
+
+
+def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
+    cells = [c for c in notebook.code_cells if c.source.strip()]
+    pieces = _collect_pieces(notebook, cells, options)
+    _explicit_globals(pieces)
+    module_names = _module_names(pieces)
+    steps = _steps(notebook, cells, pieces, module_names, options)
+    referenced = _referenced(pieces, steps)
+    imports = organise([*pieces.imports, *(f"import {m}" for m in sorted(pieces.stdlib_needed))],
+                       referenced)
+    title, description = _title_and_description(notebook)
+    return ConversionPlan(
+        project=options.project, package=options.package, title=title, description=description,
+        notebook=Path(notebook.path).name, notebook_sha256=_sha256(notebook.path),
+        nb2prod_version=__version__, date=options.date,
+        python_requires=_python_requires(notebook.python_version), imports=imports,
+        definitions=tuple(pieces.definitions.values()), config=tuple(pieces.config.values()),
+        steps=tuple(steps), dependencies=_dependencies(notebook, options.environment),
+        secrets=tuple(pieces.secrets), data_files=_data_files(notebook),
+        expected_stdout=_trustworthy_stdout(notebook),
+        warnings=tuple(sorted(pieces.warnings, key=lambda w: (w.cell, w.line, w.message))),
+    )
+
+
+# -- cells -> pieces ------------------------------------------------------------------------------
+def _collect_pieces(notebook: Notebook, cells: list[Cell], options: PlanOptions) -> _Pieces:
+    flow = analyse(notebook)
+    single_binding = {name for name, places in flow.binders.items() if len(places) == 1}
+    used_names = set(flow.binders) | RESERVED
+    parameters = {c.index for c in cells if "parameters" in c.tags}
+    pieces = _Pieces()
+    for cell in cells:
+        if cell.tree is None:
+            pieces.bodies[cell.index] = [_commented_out(cell)]
+            pieces.warnings.append(ConvertWarning(cell.index, cell.syntax_error.line,
+                                                  "cell does not parse; kept as comments"))
+            continue
+        result = transform_cell(cell.python, cell.index, cell.original_line, used_names)
+        _absorb(pieces, result, cell)
+        source = "parameters cell" if cell.index in parameters else "constant"
+        for statement in result.module.body:
+            _classify(pieces, result.module, statement, cell, single_binding, source)
+    _mark_flagged(pieces, options.flagged, notebook)
+    return pieces
+
+
+def _absorb(pieces: _Pieces, result: CellResult, cell: Cell) -> None:
+    pieces.warnings += result.warnings
+    pieces.stdlib_needed |= result.needed_imports
+    pieces.secrets += [s for s in result.secrets if s not in pieces.secrets]
+    for name, literal in result.path_fields.items():
+        pieces.config[name] = ConfigField(name, literal, "str", "absolute path", cell.index)
+    if result.shows_figures and "figures_dir" not in pieces.config:
+        pieces.config["figures_dir"] = ConfigField("figures_dir", "'figures'", "str",
+                                                   "where plt.show() figures are saved", cell.index)
+
+
+def _classify(pieces: _Pieces, module: cst.Module, statement: cst.CSTNode, cell: Cell,
+              single_binding: set[str], source: str) -> None:
+    code = module.code_for_node(statement)
+    if isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+    ):
+        pieces.imports += [cst.Module([cst.SimpleStatementLine([s])]).code.strip() for s in statement.body]
+        return
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        name = statement.name.value
+        if name in pieces.definitions:
+            _version_previous_definition(pieces, name, cell)
+        pieces.definitions[name] = code.strip("\n") + "\n"
+        pieces.definition_cells[name] = cell.index
+        return
+    field_ = _config_field(statement, module, cell, single_binding, source)
+    if field_ is not None and field_.name not in RESERVED:
+        pieces.config[field_.name] = field_
+        return
+    pieces.bodies.setdefault(cell.index, []).append(code)
+
+
+def _version_previous_definition(pieces: _Pieces, name: str, cell: Cell) -> None:
+    """A name defined twice: the earlier version keeps working where the notebook used it."""
+    version = 1
+    while f"{name}_v{version}" in pieces.definitions:
+        version += 1
+    renamed = f"{name}_v{version}"
+    since = pieces.definition_cells[name]
+    pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
+    pieces.definition_cells[renamed] = since
+    for index, chunks in pieces.bodies.items():
+        if index >= since:
+            pieces.bodies[index] = [rename(chunk, name, renamed) for chunk in chunks]
+    pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
+                                          f"earlier definition is kept as '{renamed}' for the "
+                                          "cells that used it"))
+
+
+def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set[str],
+                  source: str) -> ConfigField | None:
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1
+            and isinstance(statement.body[0].targets[0].target, cst.Name)):
+        return None
+    name = statement.body[0].targets[0].target.value
+    value_code = module.code_for_node(statement.body[0].value)
+    try:
+        value = ast.literal_eval(value_code)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if name not in single_binding or (len(value_code) > 400):
+        return None
+    kind = type(value).__name__ if value is not None else "Any"
+    kind = kind if kind in {"int", "float", "str", "bool", "list", "dict", "tuple", "set"} else "Any"
+    return ConfigField(name, " ".join(value_code.split()) if "\n" not in value_code else value_code,
+                       kind, source, cell.index, mutable=kind in {"list", "dict", "set"})
+
+
+def _commented_out(cell: Cell) -> str:
+    lines = "\n".join(f"# {line}" for line in cell.source.splitlines())
+    error = cell.syntax_error
+    return (f"# TODO(nb2prod): cell {cell.index} does not parse ({error.message}, line "
+            f"{error.line}); kept as comments\n{lines}\n")
+
+
+def _mark_flagged(pieces: _Pieces, flagged: tuple[Finding, ...], notebook: Notebook) -> None:
+    for finding in flagged:
+        chunks = pieces.bodies.get(finding.cell)
+        if chunks:
+            chunks.insert(0, f"# TODO(nb2prod): {finding.code} {finding.message}\n")
+        pieces.warnings.append(ConvertWarning(
+            finding.cell, finding.line, f"{finding.code} {finding.message} (converted anyway: --force)"))
+
+
+# -- functions reading globals ------------------------------------------------------------------
+def _explicit_globals(pieces: _Pieces) -> None:
+    names = _module_names(pieces)
+    needed = globals_needed(pieces.definitions, names)
+    defaults = {n: f.value for n, f in pieces.config.items()}
+    for name, globals_ in needed.items():
+        pieces.definitions[name] = add_parameters(pieces.definitions[name], globals_, defaults)
+        pieces.warnings.append(ConvertWarning(
+            pieces.definition_cells.get(name, 0), 1,
+            f"{name}() read global(s) {', '.join(globals_)}; they are now keyword parameters "
+            "passed at every call"))
+    _warn_classes_reading_globals(pieces, names)
+    for name, source in list(pieces.definitions.items()):
+        pieces.definitions[name], partial = patch_calls(drop_dead_in_function(source), needed)
+        if partial:
+            pieces.stdlib_needed.add("functools")
+    for cell, chunks in pieces.bodies.items():
+        patched = []
+        for chunk in chunks:
+            code, partial = patch_calls(chunk, needed)
+            patched.append(code)
+            if partial:
+                pieces.stdlib_needed.add("functools")
+        pieces.bodies[cell] = patched
+
+
+def _warn_classes_reading_globals(pieces: _Pieces, module_names: set[str]) -> None:
+    """Methods that read notebook globals cannot get them as parameters: say so, in code too."""
+    for name, source in pieces.definitions.items():
+        node = ast.parse(source).body[0]
+        if not isinstance(node, ast.ClassDef):
+            continue
+        reads: dict[str, int] = {}
+        free_names(node, reads, set(), set())
+        missing = sorted(g for g in reads if g not in module_names and not is_builtin(g)
+                         and g not in pieces.config)
+        if missing:
+            note = (f"class {name} reads notebook global(s) {', '.join(missing)} in its body or "
+                    "methods; pass them in explicitly")
+            pieces.definitions[name] = f"# TODO(nb2prod): {note}\n{source}"
+            pieces.warnings.append(ConvertWarning(pieces.definition_cells.get(name, 0), 1, note))
+
+
+def _module_names(pieces: _Pieces) -> set[str]:
+    names = set(pieces.definitions) | set(pieces.stdlib_needed) | {"save_figure", "Config"}
+    for statement in pieces.imports:
+        names |= binding_names(statement)
+    return names
+
+
+# -- steps ---------------------------------------------------------------------------------------
+def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names: set[str],
+           options: PlanOptions) -> list[Step]:
+    drafts = [d for d in group_cells(notebook, [c.index for c in cells])
+              if any(pieces.bodies.get(i) for i in d.cells)]
+    for draft in drafts:
+        draft.statements = [chunk for i in draft.cells for chunk in pieces.bodies.get(i, [])]
+    name_steps(drafts, module_names | set(pieces.config) | RESERVED)
+    flows = [step_flow("".join(d.statements), module_names) for d in drafts]
+    inputs, producers = _inputs(drafts, flows, pieces)
+    outputs: dict[str, list[str]] = {d.name: [] for d in drafts}
+    for step_inputs in producers:
+        for name, producer in step_inputs.items():
+            if name not in outputs[producer]:
+                outputs[producer].append(name)
+    steps = []
+    for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
+        ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
+        config_reads = [n for n in flow.reads if n in pieces.config]
+        body = _finish_body(draft, ordered_outputs, config_reads, step_inputs, pieces)
+        steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
+                          tuple(ordered_outputs), tuple(config_reads), body))
+    return steps
+
+
+def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):
+    """Per step: names it takes from earlier steps, and which step produced each."""
+    last_binder: dict[str, str] = {}
+    all_inputs, all_producers = [], []
+    for draft, flow in zip(drafts, flows, strict=True):
+        step_inputs, producers, missing = [], {}, []
+        for name in flow.reads:
+            if name in pieces.config:
+                continue
+            if name in last_binder:
+                step_inputs.append(name)
+                producers[name] = last_binder[name]
+            else:
+                missing.append(name)
+        for name in missing:
+            draft.statements.insert(0, f"# TODO(nb2prod): '{name}' is not defined by any earlier step\n")
+            pieces.warnings.append(ConvertWarning(draft.cells[0], 1, f"step {draft.name}() reads "
+                                                  f"'{name}', which no earlier step defines"))
+        for name in flow.binds:
+            last_binder[name] = draft.name
+        all_inputs.append(step_inputs)
+        all_producers.append(producers)
+    return all_inputs, all_producers
+
+
+def _finish_body(draft: StepDraft, outputs: list[str], config_reads: list[str],
+                 inputs: list[str], pieces: _Pieces) -> str:
+    body = _drop_dead_assignments("".join(draft.statements), set(outputs))
+    unpack = "".join(f"{name} = config.{name}\n" for name in config_reads)
+    if outputs:
+        body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
+    return unpack + body
+
+
+def _drop_dead_assignments(body: str, outputs: set[str]) -> str:
+    """Assignments to names nothing reads (in the step or after it) lose their target."""
+    tree = ast.parse(body)
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assigned = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                for t in [n.targets[0]] if isinstance(t, ast.Name)}
+    return drop_dead_assignments(body, assigned - read - outputs)
+
+
+def _referenced(pieces: _Pieces, steps: list[Step]) -> set[str]:
+    names: set[str] = set()
+    for source in [*pieces.definitions.values(), *(s.body for s in steps),
+                   *(f.value for f in pieces.config.values())]:
+        names |= {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    return names
+
+
+# -- project metadata ------------------------------------------------------------------------------
+def _title_and_description(notebook: Notebook) -> tuple[str, str]:
+    title, paragraphs = "", []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for block in re.split(r"\n\s*\n", cell.source.strip()):
+            heading = re.match(r"^#+\s+(.+)", block.strip())
+            if heading and not title:
+                title = heading.group(1).strip()
+            elif not heading and block.strip() and len(paragraphs) < 2:
+                paragraphs.append(" ".join(block.split()))
+        if title and paragraphs:
+            break
+    return title or Path(notebook.path).stem, "\n\n".join(paragraphs)
+
+
+def _python_requires(version: str | None) -> str:
+    floor = (3, 9)
+    if version:
+        major, minor = (int(p) for p in version.split(".")[:2])
+        floor = max(floor, (major, minor))
+    return f">={floor[0]}.{floor[1]}"
+
+
+def _dependencies(notebook: Notebook, environment: Environment) -> tuple[Dependency, ...]:
+    result = pin_notebooks([notebook], environment)
+    deps = [Dependency(r.distribution, r.version, r.line(), r.evidence) for r in result.requirements]
+    if not any(d.distribution.lower() == "typer" for d in deps):
+        deps.append(Dependency("typer", None, "typer>=0.9", "the generated command line uses it"))
+    return tuple(sorted(deps, key=lambda d: d.distribution.lower()))
+
+
+def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
+    folder = Path(notebook.path).resolve().parent
+    found: dict[str, int] = {}
+    for value in _string_constants(notebook):
+        if not _looks_like_path(value):
+            continue
+        candidate = folder / value
+        if candidate.is_file():
+            found.setdefault(Path(value).as_posix(), candidate.stat().st_size)
+        elif "/" in value.replace("\\", "/").rstrip("/") and (folder / Path(value).parent).is_dir() \
+                and Path(value).parent != Path("."):
+            # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
+            found.setdefault(Path(value).parent.as_posix() + "/", 0)
+    total, files = 0, []
+    for path, size in sorted(found.items()):
+        copied = size <= MAX_DATA_FILE and total + size <= MAX_DATA_TOTAL
+        total += size if copied else 0
+        files.append(DataFile(path, size, copied))
+    return tuple(files)
+
+
+def _string_constants(notebook: Notebook):
+    for cell in notebook.code_cells:
+        for node in ast.walk(cell.tree) if cell.tree else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield node.value
+
+
+def _looks_like_path(value: str) -> bool:
+    return 0 < len(value) < 260 and "\n" not in value and not value.startswith(("/", "~", "http")) \
+        and not re.match(r"^[A-Za-z]:[\\/]", value) and "." in value
+
+
+def _trustworthy_stdout(notebook: Notebook) -> str | None:
+    """The recorded stdout, when the notebook was run once top to bottom without errors."""
+    code = [c for c in notebook.code_cells if c.source.strip()]
+    if not code or [c.execution_count for c in code] != list(range(1, len(code) + 1)):
+        return None
+    parts = []
+    for cell in code:
+        for output in cell.outputs:
+            if output.get("output_type") == "error":
+                return None
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                text = output.get("text", "")
+                parts.append("".join(text) if isinstance(text, list) else str(text))
+    text = "".join(parts)
+    return text if text.strip() and not _ADDRESS.search(text) else None
+
+
+def _sha256(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""

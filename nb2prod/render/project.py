@@ -1,0 +1,149 @@
+"""Render a conversion plan through a template folder into the files of a project.
+
+Templates run in jinja2's sandbox with StrictUndefined, so a template error names the template
+file and line. Every generated ``.py`` file is formatted with black and then compiled again: a
+generated project that does not parse is nb2prod's bug, reported as such, never written.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import traceback
+from pathlib import Path
+from typing import Any
+
+from nb2prod.errors import Nb2prodError
+from nb2prod.refactor.plan import ConversionPlan
+from nb2prod.render.manifest import MANIFEST, TemplateInfo
+
+TEMPLATE_SUFFIX = ".j2"
+
+
+class TemplateError(Nb2prodError):
+    """A template that does not render (syntax error, undefined variable)."""
+
+
+class GeneratedCodeError(Nb2prodError):
+    """Generated Python that does not parse: a bug in nb2prod or in a template."""
+
+    exit_code = 3
+
+
+def render_project(plan: ConversionPlan, template: TemplateInfo,
+                   data: dict[str, bytes]) -> dict[str, str | bytes]:
+    """Relative path -> content of every file of the generated project."""
+    environment = _environment(template.path)
+    context = _context(plan, data)
+    missing = [v for v in template.required_variables if v not in context]
+    if missing:
+        raise TemplateError(f"{template.path / MANIFEST}: needs variables nb2prod does not provide: "
+                            f"{', '.join(missing)}")
+    files: dict[str, str | bytes] = {}
+    for source in sorted(p for p in template.path.rglob("*") if p.is_file()):
+        relative = source.relative_to(template.path).as_posix()
+        if relative == MANIFEST or "__pycache__" in relative:
+            continue
+        target = _render(environment, f"path:{relative}", relative, context, template.path)
+        if relative.endswith(TEMPLATE_SUFFIX):
+            target = target[: -len(TEMPLATE_SUFFIX)]
+            content: str | bytes = _render_file(environment, relative, context, template.path)
+        else:
+            content = source.read_bytes()
+        if target.endswith(".py") and isinstance(content, str):
+            content = format_python(content, target)
+        files[target] = content
+    for relative, blob in data.items():
+        files[f"tests/data/{relative}"] = blob
+    return files
+
+
+def format_python(code: str, name: str) -> str:
+    """black-format generated code and prove it parses."""
+    import black
+
+    try:
+        formatted = black.format_str(code, mode=black.Mode(line_length=100))
+    except black.InvalidInput as exc:
+        raise GeneratedCodeError(f"generated {name} does not parse ({exc}); this is a bug, please "
+                                 "report it with the notebook") from None
+    compile(formatted, name, "exec")
+    return formatted
+
+
+def data_layout(plan: ConversionPlan) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """Where the notebook's folder sits under tests/data, (file, its place there), and the files
+    too large to ship. A notebook reading ``../data/x.csv`` gets its folder one level down."""
+    ups = max((_leading_ups(f.path) for f in plan.data_files), default=0)
+    workdir = "/".join(["notebook"] * ups) or "."
+    placed = [(f.path, posixpath.normpath(posixpath.join(workdir, f.path))
+               + ("/" if f.path.endswith("/") else "")) for f in plan.data_files if f.copied]
+    not_shipped = [f.path for f in plan.data_files if not f.copied]
+    return workdir, placed, not_shipped
+
+
+def _leading_ups(path: str) -> int:
+    parts = posixpath.normpath(path).split("/")
+    count = 0
+    while count < len(parts) and parts[count] == "..":
+        count += 1
+    return count
+
+
+def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
+    workdir, _, not_shipped = data_layout(plan)
+    produced: list[str] = []
+    for step in plan.steps:
+        produced += [name for name in step.outputs if name not in produced]
+    return {
+        "plan": plan.as_dict(),
+        "package": plan.package,
+        "project": plan.project,
+        "uses_figures": any(f.name == "figures_dir" for f in plan.config),
+        "produced": produced,
+        "workdir": workdir,
+        "not_shipped": not_shipped,
+    }
+
+
+def _environment(folder: Path):
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
+        loader=FileSystemLoader(str(folder)), undefined=StrictUndefined, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+    )
+    environment.filters["pyrepr"] = repr
+    environment.filters["pyrepr_toml"] = lambda value: json.dumps(str(value))
+    environment.filters["docstring"] = lambda value: str(value).replace("\\", "\\\\").replace('"""', "'''")
+    return environment
+
+
+def _render_file(environment, relative: str, context: dict[str, Any], folder: Path) -> str:
+    import jinja2
+
+    try:
+        template = environment.get_template(relative)
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{folder / relative}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{folder / relative}:{_template_line(exc, relative)}: {exc}") from None
+
+
+def _render(environment, name: str, text: str, context: dict[str, Any], folder: Path) -> str:
+    import jinja2
+
+    try:
+        return environment.from_string(text).render(context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{folder}: file name {text!r}: {exc}") from None
+
+
+def _template_line(exc: Exception, relative: str) -> int | str:
+    """The template line where rendering failed (jinja rewrites tracebacks to template lines)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(relative):
+            return frame.lineno or "?"
+    return "?"
