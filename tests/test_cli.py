@@ -33,7 +33,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(("args", "issue"), [
-    (["convert", "x.ipynb"], "#6"), (["verify", "a", "b"], "#7"),
+    (["verify", "a", "b"], "#7"),
 ])
 def test_commands_not_built_yet_say_so(args: list[str], issue: str,
                                        capsys: pytest.CaptureFixture[str]) -> None:

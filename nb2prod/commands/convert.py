@@ -154,5 +154,5 @@ def _print_summary(plan, output: Path, count: int) -> None:
     for warning in plan.warnings:
         sys.stdout.write(f"warning: cell {warning.cell}, line {warning.line}: {warning.message}\n")
     sys.stdout.write(f"wrote {output} ({count} files): {len(plan.steps)} steps, "
-                     f"{len(plan.config)} config fields; next: pip install -e \"{output}[test]\" "
-                     f"&& pytest {output}\n")
+                     f"{len(plan.config)} config fields, {len(plan.warnings)} notes; "
+                     f"see {output / 'README.md'}\n")

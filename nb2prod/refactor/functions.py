@@ -17,6 +17,9 @@ import libcst as cst
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.scopes import summarise_function
 
+_TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                               whitespace_after=cst.SimpleWhitespace(""))
+
 
 def globals_needed(definitions: Mapping[str, str], module_names: set[str]) -> dict[str, list[str]]:
     """function name -> globals it needs passed in (its own and its callees'), in a stable order."""
@@ -51,9 +54,8 @@ def add_parameters(source: str, names: list[str], defaults: Mapping[str, str]) -
         return source
     params = function.params
     existing = {p.name.value for p in (*params.params, *params.kwonly_params, *params.posonly_params)}
-    new = [cst.Param(cst.Name(n), default=cst.parse_expression(defaults[n]) if n in defaults else None)
-           for n in names if n not in existing]
-    # keyword-only parameters without a default must not follow... nothing: any order is valid
+    new = [cst.Param(cst.Name(n), default=cst.parse_expression(defaults[n]), equal=_TIGHT_EQUAL)
+           if n in defaults else cst.Param(cst.Name(n)) for n in names if n not in existing]
     star = params.star_arg if params.star_arg is not cst.MaybeSentinel.DEFAULT else cst.ParamStar()
     updated = params.with_changes(kwonly_params=[*params.kwonly_params, *new], star_arg=star)
     return module.with_changes(body=[function.with_changes(params=updated)]).code
@@ -71,7 +73,7 @@ class CallSitePatcher(cst.CSTTransformer):
         args = [self._wrap_callback(arg) for arg in updated.args]
         if isinstance(updated.func, cst.Name) and updated.func.value in self.needed:
             passed = {a.keyword.value for a in args if a.keyword is not None}
-            args += [cst.Arg(value=cst.Name(g), keyword=cst.Name(g))
+            args += [cst.Arg(value=cst.Name(g), keyword=cst.Name(g), equal=_TIGHT_EQUAL)
                      for g in self.needed[updated.func.value] if g not in passed]
         return updated.with_changes(args=args)
 

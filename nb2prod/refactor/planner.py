@@ -176,6 +176,9 @@ def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set
         return None
     kind = type(value).__name__ if value is not None else "Any"
     kind = kind if kind in {"int", "float", "str", "bool", "list", "dict", "tuple", "set"} else "Any"
+    # outside the parameters cell, a lowercase collection is data, not a setting
+    if source != "parameters cell" and not name.isupper() and kind not in {"int", "float", "str", "bool"}:
+        return None
     return ConfigField(name, " ".join(value_code.split()) if "\n" not in value_code else value_code,
                        kind, source, cell.index, mutable=kind in {"list", "dict", "set"})
 

@@ -1,0 +1,74 @@
+"""The conversion plan: steps, their dataflow, config fields, functions' globals, versions."""
+
+from __future__ import annotations
+
+import ast
+
+from nb2prod.refactor.planner import PlanOptions, build_plan
+from tests.helpers import code, load, markdown, ran
+
+
+def plan(cells):
+    return build_plan(load(cells), PlanOptions("demo", "demo", date="2026-01-01"))
+
+
+def test_steps_from_headings_with_inputs_and_outputs() -> None:
+    result = plan([
+        markdown("# Demo\n\nA demo pipeline."), code("import math\nRATE = 0.5", 1),
+        markdown("## Load"), code("data = [1, 2, 3]\nprint(len(data))", 2),
+        markdown("## Scale"), code("scaled = [math.sqrt(v) * RATE for v in data]", 3),
+        markdown("## Report"), code("print(sum(scaled))", 4),
+    ])
+    assert (result.title, result.description) == ("Demo", "A demo pipeline.")
+    assert [(s.name, s.inputs, s.outputs, s.config_fields) for s in result.steps] == [
+        ("load", (), ("data",), ()),
+        ("scale", ("data",), ("scaled",), ("RATE",)),
+        ("report", ("scaled",), (), ()),
+    ]
+    assert [(f.name, f.value, f.type) for f in result.config] == [("RATE", "0.5", "float")]
+    assert result.imports == ("import math",)
+    assert result.steps[1].body.startswith("RATE = config.RATE\n")
+
+
+def test_no_headings_gives_one_step_per_cell_named_from_comments() -> None:
+    result = plan(ran("# load the numbers\nxs = list(range(5))", "total = sum(xs)\nprint(total)"))
+    assert [s.name for s in result.steps] == ["load_the_numbers", "step_1"]
+
+
+def test_function_reading_a_global_gets_it_as_a_parameter() -> None:
+    result = plan(ran("WEIGHT = 2", "def score(x):\n    return x * WEIGHT * bias",
+                      "bias = len('b')\nprint(score(3))", "print(list(map(score, [1, 2])))"))
+    [definition] = result.definitions
+    assert ast.unparse(ast.parse(definition)).startswith("def score(x, *, WEIGHT=2, bias):")
+    bodies = "\n".join(s.body for s in result.steps)
+    assert "score(3, WEIGHT=WEIGHT, bias=bias)" in bodies
+    assert "map(functools.partial(score, WEIGHT=WEIGHT, bias=bias), [1, 2])" in bodies
+    assert "import functools" in result.imports
+
+
+def test_redefined_function_keeps_the_earlier_version_for_earlier_cells() -> None:
+    result = plan(ran("def f(x):\n    return x + 1", "print(f(1))", "def f(x):\n    return x * 10",
+                      "print(f(1))"))
+    names = sorted(ast.parse(d).body[0].name for d in result.definitions)
+    assert names == ["f", "f_v1"]
+    assert "print(f_v1(1))" in result.steps[0].body and "print(f(1))" in result.steps[1].body
+
+
+def test_dead_assignments_lose_their_target() -> None:
+    result = plan(ran("import matplotlib.pyplot as plt\nfig = plt.figure()\nunused = [3]\nkept = [4]",
+                      "print(kept)"))
+    body = result.steps[0].body
+    assert "plt.figure()\n" in body and "fig =" not in body and "unused" not in body
+    assert body.rstrip().endswith("return kept")
+
+
+def test_expected_stdout_only_from_a_clean_top_down_run() -> None:
+    out = [{"output_type": "stream", "name": "stdout", "text": "4\n"}]
+    assert plan([code("print(2 + 2)", 1, out)]).expected_stdout == "4\n"
+    assert plan([code("print(2 + 2)", 5, out)]).expected_stdout is None
+
+
+def test_forced_conversion_marks_undefined_names() -> None:
+    result = plan(ran("print(missing)"))
+    assert result.steps[0].body.startswith("# TODO(nb2prod): 'missing' is not defined")
+    assert any("missing" in w.message for w in result.warnings)

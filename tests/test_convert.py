@@ -1,0 +1,160 @@
+"""`nb2prod convert` end to end: refusals, dry runs, determinism, templates, and the example
+project installed in a fresh virtual environment, run, and tested."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import code, markdown, write
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "churn"
+
+
+def convert(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nb2prod", "convert", *args], capture_output=True,
+                          text=True, cwd=cwd, check=False, env={"SOURCE_DATE_EPOCH": "1700000000",
+                                                                 "PATH": "/usr/bin:/bin"})
+
+
+def test_refuses_notebooks_that_break_top_down_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    result = convert(str(EXAMPLE / "churn_messy.ipynb"), "-o", str(out))
+    assert result.returncode == 1
+    assert "NB201 'TEST_SIZE' is used before cell 15 defines it" in result.stdout
+    assert result.stderr.startswith("error: ") and "--force" in result.stderr
+    assert not out.exists()
+
+
+def test_force_converts_with_todos(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    result = convert(str(EXAMPLE / "churn_messy.ipynb"), "-o", str(out), "--force")
+    assert result.returncode == 0, result.stderr
+    pipeline = (out / "src" / "project" / "pipeline.py").read_text()
+    assert "# TODO(nb2prod): NB201 'TEST_SIZE' is used before cell 15 defines it" in pipeline
+    assert "warning: cell 10" in result.stdout
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    result = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(out), "--dry-run")
+    assert result.returncode == 0
+    assert "train(config, X, y) -> X_test, y_test, model" in result.stdout
+    assert "TEST_SIZE: float = 0.25   (parameters cell, cell 2)" in result.stdout
+    assert not out.exists()
+    data = json.loads(convert(str(EXAMPLE / "churn.ipynb"), "--dry-run", "--format", "json").stdout)
+    assert [s["name"] for s in data["steps"]][:2] == ["load_the_data", "clean"]
+
+
+def test_refuses_a_non_empty_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(out))
+    assert result.returncode == 2 and "folder is not empty (use --force" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "churn", tmp_path / "b" / "churn"
+    assert convert(str(EXAMPLE / "churn.ipynb"), "-o", str(first)).returncode == 0
+    assert convert(str(EXAMPLE / "churn.ipynb"), "-o", str(second)).returncode == 0
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_generated_code_is_pyflakes_clean(tmp_path: Path) -> None:
+    for template in ("default", "script"):
+        out = tmp_path / template
+        assert convert(str(EXAMPLE / "churn.ipynb"), "-o", str(out), "-t", template).returncode == 0
+        flakes = subprocess.run([sys.executable, "-m", "pyflakes", str(out)], capture_output=True,
+                                text=True)
+        assert flakes.returncode == 0, flakes.stdout
+
+
+def test_messy_real_notebook_without_headings_converts_and_runs(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "analysis.ipynb", [
+        code("%matplotlib inline\nimport math", 1),
+        code("def area(r):\n    return math.pi * r ** 2 * SCALE", 2),
+        code("SCALE = 2\nradii = [1, 2, 3]\nprint(area(1))", 3),
+        code("!echo shell\nareas = [area(r) for r in radii]\nareas", 4),
+        code("print(round(sum(areas), 3))", 5),
+    ])
+    out = tmp_path / "project"
+    assert convert(str(notebook), "-o", str(out)).returncode == 0
+    run = subprocess.run([sys.executable, "-m", "project"], capture_output=True, text=True,
+                         cwd=tmp_path, env={"PYTHONPATH": str(out / "src"), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "6.283185307179586\nshell\n87.965\n"
+
+
+def test_template_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    template = tmp_path / "broken"
+    template.mkdir()
+    (template / "template.toml").write_text('name = "broken"\ndescription = "x"\n')
+    (template / "README.md.j2").write_text("# {{ plan.title }}\n{{ plan.no_such_field }}\n")
+    result = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(tmp_path / "out"), "-t", str(template))
+    assert result.returncode == 2
+    assert f"{template / 'README.md.j2'}:2:" in result.stderr and "no_such_field" in result.stderr
+    assert not (tmp_path / "out").exists()
+    unknown = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(tmp_path / "out"), "-t", "nope")
+    assert unknown.returncode == 2 and "unknown template 'nope' (available: default, script" in unknown.stderr
+
+
+def test_notebook_without_code_converts_to_an_empty_pipeline(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "notes.ipynb", [markdown("# Notes\n\nOnly prose.")])
+    assert convert(str(notebook), "-o", str(tmp_path / "notes")).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def installed_example(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The example converted, then installed with pip into a fresh virtual environment that
+    borrows this environment's packages (so no network is needed)."""
+    base = tmp_path_factory.mktemp("e2e")
+    out = base / "churn-model"
+    result = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    env_dir = base / "venv"
+    venv.create(env_dir, with_pip=True)
+    bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(bindir / "python"), "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+                              "--no-build-isolation", "--no-index", str(out)],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    return {"out": out, "bin": bindir, "base": base}
+
+
+def test_installed_console_script_writes_the_notebooks_metrics(installed_example: dict) -> None:
+    work = installed_example["base"] / "work"
+    shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("outputs", "*.ipynb"))
+    run = subprocess.run([str(installed_example["bin"] / "churn-model"), "run"], cwd=work,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    notebook = json.loads((EXAMPLE / "churn.ipynb").read_text())
+    printed = "".join(notebook["cells"][12]["outputs"][0]["text"])
+    assert json.loads((work / "outputs" / "metrics.json").read_text()) == json.loads(printed)
+    steps = subprocess.run([str(installed_example["bin"] / "churn-model"), "steps"],
+                           capture_output=True, text=True)
+    assert steps.stdout.split()[0::3][:2] == ["load_the_data", "Load"] or "load_the_data" in steps.stdout
+
+
+def test_generated_test_suite_passes(installed_example: dict) -> None:
+    result = subprocess.run([str(installed_example["bin"] / "python"), "-m", "pytest", "-q",
+                             "-p", "no:cacheprovider", str(installed_example["out"])],
+                            capture_output=True, text=True, cwd=installed_example["out"])
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "passed" in result.stdout and "failed" not in result.stdout
