@@ -242,6 +242,14 @@ class _CellTransformer(cst.CSTTransformer):
             return self._secret(original, f"SECRET_{len(self.secrets) + 1}")
         return updated
 
+    def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
+        """f"text" without placeholders is a plain string (pyflakes F541)."""
+        if any(not isinstance(part, cst.FormattedStringText) for part in updated.parts):
+            return updated
+        text = "".join(part.value for part in updated.parts).replace("{{", "{").replace("}}", "}")
+        prefix = updated.prefix.replace("f", "").replace("F", "")
+        return cst.SimpleString(f"{prefix}{updated.start[len(updated.prefix):]}{text}{updated.end}")
+
     def _secret(self, node: cst.CSTNode, wanted: str) -> cst.BaseExpression:
         env = _ENV_NAME.sub("_", wanted.upper()).strip("_") or "SECRET"
         if env not in self.secrets:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from nb2prod.analysis.dataflow import is_builtin
+from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import summarise_function
 
 _TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
@@ -30,7 +30,7 @@ def globals_needed(definitions: Mapping[str, str], module_names: set[str]) -> di
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         summary = summarise_function(node, name)
-        direct[name] = [g for g in summary.reads if g not in module_names and not is_builtin(g)
+        direct[name] = [g for g in summary.reads if g not in module_names and g not in BUILTIN_NAMES
                         and g not in summary.writes]
         calls[name] = {c for c in summary.calls if c in definitions}
     needed = {name: list(names) for name, names in direct.items()}

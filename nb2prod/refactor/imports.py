@@ -31,7 +31,12 @@ def organise(statements: Iterable[str], referenced: set[str]) -> tuple[str, ...]
     """Sorted, deduplicated imports that bind a referenced name (star imports are kept), with an
     empty string between the groups (future, standard library, third party, local)."""
     single = dict.fromkeys(s for statement in statements for s in split_import(statement))
-    kept = sorted((s for s in single if "*" in s or binding_names(s) & referenced), key=_sort_key)
+    last_binder = {}
+    for statement in single:  # two imports of one name: the later one wins, as in the notebook
+        for name in binding_names(statement):
+            last_binder[name] = statement
+    kept = sorted((s for s in single if "*" in s or any(
+        last_binder.get(n) == s and n in referenced for n in binding_names(s))), key=_sort_key)
     result: list[str] = []
     for statement in kept:
         if result and _sort_key(result[-1])[0] != _sort_key(statement)[0]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import libcst as cst
 
 from nb2prod import __version__
-from nb2prod.analysis.dataflow import analyse, is_builtin
+from nb2prod.analysis.dataflow import BUILTIN_NAMES, analyse
 from nb2prod.analysis.scopes import free_names
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import Cell, Notebook
@@ -233,7 +233,7 @@ def _warn_classes_reading_globals(pieces: _Pieces, module_names: set[str]) -> No
             continue
         reads: dict[str, int] = {}
         free_names(node, reads, set(), set())
-        missing = sorted(g for g in reads if g not in module_names and not is_builtin(g)
+        missing = sorted(g for g in reads if g not in module_names and g not in BUILTIN_NAMES
                          and g not in pieces.config)
         if missing:
             note = (f"class {name} reads notebook global(s) {', '.join(missing)} in its body or "
@@ -288,8 +288,10 @@ def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):
                 producers[name] = last_binder[name]
             else:
                 missing.append(name)
-        for name in missing:
-            draft.statements.insert(0, f"# TODO(nb2prod): '{name}' is not defined by any earlier step\n")
+        for name in reversed(missing):
+            # bound to None so the module is valid Python; the TODO says what to do
+            draft.statements.insert(0, f"# TODO(nb2prod): '{name}' is not defined by any earlier "
+                                       f"step; define it\n{name} = None\n")
             pieces.warnings.append(ConvertWarning(draft.cells[0], 1, f"step {draft.name}() reads "
                                                   f"'{name}', which no earlier step defines"))
         for name in flow.binds:
@@ -309,12 +311,20 @@ def _finish_body(draft: StepDraft, outputs: list[str], config_reads: list[str],
 
 
 def _drop_dead_assignments(body: str, outputs: set[str]) -> str:
-    """Assignments to names nothing reads (in the step or after it) lose their target."""
-    tree = ast.parse(body)
-    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    assigned = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                for t in [n.targets[0]] if isinstance(t, ast.Name)}
-    return drop_dead_assignments(body, assigned - read - outputs)
+    """Assignments to names nothing reads (in the step or after it) lose their target; repeated,
+    since dropping one (``y = x[0]``) can leave another unread (``x = f()``)."""
+    for _ in range(5):
+        tree = ast.parse(body)
+        read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        read |= {n.target.id for n in ast.walk(tree)
+                 if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+        assigned = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                    for t in [n.targets[0]] if isinstance(t, ast.Name)}
+        dead = assigned - read - outputs
+        if not dead:
+            return body
+        body = drop_dead_assignments(body, dead)
+    return body
 
 
 def _referenced(pieces: _Pieces, steps: list[Step]) -> set[str]:

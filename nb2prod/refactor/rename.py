@@ -76,6 +76,8 @@ def drop_dead_in_function(source: str) -> str:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return source
     read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    read |= {n.target.id for n in ast.walk(node)
+             if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
     declared = {name for n in ast.walk(node) if isinstance(n, (ast.Global, ast.Nonlocal))
                 for name in n.names}
     assigned = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and len(n.targets) == 1

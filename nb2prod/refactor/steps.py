@@ -7,7 +7,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from nb2prod.analysis.dataflow import is_builtin
+from nb2prod.analysis.dataflow import BUILTIN_NAMES, is_builtin
 from nb2prod.analysis.events import BIND, READ, module_events
 from nb2prod.notebook.model import Notebook
 
@@ -97,8 +97,8 @@ def step_flow(body: str, ignore: set[str]) -> StepFlow:
     reads: dict[str, None] = {}
     binds: dict[str, None] = {}
     for event in events:
-        if event.name in ignore or is_builtin(event.name):
-            continue
+        if event.name in ignore or event.name in BUILTIN_NAMES:
+            continue  # only true builtins: IPython's names (`_`, `display`) do not exist in a module
         if event.kind == READ and event.name not in binds:
             if event.guarded and event.name in bound_anywhere:
                 continue  # carried around a loop, or guarded by try/except NameError

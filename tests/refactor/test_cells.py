@@ -35,6 +35,7 @@ CASES = [
     ("plt.plot(x)\nplt.show()", "plt.plot(x)\nsave_figure(figures_dir)"),
     ("api_key = 'f8a9d0c1b2e3f4a5'", "api_key = os.environ['API_KEY']"),
     ("df = pd.read_csv('/Users/ana/churn.csv')", "df = pd.read_csv(churn_csv_path)"),
+    ("print(f'done {{x}}')\nprint(f'{n} rows')", "print('done {x}')\nprint(f'{n} rows')"),
 ]
 
 

@@ -72,3 +72,18 @@ def test_forced_conversion_marks_undefined_names() -> None:
     result = plan(ran("print(missing)"))
     assert result.steps[0].body.startswith("# TODO(nb2prod): 'missing' is not defined")
     assert any("missing" in w.message for w in result.warnings)
+
+
+def test_dead_assignment_clean_up_cascades_but_keeps_augmented_counters() -> None:
+    result = plan(ran("import requests\nr = requests.get('u')\nresponse = r.json()\n"
+                      "url = response['a']\nurl",
+                      "n = 0\nwhile n < 3:\n    n += 1"))
+    first, second = (s.body for s in result.steps)
+    assert "url" not in first and "response" not in first and "r.json()" in first
+    assert "n = 0" in second and "n += 1" in second
+
+
+def test_duplicate_imports_of_one_name_keep_the_later() -> None:
+    result = plan(ran("from IPython.core.display import HTML\nfrom IPython.display import HTML",
+                      "print(HTML)"))
+    assert result.imports == ("from IPython.display import HTML",)
