@@ -184,21 +184,39 @@ def convert(
     output_format: Annotated[
         str, typer.Option("--format", help="Plan format for --dry-run: text or json.")
     ] = "text",
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Run `nb2prod verify` on the new project right away.")
+    ] = False,
 ) -> int:
     """Turn a notebook into a packaged, tested project."""
     from nb2prod.commands.convert import ConvertOptions, run_convert
 
     return run_convert(ConvertOptions(notebook, output, template, force, dry_run, name, lock,
-                                      output_format))
+                                      output_format, verify))
 
 
 @app.command()
 def verify(
     notebook: Annotated[Path, typer.Argument(help="The original notebook.")],
     project: Annotated[Path, typer.Argument(help="The project nb2prod convert generated.")],
+    python: Annotated[
+        str | None, typer.Option("--python", help="Interpreter to run both with (default: this one).")
+    ] = None,
+    cell_timeout: Annotated[int, typer.Option("--cell-timeout", help="Seconds per notebook cell.")] = 600,
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds for each whole run.")] = 3600,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance for numbers.")] = 1e-7,
+    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance for numbers.")] = 1e-9,
+    runs: Annotated[
+        int, typer.Option("--runs", help="Notebook runs (2 detects non-deterministic values).")
+    ] = 2,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> int:
     """Run a notebook and its generated project and compare their values."""
-    raise _not_built("verify", 7)
+    from nb2prod.commands.verify import VerifyOptions, run_verify
+    from nb2prod.verify.compare import Tolerance
+
+    return run_verify(VerifyOptions(notebook, project, python, cell_timeout, timeout,
+                                    Tolerance(rtol, atol), runs, output_format))
 
 
 @templates_app.command("list")
@@ -207,14 +225,6 @@ def templates_list() -> int:
     from nb2prod.commands.templates import run_templates_list
 
     return run_templates_list()
-
-
-def _not_built(command: str, issue: int) -> Nb2prodError:
-    from nb2prod.errors import NotImplementedCommandError
-
-    return NotImplementedCommandError(
-        f"'nb2prod {command}' is not built yet in this version (tracked as issue #{issue})"
-    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def load(cells: list[dict[str, Any] | str], path: str = "test.ipynb") -> Noteboo
 
 def write(folder: Path, name: str, cells: list[dict[str, Any] | str]) -> Path:
     """Write a notebook the way Jupyter does: indent 1, each source as a list of lines."""
-    raw = notebook_dict(cells)
+    raw = notebook_dict(copy.deepcopy(cells))
     for cell in raw["cells"]:
         cell["source"] = cell["source"].splitlines(keepends=True)
     path = folder / name

@@ -32,14 +32,16 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert command in out
 
 
-@pytest.mark.parametrize(("args", "issue"), [
-    (["verify", "a", "b"], "#7"),
+@pytest.mark.parametrize("args", [
+    ["verify", "missing.ipynb", "project"], ["convert", "missing.ipynb", "-o", "out"],
+    ["pin", "missing.ipynb"],
 ])
-def test_commands_not_built_yet_say_so(args: list[str], issue: str,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_notebook_is_a_one_line_error(args: list[str], capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     code_, out, err = run(args, capsys)
     assert code_ == 2 and out == ""
-    assert err.startswith("error: ") and issue in err and err.count("\n") == 1
+    assert err.startswith("error: missing.ipynb: no such") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_check_messy_example_reports_the_accident(capsys: pytest.CaptureFixture[str]) -> None:

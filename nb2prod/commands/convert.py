@@ -30,6 +30,7 @@ class ConvertOptions:
     name: str | None = None
     lock: bool = False
     output_format: str = "text"
+    verify: bool = False
 
 
 def run_convert(options: ConvertOptions) -> int:
@@ -89,10 +90,17 @@ def _write(plan, notebook: Notebook, options: ConvertOptions) -> int:
             (b"" if source.endswith("/") else (folder / source).read_bytes())
             for source, target in placed}
     files = render_project(plan, template, data)
+    # the plan travels with the project: `nb2prod verify` reads which cells make which step
+    files[".nb2prod/plan.json"] = json.dumps({**plan.as_dict(), "template": template.name},
+                                             indent=2, sort_keys=True) + "\n"
     if options.lock and "requirements.in" in files:
         files["requirements.txt"] = _lock(str(files["requirements.in"]))
     write_tree_atomically(options.output, files, options.force)
     _print_summary(plan, options.output, len(files))
+    if options.verify:
+        from nb2prod.commands.verify import VerifyOptions, run_verify
+
+        return run_verify(VerifyOptions(Path(notebook.path), options.output))
     return EXIT_OK
 
 

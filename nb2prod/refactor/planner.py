@@ -264,6 +264,9 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
         for name, producer in step_inputs.items():
             if name not in outputs[producer]:
                 outputs[producer].append(name)
+    if drafts:  # the last step returns its results: what run() hands back, what verify compares
+        outputs[drafts[-1].name] += [n for n in _final_results("".join(drafts[-1].statements))
+                                     if n not in outputs[drafts[-1].name]]
     steps = []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
@@ -272,6 +275,19 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body))
     return steps
+
+
+def _final_results(body: str) -> list[str]:
+    """Names a step assigns at its top level (plain assignments), in order."""
+    names: dict[str, None] = {}
+    for node in ast.parse(body).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for element in ast.walk(target):
+                    if isinstance(element, ast.Name) and not element.id.startswith("_"):
+                        names.setdefault(element.id)
+    return list(names)
 
 
 def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):

@@ -1,0 +1,146 @@
+"""``nb2prod verify``: run the notebook and its generated project, and compare them value by value."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from nb2prod.verify.compare import (
+    DIFFERS,
+    EQUAL,
+    MISSING,
+    NONDETERMINISTIC,
+    Comparison,
+    Tolerance,
+    compare,
+)
+
+PLAN_FILE = Path(".nb2prod") / "plan.json"
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    notebook: Path
+    project: Path
+    python: str | None = None
+    cell_timeout: int = 600
+    timeout: int = 3600
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    runs: int = 2
+    output_format: str = "text"
+
+
+@dataclass(frozen=True)
+class Row:
+    step: str
+    name: str
+    status: str
+    detail: str = ""
+
+
+def run_verify(options: VerifyOptions) -> int:
+    from nb2prod.verify.execute import run_notebook, run_project
+
+    if options.output_format not in {"text", "json"}:
+        raise UsageError(f"unknown --format {options.output_format!r} (choose text or json)")
+    if not options.notebook.is_file():
+        raise UsageError(f"{options.notebook}: no such notebook file")
+    plan = read_plan(options.project)
+    python = options.python or sys.executable
+    steps = plan["steps"]
+    notebook_runs = [run_notebook(options.notebook.resolve(), steps, python, options.cell_timeout,
+                                  options.timeout) for _ in range(max(options.runs, 1))]
+    project_run = run_project(options.notebook.resolve().parent, options.project.resolve(),
+                              plan["package"], python, options.timeout)
+    rows = compare_runs(steps, notebook_runs, project_run, options.tolerance)
+    _print(rows, options.output_format)
+    return EXIT_FINDINGS if any(r.status in {DIFFERS, MISSING} for r in rows) else EXIT_OK
+
+
+def read_plan(project: Path) -> dict:
+    path = project / PLAN_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{project}: not a project made by `nb2prod convert` (no {PLAN_FILE})") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: unreadable ({exc})") from None
+
+
+def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Tolerance) -> list[Row]:
+    rows = []
+    for step in steps:
+        reference = notebook_runs[0].values.get(step["name"], {})
+        produced = project_run.values.get(step["name"], {})
+        for name in step["outputs"]:
+            rows.append(Row(step["name"], name, *_status(name, reference, produced,
+                                                         notebook_runs[1:], step["name"], tolerance)))
+    same = _normalize(notebook_runs[0].stdout) == _normalize(project_run.stdout)
+    rows.append(Row("(all)", "stdout", EQUAL if same else DIFFERS,
+                    "" if same else _first_difference(notebook_runs[0].stdout, project_run.stdout)))
+    return rows
+
+
+def _status(name, reference, produced, other_runs, step, tolerance) -> tuple[str, str]:
+    if name not in reference:
+        return MISSING, "the notebook run has no such value at this point"
+    if name not in produced:
+        return MISSING, "the project's step did not return it (or it is not picklable)"
+    result: Comparison = compare(reference[name], produced[name], tolerance)
+    if result.status != EQUAL:
+        for run in other_runs:  # the notebook disagrees with itself: randomness, not conversion
+            again = compare(reference[name], run.values.get(step, {}).get(name), tolerance)
+            if again.status != EQUAL:
+                return NONDETERMINISTIC, f"differs between two notebook runs ({again.detail})"
+    return result.status, result.detail
+
+
+def _normalize(text: str) -> list[str]:
+    return [_ADDRESS.sub("0x…", line.rstrip()) for line in text.splitlines() if line.strip()]
+
+
+def _first_difference(expected: str, actual: str) -> str:
+    left, right = _normalize(expected), _normalize(actual)
+    for number, (a, b) in enumerate(zip(left, right, strict=False), 1):
+        if a != b:
+            return f"line {number}: {a[:60]!r} vs {b[:60]!r}"
+    return f"{len(left)} vs {len(right)} lines"
+
+
+def _print(rows: list[Row], output_format: str) -> None:
+    if output_format == "json":
+        sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2) + "\n")
+        return
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        _print_plain(rows)
+        return
+    table = Table("step", "name", "result", "detail")
+    colour = {EQUAL: "green", DIFFERS: "red", MISSING: "red", NONDETERMINISTIC: "yellow"}
+    for row in rows:
+        style = colour.get(row.status, "")
+        table.add_row(row.step, row.name, f"[{style}]{row.status}[/]" if style else row.status, row.detail)
+    Console(width=120).print(table)
+    _print_verdict(rows)
+
+
+def _print_plain(rows: list[Row]) -> None:
+    for row in rows:
+        sys.stdout.write(f"{row.step:<28} {row.name:<20} {row.status:<18} {row.detail}\n")
+    _print_verdict(rows)
+
+
+def _print_verdict(rows: list[Row]) -> None:
+    bad = [r for r in rows if r.status in {DIFFERS, MISSING}]
+    shaky = [r for r in rows if r.status == NONDETERMINISTIC]
+    equal = sum(1 for r in rows if r.status == EQUAL)
+    verdict = "DIFFERENT" if bad else "SAME"
+    sys.stdout.write(f"{verdict}: {equal} equal, {len(bad)} different, {len(shaky)} non-deterministic, "
+                     f"{len(rows) - equal - len(bad) - len(shaky)} not comparable\n")

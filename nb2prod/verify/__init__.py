@@ -1,0 +1,1 @@
+"""Differential testing: run a notebook and its generated project, compare their values."""

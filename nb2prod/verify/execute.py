@@ -1,0 +1,177 @@
+"""Run a notebook (with cells that capture each step's values) and the generated project.
+
+Both run in temporary copies of the notebook's folder, in subprocesses with timeouts: the user's
+notebook, data and project are never modified. This is the only part of nb2prod that executes
+notebook code, and only because the user asked `verify` to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nb2prod.errors import Nb2prodError, UsageError
+
+DUMP_ENV = "NB2PROD_DUMP_DIR"
+_IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".git")
+
+RUNNER = r'''
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+notebook = nbformat.read(sys.argv[1], as_version=4)
+client = NotebookClient(notebook, timeout=int(sys.argv[3]), kernel_name="python3",
+                        resources={"metadata": {"path": sys.argv[2]}})
+result = {"ok": True}
+try:
+    client.execute()
+except CellTimeoutError as exc:
+    result = {"ok": False, "error": "timeout", "detail": str(exc).splitlines()[0][:300]}
+except CellExecutionError as exc:
+    result = {"ok": False, "error": getattr(exc, "ename", "error"),
+              "detail": str(getattr(exc, "evalue", ""))[:300]}
+for index, cell in enumerate(notebook.cells):
+    if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        result["cell"] = index
+        break
+nbformat.write(notebook, sys.argv[4])
+print(json.dumps(result))
+'''
+
+DUMP_CELL = '''# nb2prod verify: capture this step's values
+import pickle as _nb2prod_pickle
+_nb2prod_values = {{}}
+for _nb2prod_name in {names!r}:
+    if _nb2prod_name in globals():
+        try:
+            _nb2prod_pickle.dumps(globals()[_nb2prod_name])
+            _nb2prod_values[_nb2prod_name] = globals()[_nb2prod_name]
+        except Exception:
+            _nb2prod_values[_nb2prod_name] = "<nb2prod: not picklable>"
+with open({path!r}, "wb") as _nb2prod_file:
+    _nb2prod_pickle.dump(_nb2prod_values, _nb2prod_file)
+'''
+
+
+class NotebookRunError(Nb2prodError):
+    """The notebook itself does not run: not nb2prod's crash, and nothing to compare."""
+
+    exit_code = 1
+
+
+@dataclass
+class Run:
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> name -> value
+    stdout: str = ""
+
+
+def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: int,
+                 timeout: int) -> Run:
+    """Execute a copy of the notebook with a capture cell after each step's last cell."""
+    with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
+        work, dumps = _workspace(notebook.parent, Path(tmp))
+        raw = json.loads(notebook.read_text(encoding="utf-8"))
+        instrumented_raw, origin = _instrument(raw, steps, dumps)
+        instrumented = work / f".nb2prod-{notebook.name}"
+        instrumented.write_text(json.dumps(instrumented_raw), encoding="utf-8")
+        executed = Path(tmp) / "executed.ipynb"
+        try:
+            result = subprocess.run([python, "-c", RUNNER, str(instrumented), str(work),
+                                     str(cell_timeout), str(executed)],
+                                    capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise NotebookRunError(f"{notebook}: the notebook did not finish within {timeout} s") from None
+        status = _runner_status(result, python)
+        if not status["ok"]:
+            raise NotebookRunError(_failure_message(notebook, status, origin))
+        run = Run(_load_dumps(dumps), _stdout(json.loads(executed.read_text(encoding="utf-8"))))
+    return run
+
+
+def run_project(notebook_folder: Path, project: Path, package: str, python: str, timeout: int) -> Run:
+    """Run ``python -m <package>`` with step dumps switched on, in a copy of the notebook's folder."""
+    source = project / "src" if (project / "src" / package).is_dir() else project
+    if not (source / package / "__main__.py").is_file():
+        raise UsageError(f"{project}: no package {package!r} with a __main__.py (verify needs a "
+                         "project made with the default template)")
+    with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
+        work, dumps = _workspace(notebook_folder, Path(tmp))
+        env = {**os.environ, DUMP_ENV: str(dumps), "PYTHONPATH": str(source), "MPLBACKEND": "Agg"}
+        try:
+            result = subprocess.run([python, "-m", package], cwd=work, env=env, capture_output=True,
+                                    text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise NotebookRunError(f"{project}: the project did not finish within {timeout} s") from None
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["no error output"])[-1]
+            raise NotebookRunError(f"{project}: the generated project fails: {last}")
+        return Run(_load_dumps(dumps), result.stdout)
+
+
+def _workspace(folder: Path, tmp: Path) -> tuple[Path, Path]:
+    work = tmp / "work"
+    shutil.copytree(folder, work, ignore=_IGNORED)
+    dumps = tmp / "dumps"
+    dumps.mkdir()
+    return work, dumps
+
+
+def _instrument(raw: dict, steps: list[dict], dumps: Path) -> tuple[dict, list[int | None]]:
+    """The notebook with a capture cell after each step; and each cell's original index."""
+    cells = list(raw.get("cells", []))
+    origin: list[int | None] = list(range(len(cells)))
+    for step in sorted(steps, key=lambda s: max(s["cells"]), reverse=True):
+        source = DUMP_CELL.format(names=list(step["outputs"]), path=str(dumps / f"{step['name']}.pkl"))
+        position = max(step["cells"]) + 1
+        cells.insert(position, {"cell_type": "code", "execution_count": None,
+                                "metadata": {"nb2prod": "verify"}, "outputs": [], "source": source})
+        origin.insert(position, None)
+    return {**raw, "cells": cells}, origin
+
+
+def _runner_status(result: subprocess.CompletedProcess[str], python: str) -> dict:
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        error = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        if "No module named" in error and ("nbclient" in error or "nbformat" in error):
+            raise UsageError(f"{python} cannot run notebooks ({error}); install nb2prod[verify]")
+        if "No such kernel" in error or "NoSuchKernel" in error:
+            raise UsageError(f"{python} has no python3 Jupyter kernel; install ipykernel")
+        raise NotebookRunError(f"could not run the notebook: {error}")
+    return json.loads(lines[-1])
+
+
+def _failure_message(notebook: Path, status: dict, origin: list[int | None]) -> str:
+    index = status.get("cell")
+    original = origin[index] if index is not None and index < len(origin) else None
+    where = f"cell {original}" if original is not None else "a cell"
+    return (f"{notebook}: the notebook itself fails at {where}: {status.get('error')}: "
+            f"{status.get('detail', '')}".strip())
+
+
+def _load_dumps(folder: Path) -> dict[str, dict[str, Any]]:
+    values = {}
+    for path in sorted(folder.glob("*.pkl")):
+        with open(path, "rb") as stream:
+            values[path.stem] = pickle.load(stream)  # our own capture files, just written
+    return values
+
+
+def _stdout(executed: dict) -> str:
+    parts = []
+    for cell in executed.get("cells", []):
+        if cell.get("metadata", {}).get("nb2prod") == "verify":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                text = output.get("text", "")
+                parts.append("".join(text) if isinstance(text, list) else text)
+    return "".join(parts)

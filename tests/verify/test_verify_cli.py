@@ -1,0 +1,91 @@
+"""`nb2prod verify` on real runs: agreement, a broken step, tolerance, failing and slow notebooks,
+and values that differ between two runs of the notebook itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import code, markdown, write
+
+pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+
+def nb2prod(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nb2prod", *args], capture_output=True, text=True,
+                          cwd=cwd, check=False, timeout=300)
+
+
+def make(tmp_path: Path, cells) -> tuple[Path, Path]:
+    notebook = write(tmp_path, "analysis.ipynb", cells)
+    project = tmp_path / "project"
+    result = nb2prod("convert", str(notebook), "-o", str(project), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return notebook, project
+
+
+CELLS = [
+    markdown("## Data"), code("values = [1.5, 2.5, 3.5]\nprint(len(values))", 1),
+    markdown("## Scale"), code("scaled = [v * 2 for v in values]\ntotal = sum(scaled)\nprint(total)", 2),
+]
+
+
+def test_same_values_exit_0(tmp_path: Path) -> None:
+    notebook, project = make(tmp_path, CELLS)
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {(r["step"], r["name"]): r["status"] for r in json.loads(result.stdout)}
+    assert rows == {("data", "values"): "equal", ("scale", "scaled"): "equal",
+                    ("scale", "total"): "equal", ("(all)", "stdout"): "equal"}
+
+
+def test_a_broken_step_is_detected_and_tolerance_applies(tmp_path: Path) -> None:
+    notebook, project = make(tmp_path, CELLS)
+    pipeline = project / "src" / "project" / "pipeline.py"
+    pipeline.write_text(pipeline.read_text().replace("v * 2", "v * 2.0000001"))
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "DIFFERENT" in result.stdout and "scaled" in result.stdout
+    loose = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--rtol", "1e-5",
+                    "--format", "json", cwd=tmp_path)
+    rows = {r["name"]: r["status"] for r in json.loads(loose.stdout)}
+    assert rows["scaled"] == "equal" and rows["total"] == "equal"
+    assert rows["stdout"] == "differs"  # the printed total shows the change
+    assert loose.returncode == 1
+
+
+def test_a_failing_notebook_is_reported_with_its_cell(tmp_path: Path) -> None:
+    cells = [code("x = 1", 1), code("y = {}\nprint(y['missing'])", 2)]
+    notebook, project = make(tmp_path, cells)
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "the notebook itself fails at cell 1: KeyError" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_slow_cell_times_out(tmp_path: Path) -> None:
+    cells = [code("import time\ntime.sleep(30)", 1)]
+    notebook, project = make(tmp_path, cells)
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--cell-timeout", "2",
+                     cwd=tmp_path)
+    assert result.returncode == 1 and "timeout" in result.stderr
+
+
+def test_values_that_change_between_notebook_runs_are_marked_not_failed(tmp_path: Path) -> None:
+    cells = [code("import random\nsample = random.random()", 1), code("doubled = sample * 2", 2)]
+    notebook, project = make(tmp_path, cells)
+    result = nb2prod("verify", str(notebook), str(project), "--format", "json", cwd=tmp_path)
+    rows = {r["name"]: r["status"] for r in json.loads(result.stdout)}
+    assert rows["sample"] == "non-deterministic"
+    assert result.returncode == 0
+
+
+def test_a_folder_that_is_not_a_converted_project(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "a.ipynb", CELLS)
+    result = nb2prod("verify", str(notebook), str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2 and "not a project made by `nb2prod convert`" in result.stderr
