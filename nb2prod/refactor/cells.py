@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
-from nb2prod.pin.collect import InstallSpec, parse_install_command
+from nb2prod.analysis.installs import InstallSpec, parse_install_command
 from nb2prod.refactor.plan import ConvertWarning
-from nb2prod.rules.hygiene import _ABSOLUTE, _FILE_CALLS, _USER_PATH
-from nb2prod.rules.secrets import _PLACEHOLDER, _SENSITIVE_NAME, find_token
+from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
+from nb2prod.rules.secrets import PLACEHOLDER, SENSITIVE_NAME, find_token
 
 # Line magics with no effect outside a notebook (display and editor settings).
 SILENT_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload", "config",
@@ -216,18 +216,18 @@ class _CellTransformer(cst.CSTTransformer):
                 and isinstance(node.value, cst.SimpleString)):
             name = node.targets[0].target.value
             value = _literal(node.value)
-            if value is not None and ((_SENSITIVE_NAME.search(name) and len(value) >= 6
+            if value is not None and ((SENSITIVE_NAME.search(name) and len(value) >= 6
                                        and " " not in value.strip()
-                                       and not _PLACEHOLDER.match(value)) or find_token(value)):
+                                       and not PLACEHOLDER.match(value)) or find_token(value)):
                 self.secret_literals[node.value] = name.upper()
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         name = _root_attr(updated.func)
-        if not name or not _FILE_CALLS.match(name) or not updated.args:
+        if not name or not FILE_CALLS.match(name) or not updated.args:
             return updated
         first = updated.args[0]
         value = _literal(first.value) if isinstance(first.value, cst.SimpleString) else None
-        if value is None or not (_USER_PATH.match(value) or _ABSOLUTE.match(value)):
+        if value is None or not (USER_PATH.match(value) or ABSOLUTE_PATH.match(value)):
             return updated
         field_name = self._path_field(value)
         self._warn(original, f"absolute path {value!r} became config field '{field_name}'")

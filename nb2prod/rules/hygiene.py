@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 from collections.abc import Iterator
 
+from nb2prod.analysis.installs import is_pinned, parse_install_command
 from nb2prod.findings import INFO, WARNING, Finding
 from nb2prod.notebook.model import Cell
 from nb2prod.rules.base import Rule, RuleContext
@@ -70,19 +70,12 @@ NB304 = Rule(
 
 RULES = (NB301, NB302, NB303, NB304)
 
-_PIP = re.compile(r"(?:^|[\s;&|/])(?:pip3?|(?:-m\s+pip))\s+install\s+(?P<args>.*)$")
-_CONDA = re.compile(r"(?:^|[\s;&|/])(?:conda|mamba)\s+install\s+(?P<args>.*)$")
-_PIN = re.compile(r"===?|@|\.whl$|\.tar\.gz$|\.zip$|^git\+|^https?://|^\.{0,2}/|^file:")
-_OPTIONS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable",
-                                 "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
-                                 "--target", "-t", "--prefix", "--root", "--channel",
-                                 "-n", "--name", "-p", "--platform", "--python-version"})
-_USER_PATH = re.compile(
+USER_PATH = re.compile(
     r"^(?:/Users/[^/\s]+|/home/[^/\s]+|[A-Za-z]:[\\/](?:Users|Documents and Settings)[\\/][^\\/\s]+"
     r"|~[\\/]|/content/drive|/mnt/[a-z]/Users|/root/)"
 )
-_ABSOLUTE = re.compile(r"^(?:/[\w.@-]+(?:/[\w .@-]*)+|[A-Za-z]:[\\/][^\s\"'<>|]+)$")
-_FILE_CALLS = re.compile(
+ABSOLUTE_PATH = re.compile(r"^(?:/[\w.@-]+(?:/[\w .@-]*)+|[A-Za-z]:[\\/][^\s\"'<>|]+)$")
+FILE_CALLS = re.compile(
     r"^(?:open|read_\w+|to_\w+|load\w*|save\w*|savefig|Path|PurePath|chdir|listdir|glob|iglob|"
     r"exists|isfile|isdir|makedirs|mkdir|join|imread|imwrite|dump|ZipFile|copy\w*|move|"
     r"read_csv|DataFrame\.from_\w+|File|Dataset|connect|ExcelWriter)$"
@@ -146,37 +139,14 @@ def _installs(context: RuleContext, cell: Cell) -> Iterator[Finding]:
 
 
 def _unpinned_packages(command: str) -> list[str]:
-    match = _PIP.search(command)
-    conda = match is None
-    match = match or _CONDA.search(command)
-    if match is None:
-        return []
-    try:
-        tokens = shlex.split(match["args"], comments=True)
-    except ValueError:
-        tokens = match["args"].split()
-    unpinned, skip = [], False
-    for token in tokens:
-        if skip:
-            skip = False
-            continue
-        if token in _OPTIONS_WITH_VALUE:
-            skip = True
-            continue
-        if token.startswith("-") or "{" in token or "$" in token or token in {"&&", "||", ";"}:
-            if token in {"&&", "||", ";"}:
-                break
-            continue
-        pinned = ("=" in token) if conda else bool(_PIN.search(token))
-        if not pinned:
-            unpinned.append(token)
-    return unpinned
+    return [spec.name + spec.extras + spec.specifier for spec in parse_install_command(command)
+            if not is_pinned(spec)]
 
 
 def _magic_paths(context: RuleContext, cell: Cell) -> Iterator[Finding]:
     for magic in cell.magics:
         for token in magic.args.split():
-            if _USER_PATH.match(token.strip("'\"")):
+            if USER_PATH.match(token.strip("'\"")):
                 yield NB302.at(context.notebook, cell, magic.line, 1,
                                "user-specific absolute path in a magic or shell command; "
                                "use a relative path or a parameter")
@@ -189,7 +159,7 @@ def _user_path(context: RuleContext, cell: Cell, node: ast.Constant) -> Iterator
         return
     if cell.translation and node.lineno in cell.translation.translated_lines:
         return  # a magic's own argument, already checked as a magic
-    if _USER_PATH.match(value):
+    if USER_PATH.match(value):
         yield NB302.at(context.notebook, cell, cell.original_line(node.lineno), node.col_offset + 1,
                        "user-specific absolute path: it exists only on the author's machine; "
                        "use a path relative to the notebook or a parameter")
@@ -199,7 +169,7 @@ def _call_checks(context: RuleContext, cell: Cell, node: ast.Call, seeded: bool)
     name = _call_name(node.func)
     short = name.rsplit(".", 1)[-1]
     line, column = cell.original_line(node.lineno), node.col_offset + 1
-    if _FILE_CALLS.match(short):
+    if FILE_CALLS.match(short):
         yield from _absolute_path_argument(context, cell, node, short)
     if short in _INTERACTIVE and (short != "interactive" or "widgets" in name or name == short):
         yield NB304.at(context.notebook, cell, line, column,
@@ -215,7 +185,7 @@ def _absolute_path_argument(
 ) -> Iterator[Finding]:
     for arg in node.args[:1]:
         if (isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-                and _ABSOLUTE.match(arg.value) and not _USER_PATH.match(arg.value)):
+                and ABSOLUTE_PATH.match(arg.value) and not USER_PATH.match(arg.value)):
             yield NB302.at(context.notebook, cell, cell.original_line(arg.lineno), arg.col_offset + 1,
                            f"absolute path passed to {function}(): it ties the notebook to one "
                            "machine; use a relative path or a parameter")

@@ -52,16 +52,16 @@ TOKEN_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
     ]
 )
-_SENSITIVE_NAME = re.compile(
+SENSITIVE_NAME = re.compile(
     r"(?:^|_)(?:pass(?:word|wd)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
     r"auth_?token|credentials?|client_secret)(?:$|_)", re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(
+PLACEHOLDER = re.compile(
     r"^(?:|x+|\*+|\.+|<.*>|\{.*\}|\$\{?\w+\}?|your[\s_-].*|.*(?:here|example|changeme|"
     r"placeholder|dummy|redacted|xxxx|todo|none|null|test|secret|password|token).*)$",
     re.IGNORECASE,
 )
-_URL_PLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|password|pass|pwd)@",
+_URLPLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|password|pass|pwd)@",
                               re.IGNORECASE)
 
 
@@ -86,7 +86,7 @@ def find_token(text: str) -> str | None:
     for marker, kind, pattern in TOKEN_PATTERNS:
         if marker in text:
             for match in pattern.finditer(text):
-                if kind == "password in a URL" and _URL_PLACEHOLDER.search(match.group(0)):
+                if kind == "password in a URL" and _URLPLACEHOLDER.search(match.group(0)):
                     continue
                 return kind
     return None
@@ -100,8 +100,8 @@ def _source_secrets(cell: Cell, nodes: tuple[ast.AST, ...]) -> Iterator[tuple[in
                 yield number, kind
     for node in nodes:
         for name, value in _named_string_values(node):
-            if (_SENSITIVE_NAME.search(name) and len(value.value) >= 6
-                    and " " not in value.value.strip() and not _PLACEHOLDER.match(value.value)):
+            if (SENSITIVE_NAME.search(name) and len(value.value) >= 6
+                    and " " not in value.value.strip() and not PLACEHOLDER.match(value.value)):
                 yield cell.original_line(value.lineno), f"string assigned to '{name}'"
 
 

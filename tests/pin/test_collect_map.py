@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from nb2prod.analysis.installs import parse_install_command
 from nb2prod.notebook import load_notebook
-from nb2prod.pin.collect import collect, parse_install_command
+from nb2prod.pin.collect import collect
 from nb2prod.pin.evidence import output_versions
 from nb2prod.pin.mapping import Environment, map_import, parse_table
 from nb2prod.pin.resolve import pin_notebooks, requirements_in

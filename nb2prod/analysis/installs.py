@@ -1,0 +1,62 @@
+"""Install commands in notebooks (`!pip install`, `%pip install`, `%conda install`), parsed once
+for the rules that flag unpinned installs and for `pin`, which records them as dependencies."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+_PIP_INSTALL = re.compile(r"(?:^|[\s;&|/])(?:pip3?|-m\s+pip)\s+install\s+(?P<args>.*)$")
+_CONDA_INSTALL = re.compile(r"(?:^|[\s;&|/])(?:conda|mamba)\s+install\s+(?P<args>.*)$")
+_OPTIONS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable",
+                                 "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+                                 "--target", "-t", "--prefix", "--root", "--channel", "-n",
+                                 "--name", "-p", "--platform", "--python-version"})
+_REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?"
+                          r"(?P<spec>(?:[<>=!~]=?|===?)[^;]*)?$")
+
+
+@dataclass(frozen=True)
+class InstallSpec:
+    """A package named in ``!pip install`` / ``%pip install`` / ``%conda install``."""
+
+    name: str
+    extras: str
+    specifier: str
+    cell: int
+    line: int
+    conda: bool = False
+
+
+def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[InstallSpec]:
+    """Packages (with extras and version specifiers) named by one pip or conda install command."""
+    match = _PIP_INSTALL.search(command)
+    conda = match is None
+    match = match or _CONDA_INSTALL.search(command)
+    if match is None:
+        return []
+    try:
+        tokens = shlex.split(match["args"], comments=True)
+    except ValueError:
+        tokens = match["args"].split()
+    specs, skip = [], False
+    for token in tokens:
+        if token in {"&&", "||", ";", "|"}:
+            break
+        if skip or token.startswith("-") or "{" in token or "$" in token:
+            skip = token in _OPTIONS_WITH_VALUE
+            continue
+        if conda and "=" in token and "==" not in token:
+            name, _, version = token.partition("=")
+            token = f"{name}=={version.rstrip('*').rstrip('.')}" if version else name
+        parsed = _REQUIREMENT.match(token.strip())
+        if parsed:
+            specs.append(InstallSpec(parsed["name"], parsed["extras"] or "",
+                                     (parsed["spec"] or "").strip(), cell, line, conda))
+    return specs
+
+
+def is_pinned(spec: InstallSpec) -> bool:
+    """An exact version (`==`, `===`); conda's `name=1.2` was normalised to `==` when parsed."""
+    return spec.specifier.startswith("==") and "*" not in spec.specifier
