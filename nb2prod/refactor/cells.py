@@ -279,9 +279,10 @@ def _statement(code: str, like: cst.SimpleStatementLine):
 
 def _display_only(value: cst.BaseExpression) -> bool:
     """A bare expression whose only effect in a notebook is to be displayed."""
-    if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.BaseNumber, cst.SimpleString,
+    # a bare subscript stays: `counts["a"]` on a defaultdict inserts the key
+    if isinstance(value, (cst.Name, cst.Attribute, cst.BaseNumber, cst.SimpleString,
                           cst.Comparison, cst.BinaryOperation, cst.Tuple, cst.List, cst.Dict)):
-        return not any(isinstance(n, cst.Call) for n in _walk(value))
+        return not any(isinstance(n, (cst.Call, cst.Subscript)) for n in _walk(value))
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
         return (value.func.attr.value in DISPLAY_METHODS
                 and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)

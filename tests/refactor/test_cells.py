@@ -18,6 +18,7 @@ CASES = [
     ("df.head()", ""),
     ("df", ""),
     ("df.shape", ""),
+    ("counts['a']", "counts['a']"),
     ("display(df)\nprint(df)", "print(df)"),
     ("df.sort_values('a', inplace=True)", "df.sort_values('a', inplace=True)"),
     ("model.fit(X, y)", "model.fit(X, y)"),
