@@ -89,3 +89,12 @@ def test_a_folder_that_is_not_a_converted_project(tmp_path: Path) -> None:
     notebook = write(tmp_path, "a.ipynb", CELLS)
     result = nb2prod("verify", str(notebook), str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2 and "not a project made by `nb2prod convert`" in result.stderr
+
+
+def test_instances_of_notebook_classes_compare_by_state(tmp_path: Path) -> None:
+    cells = [code("class Box:\n    def __init__(self, v):\n        self.v = v", 1),
+             code("box = Box([1, 2])\nprint(box.v)", 2), code("size = len(box.v)", 3)]
+    notebook, project = make(tmp_path, cells)
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json", cwd=tmp_path)
+    rows = {r["name"]: r["status"] for r in json.loads(result.stdout)}
+    assert rows["box"] == "equal" and result.returncode == 0, result.stdout + result.stderr
