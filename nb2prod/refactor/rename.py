@@ -69,12 +69,25 @@ def drop_dead_assignments(source: str, dead: set[str]) -> str:
 
 
 def drop_dead_in_function(source: str) -> str:
-    """The same clean-up inside a notebook function: locals assigned and never read."""
-    import ast
-
-    node = ast.parse(source).body[0]
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    """The same clean-up inside a notebook function, or each method of a notebook class."""
+    module = cst.parse_module(source)
+    definition = module.body[0]
+    if isinstance(definition, cst.FunctionDef):
+        cleaned = _clean_function(module, definition)
+    elif isinstance(definition, cst.ClassDef):
+        members = [_clean_function(module, member) if isinstance(member, cst.FunctionDef) else member
+                   for member in definition.body.body]
+        cleaned = definition.with_changes(body=definition.body.with_changes(body=members))
+    else:
         return source
+    return module.with_changes(body=[cleaned, *module.body[1:]]).code
+
+
+def _clean_function(module: cst.Module, function: cst.FunctionDef) -> cst.FunctionDef:
+    import ast
+    import textwrap
+
+    node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
     read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     read |= {n.target.id for n in ast.walk(node)
              if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
@@ -84,8 +97,5 @@ def drop_dead_in_function(source: str) -> str:
                 for t in [n.targets[0]] if isinstance(t, ast.Name)}
     dead = assigned - read - declared
     if not dead:
-        return source
-    module = cst.parse_module(source)
-    function = module.body[0]
-    body = function.body.visit(_DeadAssignments(dead))
-    return module.with_changes(body=[function.with_changes(body=body), *module.body[1:]]).code
+        return function
+    return function.with_changes(body=function.body.visit(_DeadAssignments(dead)))

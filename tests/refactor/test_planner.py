@@ -87,3 +87,10 @@ def test_duplicate_imports_of_one_name_keep_the_later() -> None:
     result = plan(ran("from IPython.core.display import HTML\nfrom IPython.display import HTML",
                       "print(HTML)"))
     assert result.imports == ("from IPython.display import HTML",)
+
+
+def test_dead_locals_inside_notebook_functions_and_methods_are_cleaned() -> None:
+    result = plan(ran("def f(a):\n    unused = a * 2\n    return a",
+                      "class K:\n    def m(self, a):\n        tmp = a\n        return 1",
+                      "print(f(1), K().m(2))"))
+    assert all("unused" not in d and "tmp" not in d for d in result.definitions)
