@@ -30,8 +30,10 @@ def globals_needed(definitions: Mapping[str, str], module_names: set[str]) -> di
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         summary = summarise_function(node, name)
+        declared = {n for stmt in ast.walk(node) if isinstance(stmt, ast.Global) for n in stmt.names}
+        # a name the function declares `global` stays global: it cannot also be a parameter
         direct[name] = [g for g in summary.reads if g not in module_names and g not in BUILTIN_NAMES
-                        and g not in summary.writes]
+                        and g not in summary.writes and g not in declared]
         calls[name] = {c for c in summary.calls if c in definitions}
     needed = {name: list(names) for name, names in direct.items()}
     changed = True

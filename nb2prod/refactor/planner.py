@@ -23,6 +23,7 @@ from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
 from nb2prod.refactor.imports import binding_names, organise
+from nb2prod.refactor.inline import deferred_reads, keep_in_steps
 from nb2prod.refactor.plan import (
     ConfigField,
     ConversionPlan,
@@ -31,11 +32,19 @@ from nb2prod.refactor.plan import (
     Dependency,
     Step,
 )
-from nb2prod.refactor.rename import drop_dead_assignments, drop_dead_in_function, rename
+from nb2prod.refactor.rename import (
+    drop_dead_assignments,
+    drop_dead_in_function,
+    rename,
+    unread_names,
+)
 from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
 
 # Names the generated modules define themselves; notebook names may not take them.
 RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS"})
+# Where a cell had an import or a definition: hoisted to module level, unless it must stay put.
+IMPORT_MARK = "# nb2prod-import: "
+DEFINITION_MARK = "# nb2prod-definition: "
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
@@ -63,6 +72,8 @@ class _Pieces:
     secrets: list[str] = field(default_factory=list)
     stdlib_needed: set[str] = field(default_factory=set)
     definition_cells: dict[str, int] = field(default_factory=dict)
+    inline_definitions: dict[str, str] = field(default_factory=dict)  # stay inside their step
+    inline_imports: set[str] = field(default_factory=set)
 
 
 def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
@@ -127,7 +138,10 @@ def _classify(pieces: _Pieces, module: cst.Module, statement: cst.CSTNode, cell:
     if isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
     ):
-        pieces.imports += [cst.Module([cst.SimpleStatementLine([s])]).code.strip() for s in statement.body]
+        for small in statement.body:  # one line each: `from x import (a,\n b)` is one statement
+            line = ast.unparse(ast.parse(cst.Module([cst.SimpleStatementLine([small])]).code))
+            pieces.imports.append(line)
+            pieces.bodies.setdefault(cell.index, []).append(f"{IMPORT_MARK}{line}\n")
         return
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
         name = statement.name.value
@@ -135,6 +149,7 @@ def _classify(pieces: _Pieces, module: cst.Module, statement: cst.CSTNode, cell:
             _version_previous_definition(pieces, name, cell)
         pieces.definitions[name] = code.strip("\n") + "\n"
         pieces.definition_cells[name] = cell.index
+        pieces.bodies.setdefault(cell.index, []).append(f"{DEFINITION_MARK}{name}\n")
         return
     field_ = _config_field(statement, module, cell, single_binding, source)
     if field_ is not None and field_.name not in RESERVED:
@@ -155,6 +170,8 @@ def _version_previous_definition(pieces: _Pieces, name: str, cell: Cell) -> None
     for index, chunks in pieces.bodies.items():
         if index >= since:
             pieces.bodies[index] = [rename(chunk, name, renamed) for chunk in chunks]
+        pieces.bodies[index] = [f"{DEFINITION_MARK}{renamed}\n" if c == f"{DEFINITION_MARK}{name}\n"
+                                else c for c in pieces.bodies[index]]
     pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
                                           f"earlier definition is kept as '{renamed}' for the "
                                           "cells that used it"))
@@ -201,6 +218,7 @@ def _mark_flagged(pieces: _Pieces, flagged: tuple[Finding, ...], notebook: Noteb
 
 # -- functions reading globals ------------------------------------------------------------------
 def _explicit_globals(pieces: _Pieces) -> None:
+    keep_in_steps(pieces)
     names = _module_names(pieces)
     needed = globals_needed(pieces.definitions, names)
     defaults = {n: f.value for n, f in pieces.config.items()}
@@ -211,10 +229,11 @@ def _explicit_globals(pieces: _Pieces) -> None:
             f"{name}() read global(s) {', '.join(globals_)}; they are now keyword parameters "
             "passed at every call"))
     _warn_classes_reading_globals(pieces, names)
-    for name, source in list(pieces.definitions.items()):
-        pieces.definitions[name], partial = patch_calls(drop_dead_in_function(source), needed)
-        if partial:
-            pieces.stdlib_needed.add("functools")
+    for table in (pieces.definitions, pieces.inline_definitions):
+        for name, source in list(table.items()):
+            table[name], partial = patch_calls(drop_dead_in_function(source), needed)
+            if partial:
+                pieces.stdlib_needed.add("functools")
     for cell, chunks in pieces.bodies.items():
         patched = []
         for chunk in chunks:
@@ -255,9 +274,12 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
     drafts = [d for d in group_cells(notebook, [c.index for c in cells])
               if any(pieces.bodies.get(i) for i in d.cells)]
     for draft in drafts:
-        draft.statements = [chunk for i in draft.cells for chunk in pieces.bodies.get(i, [])]
+        draft.statements = [code for i in draft.cells for chunk in pieces.bodies.get(i, [])
+                            if (code := _expand(chunk, pieces))]
+    drafts = [d for d in drafts if any(not s.startswith("#") or "\n" in s.strip() for s in d.statements)]
     name_steps(drafts, module_names | set(pieces.config) | RESERVED)
-    flows = [step_flow("".join(d.statements), module_names) for d in drafts]
+    flows = [step_flow("".join(d.statements), module_names,
+                       deferred_reads("".join(d.statements), module_names)) for d in drafts]
     inputs, producers = _inputs(drafts, flows, pieces)
     outputs: dict[str, list[str]] = {d.name: [] for d in drafts}
     for step_inputs in producers:
@@ -290,6 +312,16 @@ def _final_results(body: str) -> list[str]:
     return list(names)
 
 
+def _expand(chunk: str, pieces: _Pieces) -> str:
+    """A body chunk as it goes into its step: marked imports and definitions only if they stay."""
+    if chunk.startswith(IMPORT_MARK):
+        line = chunk[len(IMPORT_MARK):].strip()
+        return line + "\n" if line in pieces.inline_imports else ""
+    if chunk.startswith(DEFINITION_MARK):
+        return pieces.inline_definitions.get(chunk[len(DEFINITION_MARK):].strip(), "")
+    return chunk
+
+
 def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):
     """Per step: names it takes from earlier steps, and which step produced each."""
     last_binder: dict[str, str] = {}
@@ -320,6 +352,8 @@ def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):
 def _finish_body(draft: StepDraft, outputs: list[str], config_reads: list[str],
                  inputs: list[str], pieces: _Pieces) -> str:
     body = _drop_dead_assignments("".join(draft.statements), set(outputs))
+    still_read = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+    config_reads[:] = [name for name in config_reads if name in still_read]
     unpack = "".join(f"{name} = config.{name}\n" for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
@@ -330,13 +364,7 @@ def _drop_dead_assignments(body: str, outputs: set[str]) -> str:
     """Assignments to names nothing reads (in the step or after it) lose their target; repeated,
     since dropping one (``y = x[0]``) can leave another unread (``x = f()``)."""
     for _ in range(5):
-        tree = ast.parse(body)
-        read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        read |= {n.target.id for n in ast.walk(tree)
-                 if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
-        assigned = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                    for t in [n.targets[0]] if isinstance(t, ast.Name)}
-        dead = assigned - read - outputs
+        dead = unread_names(ast.parse(body), outputs)
         if not dead:
             return body
         body = drop_dead_assignments(body, dead)

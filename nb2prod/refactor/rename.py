@@ -43,6 +43,20 @@ class _DeadAssignments(cst.CSTTransformer):
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
 
+    def leave_ExceptHandler(self, original, updated):
+        """``except E as e:`` with e unused: ``except E:``."""
+        if updated.name is not None and isinstance(updated.name.name, cst.Name) \
+                and updated.name.name.value in self.dead:
+            return updated.with_changes(name=None)
+        return updated
+
+    def leave_WithItem(self, original, updated):
+        """``with open(p) as f:`` with f unused: ``with open(p):``."""
+        if updated.asname is not None and isinstance(updated.asname.name, cst.Name) \
+                and updated.asname.name.value in self.dead:
+            return updated.with_changes(asname=None)
+        return updated
+
     def leave_SimpleStatementLine(self, original, updated):
         if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
             return updated
@@ -88,6 +102,17 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef) -> cst.Functi
     import textwrap
 
     node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
+    dead = unread_names(node)
+    if not dead:
+        return function
+    return function.with_changes(body=function.body.visit(_DeadAssignments(dead)))
+
+
+def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
+    """Names a scope assigns (plain ``x = ...``, ``except ... as x``, ``with ... as x``) and never
+    reads, apart from ``keep`` and names declared global or nonlocal."""
+    import ast
+
     read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     read |= {n.target.id for n in ast.walk(node)
              if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
@@ -95,7 +120,7 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef) -> cst.Functi
                 for name in n.names}
     assigned = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and len(n.targets) == 1
                 for t in [n.targets[0]] if isinstance(t, ast.Name)}
-    dead = assigned - read - declared
-    if not dead:
-        return function
-    return function.with_changes(body=function.body.visit(_DeadAssignments(dead)))
+    assigned |= {n.name for n in ast.walk(node) if isinstance(n, ast.ExceptHandler) and n.name}
+    assigned |= {item.optional_vars.id for n in ast.walk(node) if isinstance(n, (ast.With, ast.AsyncWith))
+                 for item in n.items if isinstance(item.optional_vars, ast.Name)}
+    return assigned - read - declared - set(keep)

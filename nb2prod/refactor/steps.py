@@ -90,11 +90,16 @@ class StepFlow:
     binds: tuple[str, ...]  # names the step binds, in first-bind order
 
 
-def step_flow(body: str, ignore: set[str]) -> StepFlow:
-    """What a step body reads from outside and binds, ignoring module-level names."""
+def step_flow(body: str, ignore: set[str], deferred: tuple[str, ...] = ()) -> StepFlow:
+    """What a step body reads from outside and binds, ignoring module-level names.
+
+    ``deferred`` are names functions defined inside the step read when called: when the step does
+    not bind them itself, they must come in from earlier steps too.
+    """
     events = module_events(ast.parse(body))
     bound_anywhere = {e.name for e in events if e.kind == BIND}
-    reads: dict[str, None] = {}
+    reads: dict[str, None] = dict.fromkeys(n for n in deferred if n not in bound_anywhere
+                                           and n not in ignore and n not in BUILTIN_NAMES)
     binds: dict[str, None] = {}
     for event in events:
         if event.name in ignore or event.name in BUILTIN_NAMES:

@@ -67,7 +67,11 @@ def format_python(code: str, name: str) -> str:
     except black.InvalidInput as exc:
         raise GeneratedCodeError(f"generated {name} does not parse ({exc}); this is a bug, please "
                                  "report it with the notebook") from None
-    compile(formatted, name, "exec")
+    try:
+        compile(formatted, name, "exec")
+    except SyntaxError as exc:
+        raise GeneratedCodeError(f"generated {name} does not compile ({exc.msg}, line {exc.lineno}); "
+                                 "this is a bug, please report it with the notebook") from None
     return formatted
 
 

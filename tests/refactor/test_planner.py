@@ -94,3 +94,29 @@ def test_dead_locals_inside_notebook_functions_and_methods_are_cleaned() -> None
                       "class K:\n    def m(self, a):\n        tmp = a\n        return 1",
                       "print(f(1), K().m(2))"))
     assert all("unused" not in d and "tmp" not in d for d in result.definitions)
+
+
+def test_definitions_that_must_stay_in_their_step() -> None:
+    result = plan(ran(
+        "import numpy as np\ndf = [3, 1, 2]",
+        "def first(values=df):\n    return values[0]",          # default reads a notebook value
+        "def hello():\n    return 'hi'\nhello = str.upper(hello())",  # rebound by step code
+        "class Scaler:\n    def scale(self, v):\n        return v * factor",  # method reads a global
+        "factor = len(df)\nprint(first(), hello, Scaler().scale(2))",
+    ))
+    assert result.definitions == ()
+    bodies = "\n".join(s.body for s in result.steps)
+    assert "def first(values=df):" in bodies and "def hello():" in bodies and "class Scaler:" in bodies
+    scaler_step = next(s for s in result.steps if "class Scaler" in s.body)
+    assert "factor" in scaler_step.inputs or "factor" in scaler_step.body
+
+
+def test_an_import_rebound_by_step_code_stays_in_the_step() -> None:
+    result = plan(ran("import json\njson = json.dumps({'a': 1})", "print(json)"))
+    assert "import json" not in result.imports
+    assert result.steps[0].body.startswith("import json\n")
+
+
+def test_multi_line_imports_are_hoisted_as_one_line_each() -> None:
+    result = plan(ran("from os.path import (\n    join,\n    basename,\n)\nprint(join('a', basename('b')))"))
+    assert result.imports == ("from os.path import basename", "from os.path import join")
