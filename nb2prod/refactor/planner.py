@@ -277,6 +277,7 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
         draft.statements = [code for i in draft.cells for chunk in pieces.bodies.get(i, [])
                             if (code := _expand(chunk, pieces))]
     drafts = [d for d in drafts if any(not s.startswith("#") or "\n" in s.strip() for s in d.statements)]
+    drafts = _merge_for_late_binding(drafts, module_names)
     name_steps(drafts, module_names | set(pieces.config) | RESERVED)
     flows = [step_flow("".join(d.statements), module_names,
                        deferred_reads("".join(d.statements), module_names)) for d in drafts]
@@ -310,6 +311,29 @@ def _final_results(body: str) -> list[str]:
                     if isinstance(element, ast.Name) and not element.id.startswith("_"):
                         names.setdefault(element.id)
     return list(names)
+
+
+def _merge_for_late_binding(drafts: list[StepDraft], module_names: set[str]) -> list[StepDraft]:
+    """A function or class kept in a step that reads a name only a later step binds (late
+    binding, as notebooks allow) must share one function with that binding: merge those steps."""
+    while True:
+        binds = [set(step_flow("".join(d.statements), module_names).binds) for d in drafts]
+        merge = None
+        for i, draft in enumerate(drafts):
+            wanted = set(deferred_reads("".join(draft.statements), module_names)) - binds[i]
+            wanted -= {n for earlier in binds[:i] for n in earlier}
+            later = [j for j in range(i + 1, len(drafts)) if wanted & binds[j]]
+            if later:
+                merge = (i, max(later))
+                break
+        if merge is None:
+            return drafts
+        first, last = merge
+        combined = StepDraft(drafts[first].title)
+        for draft in drafts[first:last + 1]:
+            combined.cells += draft.cells
+            combined.statements += draft.statements
+        drafts = [*drafts[:first], combined, *drafts[last + 1:]]
 
 
 def _expand(chunk: str, pieces: _Pieces) -> str:

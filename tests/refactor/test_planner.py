@@ -120,3 +120,10 @@ def test_an_import_rebound_by_step_code_stays_in_the_step() -> None:
 def test_multi_line_imports_are_hoisted_as_one_line_each() -> None:
     result = plan(ran("from os.path import (\n    join,\n    basename,\n)\nprint(join('a', basename('b')))"))
     assert result.imports == ("from os.path import basename", "from os.path import join")
+
+
+def test_late_binding_inside_a_kept_class_merges_the_steps() -> None:
+    result = plan(ran("class Walker:\n    def start(self):\n        return head", "print(1)",
+                      "head = str('h')", "print(Walker().start())"))
+    merged = next(s for s in result.steps if "class Walker" in s.body)
+    assert "head = str('h')" in merged.body and "head = None" not in merged.body
