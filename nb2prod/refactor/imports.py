@@ -61,3 +61,31 @@ def _sort_key(statement: str) -> tuple[int, str, int, str]:
     else:
         group = 2
     return (group, module.lower(), 0 if statement.startswith("import ") else 1, statement)
+
+
+_EXPORTS_PROBE = (
+    "import importlib, json, sys\n"
+    "module = importlib.import_module(sys.argv[1])\n"
+    "names = getattr(module, '__all__', None) or [n for n in dir(module) if not n.startswith('_')]\n"
+    "print(json.dumps(sorted(set(map(str, names)))))\n"
+)
+
+
+def star_exports(module: str, timeout: int = 60) -> list[str] | None:
+    """The names ``from module import *`` binds, asked of the installed module in a subprocess
+    (library code, never the notebook's); None when it cannot be imported here."""
+    import json
+    import subprocess
+    import sys
+
+    try:
+        result = subprocess.run([sys.executable, "-I", "-c", _EXPORTS_PROBE, module],
+                                capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        return None
+    try:
+        return list(json.loads(result.stdout.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        return None

@@ -22,7 +22,7 @@ from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
-from nb2prod.refactor.imports import binding_names, organise
+from nb2prod.refactor.imports import binding_names, organise, star_exports
 from nb2prod.refactor.inline import deferred_reads, keep_in_steps
 from nb2prod.refactor.plan import (
     ConfigField,
@@ -79,6 +79,7 @@ class _Pieces:
 def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     cells = [c for c in notebook.code_cells if c.source.strip()]
     pieces = _collect_pieces(notebook, cells, options)
+    _explicit_star_imports(pieces)
     _explicit_globals(pieces)
     module_names = _module_names(pieces)
     steps = _steps(notebook, cells, pieces, module_names, options)
@@ -393,6 +394,39 @@ def _drop_dead_assignments(body: str, outputs: set[str]) -> str:
             return body
         body = drop_dead_assignments(body, dead)
     return body
+
+
+def _explicit_star_imports(pieces: _Pieces) -> None:
+    """``from x import *`` becomes ``from x import a, b`` for the names the code uses, asked of the
+    installed module; a module not installed here keeps its star import, with a note."""
+    stars = [line for line in pieces.imports if line.endswith("import *")]
+    if not stars:
+        return
+    bound = set(pieces.definitions) | set(pieces.config) | set(BUILTIN_NAMES)
+    referenced: set[str] = set()
+    for line in pieces.imports:
+        bound |= binding_names(line) - {"*"}
+    for source in [*pieces.definitions.values(), *(c for cs in pieces.bodies.values() for c in cs)]:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name):
+                (bound if isinstance(node.ctx, ast.Store) else referenced).add(node.id)
+    wanted = referenced - bound
+    for line in stars:
+        module = line.split()[1]
+        exports = star_exports(module)
+        if exports is None:
+            pieces.warnings.append(ConvertWarning(0, 1, f"`{line}` kept: {module} is not importable "
+                                                  "here, so the names it provides are unknown"))
+            continue
+        names = sorted(wanted & set(exports))
+        explicit = [f"from {module} import {name}" for name in names]
+        pieces.imports.remove(line)
+        pieces.imports += explicit
+        for chunks in pieces.bodies.values():  # the cell's marker, so it can still stay put
+            if f"{IMPORT_MARK}{line}\n" in chunks:
+                at = chunks.index(f"{IMPORT_MARK}{line}\n")
+                chunks[at:at + 1] = [f"{IMPORT_MARK}{e}\n" for e in explicit]
+        wanted -= set(names)
 
 
 def _referenced(pieces: _Pieces, steps: list[Step]) -> set[str]:

@@ -127,3 +127,11 @@ def test_late_binding_inside_a_kept_class_merges_the_steps() -> None:
                       "head = str('h')", "print(Walker().start())"))
     merged = next(s for s in result.steps if "class Walker" in s.body)
     assert "head = str('h')" in merged.body and "head = None" not in merged.body
+
+
+def test_star_imports_become_explicit_when_the_module_is_installed() -> None:
+    result = plan(ran("from math import *", "print(sqrt(pi))"))
+    assert result.imports == ("from math import pi", "from math import sqrt")
+    kept = plan(ran("from not_installed_anywhere import *", "print(thing)"))
+    assert kept.imports == ("from not_installed_anywhere import *",)
+    assert any("not importable" in w.message for w in kept.warnings)
