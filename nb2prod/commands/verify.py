@@ -14,12 +14,14 @@ from nb2prod.verify.compare import (
     EQUAL,
     MISSING,
     NONDETERMINISTIC,
+    NOT_COMPARABLE,
     Comparison,
     Tolerance,
     compare,
 )
 
 PLAN_FILE = Path(".nb2prod") / "plan.json"
+NOT_PICKLABLE = "<nb2prod: not picklable"
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
@@ -91,6 +93,10 @@ def _status(name, reference, produced, other_runs, step, tolerance) -> tuple[str
         return MISSING, "the notebook run has no such value at this point"
     if name not in produced:
         return MISSING, "the project's step did not return it (or it is not picklable)"
+    unpicklable = [side for side, value in (("notebook", reference[name]), ("project", produced[name]))
+                   if isinstance(value, str) and value.startswith(NOT_PICKLABLE)]
+    if unpicklable:
+        return NOT_COMPARABLE, f"cannot be captured from the {' and '.join(unpicklable)} run (not picklable)"
     result: Comparison = compare(reference[name], produced[name], tolerance)
     if result.status != EQUAL:
         for run in other_runs:  # the notebook disagrees with itself: randomness, not conversion

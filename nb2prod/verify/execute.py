@@ -55,7 +55,8 @@ for _nb2prod_name in {names!r}:
             _nb2prod_pickle.dumps(globals()[_nb2prod_name])
             _nb2prod_values[_nb2prod_name] = globals()[_nb2prod_name]
         except Exception:
-            _nb2prod_values[_nb2prod_name] = "<nb2prod: not picklable>"
+            _nb2prod_kind = type(globals()[_nb2prod_name]).__name__
+            _nb2prod_values[_nb2prod_name] = "<nb2prod: not picklable: " + _nb2prod_kind + ">"
 with open({path!r}, "wb") as _nb2prod_file:
     _nb2prod_pickle.dump(_nb2prod_values, _nb2prod_file)
 '''
