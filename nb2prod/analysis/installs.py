@@ -60,3 +60,14 @@ def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[In
 def is_pinned(spec: InstallSpec) -> bool:
     """An exact version (`==`, `===`); conda's `name=1.2` was normalised to `==` when parsed."""
     return spec.specifier.startswith("==") and "*" not in spec.specifier
+
+
+def install_commands(cell) -> list[tuple[int, str]]:
+    """(line, command) of each magic in a cell that could install packages (shell or %pip)."""
+    commands = []
+    for magic in cell.magics:
+        if magic.kind == "shell":
+            commands.append((magic.line, magic.args))
+        elif magic.kind == "line" and magic.name in {"pip", "conda", "mamba"}:
+            commands.append((magic.line, f"{magic.name} {magic.args}"))
+    return commands

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nb2prod.analysis.astutil import walk
-from nb2prod.analysis.installs import InstallSpec, parse_install_command
+from nb2prod.analysis.installs import InstallSpec, install_commands, parse_install_command
 from nb2prod.notebook.model import Notebook
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -108,16 +108,8 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 
 
 def _install_specs(cell) -> list[InstallSpec]:
-    specs = []
-    for magic in cell.magics:
-        if magic.kind == "shell":
-            command = magic.args
-        elif magic.kind == "line" and magic.name in {"pip", "conda", "mamba"}:
-            command = f"{magic.name} {magic.args}"
-        else:
-            continue
-        specs += parse_install_command(command, cell.index, magic.line)
-    return specs
+    return [spec for line, command in install_commands(cell)
+            for spec in parse_install_command(command, cell.index, line)]
 
 
 def local_module_names(folder: Path) -> frozenset[str]:

@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from nb2prod.analysis.installs import is_pinned, parse_install_command
+from nb2prod.analysis.installs import install_commands, is_pinned, parse_install_command
 from nb2prod.findings import INFO, WARNING, Finding
 from nb2prod.notebook.model import Cell
 from nb2prod.rules.base import Rule, RuleContext
@@ -122,17 +122,11 @@ def _cell_checks(context: RuleContext) -> Iterator[Finding]:
 
 
 def _installs(context: RuleContext, cell: Cell) -> Iterator[Finding]:
-    for magic in cell.magics:
-        if magic.kind == "shell":
-            command = magic.args
-        elif magic.kind == "line" and magic.name in {"pip", "conda", "mamba"}:
-            command = f"{magic.name} {magic.args}"
-        else:
-            continue
+    for line, command in install_commands(cell):
         unpinned = _unpinned_packages(command)
         if unpinned:
             yield NB301.at(
-                context.notebook, cell, magic.line, 1,
+                context.notebook, cell, line, 1,
                 f"install without a pinned version: {', '.join(unpinned)} (pin with ==, or run "
                 "`nb2prod pin`)",
             )
