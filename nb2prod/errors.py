@@ -37,7 +37,3 @@ class UnsupportedNotebookError(NotebookReadError):
 
 class ConfigError(Nb2prodError):
     """An invalid ``[tool.nb2prod]`` table or option value."""
-
-
-class NotImplementedCommandError(Nb2prodError):
-    """A command that is part of the product but not built yet."""
