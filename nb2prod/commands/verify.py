@@ -59,7 +59,9 @@ def run_verify(options: VerifyOptions) -> int:
                                   options.timeout) for _ in range(max(options.runs, 1))]
     project_run = run_project(options.notebook.resolve().parent, options.project.resolve(),
                               plan["package"], python, options.timeout)
-    rows = compare_runs(steps, notebook_runs, project_run, options.tolerance)
+    figures = next((f["value"].strip("'\"") for f in plan.get("config", [])
+                    if f["name"] == "figures_dir"), "figures")
+    rows = compare_runs(steps, notebook_runs, project_run, options.tolerance, figures)
     _print(rows, options.output_format)
     return EXIT_FINDINGS if any(r.status in {DIFFERS, MISSING} for r in rows) else EXIT_OK
 
@@ -74,7 +76,8 @@ def read_plan(project: Path) -> dict:
         raise UsageError(f"{path}: unreadable ({exc})") from None
 
 
-def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Tolerance) -> list[Row]:
+def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Tolerance,
+                 figures_dir: str = "figures") -> list[Row]:
     rows = []
     for step in steps:
         reference = notebook_runs[0].values.get(step["name"], {})
@@ -85,6 +88,26 @@ def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Toler
     same = _normalize(notebook_runs[0].stdout) == _normalize(project_run.stdout)
     rows.append(Row("(all)", "stdout", EQUAL if same else DIFFERS,
                     "" if same else _first_difference(notebook_runs[0].stdout, project_run.stdout)))
+    return rows + _file_rows(notebook_runs, project_run, figures_dir)
+
+
+def _file_rows(notebook_runs, project_run, figures_dir: str) -> list[Row]:
+    """Files each run wrote. The project's saved figures (plt.show() in the notebook) are its own."""
+    reference, produced = notebook_runs[0].files, project_run.files
+    rows = []
+    for path in sorted(set(reference) | set(produced)):
+        if path not in reference and path.startswith(f"{figures_dir.rstrip('/')}/"):
+            continue
+        if path not in produced:
+            rows.append(Row("(files)", path, MISSING, "the notebook wrote it; the project did not"))
+        elif path not in reference:
+            rows.append(Row("(files)", path, DIFFERS, "the project wrote it; the notebook did not"))
+        elif reference[path] == produced[path]:
+            rows.append(Row("(files)", path, EQUAL))
+        elif any(run.files.get(path) != reference[path] for run in notebook_runs[1:]):
+            rows.append(Row("(files)", path, NONDETERMINISTIC, "differs between two notebook runs"))
+        else:
+            rows.append(Row("(files)", path, DIFFERS, "contents differ"))
     return rows
 
 

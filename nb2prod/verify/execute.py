@@ -72,6 +72,7 @@ class NotebookRunError(Nb2prodError):
 class Run:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> name -> value
     stdout: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # files the run wrote -> sha256
 
 
 def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: int,
@@ -83,6 +84,7 @@ def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: i
         instrumented_raw, origin = _instrument(raw, steps, dumps)
         instrumented = work / f".nb2prod-{notebook.name}"
         instrumented.write_text(json.dumps(instrumented_raw), encoding="utf-8")
+        before = _snapshot(work)
         executed = Path(tmp) / "executed.ipynb"
         try:
             result = subprocess.run([python, "-c", RUNNER, str(instrumented), str(work),
@@ -93,7 +95,8 @@ def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: i
         status = _runner_status(result, python)
         if not status["ok"]:
             raise NotebookRunError(_failure_message(notebook, status, origin))
-        run = Run(_load_dumps(dumps), _stdout(json.loads(executed.read_text(encoding="utf-8"))))
+        run = Run(_load_dumps(dumps), _stdout(json.loads(executed.read_text(encoding="utf-8"))),
+                  _written(work, before))
     return run
 
 
@@ -105,6 +108,7 @@ def run_project(notebook_folder: Path, project: Path, package: str, python: str,
                          "project made with the default template)")
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
         work, dumps = _workspace(notebook_folder, Path(tmp))
+        before = _snapshot(work)
         env = {**os.environ, DUMP_ENV: str(dumps), "PYTHONPATH": str(source), "MPLBACKEND": "Agg"}
         try:
             result = subprocess.run([python, "-m", package], cwd=work, env=env, capture_output=True,
@@ -114,7 +118,25 @@ def run_project(notebook_folder: Path, project: Path, package: str, python: str,
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no error output"])[-1]
             raise NotebookRunError(f"{project}: the generated project fails: {last}")
-        return Run(_load_dumps(dumps), result.stdout)
+        return Run(_load_dumps(dumps), result.stdout, _written(work, before))
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def _written(folder: Path, before: dict[str, tuple[int, int]]) -> dict[str, str]:
+    """Files a run created or changed in its working folder, with their content hash."""
+    import hashlib
+
+    written = {}
+    for relative, stamp in sorted(_snapshot(folder).items()):
+        name = relative.rsplit("/", 1)[-1]
+        if before.get(relative) == stamp or name.startswith(".nb2prod-") or "__pycache__" in relative:
+            continue
+        written[relative] = hashlib.sha256((folder / relative).read_bytes()).hexdigest()
+    return written
 
 
 def _workspace(folder: Path, tmp: Path) -> tuple[Path, Path]:

@@ -98,3 +98,18 @@ def test_instances_of_notebook_classes_compare_by_state(tmp_path: Path) -> None:
     result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json", cwd=tmp_path)
     rows = {r["name"]: r["status"] for r in json.loads(result.stdout)}
     assert rows["box"] == "equal" and result.returncode == 0, result.stdout + result.stderr
+
+
+def test_files_the_runs_write_are_compared(tmp_path: Path) -> None:
+    cells = [code("total = sum([1, 2, 3])", 1),
+             code("with open('result.txt', 'w') as fh:\n    fh.write(str(total))", 2)]
+    notebook, project = make(tmp_path, cells)
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json", cwd=tmp_path)
+    files = {r["name"]: r["status"] for r in json.loads(result.stdout) if r["step"] == "(files)"}
+    assert files == {"result.txt": "equal"} and result.returncode == 0
+    pipeline = project / "src" / "project" / "pipeline.py"
+    pipeline.write_text(pipeline.read_text().replace("fh.write(str(total))", "fh.write(str(total + 1))"))
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json", cwd=tmp_path)
+    files = {r["name"]: r["status"] for r in json.loads(result.stdout) if r["step"] == "(files)"}
+    assert files == {"result.txt": "differs"} and result.returncode == 1
+    assert not (notebook.parent / "result.txt").exists()  # runs happen in copies
