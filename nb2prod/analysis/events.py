@@ -186,7 +186,7 @@ class _ModuleWalker:
     _stmt_AsyncWith = _stmt_With
 
     def _stmt_Try(self, node: ast.Try) -> None:
-        guards = any(_catches_name_error(h) for h in node.handlers)
+        guards = any(handler_catches(h, _CATCHES_NAME_ERROR) for h in node.handlers)
         self.guarded += guards
         self._block(node.body)
         self.guarded -= guards
@@ -312,8 +312,7 @@ class _ModuleWalker:
         return None
 
     def _read(self, name: str, node: ast.AST) -> None:
-        carried = any(name in names for names in self.loop_names)
-        self._emit(READ, name, node, guarded=bool(self.guarded) or carried)
+        self._emit(READ, name, node)  # _emit_at decides whether it is guarded
 
     def _emit(self, kind: str, name: str, node: ast.AST, **extra) -> None:
         self._emit_at(kind, name, getattr(node, "lineno", 1), getattr(node, "col_offset", 0), **extra)
@@ -325,11 +324,12 @@ class _ModuleWalker:
         self.events.append(Event(kind, name, line, column, **extra))
 
 
-def _catches_name_error(handler: ast.ExceptHandler) -> bool:
+def handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    """Whether an ``except`` clause catches one of the exception classes ``names`` (bare: yes)."""
     if handler.type is None:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(isinstance(t, ast.Name) and t.id in _CATCHES_NAME_ERROR for t in types)
+    return any(isinstance(t, ast.Name) and t.id in names for t in types)
 
 
 def _definition_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, deferred: bool) -> list[ast.AST]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nb2prod.analysis.astutil import walk
+from nb2prod.analysis.events import handler_catches
 from nb2prod.analysis.installs import InstallSpec, install_commands, parse_install_command
 from nb2prod.notebook.model import Notebook
 
@@ -94,17 +95,10 @@ def _is_import_module_call(func: ast.AST) -> bool:
 def _lines_guarded_by_import_error(tree: ast.Module) -> set[int]:
     lines: set[int] = set()
     for node in walk(tree):
-        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+        if isinstance(node, ast.Try) and any(handler_catches(h, _IMPORT_ERRORS) for h in node.handlers):
             for stmt in node.body:
                 lines |= {n.lineno for n in walk(stmt) if hasattr(n, "lineno")}
     return lines
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(isinstance(t, ast.Name) and t.id in _IMPORT_ERRORS for t in types)
 
 
 def _install_specs(cell) -> list[InstallSpec]:

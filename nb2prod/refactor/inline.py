@@ -28,7 +28,7 @@ def keep_in_steps(pieces) -> None:
     bound_by_steps = _names_bound_by_step_code(pieces)
     pieces.inline_imports = {line for line in pieces.imports if binding_names(line) & bound_by_steps}
     pieces.imports = [line for line in pieces.imports if line not in pieces.inline_imports]
-    module = _module_level(pieces)
+    module = module_names(pieces) | set(BUILTIN_NAMES)
     staying = {name for name, source in pieces.definitions.items()
                if name in bound_by_steps or _needs_notebook_values(source, module, pieces.config)}
     while True:  # a hoisted definition that uses one that stays must stay too
@@ -64,11 +64,12 @@ def _names_bound_by_step_code(pieces) -> set[str]:
     return names
 
 
-def _module_level(pieces) -> set[str]:
+def module_names(pieces) -> set[str]:
+    """Names the generated pipeline module binds at module level."""
     names = set(pieces.definitions) | set(pieces.stdlib_needed) | {"save_figure", "Config"}
     for line in pieces.imports:
         names |= binding_names(line)
-    return names | set(BUILTIN_NAMES)
+    return names
 
 
 def _needs_notebook_values(source: str, module: set[str], config) -> bool:

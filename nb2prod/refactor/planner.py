@@ -24,6 +24,7 @@ from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
 from nb2prod.refactor.imports import binding_names, organise, star_exports
 from nb2prod.refactor.inline import deferred_reads, keep_in_steps
+from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.plan import (
     ConfigField,
     ConversionPlan,
@@ -81,7 +82,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     pieces = _collect_pieces(notebook, cells, options)
     _explicit_star_imports(pieces)
     _explicit_globals(pieces)
-    module_names = _module_names(pieces)
+    module_names = all_module_names(pieces)
     steps = _steps(notebook, cells, pieces, module_names, options)
     referenced = _referenced(pieces, steps)
     imports = organise([*pieces.imports, *(f"import {m}" for m in sorted(pieces.stdlib_needed))],
@@ -220,7 +221,7 @@ def _mark_flagged(pieces: _Pieces, flagged: tuple[Finding, ...], notebook: Noteb
 # -- functions reading globals ------------------------------------------------------------------
 def _explicit_globals(pieces: _Pieces) -> None:
     keep_in_steps(pieces)
-    names = _module_names(pieces)
+    names = all_module_names(pieces)
     needed = globals_needed(pieces.definitions, names)
     defaults = {n: f.value for n, f in pieces.config.items()}
     for name, globals_ in needed.items():
@@ -262,13 +263,6 @@ def _warn_classes_reading_globals(pieces: _Pieces, module_names: set[str]) -> No
             pieces.warnings.append(ConvertWarning(pieces.definition_cells.get(name, 0), 1, note))
 
 
-def _module_names(pieces: _Pieces) -> set[str]:
-    names = set(pieces.definitions) | set(pieces.stdlib_needed) | {"save_figure", "Config"}
-    for statement in pieces.imports:
-        names |= binding_names(statement)
-    return names
-
-
 # -- steps ---------------------------------------------------------------------------------------
 def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names: set[str],
            options: PlanOptions) -> list[Step]:
@@ -294,8 +288,8 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
     steps = []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
-        config_reads = [n for n in flow.reads if n in pieces.config]
-        body = _finish_body(draft, ordered_outputs, config_reads, step_inputs, pieces)
+        body, config_reads = _finish_body(draft, ordered_outputs,
+                                          [n for n in flow.reads if n in pieces.config])
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body))
     return steps
@@ -374,15 +368,16 @@ def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):
     return all_inputs, all_producers
 
 
-def _finish_body(draft: StepDraft, outputs: list[str], config_reads: list[str],
-                 inputs: list[str], pieces: _Pieces) -> str:
+def _finish_body(draft: StepDraft, outputs: list[str],
+                 config_reads: list[str]) -> tuple[str, list[str]]:
+    """The step's function body, and the config fields it still reads once dead code is gone."""
     body = _drop_dead_assignments("".join(draft.statements), set(outputs))
     still_read = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
-    config_reads[:] = [name for name in config_reads if name in still_read]
+    config_reads = [name for name in config_reads if name in still_read]
     unpack = "".join(f"{name} = config.{name}\n" for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
-    return unpack + body
+    return unpack + body, config_reads
 
 
 def _drop_dead_assignments(body: str, outputs: set[str]) -> str:

@@ -65,15 +65,15 @@ class _DeadAssignments(cst.CSTTransformer):
             return updated
         if assign.targets[0].target.value not in self.dead:
             return updated
-        if m_has_call(assign.value):
+        if _has_call(assign.value):
             return updated.with_changes(body=[cst.Expr(assign.value)])
         return updated.with_changes(body=[cst.Pass()])
 
 
-def m_has_call(node: cst.CSTNode) -> bool:
+def _has_call(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Call):
         return True
-    return any(m_has_call(child) for child in node.children)
+    return any(_has_call(child) for child in node.children)
 
 
 def drop_dead_assignments(source: str, dead: set[str]) -> str:

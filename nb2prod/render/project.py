@@ -44,7 +44,7 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
         relative = source.relative_to(template.path).as_posix()
         if relative == MANIFEST or "__pycache__" in relative:
             continue
-        target = _render(environment, f"path:{relative}", relative, context, template.path)
+        target = _render(environment, relative, context, template.path)
         if relative.endswith(TEMPLATE_SUFFIX):
             target = target[: -len(TEMPLATE_SUFFIX)]
             content: str | bytes = _render_file(environment, relative, context, template.path)
@@ -136,7 +136,7 @@ def _render_file(environment, relative: str, context: dict[str, Any], folder: Pa
         raise TemplateError(f"{folder / relative}:{_template_line(exc, relative)}: {exc}") from None
 
 
-def _render(environment, name: str, text: str, context: dict[str, Any], folder: Path) -> str:
+def _render(environment, text: str, context: dict[str, Any], folder: Path) -> str:
     import jinja2
 
     try:
