@@ -135,8 +135,9 @@ def pin(
         bool, typer.Option("--check", help="Write nothing; exit 1 if a dependency has no version "
                            "evidence or an import is unresolved.")
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace requirement files nb2prod did not write.")
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace requirement files that are yours (written "
+                           "by you, or edited since nb2prod wrote them).")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print, write nothing.")] = False,
     find_links: Annotated[
@@ -154,7 +155,7 @@ def pin(
     return run_pin(PinOptions(
         notebooks=tuple(notebooks), output_dir=output_dir, compile=not no_compile,
         output_format=output_format, python=python, use_environment=not no_env, check=check,
-        force=force, dry_run=dry_run,
+        overwrite=overwrite, dry_run=dry_run,
         lock=LockOptions(hashes=hashes, no_index=no_index, find_links=tuple(find_links or ())),
     ))
 
@@ -163,7 +164,8 @@ def pin(
 def convert(
     notebook: Annotated[Path, typer.Argument(help="The notebook to convert.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder for the project (must be empty).")
+        Path | None, typer.Option("--output", "-o", help="Folder for the project: new, or one nb2prod "
+                                  "wrote before (only its own unedited files are replaced).")
     ] = None,
     template: Annotated[
         str, typer.Option("--template", "-t", help="Template name or folder (see `templates list`).")
@@ -172,8 +174,12 @@ def convert(
         str | None, typer.Option("--name", help="Project name (default: the output folder's name).")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Convert despite NB001/NB201/NB202 (with TODOs), and "
-                           "replace a non-empty output folder.")
+        bool, typer.Option("--force", help="Convert despite NB001/NB201/NB202 (with TODOs).")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace files at the paths the project needs even "
+                           "when they are yours (edited, or not written by nb2prod); nothing else "
+                           "is ever deleted.")
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan (steps, config, dependencies); write nothing.")
@@ -192,7 +198,7 @@ def convert(
     from nb2prod.commands.convert import ConvertOptions, run_convert
 
     return run_convert(ConvertOptions(notebook, output, template, force, dry_run, name, lock,
-                                      output_format, verify))
+                                      output_format, verify, overwrite))
 
 
 @app.command()

@@ -1,22 +1,36 @@
-"""The only module that writes to disk: atomic files and whole folders, never half-written.
+"""The only module that writes to disk: atomic files, and project folders nb2prod owns file by file.
 
-Files are written to a temporary sibling and renamed into place. Folders are built in a temporary
-sibling folder and moved into place at the end, so a failure leaves nothing behind.
+Single files are written to a temporary sibling and renamed into place. A project is written into
+its folder under a lock: every file is staged inside the folder first, then moved into place
+one rename each; only nb2prod's own unedited files are ever replaced or deleted (see
+:mod:`nb2prod.ownership`), and a manifest of what was written is left for the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import secrets
 import shutil
+import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from nb2prod.errors import Nb2prodError
+from nb2prod.ownership import (
+    MANIFEST_PATH,
+    STAGING_PREFIX,
+    OwnershipConflict,
+    TreeWrite,
+    manifest_text,
+    plan_tree_write,
+)
 
 
 class WriteError(Nb2prodError):
-    """A file or folder could not be written (permissions, disk full, existing content)."""
+    """A file or folder could not be written (permissions, disk full, a concurrent run)."""
 
 
 def write_files_atomically(folder: Path, files: Mapping[str, str]) -> list[Path]:
@@ -34,6 +48,7 @@ def write_files_atomically(folder: Path, files: Mapping[str, str]) -> list[Path]
         for name, text in files.items():
             target = folder / name
             handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+            os.fchmod(handle, 0o666 & ~_umask())
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
                 stream.write(text)
             staged.append((Path(temp), target))
@@ -46,44 +61,157 @@ def write_files_atomically(folder: Path, files: Mapping[str, str]) -> list[Path]
     return [target for _, target in staged]
 
 
-def write_tree_atomically(destination: Path, files: Mapping[str, str | bytes], force: bool) -> Path:
-    """Create ``destination`` holding ``files`` (relative paths), replacing it only with ``force``."""
-    if destination.exists() and not destination.is_dir():
-        raise WriteError(f"{destination}: exists and is not a folder")
-    if destination.is_dir() and any(destination.iterdir()) and not force:
-        raise WriteError(f"{destination}: folder is not empty (use --force to replace it)")
-    parent = destination.resolve().parent
+@contextlib.contextmanager
+def locked_folder(folder: Path) -> Iterator[Path]:
+    """Hold ``folder`` (created if missing) for one writer; a second one fails at once.
+
+    The lock is the folder's own, so it leaves no file behind. Staging folders found inside are
+    leftovers of a killed run (their writer no longer holds the lock) and are removed. A folder
+    created here that is still empty at the end (a refusal, a failure) goes again.
+    """
+    created = _make_folder(folder)
+    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=parent))
-    except OSError as exc:
-        raise WriteError(f"{destination}: cannot create ({exc.strerror or exc})") from None
+        _lock(descriptor, folder)
+        _remove_stale_staging(folder)
+        with _cleanup_on_termination():
+            yield folder
+    finally:
+        if created:
+            _remove_if_empty(folder)
+        os.close(descriptor)  # closing releases the lock
+
+
+def write_project(folder: Path, files: Mapping[str, str | bytes], overwrite: bool,
+                  generator: str) -> TreeWrite:
+    """Write a project into ``folder`` (held with :func:`locked_folder`), replacing only own files.
+
+    Refuses, before touching anything, when a generated path holds a user's file (unless
+    ``overwrite``) or cannot be written without removing a folder or following a symlink.
+    """
+    decision = plan_tree_write(folder, files, overwrite)
+    if decision.blocked:
+        raise WriteError(f"{folder}: not written: a folder or symlink is in the way of "
+                         f"{', '.join(decision.blocked[:5])}; move it away and run again")
+    if decision.conflicts:
+        raise OwnershipConflict(folder, decision.conflicts,
+                                "move them away, or pass --overwrite to replace exactly these paths")
+    staging = folder / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
     try:
+        staging.mkdir()
         for relative, content in files.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content, encoding="utf-8", newline="\n")
-        _swap_into_place(staging, destination)
+            _write_file(staging / relative, content)
+        _write_file(staging / MANIFEST_PATH, manifest_text(files, generator))
+        _move_into_place(staging, folder, decision)
+        os.replace(staging / MANIFEST_PATH, _with_parent(folder / MANIFEST_PATH))
+        for relative in decision.delete:
+            (folder / relative).unlink(missing_ok=True)
+            _prune_empty_parents(folder / relative, folder)
     except OSError as exc:
-        raise WriteError(f"{destination}: cannot write ({exc.strerror or exc})") from None
+        raise WriteError(f"{folder}: cannot write ({exc.strerror or exc})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return destination
+    return decision
 
 
-def _swap_into_place(staging: Path, destination: Path) -> None:
-    backup = None
-    if destination.exists():
-        backup = destination.with_name(f".{destination.name}.old-{os.getpid()}")
-        os.replace(destination, backup)
+def _move_into_place(staging: Path, folder: Path, decision: TreeWrite) -> None:
+    """New paths are linked without replacing (a file that appeared meanwhile is never lost);
+    own files and --overwrite paths are replaced with one rename each."""
+    created: list[Path] = []
     try:
-        os.replace(staging, destination)
-    except OSError:
-        if backup is not None:
-            os.replace(backup, destination)
+        for relative in decision.create:
+            target = _with_parent(folder / relative)
+            try:
+                os.link(staging / relative, target)
+            except FileExistsError:
+                raise OwnershipConflict(folder, (relative,), "it appeared while nb2prod was writing; "
+                                        "run again") from None
+            created.append(target)
+    except BaseException:
+        for target in created:
+            target.unlink(missing_ok=True)
         raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    for relative in decision.replace:
+        os.replace(staging / relative, _with_parent(folder / relative))
+
+
+def _write_file(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="\n")
+
+
+def _with_parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _make_folder(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True)
+        return True
+    except FileExistsError:
+        if not folder.is_dir():
+            raise WriteError(f"{folder}: exists and is not a folder") from None
+        return False
+    except OSError as exc:
+        raise WriteError(f"{folder}: cannot create folder ({exc.strerror or exc})") from None
+
+
+def _lock(descriptor: int, folder: Path) -> None:
+    import fcntl
+
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            raise WriteError(f"{folder}: another nb2prod run is writing into this folder; "
+                             "wait for it to finish") from None
+        raise
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    for leftover in folder.glob(f"{STAGING_PREFIX}*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _prune_empty_parents(path: Path, root: Path) -> None:
+    """Folders emptied by deleting nb2prod's own files go too (never ``root`` itself)."""
+    current = path.parent
+    while current != root and root in current.parents:
+        try:
+            current.rmdir()
+        except OSError:
+            return
+        current = current.parent
+
+
+@contextlib.contextmanager
+def _cleanup_on_termination() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so staging folders and half-made folders are cleaned up."""
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -54,13 +54,14 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
     assert [s["name"] for s in data["steps"]][:2] == ["load_the_data", "clean"]
 
 
-def test_refuses_a_non_empty_output_folder(tmp_path: Path) -> None:
+def test_refuses_a_users_file_at_a_generated_path(tmp_path: Path) -> None:
     out = tmp_path / "project"
     out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    (out / "README.md").write_text("mine")
     result = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(out))
-    assert result.returncode == 2 and "folder is not empty (use --force" in result.stderr
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert result.returncode == 2 and "README.md" in result.stderr and "--overwrite" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["README.md"]
+    assert (out / "README.md").read_text() == "mine"
 
 
 def test_output_is_deterministic(tmp_path: Path) -> None:

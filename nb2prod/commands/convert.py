@@ -31,22 +31,33 @@ class ConvertOptions:
     lock: bool = False
     output_format: str = "text"
     verify: bool = False
+    overwrite: bool = False
 
 
 def run_convert(options: ConvertOptions) -> int:
+    from nb2prod.ownership import check_output_location
+    from nb2prod.write import locked_folder
+
     if options.output is None and not options.dry_run:
         raise UsageError("where should the project go? pass -o/--output DIR (or --dry-run)")
-    if options.output is not None and not options.dry_run:
-        _refuse_non_empty(options.output, options.force)
+    if options.dry_run:
+        return _convert(load_notebook(options.notebook), options)
+    folder = check_output_location(options.output, [options.notebook])
     notebook = load_notebook(options.notebook)
+    # held from planning to the last rename: of two converts into one folder, exactly one wins
+    with locked_folder(folder):
+        return _convert(notebook, options, folder)
+
+
+def _convert(notebook: Notebook, options: ConvertOptions, folder: Path | None = None) -> int:
     blocking = _blocking_findings(notebook)
     if blocking and not options.force:
         return _refuse(options.notebook, blocking)
     plan = _plan(notebook, options, blocking)
-    if options.dry_run:
+    if folder is None:
         _print_plan(plan, options.output_format)
         return EXIT_OK
-    return _write(plan, notebook, options)
+    return _write(plan, notebook, options, folder)
 
 
 def _blocking_findings(notebook: Notebook):
@@ -69,8 +80,8 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     from nb2prod.pin.environment import current_environment
     from nb2prod.refactor.planner import PlanOptions, build_plan
 
-    project = project_name(options.name or (options.output.name if options.output else "")
-                           or Path(notebook.path).stem)
+    output_name = options.output.expanduser().resolve().name if options.output else ""
+    project = project_name(options.name or output_name or Path(notebook.path).stem)
     return build_plan(notebook, PlanOptions(
         project=project, package=package_name(project), force=options.force,
         flagged=tuple(f for f in flagged if f.code != "NB001"),
@@ -78,16 +89,17 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     ))
 
 
-def _write(plan, notebook: Notebook, options: ConvertOptions) -> int:
+def _write(plan, notebook: Notebook, options: ConvertOptions, folder: Path) -> int:
+    from nb2prod import __version__
     from nb2prod.render.manifest import resolve_template
     from nb2prod.render.project import data_layout, render_project
-    from nb2prod.write import write_tree_atomically
+    from nb2prod.write import write_project
 
     template = resolve_template(options.template)
     _, placed, _ = data_layout(plan)
-    folder = Path(notebook.path).resolve().parent
+    source_folder = Path(notebook.path).resolve().parent
     data = {(target + ".keep" if source.endswith("/") else target):
-            (b"" if source.endswith("/") else (folder / source).read_bytes())
+            (b"" if source.endswith("/") else (source_folder / source).read_bytes())
             for source, target in placed}
     files = render_project(plan, template, data)
     # the plan travels with the project: `nb2prod verify` reads which cells make which step
@@ -95,8 +107,8 @@ def _write(plan, notebook: Notebook, options: ConvertOptions) -> int:
                                              indent=2, sort_keys=True) + "\n"
     if options.lock and "requirements.in" in files:
         files["requirements.txt"] = _lock(str(files["requirements.in"]))
-    write_tree_atomically(options.output, files, options.force)
-    _print_summary(plan, options.output, len(files))
+    decision = write_project(folder, files, options.overwrite, f"nb2prod {__version__} convert")
+    _print_summary(plan, options.output, len(files), decision)
     if options.verify:
         from nb2prod.commands.verify import VerifyOptions, run_verify
 
@@ -112,13 +124,6 @@ def _lock(requirements_in: str) -> str:
     except ResolutionError as exc:
         sys.stderr.write(f"warning: {exc}; the project has requirements.in only\n")
         return "# pip-compile could not lock requirements.in here; run `pip-compile requirements.in`\n"
-
-
-def _refuse_non_empty(output: Path, force: bool) -> None:
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output}: exists and is not a folder")
-    if output.is_dir() and any(output.iterdir()) and not force:
-        raise UsageError(f"{output}: folder is not empty (use --force to replace it)")
 
 
 def project_name(text: str) -> str:
@@ -158,9 +163,14 @@ def _print_plan(plan, output_format: str) -> None:
     sys.stdout.write("\n".join(out) + "\n")
 
 
-def _print_summary(plan, output: Path, count: int) -> None:
+def _print_summary(plan, output: Path, count: int, decision) -> None:
     for warning in plan.warnings:
         sys.stdout.write(f"warning: cell {warning.cell}, line {warning.line}: {warning.message}\n")
+    if decision.replace or decision.delete:
+        sys.stdout.write(f"replaced {len(decision.replace)} file(s) nb2prod wrote before; removed "
+                         f"{len(decision.delete)} it no longer generates\n")
+    for path in decision.kept:
+        sys.stdout.write(f"kept {output / path}: nb2prod no longer generates it, but it was edited\n")
     sys.stdout.write(f"wrote {output} ({count} files): {len(plan.steps)} steps, "
                      f"{len(plan.config)} config fields, {len(plan.warnings)} notes; "
                      f"see {output / 'README.md'}\n")

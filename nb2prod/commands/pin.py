@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from nb2prod.notebook import load_notebook
+from nb2prod.ownership import OwnershipConflict, is_own_unedited, stamped
 from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock
 from nb2prod.pin.resolve import PinResult, pin_notebooks, requirements_in
 from nb2prod.write import write_files_atomically
-
-OUR_MARK = "(nb2prod pin)"
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PinOptions:
     python: Path | None = None
     use_environment: bool = True
     check: bool = False
-    force: bool = False
+    overwrite: bool = False
     dry_run: bool = False
     lock: LockOptions = field(default_factory=LockOptions)
 
@@ -46,8 +46,8 @@ def run_pin(options: PinOptions) -> int:
         except ResolutionError as exc:
             failure = exc
     if not options.dry_run:
-        _refuse_foreign_files(folder, files, options.force)
-        write_files_atomically(folder, files)
+        _refuse_foreign_files(folder, files, options.overwrite)
+        write_files_atomically(folder, {name: stamped(text) for name, text in files.items()})
     _report(result, folder, sorted(files), options)
     if failure is not None:
         raise ResolutionError(f"{failure}; {folder / 'requirements.in'} was written"
@@ -78,19 +78,24 @@ def _check(result: PinResult, output_format: str) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
-def _refuse_foreign_files(folder: Path, files: dict[str, str], force: bool) -> None:
-    """Never overwrite requirement files a person wrote, unless told to."""
+def _refuse_foreign_files(folder: Path, files: dict[str, str], overwrite: bool) -> None:
+    """Replace only files nb2prod wrote and nobody edited since (their first line holds the hash
+    of the rest); a person's file, or an edited one, needs --overwrite."""
+    theirs = []
     for name in files:
         existing = folder / name
-        if force or not existing.is_file():
+        if overwrite or not os.path.lexists(existing):
             continue
         try:
-            head = existing.read_text(encoding="utf-8", errors="replace")[:400]
-        except OSError:
-            head = ""
-        if OUR_MARK not in head and "nb2prod" not in head:
-            raise UsageError(f"{existing}: exists and was not written by nb2prod "
-                             "(use --force to replace it, or -o to write elsewhere)")
+            own = existing.is_file() and not existing.is_symlink() and is_own_unedited(
+                existing.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            own = False
+        if not own:
+            theirs.append(name)
+    if theirs:
+        raise OwnershipConflict(folder, tuple(theirs), "pass --overwrite to replace them, or -o to "
+                                "write elsewhere")
 
 
 def _report(result: PinResult, folder: Path, names: list[str], options: PinOptions) -> None:

@@ -66,9 +66,9 @@ def test_refuses_to_overwrite_a_hand_written_requirements_file(tmp_path: Path) -
     notebook = write(tmp_path, "nb.ipynb", ran("import fakepkg"))
     (tmp_path / "requirements.in").write_text("django\n")
     result = pin(str(notebook), "--no-compile", "--no-env", cwd=tmp_path)
-    assert result.returncode == 2 and "was not written by nb2prod" in result.stderr
+    assert result.returncode == 2 and "requirements.in" in result.stderr and "--overwrite" in result.stderr
     assert (tmp_path / "requirements.in").read_text() == "django\n"
-    assert pin(str(notebook), "--no-compile", "--no-env", "--force", cwd=tmp_path).returncode == 0
+    assert pin(str(notebook), "--no-compile", "--no-env", "--overwrite", cwd=tmp_path).returncode == 0
     assert "fakepkg" in (tmp_path / "requirements.in").read_text()
 
 
