@@ -53,11 +53,11 @@ def _convert(notebook: Notebook, options: ConvertOptions, folder: Path | None = 
     blocking = _blocking_findings(notebook)
     if blocking and not options.force:
         return _refuse(options.notebook, blocking)
-    plan = _plan(notebook, options, blocking)
+    plan, redactions = _plan(notebook, options, blocking)
     if folder is None:
         _print_plan(plan, options.output_format)
         return EXIT_OK
-    return _write(plan, notebook, options, folder)
+    return _write(plan, redactions, notebook, options, folder)
 
 
 def _blocking_findings(notebook: Notebook):
@@ -80,18 +80,22 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     from nb2prod.pin.environment import current_environment
     from nb2prod.refactor.planner import PlanOptions, build_plan
 
+    from nb2prod.refactor.redaction import redact_plan
+
     output_name = options.output.expanduser().resolve().name if options.output else ""
     project = project_name(options.name or output_name or Path(notebook.path).stem)
-    return build_plan(notebook, PlanOptions(
+    plan = build_plan(notebook, PlanOptions(
         project=project, package=package_name(project), force=options.force,
         flagged=tuple(f for f in flagged if f.code != "NB001"),
         environment=current_environment(), date=_date(),
     ))
+    return redact_plan(plan)
 
 
-def _write(plan, notebook: Notebook, options: ConvertOptions, folder: Path) -> int:
+def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder: Path) -> int:
     from nb2prod import __version__
     from nb2prod.render.manifest import resolve_template
+    from nb2prod.refactor.redaction import sweep_files
     from nb2prod.render.project import data_layout, render_project
     from nb2prod.write import write_project
 
@@ -107,8 +111,9 @@ def _write(plan, notebook: Notebook, options: ConvertOptions, folder: Path) -> i
                                              indent=2, sort_keys=True) + "\n"
     if options.lock and "requirements.in" in files:
         files["requirements.txt"] = _lock(str(files["requirements.in"]))
+    files, swept = sweep_files(files)
     decision = write_project(folder, files, options.overwrite, f"nb2prod {__version__} convert")
-    _print_summary(plan, options.output, len(files), decision)
+    _print_summary(plan, options.output, len(files), decision, (*redactions, *swept))
     if options.verify:
         from nb2prod.commands.verify import VerifyOptions, run_verify
 
@@ -163,9 +168,13 @@ def _print_plan(plan, output_format: str) -> None:
     sys.stdout.write("\n".join(out) + "\n")
 
 
-def _print_summary(plan, output: Path, count: int, decision) -> None:
+def _print_summary(plan, output: Path, count: int, decision, redactions) -> None:
     for warning in plan.warnings:
         sys.stdout.write(f"warning: cell {warning.cell}, line {warning.line}: {warning.message}\n")
+    if redactions:
+        places = sorted({r.describe() for r in redactions})
+        sys.stdout.write(f"redacted {len(redactions)} secret(s), never copied into the project: "
+                         f"{'; '.join(places)}\n")
     if decision.replace or decision.delete:
         sys.stdout.write(f"replaced {len(decision.replace)} file(s) nb2prod wrote before; removed "
                          f"{len(decision.delete)} it no longer generates\n")

@@ -17,7 +17,7 @@ import libcst.matchers as m
 from nb2prod.analysis.installs import InstallSpec, parse_install_command
 from nb2prod.refactor.plan import ConvertWarning
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
-from nb2prod.rules.secrets import PLACEHOLDER, SENSITIVE_NAME, find_token
+from nb2prod.redact import find_token, is_random_token, is_sensitive_name, looks_like_secret_value
 
 # Line magics with no effect outside a notebook (display and editor settings).
 SILENT_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload", "config",
@@ -212,14 +212,29 @@ class _CellTransformer(cst.CSTTransformer):
     # values: secrets and absolute paths ----------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
         """`api_key = "..."`: remember the literal, so its env var is named after the variable."""
-        if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
-                and isinstance(node.value, cst.SimpleString)):
-            name = node.targets[0].target.value
-            value = _literal(node.value)
-            if value is not None and ((SENSITIVE_NAME.search(name) and len(value) >= 6
-                                       and " " not in value.strip()
-                                       and not PLACEHOLDER.match(value)) or find_token(value)):
-                self.secret_literals[node.value] = name.upper()
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, (cst.Name, cst.Attribute)):
+            target = node.targets[0].target
+            self._remember_secret(target.value if isinstance(target, cst.Name) else target.attr.value,
+                                  node.value)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        """`connect(password="...")`"""
+        if node.keyword is not None:
+            self._remember_secret(node.keyword.value, node.value)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        """`{"api_key": "..."}`"""
+        if isinstance(node.key, cst.SimpleString):
+            key = _literal(node.key)
+            if key is not None:
+                self._remember_secret(key, node.value)
+
+    def _remember_secret(self, name: str, value_node: cst.BaseExpression) -> None:
+        if not isinstance(value_node, cst.SimpleString):
+            return
+        value = _literal(value_node)
+        if value is not None and is_sensitive_name(name) and looks_like_secret_value(value):
+            self.secret_literals[value_node] = name.upper()
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         name = _root_attr(updated.func)
@@ -238,8 +253,8 @@ class _CellTransformer(cst.CSTTransformer):
         if original in self.secret_literals:
             return self._secret(original, self.secret_literals[original])
         value = _literal(updated)
-        if value is not None and find_token(value):
-            return self._secret(original, f"SECRET_{len(self.secrets) + 1}")
+        if value is not None and (find_token(value) or is_random_token(value.strip())):
+            return self._secret(original, _secret_env_name(find_token(value) or "secret"))
         return updated
 
     def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
@@ -251,9 +266,12 @@ class _CellTransformer(cst.CSTTransformer):
         return cst.SimpleString(f"{prefix}{updated.start[len(updated.prefix):]}{text}{updated.end}")
 
     def _secret(self, node: cst.CSTNode, wanted: str) -> cst.BaseExpression:
-        env = _ENV_NAME.sub("_", wanted.upper()).strip("_") or "SECRET"
-        if env not in self.secrets:
-            self.secrets.append(env)
+        base = _ENV_NAME.sub("_", wanted.upper()).strip("_") or "SECRET"
+        env, n = base, 2
+        while env in self.used_names:  # shared by all cells: one variable per secret literal
+            env, n = f"{base}_{n}", n + 1
+        self.used_names.add(env)
+        self.secrets.append(env)
         self.imports.add("os")
         self._warn(node, f"hard-coded secret replaced by os.environ[{env!r}]; revoke the old one")
         return cst.parse_expression(f"os.environ[{env!r}]")
@@ -312,6 +330,13 @@ def _root_attr(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Attribute):
         return node.attr.value
     return node.value if isinstance(node, cst.Name) else ""
+
+
+def _secret_env_name(kind: str) -> str:
+    """`GitHub token` -> GITHUB_TOKEN: a variable name that says what to set."""
+    words = re.sub(r"[^A-Za-z0-9]+", " ", kind.replace("-style", "")).split()
+    name = "_".join(w.upper() for w in words[:3])
+    return name if name.endswith(("TOKEN", "KEY", "PASSWORD", "SECRET")) else f"{name}_SECRET"
 
 
 def _literal(node: cst.SimpleString) -> str | None:

@@ -50,7 +50,8 @@ class DataFile:
 
     path: str
     size: int
-    copied: bool  # small enough to ship in tests/data
+    copied: bool  # shipped in tests/data
+    reason: str = ""  # why it was not shipped
 
 
 @dataclass(frozen=True)

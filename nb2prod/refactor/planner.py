@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,9 @@ DEFINITION_MARK = "# nb2prod-definition: "
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+CREDENTIAL_FILE = re.compile(r"^(?:\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|jks)|credentials.*|id_(?:rsa|dsa|ecdsa|"
+                             r"ed25519).*|\.netrc|\.pgpass|\.pypirc|.*secrets?\.(?:json|ya?ml|toml))$",
+                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -466,24 +470,41 @@ def _dependencies(notebook: Notebook, environment: Environment) -> tuple[Depende
 
 
 def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
+    """Files the notebook reads, and which of them may be shipped in the project's tests/data:
+    only regular files inside the notebook's folder tree (never through a symlink that leaves it),
+    never credentials, within the size limits."""
     folder = Path(notebook.path).resolve().parent
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, str]] = {}
     for value in _string_constants(notebook):
         if not _looks_like_path(value):
             continue
         candidate = folder / value
         if candidate.is_file():
-            found.setdefault(Path(value).as_posix(), candidate.stat().st_size)
+            found.setdefault(Path(value).as_posix(), (candidate.stat().st_size,
+                                                      _refusal(candidate, folder)))
         elif "/" in value.replace("\\", "/").rstrip("/") and (folder / Path(value).parent).is_dir() \
                 and Path(value).parent != Path("."):
             # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
-            found.setdefault(Path(value).parent.as_posix() + "/", 0)
+            parent = folder / Path(value).parent
+            found.setdefault(Path(value).parent.as_posix() + "/", (0, _refusal(parent, folder)))
     total, files = 0, []
-    for path, size in sorted(found.items()):
-        copied = size <= MAX_DATA_FILE and total + size <= MAX_DATA_TOTAL
-        total += size if copied else 0
-        files.append(DataFile(path, size, copied))
+    for path, (size, refusal) in sorted(found.items()):
+        if not refusal and (size > MAX_DATA_FILE or total + size > MAX_DATA_TOTAL):
+            refusal = f"too large to ship ({size / 1e6:.1f} MB)"
+        total += 0 if refusal else size
+        files.append(DataFile(path, size, not refusal, refusal))
     return tuple(files)
+
+
+def _refusal(candidate: Path, folder: Path) -> str:
+    """Why a file the notebook reads must not be copied into the project ('' when it may)."""
+    if not Path(os.path.normpath(candidate)).is_relative_to(folder):
+        return "outside the notebook's folder"
+    if not candidate.resolve().is_relative_to(folder):
+        return "a symlink that leads outside the notebook's folder"
+    if CREDENTIAL_FILE.match(candidate.name):
+        return "a credentials file, never shipped"
+    return ""
 
 
 def _string_constants(notebook: Notebook):

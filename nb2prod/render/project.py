@@ -82,7 +82,7 @@ def data_layout(plan: ConversionPlan) -> tuple[str, list[tuple[str, str]], list[
     workdir = "/".join(["notebook"] * ups) or "."
     placed = [(f.path, posixpath.normpath(posixpath.join(workdir, f.path))
                + ("/" if f.path.endswith("/") else "")) for f in plan.data_files if f.copied]
-    not_shipped = [f.path for f in plan.data_files if not f.copied]
+    not_shipped = [f.path for f in plan.data_files if not f.copied and not f.path.endswith("/")]
     return workdir, placed, not_shipped
 
 
@@ -107,6 +107,9 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "produced": produced,
         "workdir": workdir,
         "not_shipped": not_shipped,
+        "left_out": [(f.path, f.reason) for f in plan.data_files if not f.copied],
+        # the project's stdout test redacts with nb2prod's own code, rendered from its one source
+        "redact_source": (Path(__file__).parent.parent / "redact.py").read_text(encoding="utf-8"),
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from nb2prod.findings import ERROR, Finding
 from nb2prod.notebook.model import Cell
+from nb2prod.redact import find_token, is_sensitive_name, looks_like_secret_value
 from nb2prod.rules.base import Rule, RuleContext
 
 NB402 = Rule(
@@ -37,34 +38,11 @@ and clear the outputs that printed it.
 
 RULES = (NB402,)
 
-TOKEN_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (marker, kind, re.compile(pattern))
-    for marker, kind, pattern in [
-        ("A", "AWS access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
-        ("-----BEGIN", "private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY"),
-        ("gh", "GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
-        ("github_pat_", "GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{40,}\b"),
-        ("xox", "Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
-        ("AIza", "Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-        ("sk-", "OpenAI-style secret key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{32,}\b"),
-        ("sk_live_", "Stripe secret key", r"\b[sr]k_live_[0-9a-zA-Z]{20,}\b"),
-        ("hf_", "Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
-        ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
-    ]
-)
-SENSITIVE_NAME = re.compile(
-    r"(?:^|_)(?:pass(?:word|wd)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
-    r"auth_?token|credentials?|client_secret)(?:$|_)", re.IGNORECASE,
-)
 PLACEHOLDER = re.compile(
     r"^(?:|x+|\*+|\.+|<.*>|\{.*\}|\$\{?\w+\}?|your[\s_-].*|.*(?:here|example|changeme|"
     r"placeholder|dummy|redacted|xxxx|todo|none|null|test|secret|password|token).*)$",
     re.IGNORECASE,
 )
-_URLPLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|password|pass|pwd)@",
-                              re.IGNORECASE)
-
-
 def check(context: RuleContext) -> Iterator[Finding]:
     for cell in context.notebook.code_cells:
         seen_lines: set[int] = set()
@@ -81,17 +59,6 @@ def check(context: RuleContext) -> Iterator[Finding]:
                            "revoke the secret")
 
 
-def find_token(text: str) -> str | None:
-    """The kind of the first credential-looking token in ``text``."""
-    for marker, kind, pattern in TOKEN_PATTERNS:
-        if marker in text:
-            for match in pattern.finditer(text):
-                if kind == "password in a URL" and _URLPLACEHOLDER.search(match.group(0)):
-                    continue
-                return kind
-    return None
-
-
 def _source_secrets(cell: Cell, nodes: tuple[ast.AST, ...]) -> Iterator[tuple[int, str]]:
     if find_token(cell.source):  # cheap whole-cell test first: most cells hold no token
         for number, line in enumerate(cell.source_lines, 1):
@@ -100,9 +67,15 @@ def _source_secrets(cell: Cell, nodes: tuple[ast.AST, ...]) -> Iterator[tuple[in
                 yield number, kind
     for node in nodes:
         for name, value in _named_string_values(node):
-            if (SENSITIVE_NAME.search(name) and len(value.value) >= 6
-                    and " " not in value.value.strip() and not PLACEHOLDER.match(value.value)):
+            if is_secret_literal(name, value.value):
                 yield cell.original_line(value.lineno), f"string assigned to '{name}'"
+
+
+def is_secret_literal(name: str, value: str) -> bool:
+    """A string literal bound to a credential-like name that is not a placeholder or a pattern
+    (``token_pattern=r'\\w{1,}'`` is scikit-learn's tokenizer, not a token)."""
+    return (is_sensitive_name(name) and len(value) >= 6 and looks_like_secret_value(value)
+            and not PLACEHOLDER.match(value))
 
 
 def _named_string_values(node: ast.AST) -> Iterator[tuple[str, ast.Constant]]:

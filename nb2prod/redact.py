@@ -1,0 +1,144 @@
+"""Find and redact secrets in text: credentials in known formats, long random-looking tokens, and
+values written next to a sensitive name (``password: hunter22``, ``API_KEY=...``).
+
+This module imports nothing from nb2prod: ``convert`` copies it verbatim into every generated
+project, so the project's stdout test redacts what it prints exactly as nb2prod redacted the
+notebook's recorded output (one source, never a hand-kept copy).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+REDACTED = "<redacted>"
+
+# (cheap marker that must occur, kind, pattern): the marker test skips most texts at once
+TOKEN_PATTERNS = tuple(
+    (marker, kind, re.compile(pattern))
+    for marker, kind, pattern in [
+        ("A", "AWS access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
+        ("-----BEGIN", "private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY"
+                                      r"-----(?:[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)?"),
+        ("gh", "GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+        ("github_pat_", "GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{40,}\b"),
+        ("glpat-", "GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
+        ("xox", "Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
+        ("AIza", "Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+        ("sk-", "OpenAI-style secret key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{32,}\b"),
+        ("k_live_", "Stripe secret key", r"\b[sr]k_live_[0-9a-zA-Z]{20,}\b"),
+        ("hf_", "Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
+        ("npm_", "npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+        ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
+        ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
+    ]
+)
+_URL_PLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|password|pass|pwd)@",
+                              re.IGNORECASE)
+# a name that says its value is a credential; `_pattern`, `_path`, `_count`... say it is not
+SENSITIVE_NAME = re.compile(
+    r"(?:^|_|\b)(?:pass(?:word|wd)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
+    r"auth_?token|credentials?|client_secret)(?:$|_|\b)", re.IGNORECASE,
+)
+NOT_SENSITIVE_SUFFIX = re.compile(
+    r"_(?:pattern|regex|re|path|file|filename|dir|folder|name|names|type|len|length|count|counts|size|"
+    r"max|min|num|limit|ids?|index|col|column|field|env|var|url|uri|endpoint|prefix|suffix|sep|"
+    r"separator|list|dict|map|vocab|kwargs|args|params|config|cfg|class|fn|func)$", re.IGNORECASE,
+)
+# values that are obviously not real credentials
+OBVIOUS_PLACEHOLDER = re.compile(
+    r"^(?:|x+|X+|\*+|\.+|<.*>|\{.*\}|\$\{?\w+\}?|%\(?\w*\)?s|your[\s_-].*|None|null|true|false)$",
+    re.IGNORECASE,
+)
+_NAMED_VALUE = re.compile(
+    r"(?P<name>[A-Za-z_][\w.-]*)(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;()\[\]{}]{6,})"
+    r"(?=[\s\"',;)\]}]|$)"  # a whole value, not the name of a call: `token = get_token()`
+)
+_LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9_\-+/]{32,}={0,2}(?![\w/+=.-])")
+_HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
+
+
+def find_token(text: str) -> str | None:
+    """The kind of the first credential in a known format in ``text``, or None."""
+    for marker, kind, pattern in TOKEN_PATTERNS:
+        if marker in text:
+            for match in pattern.finditer(text):
+                if kind == "password in a URL" and _URL_PLACEHOLDER.search(match.group(0)):
+                    continue
+                return kind
+    return None
+
+
+def is_sensitive_name(name: str) -> bool:
+    name = name.rsplit(".", 1)[-1]
+    return bool(SENSITIVE_NAME.search(name)) and not NOT_SENSITIVE_SUFFIX.search(name)
+
+
+def looks_like_secret_value(value: str) -> bool:
+    """A literal that could be a real credential: one word, no regex or format syntax."""
+    value = value.strip()
+    return (len(value) >= 4 and not OBVIOUS_PLACEHOLDER.match(value)
+            and not any(c.isspace() or c in "\\{}()[]" for c in value))
+
+
+def is_random_token(text: str) -> bool:
+    """Long, mixed letters and digits, high entropy: an API key without a known prefix.
+
+    Hex strings and UUIDs (git SHAs, content hashes, ids) are not secrets by themselves, and runs
+    longer than any key format are embedded data (base64 images).
+    """
+    if not 32 <= len(text) <= 128 or _HEX_OR_UUID.match(text.rstrip("=")):
+        return False
+    if not (any(c.islower() for c in text) and any(c.isupper() for c in text)
+            and sum(c.isdigit() for c in text) >= 3):
+        return False
+    if "/" in text.strip("/") and text.count("/") >= 2:  # a path, not a token
+        return False
+    counts = {c: text.count(c) for c in set(text)}
+    entropy = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+    return entropy >= 4.3
+
+
+def redact_tokens(text: str) -> tuple[str, list[str]]:
+    """``text`` with every credential in a known format or random-looking token replaced."""
+    kinds: list[str] = []
+
+    def replace(kind: str):
+        def inner(match: re.Match[str]) -> str:
+            if kind == "password in a URL" and _URL_PLACEHOLDER.search(match.group(0)):
+                return match.group(0)
+            kinds.append(kind)
+            return REDACTED
+        return inner
+
+    for marker, kind, pattern in TOKEN_PATTERNS:
+        if marker in text:
+            text = pattern.sub(replace(kind), text)
+
+    def random_token(match: re.Match[str]) -> str:
+        if is_random_token(match.group(0)):
+            kinds.append("random-looking token")
+            return REDACTED
+        return match.group(0)
+
+    return _LONG_TOKEN.sub(random_token, text), kinds
+
+
+def redact(text: str) -> tuple[str, list[str]]:
+    """Prose, comments, printed output: tokens, and values written next to a sensitive name."""
+    text, kinds = redact_tokens(text)
+
+    def named(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if (is_sensitive_name(match.group("name")) and looks_like_secret_value(value)
+                and value != REDACTED and not value.startswith(("os.environ", "getpass"))):
+            kinds.append(f"value of {match.group('name')}")
+            return f"{match.group('name')}{match.group('sep')}{REDACTED}"
+        return match.group(0)
+
+    return _NAMED_VALUE.sub(named, text), kinds
+
+
+def redact_text(text: str) -> str:
+    """What the generated stdout test applies to both the expected and the actual output."""
+    return redact(text)[0]

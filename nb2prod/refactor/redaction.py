@@ -1,0 +1,96 @@
+"""The last pass of the plan: no secret from the notebook reaches a generated file.
+
+Secrets win over every other rule, comment keeping included. Code keeps its shape: only comments
+and the insides of string literals are redacted, so the result still parses. Prose (the title and
+description copied into the README, the notebook's recorded stdout, warnings) is redacted as text.
+What was redacted is recorded by kind and place, never by value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import tokenize
+from dataclasses import dataclass
+
+from nb2prod.redact import redact, redact_tokens
+from nb2prod.refactor.plan import ConversionPlan
+
+
+@dataclass(frozen=True)
+class Redaction:
+    where: str  # "step load_data", "the notebook's printed output", "README.md"...
+    kind: str  # "GitHub token", "value of password"... never the value
+
+    def describe(self) -> str:
+        return f"{self.kind} in {self.where}"
+
+
+def redact_code(source: str) -> tuple[str, list[str]]:
+    """``source`` with secrets removed from its comments and string literals."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return redact_tokens(source)
+    kinds: list[str] = []
+    lines = source.splitlines(keepends=True)
+    # edits from the end, so earlier positions stay valid
+    for token in reversed(tokens):
+        if token.type not in (tokenize.COMMENT, tokenize.STRING):
+            continue
+        new, found = (redact if token.type == tokenize.COMMENT else redact_tokens)(token.string)
+        if not found:
+            continue
+        kinds += found
+        (start_row, start_col), (end_row, end_col) = token.start, token.end
+        head = lines[start_row - 1][:start_col]
+        tail = lines[end_row - 1][end_col:]
+        lines[start_row - 1:end_row] = [head + new + tail]
+    return "".join(lines), kinds
+
+
+def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, ...]]:
+    """The plan with every secret in code, prose and recorded output replaced."""
+    found: list[Redaction] = []
+
+    def code(text: str, where: str) -> str:
+        new, kinds = redact_code(text)
+        found.extend(Redaction(where, kind) for kind in kinds)
+        return new
+
+    def prose(text: str, where: str) -> str:
+        new, kinds = redact(text)
+        found.extend(Redaction(where, kind) for kind in kinds)
+        return new
+
+    steps = tuple(dataclasses.replace(
+        step, body=code(step.body, f"step {step.name}"), title=prose(step.title, f"step {step.name}"),
+        doc=prose(step.doc, f"step {step.name}")) for step in plan.steps)
+    redacted = dataclasses.replace(
+        plan, title=prose(plan.title, "the title"), description=prose(plan.description, "the README"),
+        steps=steps,
+        imports=tuple(code(line, "imports") for line in plan.imports),
+        definitions=tuple(code(d, "a function or class definition") for d in plan.definitions),
+        config=tuple(dataclasses.replace(f, value=code(f.value, f"config field {f.name}"))
+                     for f in plan.config),
+        expected_stdout=(prose(plan.expected_stdout, "the notebook's printed output")
+                         if plan.expected_stdout else plan.expected_stdout),
+        warnings=tuple(dataclasses.replace(w, message=prose(w.message, "a warning"))
+                       for w in plan.warnings),
+    )
+    return redacted, tuple(found)
+
+
+def sweep_files(files: dict[str, str | bytes]) -> tuple[dict[str, str | bytes], tuple[Redaction, ...]]:
+    """A safety net over the rendered project: a template may print plan text nb2prod never saw
+    as such. Python files are redacted as code, other text files for credential formats only."""
+    found: list[Redaction] = []
+    swept: dict[str, str | bytes] = {}
+    for path, content in files.items():
+        if isinstance(content, bytes) or path.startswith("tests/data/"):
+            swept[path] = content
+            continue
+        new, kinds = redact_code(content) if path.endswith(".py") else redact_tokens(content)
+        found.extend(Redaction(path, kind) for kind in kinds)
+        swept[path] = new
+    return swept, tuple(found)
