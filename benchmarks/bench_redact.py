@@ -57,7 +57,8 @@ def main(roots: list[str]) -> int:
                 continue
             for kind, value in zip(kinds, _removed(text, new), strict=False):
                 hashlike += bool(_HEXISH.match(value))
-                hits.append(f"{Path(file).name}: cell {cell} {where}: {kind}: {value[:6]}… ({len(value)} chars)")
+                hits.append(f"{Path(file).name}: cell {cell} {where}: {kind}: "
+                            f"{value[:6]}… ({len(value)} chars)")
     elapsed = time.perf_counter() - start
     print("\n".join(hits))
     print(f"{len(files)} notebooks, {len(hits)} redactions, {hashlike} of them hex ids or UUIDs "

@@ -79,7 +79,6 @@ def _refuse(path: Path, findings) -> int:
 def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     from nb2prod.pin.environment import current_environment
     from nb2prod.refactor.planner import PlanOptions, build_plan
-
     from nb2prod.refactor.redaction import redact_plan
 
     output_name = options.output.expanduser().resolve().name if options.output else ""
@@ -94,8 +93,8 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
 
 def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder: Path) -> int:
     from nb2prod import __version__
-    from nb2prod.render.manifest import resolve_template
     from nb2prod.refactor.redaction import sweep_files
+    from nb2prod.render.manifest import resolve_template
     from nb2prod.render.project import data_layout, render_project
     from nb2prod.write import write_project
 

@@ -15,9 +15,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from nb2prod.analysis.installs import InstallSpec, parse_install_command
+from nb2prod.redact import find_token, is_random_token, is_sensitive_name, looks_like_secret_value
 from nb2prod.refactor.plan import ConvertWarning
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
-from nb2prod.redact import find_token, is_random_token, is_sensitive_name, looks_like_secret_value
 
 # Line magics with no effect outside a notebook (display and editor settings).
 SILENT_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload", "config",

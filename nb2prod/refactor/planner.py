@@ -50,9 +50,9 @@ DEFINITION_MARK = "# nb2prod-definition: "
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
-CREDENTIAL_FILE = re.compile(r"^(?:\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|jks)|credentials.*|id_(?:rsa|dsa|ecdsa|"
-                             r"ed25519).*|\.netrc|\.pgpass|\.pypirc|.*secrets?\.(?:json|ya?ml|toml))$",
-                             re.IGNORECASE)
+CREDENTIAL_FILE = re.compile(r"^(?:\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|jks)|credentials.*|"
+                             r"id_(?:rsa|dsa|ecdsa|ed25519).*|\.netrc|\.pgpass|\.pypirc|"
+                             r".*secrets?\.(?:json|ya?ml|toml))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
