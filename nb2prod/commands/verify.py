@@ -53,6 +53,7 @@ def run_verify(options: VerifyOptions) -> int:
     if not options.notebook.is_file():
         raise UsageError(f"{options.notebook}: no such notebook file")
     plan = read_plan(options.project)
+    _warn_absolute_paths(options.notebook)
     python = options.python or sys.executable
     steps = plan["steps"]
     notebook_runs = [run_notebook(options.notebook.resolve(), steps, python, options.cell_timeout,
@@ -64,6 +65,19 @@ def run_verify(options: VerifyOptions) -> int:
     rows = compare_runs(steps, notebook_runs, project_run, options.tolerance, figures)
     _print(rows, options.output_format)
     return EXIT_FINDINGS if any(r.status in {DIFFERS, MISSING} for r in rows) else EXIT_OK
+
+
+def _warn_absolute_paths(notebook: Path) -> None:
+    """Writes to absolute paths land outside the throwaway copy: say so before running anything."""
+    from nb2prod.api import check_notebook
+    from nb2prod.config import Settings
+    from nb2prod.notebook import load_notebook
+
+    findings = check_notebook(load_notebook(notebook), Settings(frozenset({"NB302"})))
+    if findings:
+        places = ", ".join(f"cell {f.cell} line {f.line}" for f in findings[:5])
+        sys.stderr.write(f"warning: {notebook}: uses absolute paths ({places}); verify runs in a "
+                         "temporary copy of its folder, but files written there are not isolated\n")
 
 
 def read_plan(project: Path) -> dict:

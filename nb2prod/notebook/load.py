@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,13 @@ def loads_ipynb(text: str, path: str = "<notebook>") -> Notebook:
         raise NotebookReadError(
             path, f"not a notebook: expected a JSON object, found a {_json_type(raw)}"
         )
+    if _UNENCODABLE.search(text):
+        raw = _scrub(raw)
     raw = _upgrade(raw, text, path)
     cells = raw.get("cells")
     if not isinstance(cells, list):
         raise NotebookReadError(path, "not a notebook: no 'cells' list")
-    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    metadata = _checked_metadata(raw.get("metadata"))
     return Notebook(
         path,
         _build_cells([_check_cell(c, i, path) for i, c in enumerate(cells)], path),
@@ -134,6 +137,50 @@ def _upgrade_with_nbformat(text: str, path: str, version: int) -> dict[str, Any]
     return json.loads(json.dumps(upgraded))
 
 
+# JSON escapes of lone surrogates and null bytes: text no file or parser downstream accepts
+_UNENCODABLE = re.compile(r"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
+_SURROGATE_OR_NULL = re.compile("[\ud800-\udfff\x00]")
+
+
+def _scrub(value: Any) -> Any:
+    """Lone surrogates and null bytes become U+FFFD, so every later step can encode the text
+    (code that held them no longer parses: reported as NB001, like any syntax error)."""
+    if isinstance(value, str):
+        return _SURROGATE_OR_NULL.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
+
+
+def _checked_metadata(metadata: Any) -> dict[str, Any]:
+    """Notebook metadata with the tables nb2prod reads dropped when they are not tables."""
+    if not isinstance(metadata, dict):
+        return {}
+    return {k: v for k, v in metadata.items()
+            if k not in {"language_info", "kernelspec"} or isinstance(v, dict)}
+
+
+def _checked_output(output: dict[str, Any]) -> dict[str, Any]:
+    """An output whose ``data`` bundle is not a mapping of MIME type to text loses it; text held as
+    a list of anything but strings is joined as strings."""
+    data = output.get("data")
+    if "data" in output and not isinstance(data, dict):
+        output = {k: v for k, v in output.items() if k != "data"}
+    elif isinstance(data, dict):
+        output = {**output, "data": {str(k): _text(v) for k, v in data.items()}}
+    if "text" in output:
+        output = {**output, "text": _text(output["text"])}
+    return output
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        return "".join(v if isinstance(v, str) else json.dumps(v) for v in value)
+    return value if isinstance(value, (str, list, dict)) else str(value)
+
+
 def _check_cell(cell: Any, index: int, path: str) -> dict[str, Any]:
     where = f"cell {index}"
     if not isinstance(cell, dict):
@@ -164,7 +211,7 @@ def _check_cell(cell: Any, index: int, path: str) -> dict[str, Any]:
         "source": source,
         "id": cell.get("id") if isinstance(cell.get("id"), str) else None,
         "execution_count": count if cell_type == CODE else None,
-        "outputs": tuple(o for o in outputs if isinstance(o, dict)),
+        "outputs": tuple(_checked_output(o) for o in outputs if isinstance(o, dict)),
         "metadata": metadata if isinstance(metadata, dict) else {},
     }
 

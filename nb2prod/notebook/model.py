@@ -128,10 +128,13 @@ def make_cell(
     )
 
 
+MAX_NESTING = 150  # syntax-tree levels; recursive analyses stay far from Python's recursion limit
+
+
 def parse_python(translation: Translation) -> tuple[ast.Module | None, CellSyntaxError | None]:
     """Parse a translated cell; errors are reported with the cell's original line numbers."""
     try:
-        return ast.parse(translation.python), None
+        tree = ast.parse(translation.python)
     except SyntaxError as exc:
         line = translation.original_line(exc.lineno or 1)
         return None, CellSyntaxError(exc.msg or "invalid syntax", line, exc.offset or 1)
@@ -139,3 +142,18 @@ def parse_python(translation: Translation) -> tuple[ast.Module | None, CellSynta
         return None, CellSyntaxError(str(exc), 1, 1)
     except (RecursionError, MemoryError):
         return None, CellSyntaxError("code nested too deeply to parse", 1, 1)
+    # only long sources can nest deeper than the analysis' recursion allows: measure those alone
+    if len(translation.python) > 2 * MAX_NESTING and nesting_depth(tree) > MAX_NESTING:
+        return None, CellSyntaxError(f"code nested more than {MAX_NESTING} levels deep; nb2prod "
+                                     "cannot analyse it", 1, 1)
+    return tree, None
+
+
+def nesting_depth(tree: ast.AST) -> int:
+    """How deep the syntax tree goes, measured without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest

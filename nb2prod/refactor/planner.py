@@ -47,6 +47,7 @@ RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpo
 # Where a cell had an import or a definition: hoisted to module level, unless it must stay put.
 IMPORT_MARK = "# nb2prod-import: "
 DEFINITION_MARK = "# nb2prod-definition: "
+MAX_BLOCK_DEPTH = 90  # Python allows 100 indentation levels; the step function and a guard add some
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
@@ -113,12 +114,17 @@ def _collect_pieces(notebook: Notebook, cells: list[Cell], options: PlanOptions)
     parameters = {c.index for c in cells if "parameters" in c.tags}
     pieces = _Pieces()
     for cell in cells:
-        if cell.tree is None:
-            pieces.bodies[cell.index] = [_commented_out(cell)]
-            pieces.warnings.append(ConvertWarning(cell.index, cell.syntax_error.line,
-                                                  "cell does not parse; kept as comments"))
+        reason = _unconvertible(cell)
+        if reason is None:
+            try:
+                result = transform_cell(cell.python, cell.index, cell.original_line, used_names)
+            except RecursionError:
+                reason = "code nested too deeply to transform"
+        if reason is not None:
+            line = cell.syntax_error.line if cell.syntax_error else 1
+            pieces.bodies[cell.index] = [_commented_out(cell, reason)]
+            pieces.warnings.append(ConvertWarning(cell.index, line, f"{reason}; cell kept as comments"))
             continue
-        result = transform_cell(cell.python, cell.index, cell.original_line, used_names)
         _absorb(pieces, result, cell)
         source = "parameters cell" if cell.index in parameters else "constant"
         for statement in result.module.body:
@@ -206,11 +212,35 @@ def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set
                        kind, source, cell.index, mutable=kind in {"list", "dict", "set"})
 
 
-def _commented_out(cell: Cell) -> str:
-    lines = "\n".join(f"# {line}" for line in cell.source.splitlines())
-    error = cell.syntax_error
-    return (f"# TODO(nb2prod): cell {cell.index} does not parse ({error.message}, line "
-            f"{error.line}); kept as comments\n{lines}\n")
+def _unconvertible(cell: Cell) -> str | None:
+    """Why a cell cannot become code in a step function (None when it can)."""
+    if cell.tree is None:
+        return f"does not parse ({cell.syntax_error.message}, line {cell.syntax_error.line})"
+    depth = _block_depth(cell.tree)
+    if depth > MAX_BLOCK_DEPTH:
+        return (f"nested {depth} blocks deep; inside a step function it would pass Python's limit "
+                "of 100 indentation levels")
+    return None
+
+
+def _block_depth(tree: ast.AST) -> int:
+    """Nested compound statements (if/for/with/def...), measured without recursion."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                nested = depth + 1 if isinstance(node, ast.stmt) else depth
+                stack.append((child, nested))
+            elif isinstance(child, (ast.excepthandler, ast.match_case)):
+                stack.append((child, depth + 1))
+    return deepest
+
+
+def _commented_out(cell: Cell, reason: str) -> str:
+    lines = "\n".join(f"# {text}" for text in cell.source.splitlines())
+    return f"# TODO(nb2prod): cell {cell.index} {reason}; kept as comments\n{lines}\n"
 
 
 def _mark_flagged(pieces: _Pieces, flagged: tuple[Finding, ...], notebook: Notebook) -> None:

@@ -25,9 +25,9 @@ class TemplateError(Nb2prodError):
 
 
 class GeneratedCodeError(Nb2prodError):
-    """Generated Python that does not parse: a bug in nb2prod or in a template."""
+    """Generated Python that does not parse: reported for the notebook (exit 1), never written."""
 
-    exit_code = 3
+    exit_code = 1
 
 
 def render_project(plan: ConversionPlan, template: TemplateInfo,
@@ -64,14 +64,20 @@ def format_python(code: str, name: str) -> str:
 
     try:
         formatted = black.format_str(code, mode=black.Mode(line_length=100))
+    except RecursionError:
+        formatted = code  # black gives up on deep expressions; the code itself stays valid
     except black.InvalidInput as exc:
-        raise GeneratedCodeError(f"generated {name} does not parse ({exc}); this is a bug, please "
-                                 "report it with the notebook") from None
+        raise GeneratedCodeError(f"not converted: generated {name} would not parse ({exc}); nothing "
+                                 "was written (please report it with the notebook)") from None
     try:
         compile(formatted, name, "exec")
     except SyntaxError as exc:
-        raise GeneratedCodeError(f"generated {name} does not compile ({exc.msg}, line {exc.lineno}); "
-                                 "this is a bug, please report it with the notebook") from None
+        raise GeneratedCodeError(f"not converted: generated {name} would not compile ({exc.msg}, line "
+                                 f"{exc.lineno}); nothing was written (please report it with the "
+                                 "notebook)") from None
+    except (RecursionError, MemoryError):
+        raise GeneratedCodeError(f"not converted: generated {name} is nested too deeply to compile; "
+                                 "nothing was written") from None
     return formatted
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import pickle
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from nb2prod.errors import Nb2prodError, UsageError
 
 DUMP_ENV = "NB2PROD_DUMP_DIR"
-_IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".git")
+_SKIPPED = frozenset({".ipynb_checkpoints", "__pycache__", ".git"})
 
 RUNNER = r'''
 import json, sys
@@ -28,7 +27,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 notebook = nbformat.read(sys.argv[1], as_version=4)
-client = NotebookClient(notebook, timeout=int(sys.argv[3]), kernel_name="python3",
+client = NotebookClient(notebook, timeout=int(sys.argv[3]), kernel_name=sys.argv[5],
                         resources={"metadata": {"path": sys.argv[2]}})
 result = {"ok": True}
 try:
@@ -77,8 +76,12 @@ class Run:
 
 def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: int,
                  timeout: int) -> Run:
-    """Execute a copy of the notebook with a capture cell after each step's last cell."""
+    """Execute a copy of the notebook with a capture cell after each step's last cell, in a
+    throwaway environment (see :mod:`nb2prod.verify.sandbox`)."""
+    from nb2prod.verify.sandbox import KERNEL_NAME, create_sandbox
+
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
+        sandbox = create_sandbox(python, Path(tmp))
         work, dumps = _workspace(notebook.parent, Path(tmp))
         raw = json.loads(notebook.read_text(encoding="utf-8"))
         instrumented_raw, origin = _instrument(raw, steps, dumps)
@@ -86,39 +89,40 @@ def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: i
         instrumented.write_text(json.dumps(instrumented_raw), encoding="utf-8")
         before = _snapshot(work)
         executed = Path(tmp) / "executed.ipynb"
-        try:
-            result = subprocess.run([python, "-c", RUNNER, str(instrumented), str(work),
-                                     str(cell_timeout), str(executed)],
-                                    capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise NotebookRunError(f"{notebook}: the notebook did not finish within {timeout} s") from None
-        status = _runner_status(result, python)
+        code, stdout, stderr = sandbox.run(
+            [sandbox.python, "-c", RUNNER, str(instrumented), str(work), str(cell_timeout),
+             str(executed), KERNEL_NAME], cwd=work, timeout=timeout, log=Path(tmp) / "runner")
+        if code is None:
+            raise NotebookRunError(f"{notebook}: the notebook did not finish within {timeout} s")
+        status = _runner_status(code, stdout, stderr, python)
         if not status["ok"]:
             raise NotebookRunError(_failure_message(notebook, status, origin))
-        run = Run(_load_dumps(dumps), _stdout(json.loads(executed.read_text(encoding="utf-8"))),
-                  _written(work, before))
-    return run
+        return Run(_load_dumps(dumps), _stdout(json.loads(executed.read_text(encoding="utf-8"))),
+                   _written(work, before))
 
 
 def run_project(notebook_folder: Path, project: Path, package: str, python: str, timeout: int) -> Run:
-    """Run ``python -m <package>`` with step dumps switched on, in a copy of the notebook's folder."""
+    """Run ``python -m <package>`` with step dumps switched on, in a copy of the notebook's folder
+    and a throwaway environment."""
+    from nb2prod.verify.sandbox import create_sandbox
+
     source = project / "src" if (project / "src" / package).is_dir() else project
     if not (source / package / "__main__.py").is_file():
         raise UsageError(f"{project}: no package {package!r} with a __main__.py (verify needs a "
                          "project made with the default template)")
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
+        sandbox = create_sandbox(python, Path(tmp))
         work, dumps = _workspace(notebook_folder, Path(tmp))
         before = _snapshot(work)
-        env = {**os.environ, DUMP_ENV: str(dumps), "PYTHONPATH": str(source), "MPLBACKEND": "Agg"}
-        try:
-            result = subprocess.run([python, "-m", package], cwd=work, env=env, capture_output=True,
-                                    text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise NotebookRunError(f"{project}: the project did not finish within {timeout} s") from None
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no error output"])[-1]
+        code, stdout, stderr = sandbox.run(
+            [sandbox.python, "-m", package], cwd=work, timeout=timeout, log=Path(tmp) / "project",
+            extra_env={DUMP_ENV: str(dumps), "PYTHONPATH": str(source)})
+        if code is None:
+            raise NotebookRunError(f"{project}: the project did not finish within {timeout} s")
+        if code != 0:
+            last = (stderr.strip().splitlines() or ["no error output"])[-1]
             raise NotebookRunError(f"{project}: the generated project fails: {last}")
-        return Run(_load_dumps(dumps), result.stdout, _written(work, before))
+        return Run(_load_dumps(dumps), stdout, _written(work, before))
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -141,10 +145,41 @@ def _written(folder: Path, before: dict[str, tuple[int, int]]) -> dict[str, str]
 
 def _workspace(folder: Path, tmp: Path) -> tuple[Path, Path]:
     work = tmp / "work"
-    shutil.copytree(folder, work, ignore=_IGNORED)
+    copy_folder(folder, work)
     dumps = tmp / "dumps"
     dumps.mkdir()
     return work, dumps
+
+
+def copy_folder(folder: Path, work: Path) -> list[str]:
+    """Copy the notebook's folder: files and symlinks that stay inside it (as their content);
+    dangling, looping and outside-leading symlinks are left out (returned, for a warning)."""
+    root = folder.resolve()
+    left_out: list[str] = []
+    for current, dirs, files in os.walk(folder):
+        here = Path(current)
+        dirs[:] = [d for d in dirs if d not in _SKIPPED and _inside(here / d, root, left_out, folder)]
+        target = work / here.relative_to(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if _inside(here / name, root, left_out, folder):
+                try:
+                    shutil.copyfile(here / name, target / name)
+                except OSError:
+                    left_out.append((here / name).relative_to(folder).as_posix())
+    return left_out
+
+
+def _inside(path: Path, root: Path, left_out: list[str], folder: Path) -> bool:
+    if not path.is_symlink():
+        return True
+    try:
+        inside = path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # dangling or looping
+        inside = False
+    if not inside:
+        left_out.append(path.relative_to(folder).as_posix())
+    return inside
 
 
 def _instrument(raw: dict, steps: list[dict], dumps: Path) -> tuple[dict, list[int | None]]:
@@ -160,10 +195,10 @@ def _instrument(raw: dict, steps: list[dict], dumps: Path) -> tuple[dict, list[i
     return {**raw, "cells": cells}, origin
 
 
-def _runner_status(result: subprocess.CompletedProcess[str], python: str) -> dict:
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        error = (result.stderr.strip().splitlines() or ["no output"])[-1]
+def _runner_status(code: int, stdout: str, stderr: str, python: str) -> dict:
+    lines = stdout.strip().splitlines()
+    if code != 0 or not lines:
+        error = (stderr.strip().splitlines() or ["no output"])[-1]
         if "No module named" in error and ("nbclient" in error or "nbformat" in error):
             raise UsageError(f"{python} cannot run notebooks ({error}); install nb2prod[verify]")
         if "No such kernel" in error or "NoSuchKernel" in error:
