@@ -1,0 +1,120 @@
+"""No secret from the notebook (code, comments, markdown, printed output) reaches a generated file,
+non-secrets are left alone, and only the notebook's own data files are shipped."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nb2prod.redact import REDACTED, redact, redact_tokens
+from tests.helpers import code, findings, markdown, stream, write
+
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+AWS_SECRET = "Zx9yW8vU7tS6rQ5pO4nM3lK2jI1hG0fE9dC8bA7z"
+BEARER = "abcdefghijklmnopqrstuvwxyz123456"
+SECRETS = (GITHUB, AWS_SECRET, BEARER, "mypassword1", "hunter22x", "k3yV4lu3x99", "abcDEF123456ghiJKL")
+NOT_SECRETS = ("3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "9fceb02d0ae598e95dc970b74767f19372d61af8",
+               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+
+CELLS = [
+    markdown(f"# Secret analysis\n\nUses token {GITHUB} and password: hunter22x"),
+    code(f"import os\n# my token is {GITHUB}\npassword = 'mypassword1'\naws_secret = '{AWS_SECRET}'\n"
+         f"print({GITHUB!r})", 1,
+         [stream(f"{GITHUB}\nAWS_SECRET_ACCESS_KEY=abcDEF123456ghiJKL\n")]),
+    code(f"headers = {{'Authorization': 'Bearer {BEARER}'}}\nx = dict(api_key='k3yV4lu3x99')\n"
+         f"run_id = '{NOT_SECRETS[0]}'\ncommit = '{NOT_SECRETS[1]}'\n"
+         "token_pattern = r'\\w{1,}'\nprint(len(headers), x, run_id, commit, token_pattern)", 2,
+         [stream(f"1 {{'api_key': 'k3yV4lu3x99'}} {NOT_SECRETS[0]} {NOT_SECRETS[1]} \\w{{1,}}\n")]),
+]
+
+
+def convert(folder: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(folder / "nb.ipynb"), "-o",
+                           str(out), *args], capture_output=True, text=True, check=False, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("secrets")
+    folder = root / "nb"
+    folder.mkdir()
+    write(folder, "nb.ipynb", CELLS)
+    out = root / "out"
+    return out, convert(folder, out, "--force")
+
+
+def test_no_secret_in_any_generated_file(project) -> None:
+    out, result = project
+    assert result.returncode == 0, result.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 8
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in SECRETS:
+            assert secret not in text, (path, secret)
+    # ...and the summary says what was redacted, never the value
+    assert "redacted" in result.stdout and "GitHub token" in result.stdout
+    assert not any(secret in result.stdout + result.stderr for secret in SECRETS)
+
+
+def test_secret_literals_become_environment_lookups_named_in_the_readme(project) -> None:
+    out, _ = project
+    pipeline = next(out.glob("src/*/pipeline.py")).read_text()
+    for name in ("PASSWORD", "AWS_SECRET", "GITHUB_TOKEN", "BEARER_TOKEN", "API_KEY"):
+        assert f'os.environ["{name}"]' in pipeline
+        assert f"`{name}`" in (out / "README.md").read_text()
+    # not secrets, never rewritten (top-level literals become config fields, values kept)
+    generated = pipeline + next(out.glob("src/*/config.py")).read_text()
+    assert "\\w{1,}" in generated and "TOKEN_PATTERN" not in generated
+    for value in NOT_SECRETS[:2]:
+        assert value in generated
+
+
+def test_generated_tests_skip_naming_the_unset_secret(project) -> None:
+    out, _ = project
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"],
+                            cwd=out, capture_output=True, text=True, check=False, timeout=300,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(next(out.glob("src")))})
+    assert "set the environment variable(s) PASSWORD" in result.stdout, result.stdout[-2000:]
+    assert " failed" not in result.stdout
+
+
+def test_redaction_leaves_ids_and_hashes_alone() -> None:
+    for value in NOT_SECRETS:
+        assert redact(f"run {value} done")[0] == f"run {value} done"
+    assert redact_tokens(f"key={GITHUB}")[0] == f"key={REDACTED}"
+    assert redact("password: hunter22x")[0] == f"password: {REDACTED}"
+    assert redact("token = get_token()")[0] == "token = get_token()"
+    assert redact("max_tokens=1000000 token_pattern='\\w{1,}'")[1] == []
+
+
+def test_nb402_is_precise_about_names() -> None:
+    assert findings([code("v = CountVectorizer(token_pattern=r'\\w{1,}')\ntoken_path = 'a/b.txt'")],
+                    "NB402") == []
+    assert findings([code("api_key = 'k3yV4lu3x99abc'")], "NB402") == [("NB402", 0, 1)]
+
+
+def test_only_the_notebooks_own_data_is_shipped(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (tmp_path / "outside.txt").write_text("outside")
+    (folder / "data.csv").write_text("a,b\n")
+    (folder / ".env").write_text("SECRET=1\n")
+    (folder / "server.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    (folder / "link.txt").symlink_to(tmp_path / "outside.txt")
+    write(folder, "nb.ipynb", [code(
+        "for name in ['data.csv', '.env', 'server.pem', 'link.txt', '../outside.txt', '/etc/passwd']:\n"
+        "    print(open(name).read())", 1)])
+    out = tmp_path / "out"
+    result = convert(folder, out, "--force")
+    assert result.returncode == 0, result.stderr
+    shipped = sorted(p.name for p in (out / "tests" / "data").rglob("*") if p.is_file())
+    assert shipped == ["data.csv"]
+    readme = (out / "README.md").read_text()
+    for line in ("`.env`: a credentials file", "`server.pem`: a credentials file",
+                 "`link.txt`: a symlink that leads outside", "`../outside.txt`: outside the notebook"):
+        assert line in readme
+    assert not any("root:" in p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
