@@ -254,6 +254,9 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # the one place an unexpected error becomes a message
+        code = _vendored_click_exit(exc)
+        if code is not None:
+            sys.exit(code)
         if "--debug" in args:
             raise
         _fail(
@@ -262,6 +265,21 @@ def main(argv: list[str] | None = None) -> None:
             EXIT_INTERNAL,
         )
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _vendored_click_exit(exc: Exception) -> int | None:
+    """Usage errors of the click that newer typer versions vendor (``typer._click``), which are not
+    ``click.ClickException``: shown as usage errors (exit 2), never as internal errors."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "ClickException" in names:
+        exc.show()  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", EXIT_USAGE) or EXIT_USAGE)
+    if "Exit" in names and isinstance(getattr(exc, "exit_code", None), int):
+        return exc.exit_code  # type: ignore[attr-defined]
+    if "Abort" in names:
+        sys.stderr.write("error: aborted\n")
+        return EXIT_USAGE
+    return None
 
 
 def _fail(message: str, code: int) -> None:

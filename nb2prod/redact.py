@@ -55,6 +55,7 @@ _NAMED_VALUE = re.compile(
     r"(?=[\s\"',;)\]}]|$)"  # a whole value, not the name of a call: `token = get_token()`
 )
 _LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9_\-+/]{32,}={0,2}(?![\w/+=.-])")
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/]+={0,2}")
 _HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
 
 
@@ -87,7 +88,7 @@ def is_random_token(text: str) -> bool:
     Hex strings and UUIDs (git SHAs, content hashes, ids) are not secrets by themselves, and runs
     longer than any key format are embedded data (base64 images).
     """
-    if not 32 <= len(text) <= 128 or _HEX_OR_UUID.match(text.rstrip("=")):
+    if not 32 <= len(text) <= 128 or not _TOKEN_CHARS.fullmatch(text) or _HEX_OR_UUID.match(text.rstrip("=")):
         return False
     if not (any(c.islower() for c in text) and any(c.isupper() for c in text)
             and sum(c.isdigit() for c in text) >= 3):

@@ -179,6 +179,10 @@ def _print_summary(plan, output: Path, count: int, decision, redactions) -> None
                          f"{len(decision.delete)} it no longer generates\n")
     for path in decision.kept:
         sys.stdout.write(f"kept {output / path}: nb2prod no longer generates it, but it was edited\n")
-    sys.stdout.write(f"wrote {output} ({count} files): {len(plan.steps)} steps, "
-                     f"{len(plan.config)} config fields, {len(plan.warnings)} notes; "
+    sys.stdout.write(f"wrote {output} ({_count(count, 'file')}): {_count(len(plan.steps), 'step')}, "
+                     f"{_count(len(plan.config), 'config field')}, {_count(len(plan.warnings), 'note')}; "
                      f"see {output / 'README.md'}\n")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

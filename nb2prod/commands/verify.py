@@ -53,6 +53,7 @@ def run_verify(options: VerifyOptions) -> int:
     if not options.notebook.is_file():
         raise UsageError(f"{options.notebook}: no such notebook file")
     plan = read_plan(options.project)
+    _check_provenance(options.notebook, options.project, plan)
     _warn_absolute_paths(options.notebook)
     python = options.python or sys.executable
     steps = plan["steps"]
@@ -65,6 +66,23 @@ def run_verify(options: VerifyOptions) -> int:
     rows = compare_runs(steps, notebook_runs, project_run, options.tolerance, figures)
     _print(rows, options.output_format)
     return EXIT_FINDINGS if any(r.status in {DIFFERS, MISSING} for r in rows) else EXIT_OK
+
+
+def _check_provenance(notebook: Path, project: Path, plan: dict) -> None:
+    """A project converted from another notebook cannot agree with this one: say so up front."""
+    import hashlib
+
+    recorded, digest = plan.get("notebook"), plan.get("notebook_sha256")
+    if recorded and recorded != notebook.name:
+        raise UsageError(f"{project}: was converted from {recorded}, not {notebook.name}; pass that "
+                         "notebook, or convert this one")
+    try:
+        current = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise UsageError(f"{notebook}: unreadable ({exc.strerror or exc})") from None
+    if digest and digest != current:
+        sys.stderr.write(f"warning: {notebook} changed since {project} was converted from it; "
+                         "differences may come from the edit, not the conversion\n")
 
 
 def _warn_absolute_paths(notebook: Path) -> None:

@@ -88,3 +88,11 @@ def test_verify_survives_dangling_and_looping_symlinks(tmp_path: Path) -> None:
     result = nb2prod("verify", str(notebook), str(out), "--runs", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SAME" in result.stdout
+
+
+@pytest.mark.parametrize("args", [("check", "--bogus", "x.ipynb"), ("pin",),
+                                  ("pin", "x.ipynb", "--force"), ("convert", "x.ipynb", "--nope")])
+def test_command_line_mistakes_are_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = nb2prod(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
