@@ -163,22 +163,22 @@ def _checked_metadata(metadata: Any) -> dict[str, Any]:
 
 
 def _checked_output(output: dict[str, Any]) -> dict[str, Any]:
-    """An output whose ``data`` bundle is not a mapping of MIME type to text loses it; text held as
-    a list of anything but strings is joined as strings."""
+    """An output whose ``data`` bundle is not a mapping, or whose text is not text, loses it.
+    (Checked cheaply: this runs on every output of every notebook ``check`` reads.)"""
     data = output.get("data")
-    if "data" in output and not isinstance(data, dict):
+    if data is not None and not isinstance(data, dict):
         output = {k: v for k, v in output.items() if k != "data"}
-    elif isinstance(data, dict):
-        output = {**output, "data": {str(k): _text(v) for k, v in data.items()}}
-    if "text" in output:
-        output = {**output, "text": _text(output["text"])}
+    elif data and not all(isinstance(v, (str, dict)) or _is_text_lines(v) for v in data.values()):
+        output = {**output, "data": {k: v for k, v in data.items()
+                                     if isinstance(v, (str, dict)) or _is_text_lines(v)}}
+    text = output.get("text")
+    if text is not None and not isinstance(text, str) and not _is_text_lines(text):
+        output = {k: v for k, v in output.items() if k != "text"}
     return output
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-        return "".join(v if isinstance(v, str) else json.dumps(v) for v in value)
-    return value if isinstance(value, (str, list, dict)) else str(value)
+def _is_text_lines(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _check_cell(cell: Any, index: int, path: str) -> dict[str, Any]:
