@@ -105,7 +105,8 @@ def plan_tree_write(folder: Path, files: Mapping[str, str | bytes], overwrite: b
         else:
             (replace if overwrite else conflicts).append(path)
     stale = [p for p in sorted(manifest) if p not in files and p != MANIFEST_PATH]
-    delete = tuple(p for p in stale if p in own)
+    # a parent that became a symlink (or a file) leads outside the tree: never delete through it
+    delete = tuple(p for p in stale if p in own and not _obstructed(folder, p))
     kept = tuple(p for p in stale if p not in own and os.path.lexists(folder / p))
     return TreeWrite(tuple(create), tuple(unchanged), tuple(replace), delete, kept, tuple(conflicts),
                      tuple(blocked))
@@ -131,15 +132,25 @@ def check_output_location(output: Path, notebooks: list[Path]) -> Path:
 
     Paths are compared resolved (``./``, ``x/..`` and symlinks), never as strings.
     """
-    resolved = output.expanduser().resolve()
+    try:
+        resolved = output.expanduser().resolve()
+    except (OSError, RuntimeError):
+        raise OutputLocationError(f"{output}: cannot resolve the output folder (a symlink loop?)") from None
     home = Path.home().resolve()
     if resolved == Path(resolved.anchor) or resolved == home:
         raise OutputLocationError(f"{output}: refusing to write a project into "
                                   f"{'the home folder' if resolved == home else 'the root folder'}; "
                                   "pass a new folder with -o")
     for notebook in notebooks:
-        source = notebook.expanduser().resolve().parent
-        if resolved == source or source.is_relative_to(resolved):
+        try:  # the folder holding the notebook, and the one holding its target when it is a link
+            sources = {notebook.expanduser().absolute().parent.resolve(),
+                       notebook.expanduser().resolve(strict=False).parent}
+        except (OSError, RuntimeError):
+            raise OutputLocationError(f"{notebook}: cannot resolve the notebook's path "
+                                      "(a symlink loop?)") from None
+        source = next((s for s in sorted(sources) if resolved == s or s.is_relative_to(resolved)),
+                      None)
+        if source is not None:
             raise OutputLocationError(
                 f"{output}: refusing to write the project into the notebook's own folder or one "
                 f"above it ({source}); pass a new folder with -o, e.g. -o {source.name}-project")

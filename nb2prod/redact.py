@@ -31,14 +31,17 @@ TOKEN_PATTERNS = tuple(
         ("npm_", "npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
         ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
         ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
+        ("asic", "basic auth credentials", r"\b[Bb]asic\s+(?=[A-Za-z+/]*[0-9+/=])[A-Za-z0-9+/]{12,}={0,2}"),
+        ("SG.", "SendGrid key", r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
+        (";", "password in a connection string", r"(?i);\s*(?:password|pwd)\s*=\s*[^;'\"\s]{4,}"),
     ]
 )
 _URL_PLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|password|pass|pwd)@",
                               re.IGNORECASE)
 # a name that says its value is a credential; `_pattern`, `_path`, `_count`... say it is not
 SENSITIVE_NAME = re.compile(
-    r"(?:^|_|\b)(?:pass(?:word|wd)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
-    r"auth_?token|credentials?|client_secret)(?:$|_|\b)", re.IGNORECASE,
+    r"(?:^|_|\b)(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|auth[_-]?token|credentials?|client[_-]secret)(?:$|_|\b)", re.IGNORECASE,
 )
 NOT_SENSITIVE_SUFFIX = re.compile(
     r"_(?:pattern|regex|re|path|file|filename|dir|folder|name|names|type|len|length|count|counts|size|"
@@ -55,6 +58,7 @@ _NAMED_VALUE = re.compile(
     r"(?=[\s\"',;)\]}]|$)"  # a whole value, not the name of a call: `token = get_token()`
 )
 _LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9_\-+/]{32,}={0,2}(?![\w/+=.-])")
+_BASE64_FILE_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGOD", "JVBERi0", "UklGR", "PD94bWwg", "PHN2Zy")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/]+={0,2}")
 _HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
 
@@ -89,6 +93,8 @@ def is_random_token(text: str) -> bool:
     longer than any key format are embedded data (base64 images).
     """
     if not 32 <= len(text) <= 128 or not _TOKEN_CHARS.fullmatch(text) or _HEX_OR_UUID.match(text.rstrip("=")):
+        return False
+    if text.startswith(_BASE64_FILE_MAGIC):  # an embedded image or document, not a key
         return False
     if not (any(c.islower() for c in text) and any(c.isupper() for c in text)
             and sum(c.isdigit() for c in text) >= 3):

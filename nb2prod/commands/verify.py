@@ -53,6 +53,9 @@ def run_verify(options: VerifyOptions) -> int:
     if not options.notebook.is_file():
         raise UsageError(f"{options.notebook}: no such notebook file")
     plan = read_plan(options.project)
+    from nb2prod.notebook import load_notebook
+
+    load_notebook(options.notebook)  # unreadable input is a one-line error, before anything runs
     _check_provenance(options.notebook, options.project, plan)
     _warn_absolute_paths(options.notebook)
     python = options.python or sys.executable
@@ -101,11 +104,26 @@ def _warn_absolute_paths(notebook: Path) -> None:
 def read_plan(project: Path) -> dict:
     path = project / PLAN_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        plan = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{project}: not a project made by `nb2prod convert` (no {PLAN_FILE})") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"{path}: unreadable ({exc})") from None
+    if not _well_formed(plan):
+        raise UsageError(f"{path}: not a conversion plan nb2prod wrote (damaged or edited); convert "
+                         "the notebook again")
+    return plan
+
+
+def _well_formed(plan: object) -> bool:
+    if not (isinstance(plan, dict) and isinstance(plan.get("package"), str)
+            and isinstance(plan.get("steps"), list) and isinstance(plan.get("config", []), list)):
+        return False
+    return all(isinstance(step, dict) and isinstance(step.get("name"), str)
+               and isinstance(step.get("cells"), list) and step["cells"]
+               and all(isinstance(c, int) and not isinstance(c, bool) for c in step["cells"])
+               and isinstance(step.get("outputs"), list)
+               and all(isinstance(o, str) for o in step["outputs"]) for step in plan["steps"])
 
 
 def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Tolerance,

@@ -70,6 +70,8 @@ def loads_ipynb(text: str, path: str = "<notebook>") -> Notebook:
         ) from None
     except RecursionError:
         raise NotebookReadError(path, "not a notebook: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise NotebookReadError(path, f"not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise NotebookReadError(
             path, f"not a notebook: expected a JSON object, found a {_json_type(raw)}"

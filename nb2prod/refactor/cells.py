@@ -267,6 +267,8 @@ class _CellTransformer(cst.CSTTransformer):
 
     def _secret(self, node: cst.CSTNode, wanted: str) -> cst.BaseExpression:
         base = _ENV_NAME.sub("_", wanted.upper()).strip("_") or "SECRET"
+        if base in _SHELL_VARIABLES:  # `pwd = "..."` must not read the working folder
+            base = f"{base}_SECRET"
         env, n = base, 2
         while env in self.used_names:  # shared by all cells: one variable per secret literal
             env, n = f"{base}_{n}", n + 1
@@ -330,6 +332,10 @@ def _root_attr(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Attribute):
         return node.attr.value
     return node.value if isinstance(node, cst.Name) else ""
+
+
+_SHELL_VARIABLES = frozenset({"PWD", "OLDPWD", "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM",
+                              "LANG", "TMPDIR", "PYTHONPATH", "HOSTNAME", "DISPLAY", "EDITOR"})
 
 
 def _secret_env_name(kind: str) -> str:

@@ -21,6 +21,7 @@ from nb2prod.findings import Finding
 from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
+from nb2prod.redact import redact
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
 from nb2prod.refactor.imports import binding_names, organise, star_exports
@@ -51,9 +52,9 @@ MAX_BLOCK_DEPTH = 90  # Python allows 100 indentation levels; the step function 
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
-CREDENTIAL_FILE = re.compile(r"^(?:\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|jks)|credentials.*|"
-                             r"id_(?:rsa|dsa|ecdsa|ed25519).*|\.netrc|\.pgpass|\.pypirc|"
-                             r".*secrets?\.(?:json|ya?ml|toml))$", re.IGNORECASE)
+CREDENTIAL_FILE = re.compile(r"^\s*(?:.*\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|jks)|credentials.*|"
+                             r"id_(?:rsa|dsa|ecdsa|ed25519).*|\.netrc.*|\.pgpass.*|\.pypirc.*|"
+                             r".*secrets?\.(?:json|ya?ml|toml))\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -532,9 +533,22 @@ def _refusal(candidate: Path, folder: Path) -> str:
         return "outside the notebook's folder"
     if not candidate.resolve().is_relative_to(folder):
         return "a symlink that leads outside the notebook's folder"
-    if CREDENTIAL_FILE.match(candidate.name):
+    if CREDENTIAL_FILE.match(candidate.name) or CREDENTIAL_FILE.match(candidate.resolve().name):
         return "a credentials file, never shipped"
+    if _holds_secret(candidate):
+        return "it holds a secret, never shipped"
     return ""
+
+
+def _holds_secret(path: Path) -> bool:
+    """A text file with a credential in it (binary and oversized files are not read)."""
+    try:
+        if path.stat().st_size > MAX_DATA_FILE:
+            return False
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(redact(text)[1])
 
 
 def _string_constants(notebook: Notebook):

@@ -63,12 +63,18 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
         found.extend(Redaction(where, kind) for kind in kinds)
         return new
 
-    steps = tuple(dataclasses.replace(
-        step, body=code(step.body, f"step {step.name}"), title=prose(step.title, f"step {step.name}"),
-        doc=prose(step.doc, f"step {step.name}")) for step in plan.steps)
+    steps = []
+    for number, step in enumerate(plan.steps, 1):
+        # a name made from a secret-bearing heading or tag would carry the secret into code
+        name = step.name
+        if redact_tokens(name)[1] or redact(step.title)[1]:
+            name = f"step_{number}_redacted"
+        where = f"step {name}"
+        steps.append(dataclasses.replace(step, name=name, body=code(step.body, where),
+                                         title=prose(step.title, where), doc=prose(step.doc, where)))
     redacted = dataclasses.replace(
         plan, title=prose(plan.title, "the title"), description=prose(plan.description, "the README"),
-        steps=steps,
+        steps=tuple(steps),
         imports=tuple(code(line, "imports") for line in plan.imports),
         definitions=tuple(code(d, "a function or class definition") for d in plan.definitions),
         config=tuple(dataclasses.replace(f, value=code(f.value, f"config field {f.name}"))

@@ -83,7 +83,7 @@ def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: i
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
         sandbox = create_sandbox(python, Path(tmp))
         work, dumps = _workspace(notebook.parent, Path(tmp))
-        raw = json.loads(notebook.read_text(encoding="utf-8"))
+        raw = json.loads(notebook.read_text(encoding="utf-8-sig"))
         instrumented_raw, origin = _instrument(raw, steps, dumps)
         instrumented = work / f".nb2prod-{notebook.name}"
         instrumented.write_text(json.dumps(instrumented_raw), encoding="utf-8")

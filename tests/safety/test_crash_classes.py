@@ -96,3 +96,28 @@ def test_command_line_mistakes_are_usage_errors(tmp_path: Path, args: tuple[str,
     result = nb2prod(*args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("plan", ['"x"', "[]", '{"package": "p", "steps": "x"}',
+                                  '{"package": null, "steps": []}',
+                                  '{"package": "p", "steps": [{"name": 1}]}', "[" * 100000])
+def test_verify_rejects_a_damaged_plan(tmp_path: Path, plan: str) -> None:
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(json.dumps(_with([code("x = 1", 1)])), encoding="utf-8")
+    (tmp_path / "proj" / ".nb2prod").mkdir(parents=True)
+    (tmp_path / "proj" / ".nb2prod" / "plan.json").write_text(plan)
+    result = nb2prod("verify", str(notebook), str(tmp_path / "proj"), cwd=tmp_path)
+    assert result.returncode == 2 and "internal error" not in result.stderr, result.stderr
+
+
+def test_huge_integers_and_symlink_loops_are_unreadable_input(tmp_path: Path) -> None:
+    big = tmp_path / "big.ipynb"
+    big.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": '
+                   '"code", "execution_count": ' + "9" * 5000 + ', "metadata": {}, "outputs": [], '
+                   '"source": "x = 1"}]}')
+    loop = tmp_path / "loop.ipynb"
+    loop.symlink_to(loop)
+    for path in (big, loop):
+        for args in (("check", str(path)), ("convert", str(path), "-o", str(tmp_path / "o"))):
+            result = nb2prod(*args, cwd=tmp_path)
+            assert result.returncode == 2 and "internal error" not in result.stderr, result.stderr

@@ -172,3 +172,22 @@ def test_pin_replaces_only_its_own_unedited_files(source: Path) -> None:
     assert nb2prod("pin", str(notebook), "--no-compile", "--no-env", "--overwrite",
                    cwd=source).returncode == 0
     assert "flask" not in requirements.read_text()
+
+
+def test_never_deletes_through_a_parent_turned_symlink(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    write(first, "nb.ipynb", ran("print(open('x.csv').read())"))
+    (first / "x.csv").write_text("precious")
+    write(second, "nb.ipynb", ran("print(1)"))
+    out = tmp_path / "out"
+    assert nb2prod("convert", str(first / "nb.ipynb"), "-o", str(out), cwd=tmp_path).returncode == 0
+    shipped = next(out.rglob("x.csv"))
+    import shutil
+
+    shutil.rmtree(shipped.parent)
+    shipped.parent.symlink_to(first)  # tests/data/... now leads to the user's own folder
+    result = nb2prod("convert", str(second / "nb.ipynb"), "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (first / "x.csv").read_text() == "precious"

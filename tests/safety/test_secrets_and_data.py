@@ -118,3 +118,31 @@ def test_only_the_notebooks_own_data_is_shipped(tmp_path: Path) -> None:
                  "`link.txt`: a symlink that leads outside", "`../outside.txt`: outside the notebook"):
         assert line in readme
     assert not any("root:" in p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+def test_more_secret_shapes_and_secret_bearing_data_files(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / ".env").write_text("TOKEN=" + GITHUB + "\n")
+    (folder / "envlink.csv").symlink_to(folder / ".env")
+    (folder / "settings.json").write_text('{"api_key": "' + GITHUB + '"}')
+    sendgrid = "SG.abcdefghijklmnopqrstuv.wxyzABCDEFGHIJKLMNOPQRSTUV"
+    write(folder, "nb.ipynb", [
+        markdown("## AKIAIOSFODNN7EXAMPLQ"),
+        code("h = {'Authorization': 'Basic dXNlcjpQdzRkMTIzNDU2'}\n"
+             "c = 'Server=db;User Id=sa;Password=Qa14lima-q;'\n"
+             f"k = '{sendgrid}'\npwd = 'Qa17zulu-xx'\n"
+             "png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwG"
+             "A60e6kgAAAABJRU5ErkJggg'\n"
+             "print(open('envlink.csv').read(), open('settings.json').read(), h, c, k, pwd, png)", 1)])
+    out = tmp_path / "out"
+    result = convert(folder, out, "--force")
+    assert result.returncode == 0, result.stderr
+    text = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    for secret in (GITHUB, "dXNlcjpQdzRk", "Qa14lima", sendgrid, "Qa17zulu", "AKIAIOSFODNN7EXAMPLQ",
+                   "akiaiosfodnn7examplq"):
+        assert secret not in text and secret not in result.stdout, secret
+    assert "iVBORw0KGgo" in text  # an embedded image is not a key
+    assert 'os.environ["PWD"]' not in text
+    assert not list((out / "tests" / "data").rglob("envlink.csv"))
+    assert not list((out / "tests" / "data").rglob("settings.json"))
