@@ -31,7 +31,8 @@ TOKEN_PATTERNS = tuple(
         ("npm_", "npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
         ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
         ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
-        ("asic", "basic auth credentials", r"\b[Bb]asic\s+(?=[A-Za-z+/]*[0-9+/=])[A-Za-z0-9+/]{12,}={0,2}"),
+        ("Basic ", "basic auth credentials",
+         r"\bBasic\s+(?=[A-Za-z+/]*[0-9])[A-Za-z0-9+/]{12,}={0,2}(?![\w/])"),
         ("SG.", "SendGrid key", r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
         (";", "password in a connection string", r"(?i);\s*(?:password|pwd)\s*=\s*[^;'\"\s]{4,}"),
     ]
