@@ -235,18 +235,17 @@ def templates_list() -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning every error into a one-line message and an exit code."""
-    import click
-
+    exits, aborts, usage_errors = _click_exceptions()
     args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=args, prog_name="nb2prod", standalone_mode=False)
     except Nb2prodError as exc:
         _fail(str(exc), exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except exits as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except aborts:
         _fail("aborted", EXIT_USAGE)
-    except click.ClickException as exc:
+    except usage_errors as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
@@ -254,9 +253,6 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # the one place an unexpected error becomes a message
-        code = _vendored_click_exit(exc)
-        if code is not None:
-            sys.exit(code)
         if "--debug" in args:
             raise
         _fail(
@@ -267,19 +263,21 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _vendored_click_exit(exc: Exception) -> int | None:
-    """Usage errors of the click that newer typer versions vendor (``typer._click``), which are not
-    ``click.ClickException``: shown as usage errors (exit 2), never as internal errors."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "ClickException" in names:
-        exc.show()  # type: ignore[attr-defined]
-        return int(getattr(exc, "exit_code", EXIT_USAGE) or EXIT_USAGE)
-    if "Exit" in names and isinstance(getattr(exc, "exit_code", None), int):
-        return exc.exit_code  # type: ignore[attr-defined]
-    if "Abort" in names:
-        sys.stderr.write("error: aborted\n")
-        return EXIT_USAGE
-    return None
+def _click_exceptions() -> tuple[tuple[type[Exception], ...], ...]:
+    """(exit, abort, usage error) classes of click and of the copy of click that newer typer
+    versions vendor (``typer._click``), whose exceptions are not click's."""
+    import click
+
+    exits: list[type[Exception]] = [click.exceptions.Exit, typer.Exit]
+    aborts: list[type[Exception]] = [click.exceptions.Abort, typer.Abort]
+    errors: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:  # typer uses click itself
+        pass
+    else:
+        errors.append(vendored.ClickException)
+    return tuple(exits), tuple(aborts), tuple(errors)
 
 
 def _fail(message: str, code: int) -> None:

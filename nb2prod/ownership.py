@@ -60,7 +60,7 @@ def file_sha256(path: Path) -> str | None:
     try:
         if path.is_symlink() or not path.is_file():
             return None
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256(path.read_bytes())
     except OSError:
         return None
 

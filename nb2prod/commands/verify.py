@@ -55,9 +55,9 @@ def run_verify(options: VerifyOptions) -> int:
     plan = read_plan(options.project)
     from nb2prod.notebook import load_notebook
 
-    load_notebook(options.notebook)  # unreadable input is a one-line error, before anything runs
+    notebook = load_notebook(options.notebook)  # unreadable input: one line, before anything runs
     _check_provenance(options.notebook, options.project, plan)
-    _warn_absolute_paths(options.notebook)
+    _warn_absolute_paths(notebook)
     python = options.python or sys.executable
     steps = plan["steps"]
     notebook_runs = [run_notebook(options.notebook.resolve(), steps, python, options.cell_timeout,
@@ -73,14 +73,14 @@ def run_verify(options: VerifyOptions) -> int:
 
 def _check_provenance(notebook: Path, project: Path, plan: dict) -> None:
     """A project converted from another notebook cannot agree with this one: say so up front."""
-    import hashlib
+    from nb2prod.ownership import sha256
 
     recorded, digest = plan.get("notebook"), plan.get("notebook_sha256")
     if recorded and recorded != notebook.name:
         raise UsageError(f"{project}: was converted from {recorded}, not {notebook.name}; pass that "
                          "notebook, or convert this one")
     try:
-        current = hashlib.sha256(notebook.read_bytes()).hexdigest()
+        current = sha256(notebook.read_bytes())
     except OSError as exc:
         raise UsageError(f"{notebook}: unreadable ({exc.strerror or exc})") from None
     if digest and digest != current:
@@ -88,16 +88,15 @@ def _check_provenance(notebook: Path, project: Path, plan: dict) -> None:
                          "differences may come from the edit, not the conversion\n")
 
 
-def _warn_absolute_paths(notebook: Path) -> None:
+def _warn_absolute_paths(notebook) -> None:
     """Writes to absolute paths land outside the throwaway copy: say so before running anything."""
     from nb2prod.api import check_notebook
     from nb2prod.config import Settings
-    from nb2prod.notebook import load_notebook
 
-    findings = check_notebook(load_notebook(notebook), Settings(frozenset({"NB302"})))
+    findings = check_notebook(notebook, Settings(frozenset({"NB302"})))
     if findings:
         places = ", ".join(f"cell {f.cell} line {f.line}" for f in findings[:5])
-        sys.stderr.write(f"warning: {notebook}: uses absolute paths ({places}); verify runs in a "
+        sys.stderr.write(f"warning: {notebook.path}: uses absolute paths ({places}); verify runs in a "
                          "temporary copy of its folder, but files written there are not isolated\n")
 
 

@@ -65,13 +65,13 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
 
     steps = []
     for number, step in enumerate(plan.steps, 1):
+        title, title_kinds = redact(step.title)
         # a name made from a secret-bearing heading or tag would carry the secret into code
-        name = step.name
-        if redact_tokens(name)[1] or redact(step.title)[1]:
-            name = f"step_{number}_redacted"
+        name = f"step_{number}_redacted" if title_kinds or redact_tokens(step.name)[1] else step.name
         where = f"step {name}"
-        steps.append(dataclasses.replace(step, name=name, body=code(step.body, where),
-                                         title=prose(step.title, where), doc=prose(step.doc, where)))
+        found.extend(Redaction(where, kind) for kind in title_kinds)
+        steps.append(dataclasses.replace(step, name=name, title=title, body=code(step.body, where),
+                                         doc=prose(step.doc, where)))
     redacted = dataclasses.replace(
         plan, title=prose(plan.title, "the title"), description=prose(plan.description, "the README"),
         steps=tuple(steps),

@@ -7,6 +7,7 @@ notebook code, and only because the user asked `verify` to.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -151,35 +152,38 @@ def _workspace(folder: Path, tmp: Path) -> tuple[Path, Path]:
     return work, dumps
 
 
-def copy_folder(folder: Path, work: Path) -> list[str]:
-    """Copy the notebook's folder: files and symlinks that stay inside it (as their content);
-    dangling, looping and outside-leading symlinks are left out (returned, for a warning)."""
+def copy_folder(folder: Path, work: Path) -> None:
+    """Copy the notebook's folder with the content of symlinks that stay inside it (files and
+    folders); dangling, looping and outside-leading symlinks are left out."""
     root = folder.resolve()
-    left_out: list[str] = []
-    for current, dirs, files in os.walk(folder):
+    for current, dirs, files in os.walk(folder, followlinks=True):
         here = Path(current)
-        dirs[:] = [d for d in dirs if d not in _SKIPPED and _inside(here / d, root, left_out, folder)]
+        if _cycles(here, folder):
+            dirs[:] = []
+            continue
+        dirs[:] = [d for d in dirs if d not in _SKIPPED and _inside(here / d, root)]
         target = work / here.relative_to(folder)
         target.mkdir(parents=True, exist_ok=True)
         for name in files:
-            if _inside(here / name, root, left_out, folder):
-                try:
+            if _inside(here / name, root):
+                with contextlib.suppress(OSError):  # unreadable: the run reports what it misses
                     shutil.copyfile(here / name, target / name)
-                except OSError:
-                    left_out.append((here / name).relative_to(folder).as_posix())
-    return left_out
 
 
-def _inside(path: Path, root: Path, left_out: list[str], folder: Path) -> bool:
+def _cycles(here: Path, folder: Path) -> bool:
+    """``here`` is a link back to one of the folders it sits in: following it never ends."""
+    real = here.resolve()
+    return any(ancestor.resolve() == real for ancestor in here.parents
+               if ancestor == folder or folder in ancestor.parents)
+
+
+def _inside(path: Path, root: Path) -> bool:
     if not path.is_symlink():
         return True
     try:
-        inside = path.resolve(strict=True).is_relative_to(root)
+        return path.resolve(strict=True).is_relative_to(root)
     except (OSError, RuntimeError):  # dangling or looping
-        inside = False
-    if not inside:
-        left_out.append(path.relative_to(folder).as_posix())
-    return inside
+        return False
 
 
 def _instrument(raw: dict, steps: list[dict], dumps: Path) -> tuple[dict, list[int | None]]:

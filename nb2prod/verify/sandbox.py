@@ -17,6 +17,7 @@ Not isolated: writes to absolute paths outside the temporary folder, system pack
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -111,17 +112,26 @@ def _layer_on(python: str, layer_python: str) -> None:
     """Make the user's packages importable in the layer, after its own: ``--system-site-packages``
     reaches only the base interpreter's, not those of the virtual environment ``python`` may be.
     ``site.addsitedir`` also runs their ``.pth`` files (editable installs)."""
-    probe = ("import json, sys; print(json.dumps([p for p in sys.path "
-             "if p.endswith(('site-packages', 'dist-packages'))]))")
-    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
     purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     where = subprocess.run([layer_python, "-c", purelib], capture_output=True, text=True, check=False)
-    if found.returncode != 0 or where.returncode != 0:
+    if where.returncode != 0:
         raise UsageError(f"{python}: cannot inspect the interpreter verify layers its environment on")
-    lines = [f"import site; site.addsitedir({path!r})" for path in json.loads(found.stdout)]
+    lines = [f"import site; site.addsitedir({path!r})" for path in _site_dirs(python)]
     target = Path(where.stdout.strip())
     target.mkdir(parents=True, exist_ok=True)
     (target / "_nb2prod_user_packages.pth").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=4)
+def _site_dirs(python: str) -> tuple[str, ...]:
+    """The site-packages folders of ``python`` (asked once per interpreter: every run of one
+    verify layers on the same one)."""
+    probe = ("import json, sys; print(json.dumps([p for p in sys.path "
+             "if p.endswith(('site-packages', 'dist-packages'))]))")
+    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
+    if found.returncode != 0:
+        raise UsageError(f"{python}: cannot inspect the interpreter verify layers its environment on")
+    return tuple(json.loads(found.stdout))
 
 
 def _pip_shims(bindir: Path, python: str) -> None:

@@ -121,3 +121,20 @@ def test_huge_integers_and_symlink_loops_are_unreadable_input(tmp_path: Path) ->
         for args in (("check", str(path)), ("convert", str(path), "-o", str(tmp_path / "o"))):
             result = nb2prod(*args, cwd=tmp_path)
             assert result.returncode == 2 and "internal error" not in result.stderr, result.stderr
+
+
+def test_verify_copies_inside_links_and_skips_the_rest(tmp_path: Path) -> None:
+    from nb2prod.verify.execute import copy_folder
+
+    folder = tmp_path / "nb"
+    (folder / "raw").mkdir(parents=True)
+    (folder / "raw" / "x.csv").write_text("a\n")
+    (folder / "data").symlink_to(folder / "raw")  # an alias inside: its content is copied
+    (folder / "raw" / "up").symlink_to(folder)  # a link back up: not followed forever
+    (folder / "out").symlink_to(tmp_path)  # leaves the folder: skipped
+    (folder / "dangling").symlink_to(tmp_path / "nowhere")
+    work = tmp_path / "work"
+    copy_folder(folder, work)
+    assert (work / "data" / "x.csv").read_text() == "a\n"
+    assert (work / "raw" / "x.csv").read_text() == "a\n"
+    assert not (work / "out").exists() and not (work / "dangling").exists()
