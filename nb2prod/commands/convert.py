@@ -34,6 +34,9 @@ class ConvertOptions:
     overwrite: bool = False
 
 
+MAX_CHANGES_SHOWN = 25
+
+
 def run_convert(options: ConvertOptions) -> int:
     from nb2prod.ownership import check_output_location
     from nb2prod.write import locked_folder
@@ -170,6 +173,12 @@ def _print_plan(plan, output_format: str) -> None:
 def _print_summary(plan, output: Path, count: int, decision, redactions) -> None:
     for warning in plan.warnings:
         sys.stdout.write(f"warning: cell {warning.cell}, line {warning.line}: {warning.message}\n")
+    if plan.missing_inputs:
+        sys.stdout.write(f"warning: {_count(len(plan.missing_inputs), 'input file')} the notebook "
+                         f"reads {'is' if len(plan.missing_inputs) == 1 else 'are'} not beside it: "
+                         f"{', '.join(plan.missing_inputs)}; the generated tests skip until you "
+                         "provide them (README.md, 'Input files to provide')\n")
+    _print_changes(plan.changes)
     if redactions:
         places = sorted({r.describe() for r in redactions})
         sys.stdout.write(f"redacted {len(redactions)} secret(s), never copied into the project: "
@@ -182,6 +191,18 @@ def _print_summary(plan, output: Path, count: int, decision, redactions) -> None
     sys.stdout.write(f"wrote {output} ({_count(count, 'file')}): {_count(len(plan.steps), 'step')}, "
                      f"{_count(len(plan.config), 'config field')}, {_count(len(plan.warnings), 'note')}; "
                      f"see {output / 'README.md'}\n")
+
+
+def _print_changes(changes) -> None:
+    """Every change to the notebook's code, up to a screenful; README.md lists them all."""
+    if not changes:
+        return
+    sys.stdout.write(f"changed the notebook's code in {_count(len(changes), 'place')} (README.md, "
+                     "'What nb2prod changed'):\n")
+    for change in changes[:MAX_CHANGES_SHOWN]:
+        sys.stdout.write(f"  cell {change.cell}, line {change.line}: {change.what} ({change.why})\n")
+    if len(changes) > MAX_CHANGES_SHOWN:
+        sys.stdout.write(f"  ... and {len(changes) - MAX_CHANGES_SHOWN} more in README.md\n")
 
 
 def _count(number: int, noun: str) -> str:

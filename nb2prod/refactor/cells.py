@@ -16,7 +16,8 @@ import libcst.matchers as m
 
 from nb2prod.analysis.installs import InstallSpec, parse_install_command
 from nb2prod.redact import find_token, is_random_token, is_sensitive_name, looks_like_secret_value
-from nb2prod.refactor.plan import ConvertWarning
+from nb2prod.refactor.comments import CommentKeeper, removed
+from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
 # Line magics with no effect outside a notebook (display and editor settings).
@@ -39,21 +40,41 @@ _ENV_NAME = re.compile(r"[^A-Z0-9]+")
 class CellResult:
     module: cst.Module
     warnings: list[ConvertWarning] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     installs: list[InstallSpec] = field(default_factory=list)
     needed_imports: set[str] = field(default_factory=set)
     secrets: list[str] = field(default_factory=list)
     path_fields: dict[str, str] = field(default_factory=dict)  # config field -> literal source
+    path_reads: dict[str, str] = field(default_factory=dict)  # config field -> path it reads
     shows_figures: bool = False
 
 
-def transform_cell(source: str, cell: int, original_line, used_names: set[str]) -> CellResult:
+def transform_cell(source: str, cell: int, original_line, used_names: set[str],
+                   known_paths: dict[str, str] | None = None, original: str = "") -> CellResult:
+    """The cell's code as it goes into a module; ``used_names`` and ``known_paths`` (path literal
+    -> config field) are shared by the cells of a notebook, which add to them."""
     """Transform one cell's translated Python. ``original_line`` maps translated -> cell lines."""
     module = cst.parse_module(source)
+    module = _header_onto_first_statement(module)
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    transformer = _CellTransformer(cell, original_line, used_names)
+    transformer = _CellTransformer(cell, original_line, used_names,
+                                   {} if known_paths is None else known_paths)
+    transformer.original_lines = original.splitlines()
     result = wrapper.visit(transformer)
-    return CellResult(result, transformer.warnings, transformer.installs, transformer.imports,
-                      transformer.secrets, transformer.path_fields, transformer.shows_figures)
+    return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
+                      transformer.imports, transformer.secrets, transformer.path_fields,
+                      transformer.path_reads, transformer.shows_figures)
+
+
+def _header_onto_first_statement(module: cst.Module) -> cst.Module:
+    """libcst keeps a cell's opening comments in the module header, apart from the statement they
+    annotate; they belong to that statement, so they move with it."""
+    comments = [line for line in module.header if line.comment is not None]
+    if not comments or not module.body:
+        return module
+    first = module.body[0]
+    first = first.with_changes(leading_lines=[*comments, *first.leading_lines])
+    return module.with_changes(header=[], body=[first, *module.body[1:]])
 
 
 def _ipython_call(node: cst.BaseExpression) -> tuple[str, list[str]] | None:
@@ -68,19 +89,24 @@ def _ipython_call(node: cst.BaseExpression) -> tuple[str, list[str]] | None:
     return node.func.attr.value, arguments
 
 
-class _CellTransformer(cst.CSTTransformer):
+class _CellTransformer(CommentKeeper):
     METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
 
-    def __init__(self, cell: int, original_line, used_names: set[str]) -> None:
+    def __init__(self, cell: int, original_line, used_names: set[str],
+                 known_paths: dict[str, str]) -> None:
         super().__init__()
         self.cell = cell
         self.original_line = original_line
         self.used_names = used_names
         self.warnings: list[ConvertWarning] = []
+        self.changes: list[Change] = []
+        self.original_lines: list[str] = []
         self.installs: list[InstallSpec] = []
         self.imports: set[str] = set()
         self.secrets: list[str] = []
         self.path_fields: dict[str, str] = {}
+        self.path_reads: dict[str, str] = {}
+        self.known_paths = known_paths
         self.shows_figures = False
         self.depth = 0
         self.secret_literals: dict[cst.SimpleString, str] = {}
@@ -93,12 +119,37 @@ class _CellTransformer(cst.CSTTransformer):
     def _warn(self, node: cst.CSTNode, message: str) -> None:
         self.warnings.append(ConvertWarning(self.cell, self._line(node), message))
 
+    def _change(self, node: cst.CSTNode, what: str, why: str) -> None:
+        self.changes.append(Change(self.cell, self._line(node), what, why))
+
+    def _source(self, node: cst.CSTNode, original: cst.CSTNode | None = None) -> str:
+        """The statement as the notebook shows it: a magic as written, not its translation."""
+        code = cst.Module([]).code_for_node(node)
+        line = self._line(original) if original is not None else 0
+        if "get_ipython()" in code and 0 < line <= len(self.original_lines):
+            return _one_line(self.original_lines[line - 1])
+        if isinstance(node, cst.SimpleStatementLine):
+            code = cst.Module([]).code_for_node(node.with_changes(
+                leading_lines=[], trailing_whitespace=cst.TrailingWhitespace()))
+        return _one_line(code)
+
+    def _remove(self, original, updated, why: str):
+        # `updated`: its secrets are already replaced, and the record must not carry them
+        self._change(original, f"removed `{self._source(updated, original)}`", why)
+        return removed(updated)
+
+    def _replace(self, original, updated, code: str, why: str):
+        statement = _statement(code, updated)
+        self._change(original, f"`{self._source(updated, original)}` became `{_one_line(code)}`",
+                     why)
+        return statement
+
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
 
     def leave_IndentedBlock(self, original, updated):
         self.depth -= 1
-        return updated
+        return super().leave_IndentedBlock(original, updated)
 
     # statements ----------------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
@@ -117,14 +168,15 @@ class _CellTransformer(cst.CSTTransformer):
         if call is not None:
             return self._ipython_statement(original, updated, *call)
         if m.matches(value, m.Call(func=m.Name("display"))):
-            return cst.RemoveFromParent()
+            return self._remove(original, updated, "display() exists only in IPython")
         if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("show")), args=[])) and (
             _root_name(value.func) in {"plt", "pyplot", "matplotlib", "pylab"}
         ):
             self.shows_figures = True
-            return updated.with_changes(body=[cst.Expr(cst.parse_expression("save_figure(figures_dir)"))])
+            return self._replace(original, updated, "save_figure(figures_dir)",
+                                 "figures are saved to the configured folder instead of shown")
         if self.depth == 0 and _display_only(value):
-            return cst.RemoveFromParent()
+            return self._remove(original, updated, "it only displayed a value in the notebook")
         return updated
 
     def _ipython_statement(self, original, updated, method: str, args: list[str]):
@@ -141,42 +193,45 @@ class _CellTransformer(cst.CSTTransformer):
     def _line_magic(self, original, updated, name: str, args: str):
         if name in {"pip", "conda", "mamba"}:
             self.installs += parse_install_command(f"{name} {args}", self.cell, self._line(original))
-            self._warn(original, f"%{name} {args} moved to the project's dependencies")
-            return cst.RemoveFromParent()
+            return self._remove(original, updated, "installs moved to the project's dependencies")
         if name in SILENT_MAGICS:
-            return cst.RemoveFromParent()
+            return self._remove(original, updated, f"%{name} has no effect outside a notebook")
         if name == "cd" and args:
             self.imports.add("os")
             self._warn(original, f"%cd {args} became os.chdir(); relative paths now depend on it")
-            return _statement(f"os.chdir({args!r})", updated)
+            return self._replace(original, updated, f"os.chdir({args!r})", "%cd is IPython-only")
         if name == "env" and "=" in args:
             key, _, value = args.partition("=")
             self.imports.add("os")
-            return _statement(f"os.environ[{key.strip()!r}] = {value.strip()!r}", updated)
+            return self._replace(original, updated,
+                                 f"os.environ[{key.strip()!r}] = {value.strip()!r}",
+                                 "%env is IPython-only")
         return self._todo(original, updated, f"IPython magic %{name} {args}".strip())
 
     def _cell_magic(self, original, updated, name: str, args: str, body: str):
         if name in SHELL_CELL_MAGICS:
             self.imports.add("subprocess")
             shell = "bash" if name in {"bash", "system"} else (args or "sh")
-            return _statement(f"subprocess.run([{shell!r}, '-c', {body!r}], check=True)", updated)
+            return self._replace(original, updated,
+                                 f"subprocess.run([{shell!r}, '-c', {body!r}], check=True)",
+                                 f"%%{name} cells run through subprocess outside IPython")
         if name == "writefile" and args:
             self.imports.add("pathlib")
             target = args.split()[-1]
             mode = "a" if "-a" in args.split() else "w"
-            return _statement(f"with open({target!r}, {mode!r}) as _file:\n    _file.write({body!r})",
-                              updated)
+            return self._replace(original, updated,
+                                 f"with open({target!r}, {mode!r}) as _file:\n"
+                                 f"    _file.write({body!r})", "%%writefile is IPython-only")
         if name in DISPLAY_CELL_MAGICS:
             if name == "capture" and args.split():
                 self._warn(original, f"%%capture {args}: the captured output object is not kept")
-            return cst.RemoveFromParent()
+            return self._remove(original, updated, f"%%{name} only changes how output is shown")
         return self._todo(original, updated, f"cell magic %%{name} {args}".strip())
 
     def _shell(self, original, updated, command: str):
         if parse_install_command(command):
             self.installs += parse_install_command(command, self.cell, self._line(original))
-            self._warn(original, f"!{command} moved to the project's dependencies")
-            return cst.RemoveFromParent()
+            return self._remove(original, updated, "installs moved to the project's dependencies")
         self.imports.add("subprocess")
         if "{" in command or "$" in command:
             formatted = "f" + repr(re.sub(r"\$(\w+)", r"{\1}", command))
@@ -185,12 +240,15 @@ class _CellTransformer(cst.CSTTransformer):
             except cst.ParserSyntaxError:
                 return self._todo(original, updated, f"shell command !{command}")
             self._warn(original, f"!{command} runs through the shell with subprocess")
-            return _statement(f"subprocess.run({formatted}, shell=True, check=True)", updated)
+            return self._replace(original, updated,
+                                 f"subprocess.run({formatted}, shell=True, check=True)",
+                                 "shell escapes are IPython-only")
         try:
             argv = shlex.split(command)
         except ValueError:
             return self._todo(original, updated, f"shell command !{command}")
-        return _statement(f"subprocess.run({argv!r}, check=True)", updated)
+        return self._replace(original, updated, f"subprocess.run({argv!r}, check=True)",
+                             "shell escapes are IPython-only")
 
     def _assigned_ipython(self, original, updated, statement: cst.Assign):
         method, args = _ipython_call(statement.value)
@@ -199,15 +257,18 @@ class _CellTransformer(cst.CSTTransformer):
             self.imports.add("subprocess")
             code = (f"{target} = subprocess.run({args[0]!r}, shell=True, capture_output=True, "
                     "text=True, check=True).stdout.splitlines()")
-            self._warn(original, f"`{target} = !{args[0]}` runs through the shell with subprocess")
-            return _statement(code, updated)
+            return self._replace(original, updated, code, "shell escapes are IPython-only")
         return self._todo(original, updated, f"{target} = IPython magic {' '.join(args)}")
 
     def _todo(self, original, updated, what: str):
         self._warn(original, f"{what} has no equivalent outside IPython; left as a TODO")
-        comment = cst.EmptyLine(comment=cst.Comment(f"# TODO(nb2prod): {_one_line(what)} (not converted)"))
-        return cst.SimpleStatementLine(body=[cst.Pass()],
-                                       leading_lines=[*updated.leading_lines, comment])
+        self._change(original, f"removed {_one_line(what)}", "it has no equivalent outside IPython")
+        return removed(updated, f"# TODO(nb2prod): {_one_line(what)} (not converted)")
+
+    def empty_block(self, original: cst.IndentedBlock, updated: cst.IndentedBlock):
+        """Every statement of the block went: it needs one, so a ``pass`` carries the comments."""
+        lines = [line for s in updated.body for line in s.leading_lines]
+        return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)])
 
     # values: secrets and absolute paths ----------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -238,14 +299,25 @@ class _CellTransformer(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         name = _root_attr(updated.func)
-        if not name or not FILE_CALLS.match(name) or not updated.args:
+        if not name or not FILE_CALLS.match(name) or name in _NOT_FILE_CALLS or not updated.args:
             return updated
         first = updated.args[0]
+        if first.keyword is not None or first.star:
+            return updated
         value = _literal(first.value) if isinstance(first.value, cst.SimpleString) else None
-        if value is None or not (USER_PATH.match(value) or ABSOLUTE_PATH.match(value)):
+        if value is None:
+            return updated
+        absolute = bool(USER_PATH.match(value) or ABSOLUTE_PATH.match(value))
+        if not absolute and not RELATIVE_PATH.match(value):
             return updated
         field_name = self._path_field(value)
-        self._warn(original, f"absolute path {value!r} became config field '{field_name}'")
+        if _reads(name, updated):
+            self.path_reads[field_name] = value
+        if absolute:
+            self._warn(original, f"absolute path {value!r} became config field '{field_name}'")
+        why = ("an absolute path only exists on the machine the notebook ran on" if absolute
+               else "file locations are configuration: relative paths resolve against data_dir")
+        self._change(original, f"{value!r} became config field `{field_name}`", why)
         return updated.with_changes(args=[first.with_changes(value=cst.Name(field_name)),
                                           *updated.args[1:]])
 
@@ -279,6 +351,9 @@ class _CellTransformer(cst.CSTTransformer):
         return cst.parse_expression(f"os.environ[{env!r}]")
 
     def _path_field(self, value: str) -> str:
+        if value in self.known_paths:  # the same file in another cell: the same field
+            self.path_fields[self.known_paths[value]] = repr(value)
+            return self.known_paths[value]
         stem = re.sub(r"\W+", "_", value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]).strip("_")
         base = f"{stem.lower() or 'data'}_path"
         if base[0].isdigit():
@@ -287,8 +362,28 @@ class _CellTransformer(cst.CSTTransformer):
         while name in self.used_names or (name in self.path_fields and self.path_fields[name] != repr(value)):
             name, n = f"{base}_{n}", n + 1
         self.path_fields[name] = repr(value)
+        self.known_paths[value] = name
         self.used_names.add(name)
         return name
+
+
+# a relative file path: words, dots, slashes; a file extension or a folder part
+RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
+                           r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
+_NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
+_READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
+
+
+def _reads(name: str, call: cst.Call) -> bool:
+    """Whether a file call reads its first argument (``open`` only in a reading mode)."""
+    if not _READ_CALLS.match(name):
+        return False
+    if name != "open":
+        return True
+    modes = [a.value for a in call.args[1:2] if a.keyword is None] + [
+        a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"]
+    mode = _literal(modes[0]) if modes and isinstance(modes[0], cst.SimpleString) else "r"
+    return mode is not None and not any(flag in mode for flag in "wax")
 
 
 def _statement(code: str, like: cst.SimpleStatementLine):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+
+ISORT_LINE_LENGTH = 88  # ruff's default, which `ruff check --isolated` uses
 
 
 def binding_names(statement: str) -> set[str]:
@@ -14,6 +17,10 @@ def binding_names(statement: str) -> set[str]:
     if isinstance(node, ast.ImportFrom):
         return {(a.asname or a.name) for a in node.names}
     return set()
+
+
+def _alias(prefix: str, alias: ast.alias) -> str:
+    return f"{prefix}{alias.name}" + (f" as {alias.asname}" if alias.asname else "")
 
 
 def split_import(statement: str) -> list[str]:
@@ -27,40 +34,111 @@ def split_import(statement: str) -> list[str]:
     return [statement]
 
 
-def organise(statements: Iterable[str], referenced: set[str]) -> tuple[str, ...]:
-    """Sorted, deduplicated imports that bind a referenced name (star imports are kept), with an
-    empty string between the groups (future, standard library, third party, local)."""
+def organise(statements: Iterable[str], referenced: set[str],
+             comments: Mapping[str, list[str]] | None = None) -> tuple[str, ...]:
+    """The module's import block, laid out as isort (and ruff's ``I`` rules) would: sections
+    (standard library, third party, local) apart; in each, ``import x`` lines before ``from x
+    import ...`` lines, modules compared case-insensitively, one ``from`` line per module with its
+    names ordered by type. Only imports that bind a referenced name stay (star imports always);
+    ``__future__`` imports go (the generated module has its own). ``comments`` are the notebook's
+    comments on an import, kept above it. Returns lines, with "" between sections."""
+    statements = list(statements)
     single = dict.fromkeys(s for statement in statements for s in split_import(statement))
     last_binder = {}
     for statement in single:  # two imports of one name: the later one wins, as in the notebook
         for name in binding_names(statement):
             last_binder[name] = statement
-    kept = sorted((s for s in single if "*" in s or any(
-        last_binder.get(n) == s and n in referenced for n in binding_names(s))), key=_sort_key)
+    kept = [s for s in single if _section(s) != 0 and ("*" in s or any(
+        last_binder.get(n) == s and n in referenced for n in binding_names(s)))]
+    comments = _comments_on_kept(statements, comments, set(kept))
     result: list[str] = []
-    for statement in kept:
-        if result and _sort_key(result[-1])[0] != _sort_key(statement)[0]:
+    for section in sorted({_section(s) for s in kept}):
+        if result:
             result.append("")
-        result.append(statement)
+        result += _section_lines([s for s in kept if _section(s) == section], comments)
     return tuple(result)
 
 
-def _alias(prefix: str, alias: ast.alias) -> str:
-    return f"{prefix}{alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+def _comments_on_kept(statements: list[str], comments: Mapping[str, list[str]] | None,
+                      kept: set[str]) -> dict[str, list[str]]:
+    """Comments on an import statement, moved to the first of its names that stays."""
+    placed: dict[str, list[str]] = {}
+    for statement in dict.fromkeys(statements):
+        texts = (comments or {}).get(statement)
+        target = next((s for s in split_import(statement) if s in kept), None)
+        if texts and target:
+            placed.setdefault(target, []).extend(t for t in texts if t not in placed.get(target, []))
+    return placed
 
 
-def _sort_key(statement: str) -> tuple[int, str, int, str]:
+def _section_lines(statements: list[str], comments: Mapping[str, list[str]]) -> list[str]:
+    plain = sorted((s for s in statements if s.startswith("import ")), key=_plain_key)
+    by_module: dict[str, list[str]] = {}
+    for statement in statements:
+        if statement.startswith("from "):
+            by_module.setdefault(statement.split()[1], []).append(statement)
+    lines: list[str] = []
+    blocks = [(comments.get(s, []), [s]) for s in plain] + [
+        ([c for s in by_module[m] for c in comments.get(s, [])], _from_lines(m, by_module[m]))
+        for m in sorted(by_module, key=_module_key)]
+    for above, statements in blocks:
+        if above and lines:  # isort sets a commented import apart with an empty line
+            lines.append("")
+        lines += [*above, *statements]
+    return lines
+
+
+def _from_lines(module: str, statements: list[str]) -> list[str]:
+    """``from m import a`` lines of one module merged; aliased names keep their own line."""
+    names = [s.split(" import ", 1)[1] for s in statements]
+    if "*" in names:
+        return [f"from {module} import *"]
+    plain = sorted((n for n in names if " as " not in n), key=_member_key)
+    aliased = sorted((n for n in names if " as " in n), key=_member_key)
+    lines = [f"from {module} import {', '.join(plain)}"] if plain else []
+    lines += [f"from {module} import {name}" for name in aliased]
+    lines.sort(key=lambda line: _member_key(line.split(" import ", 1)[1]))
+    return [_wrapped(line) for line in lines]
+
+
+def _wrapped(line: str) -> str:
+    """isort's wrap for a line past 88 characters, which black then leaves alone."""
+    if len(line) <= ISORT_LINE_LENGTH or "," not in line:
+        return line
+    head, names = line.split(" import ", 1)
+    return f"{head} import (\n" + "".join(f"    {n},\n" for n in names.split(", ")) + ")"
+
+
+def _section(statement: str) -> int:
     module = statement.split()[1]
     top = module.lstrip(".").split(".")[0]
     if module.startswith("."):
-        group = 3
-    elif top == "__future__":
-        group = 0
-    elif top in sys.stdlib_module_names:
-        group = 1
+        return 3
+    if top == "__future__":
+        return 0
+    return 1 if top in sys.stdlib_module_names else 2
+
+
+def _plain_key(statement: str) -> tuple[str, str, str]:
+    parts = statement.split()
+    alias = parts[3] if len(parts) > 3 else ""
+    return _module_key(parts[1]) + (alias.lower(),)
+
+
+def _module_key(module: str) -> tuple[str, str]:
+    return (module.lower(), module)
+
+
+def _member_key(name: str) -> tuple[int, str, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then everything else."""
+    bare = name.split(" as ")[0]
+    if bare.isupper() and len(bare) > 1:
+        kind = 0
+    elif bare[:1].isupper():
+        kind = 1
     else:
-        group = 2
-    return (group, module.lower(), 0 if statement.startswith("import ") else 1, statement)
+        kind = 2
+    return (kind, bare.lower(), name)
 
 
 _EXPORTS_PROBE = (

@@ -19,6 +19,16 @@ class ConvertWarning:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One change nb2prod made to the notebook's code (everything else is moved, not rewritten)."""
+
+    cell: int
+    line: int
+    what: str  # "removed `df.head()`"
+    why: str  # "it only displayed a value"
+
+
+@dataclass(frozen=True)
 class ConfigField:
     """A value the pipeline reads from its config (papermill parameters, literal constants, paths)."""
 
@@ -28,6 +38,7 @@ class ConfigField:
     source: str  # why it is configurable: "parameters cell", "constant", "absolute path"
     cell: int
     mutable: bool = False  # list/dict defaults need a default_factory
+    comments: tuple[str, ...] = ()  # the notebook's comments on the assignment it came from
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,7 @@ class Step:
     config_fields: tuple[str, ...]  # config values the body reads (unpacked at its start)
     body: str  # the function body (Python source, not indented)
     doc: str = ""
+    nondeterministic: str = ""  # why its values change from run to run ('' when they do not)
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,10 @@ class ConversionPlan:
     dependencies: tuple[Dependency, ...]
     secrets: tuple[str, ...]  # environment variables the pipeline reads credentials from
     data_files: tuple[DataFile, ...]
+    missing_inputs: tuple[str, ...]  # input files the notebook reads that are not in its folder
     expected_stdout: str | None  # the notebook's recorded stdout, when it is a trustworthy reference
     warnings: tuple[ConvertWarning, ...] = ()
+    changes: tuple[Change, ...] = ()  # every change to user code, in cell order
     helpers: tuple[str, ...] = field(default=())  # helper names the pipeline needs (save_figure...)
 
     def as_dict(self) -> dict[str, Any]:

@@ -23,11 +23,14 @@ from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import redact
 from nb2prod.refactor.cells import CellResult, transform_cell
+from nb2prod.refactor.comments import comment_lines
+from nb2prod.refactor.dead import DeadCode, drop_dead, drop_dead_in_function
 from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
 from nb2prod.refactor.imports import binding_names, organise, star_exports
 from nb2prod.refactor.inline import deferred_reads, keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.plan import (
+    Change,
     ConfigField,
     ConversionPlan,
     ConvertWarning,
@@ -35,12 +38,8 @@ from nb2prod.refactor.plan import (
     Dependency,
     Step,
 )
-from nb2prod.refactor.rename import (
-    drop_dead_assignments,
-    drop_dead_in_function,
-    rename,
-    unread_names,
-)
+from nb2prod.refactor.rename import rename
+from nb2prod.rules.hygiene import unseeded_randomness
 from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
 
 # Names the generated modules define themselves; notebook names may not take them.
@@ -48,6 +47,8 @@ RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpo
 # Where a cell had an import or a definition: hoisted to module level, unless it must stay put.
 IMPORT_MARK = "# nb2prod-import: "
 DEFINITION_MARK = "# nb2prod-definition: "
+PATH_SOURCE = "file path"
+DATA_DIR_SOURCE = "folder that relative file paths resolve against"
 MAX_BLOCK_DEPTH = 90  # Python allows 100 indentation levels; the step function and a guard add some
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
@@ -76,11 +77,16 @@ class _Pieces:
     config: dict[str, ConfigField] = field(default_factory=dict)
     bodies: dict[int, list[str]] = field(default_factory=dict)
     warnings: list[ConvertWarning] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     stdlib_needed: set[str] = field(default_factory=set)
     definition_cells: dict[str, int] = field(default_factory=dict)
     inline_definitions: dict[str, str] = field(default_factory=dict)  # stay inside their step
     inline_imports: set[str] = field(default_factory=set)
+    import_comments: dict[str, list[str]] = field(default_factory=dict)  # import -> its comments
+    known_paths: dict[str, str] = field(default_factory=dict)  # path literal -> config field
+    path_reads: dict[str, str] = field(default_factory=dict)  # config field -> path it reads
+    cells: dict[int, Cell] = field(default_factory=dict)
 
 
 def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
@@ -92,7 +98,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     steps = _steps(notebook, cells, pieces, module_names, options)
     referenced = _referenced(pieces, steps)
     imports = organise([*pieces.imports, *(f"import {m}" for m in sorted(pieces.stdlib_needed))],
-                       referenced)
+                       referenced, pieces.import_comments)
     title, description = _title_and_description(notebook)
     return ConversionPlan(
         project=options.project, package=options.package, title=title, description=description,
@@ -102,8 +108,10 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         definitions=tuple(pieces.definitions.values()), config=tuple(pieces.config.values()),
         steps=tuple(steps), dependencies=_dependencies(notebook, options.environment),
         secrets=tuple(pieces.secrets), data_files=_data_files(notebook),
+        missing_inputs=_missing_inputs(notebook, pieces),
         expected_stdout=_trustworthy_stdout(notebook),
         warnings=tuple(sorted(pieces.warnings, key=lambda w: (w.cell, w.line, w.message))),
+        changes=tuple(sorted(set(pieces.changes), key=lambda c: (c.cell, c.line, c.what))),
     )
 
 
@@ -113,12 +121,13 @@ def _collect_pieces(notebook: Notebook, cells: list[Cell], options: PlanOptions)
     single_binding = {name for name, places in flow.binders.items() if len(places) == 1}
     used_names = set(flow.binders) | RESERVED
     parameters = {c.index for c in cells if "parameters" in c.tags}
-    pieces = _Pieces()
+    pieces = _Pieces(cells={c.index: c for c in cells})
     for cell in cells:
         reason = _unconvertible(cell)
         if reason is None:
             try:
-                result = transform_cell(cell.python, cell.index, cell.original_line, used_names)
+                result = transform_cell(cell.python, cell.index, cell.original_line, used_names,
+                                        pieces.known_paths, cell.source)
             except RecursionError:
                 reason = "code nested too deeply to transform"
         if reason is not None:
@@ -130,16 +139,25 @@ def _collect_pieces(notebook: Notebook, cells: list[Cell], options: PlanOptions)
         source = "parameters cell" if cell.index in parameters else "constant"
         for statement in result.module.body:
             _classify(pieces, result.module, statement, cell, single_binding, source)
+        closing = comment_lines([*result.module.header, *result.module.footer])
+        if closing:  # a comment-only cell, or comments after the cell's last statement
+            pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
     _mark_flagged(pieces, options.flagged, notebook)
     return pieces
 
 
 def _absorb(pieces: _Pieces, result: CellResult, cell: Cell) -> None:
     pieces.warnings += result.warnings
+    pieces.changes += result.changes
     pieces.stdlib_needed |= result.needed_imports
     pieces.secrets += [s for s in result.secrets if s not in pieces.secrets]
+    pieces.path_reads.update(result.path_reads)
     for name, literal in result.path_fields.items():
-        pieces.config[name] = ConfigField(name, literal, "str", "absolute path", cell.index)
+        if name not in pieces.config:
+            pieces.config[name] = ConfigField(name, literal, "str", PATH_SOURCE, cell.index)
+    if result.path_fields and "data_dir" not in pieces.config:
+        pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
+                                                cell.index)
     if result.shows_figures and "figures_dir" not in pieces.config:
         pieces.config["figures_dir"] = ConfigField("figures_dir", "'figures'", "str",
                                                    "where plt.show() figures are saved", cell.index)
@@ -151,10 +169,14 @@ def _classify(pieces: _Pieces, module: cst.Module, statement: cst.CSTNode, cell:
     if isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
     ):
+        comments = _statement_comments(statement)
         for small in statement.body:  # one line each: `from x import (a,\n b)` is one statement
             line = ast.unparse(ast.parse(cst.Module([cst.SimpleStatementLine([small])]).code))
             pieces.imports.append(line)
             pieces.bodies.setdefault(cell.index, []).append(f"{IMPORT_MARK}{line}\n")
+            if comments:  # the comments travel with the import, once
+                pieces.import_comments.setdefault(line, []).extend(comments)
+                comments = []
         return
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
         name = statement.name.value
@@ -165,7 +187,7 @@ def _classify(pieces: _Pieces, module: cst.Module, statement: cst.CSTNode, cell:
         pieces.bodies.setdefault(cell.index, []).append(f"{DEFINITION_MARK}{name}\n")
         return
     field_ = _config_field(statement, module, cell, single_binding, source)
-    if field_ is not None and field_.name not in RESERVED:
+    if field_ is not None and field_.name not in RESERVED and field_.name not in pieces.config:
         pieces.config[field_.name] = field_
         return
     pieces.bodies.setdefault(cell.index, []).append(code)
@@ -210,7 +232,16 @@ def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set
     if source != "parameters cell" and not name.isupper() and kind not in {"int", "float", "str", "bool"}:
         return None
     return ConfigField(name, " ".join(value_code.split()) if "\n" not in value_code else value_code,
-                       kind, source, cell.index, mutable=kind in {"list", "dict", "set"})
+                       kind, source, cell.index, mutable=kind in {"list", "dict", "set"},
+                       comments=tuple(_statement_comments(statement)))
+
+
+def _statement_comments(statement: cst.SimpleStatementLine) -> list[str]:
+    """The comments above a statement and the one at the end of its line."""
+    comments = comment_lines(statement.leading_lines)
+    if statement.trailing_whitespace.comment is not None:
+        comments.append(statement.trailing_whitespace.comment.value)
+    return comments
 
 
 def _unconvertible(cell: Cell) -> str | None:
@@ -268,7 +299,10 @@ def _explicit_globals(pieces: _Pieces) -> None:
     _warn_classes_reading_globals(pieces, names)
     for table in (pieces.definitions, pieces.inline_definitions):
         for name, source in list(table.items()):
-            table[name], partial = patch_calls(drop_dead_in_function(source), needed)
+            cleaned = drop_dead_in_function(source)
+            cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
+            pieces.changes += _located(cleaned.changes, [cell] if cell else [])
+            table[name], partial = patch_calls(cleaned.code, needed)
             if partial:
                 pieces.stdlib_needed.add("functools")
     for cell, chunks in pieces.bodies.items():
@@ -306,8 +340,7 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
     for draft in drafts:
         draft.statements = [code for i in draft.cells for chunk in pieces.bodies.get(i, [])
                             if (code := _expand(chunk, pieces))]
-    drafts = [d for d in drafts if any(not s.startswith("#") or "\n" in s.strip() for s in d.statements)]
-    drafts = _merge_for_late_binding(drafts, module_names)
+    drafts = _merge_for_late_binding(_merge_comment_only(drafts), module_names)
     name_steps(drafts, module_names | set(pieces.config) | RESERVED)
     flows = [step_flow("".join(d.statements), module_names,
                        deferred_reads("".join(d.statements), module_names)) for d in drafts]
@@ -324,9 +357,10 @@ def _steps(notebook: Notebook, cells: list[Cell], pieces: _Pieces, module_names:
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
         body, config_reads = _finish_body(draft, ordered_outputs,
-                                          [n for n in flow.reads if n in pieces.config])
+                                          [n for n in flow.reads if n in pieces.config], pieces)
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
-                          tuple(ordered_outputs), tuple(config_reads), body))
+                          tuple(ordered_outputs), tuple(config_reads), body,
+                          nondeterministic=unseeded_randomness(ast.parse(body))))
     return steps
 
 
@@ -370,7 +404,9 @@ def _expand(chunk: str, pieces: _Pieces) -> str:
     """A body chunk as it goes into its step: marked imports and definitions only if they stay."""
     if chunk.startswith(IMPORT_MARK):
         line = chunk[len(IMPORT_MARK):].strip()
-        return line + "\n" if line in pieces.inline_imports else ""
+        if line not in pieces.inline_imports:
+            return ""
+        return "".join(f"{c}\n" for c in pieces.import_comments.get(line, [])) + line + "\n"
     if chunk.startswith(DEFINITION_MARK):
         return pieces.inline_definitions.get(chunk[len(DEFINITION_MARK):].strip(), "")
     return chunk
@@ -403,27 +439,58 @@ def _inputs(drafts: list[StepDraft], flows, pieces: _Pieces):
     return all_inputs, all_producers
 
 
-def _finish_body(draft: StepDraft, outputs: list[str],
-                 config_reads: list[str]) -> tuple[str, list[str]]:
+def _finish_body(draft: StepDraft, outputs: list[str], config_reads: list[str],
+                 pieces: _Pieces) -> tuple[str, list[str]]:
     """The step's function body, and the config fields it still reads once dead code is gone."""
-    body = _drop_dead_assignments("".join(draft.statements), set(outputs))
+    cleaned = drop_dead("".join(draft.statements), set(outputs))
+    pieces.changes += _located(cleaned.changes, [pieces.cells[i] for i in draft.cells
+                                                 if i in pieces.cells])
+    body = cleaned.code
     still_read = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
     config_reads = [name for name in config_reads if name in still_read]
-    unpack = "".join(f"{name} = config.{name}\n" for name in config_reads)
+    unpack = "".join(f"{name} = config.path(config.{name})\n"
+                     if pieces.config[name].source == PATH_SOURCE else f"{name} = config.{name}\n"
+                     for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
     return unpack + body, config_reads
 
 
-def _drop_dead_assignments(body: str, outputs: set[str]) -> str:
-    """Assignments to names nothing reads (in the step or after it) lose their target; repeated,
-    since dropping one (``y = x[0]``) can leave another unread (``x = f()``)."""
-    for _ in range(5):
-        dead = unread_names(ast.parse(body), outputs)
-        if not dead:
-            return body
-        body = drop_dead_assignments(body, dead)
-    return body
+def _located(changes: tuple[DeadCode, ...], cells: list[Cell]) -> list[Change]:
+    """Changes to code that has left its cell, placed back at the cell line that holds it."""
+    return [Change(*_find_line(cells, change.line), change.what, change.why) for change in changes]
+
+
+def _find_line(cells: list[Cell], text: str) -> tuple[int, int]:
+    wanted = " ".join(text.split())[:60]
+    for cell in cells:
+        for number, line in enumerate(cell.source.splitlines(), 1):
+            if wanted and " ".join(line.split()).startswith(wanted.split(" ... ")[0]):
+                return cell.index, number
+    return (cells[0].index, 1) if cells else (0, 1)
+
+
+def _merge_comment_only(drafts: list[StepDraft]) -> list[StepDraft]:
+    """A step would hold only comments (a cell of notes): they open the next step instead, or
+    close the previous one when none follows."""
+    merged: list[StepDraft] = []
+    pending: StepDraft | None = None
+    for draft in drafts:
+        if pending is not None:
+            draft.cells[:0], draft.statements[:0] = pending.cells, pending.statements
+            pending = None
+        if all(_only_comments(s) for s in draft.statements):
+            pending = draft
+            continue
+        merged.append(draft)
+    if pending is not None and merged:
+        merged[-1].cells += pending.cells
+        merged[-1].statements += pending.statements
+    return merged
+
+
+def _only_comments(chunk: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines())
 
 
 def _explicit_star_imports(pieces: _Pieces) -> None:
@@ -459,6 +526,15 @@ def _explicit_star_imports(pieces: _Pieces) -> None:
         wanted -= set(names)
 
 
+def _missing_inputs(notebook: Notebook, pieces: _Pieces) -> tuple[str, ...]:
+    """Relative input files the notebook reads that are not next to it (tests skip, naming them)."""
+    folder = Path(notebook.path).resolve().parent
+    missing = {value for value in pieces.path_reads.values()
+               if not os.path.isabs(value) and not value.startswith("~")
+               and not (folder / value).exists()}
+    return tuple(sorted(missing))
+
+
 def _referenced(pieces: _Pieces, steps: list[Step]) -> set[str]:
     names: set[str] = set()
     for source in [*pieces.definitions.values(), *(s.body for s in steps),
@@ -485,7 +561,7 @@ def _title_and_description(notebook: Notebook) -> tuple[str, str]:
 
 
 def _python_requires(version: str | None) -> str:
-    floor = (3, 9)
+    floor = (3, 10)  # the generated code uses zip(strict=...) and typing.Annotated
     if version:
         major, minor = (int(p) for p in version.split(".")[:2])
         floor = max(floor, (major, minor))

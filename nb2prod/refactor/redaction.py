@@ -77,12 +77,18 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
         steps=tuple(steps),
         imports=tuple(code(line, "imports") for line in plan.imports),
         definitions=tuple(code(d, "a function or class definition") for d in plan.definitions),
-        config=tuple(dataclasses.replace(f, value=code(f.value, f"config field {f.name}"))
-                     for f in plan.config),
+        config=tuple(dataclasses.replace(
+            f, value=code(f.value, f"config field {f.name}"),
+            comments=tuple(code(c, f"config field {f.name}") for c in f.comments))
+            for f in plan.config),
         expected_stdout=(prose(plan.expected_stdout, "the notebook's printed output")
                          if plan.expected_stdout else plan.expected_stdout),
         warnings=tuple(dataclasses.replace(w, message=prose(w.message, "a warning"))
                        for w in plan.warnings),
+        changes=tuple(dataclasses.replace(c, what=prose(c.what, "the list of changes"),
+                                          why=prose(c.why, "the list of changes"))
+                      for c in plan.changes),
+        missing_inputs=tuple(prose(p, "the missing input files") for p in plan.missing_inputs),
     )
     return redacted, tuple(found)
 

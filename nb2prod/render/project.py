@@ -116,6 +116,11 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "left_out": [(f.path, f.reason) for f in plan.data_files if not f.copied],
         # the project's stdout test redacts with nb2prod's own code, rendered from its one source
         "redact_source": (Path(__file__).parent.parent / "redact.py").read_text(encoding="utf-8"),
+        # and compares step values with verify's comparison, from its one source too
+        "compare_source": (Path(__file__).parent.parent / "verify" / "compare.py").read_text(
+            encoding="utf-8"),
+        "missing_inputs": list(plan.missing_inputs),
+        "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
     }
 
 

@@ -199,6 +199,20 @@ def _unseeded(name: str, short: str, node: ast.Call, seeded: bool) -> str | None
     return f"{name}() without a seed anywhere in the notebook: results change on every run"
 
 
+def unseeded_randomness(tree: ast.AST) -> str:
+    """Why code gives different values on every run when it does not seed a generator itself
+    ('' when it is repeatable): what replaying one pipeline step on its own depends on."""
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    if any(_SEED_CALLS.search(_call_name(node.func)) for node in calls):
+        return ""
+    for node in calls:
+        name = _call_name(node.func)
+        reason = _unseeded(name, name.rsplit(".", 1)[-1], node, seeded=False)
+        if reason:
+            return reason.replace(" anywhere in the notebook", "")
+    return ""
+
+
 def _sets_seed(context: RuleContext) -> bool:
     for cell in context.notebook.code_cells:
         for node in context.nodes(cell):

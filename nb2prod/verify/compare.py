@@ -1,5 +1,10 @@
 """Compare two values the way a reviewer would: numbers with tolerance, arrays and frames by shape,
-dtype and closeness, estimators by parameters and fitted state, everything else exactly."""
+dtype and closeness, estimators by parameters and fitted state, everything else exactly.
+
+This module is also rendered, as it is, into every generated project (its tests compare with it):
+it depends on the standard library only (numpy and pandas when the values are theirs) and runs on
+the oldest Python a generated project supports.
+"""
 
 from __future__ import annotations
 
@@ -123,7 +128,7 @@ def _collections(expected, actual, tolerance: Tolerance, depth: int) -> Comparis
     elif isinstance(expected, (list, tuple)) and type(actual) is type(expected):
         if len(expected) != len(actual):
             return Comparison(DIFFERS, f"length {len(expected)} vs {len(actual)}")
-        pairs = [(e, a, f"[{i}]") for i, (e, a) in enumerate(zip(expected, actual, strict=True))]
+        pairs = [(item, actual[i], f"[{i}]") for i, item in enumerate(expected)]
     else:
         return None
     for left, right, where in pairs:

@@ -10,7 +10,7 @@ from nb2prod.refactor.cells import transform_cell
 
 def convert(source: str):
     translation = translate(source)
-    return transform_cell(translation.python, 3, translation.original_line, set())
+    return transform_cell(translation.python, 3, translation.original_line, set(), original=source)
 
 
 CASES = [
@@ -49,9 +49,11 @@ def test_installs_move_to_dependencies_with_a_warning() -> None:
     result = convert("!pip install pandas==2.2.2\n%pip install seaborn")
     assert result.module.code.strip() == ""
     assert [(s.name, s.specifier) for s in result.installs] == [("pandas", "==2.2.2"), ("seaborn", "")]
-    assert [w.message for w in result.warnings] == [
-        "!pip install pandas==2.2.2 moved to the project's dependencies",
-        "%pip install seaborn moved to the project's dependencies",
+    assert [(c.line, c.what, c.why) for c in result.changes] == [
+        (1, "removed `!pip install pandas==2.2.2`",
+         "installs moved to the project's dependencies"),
+        (2, "removed `%pip install seaborn`",
+         "installs moved to the project's dependencies"),
     ]
 
 

@@ -119,7 +119,7 @@ def test_an_import_rebound_by_step_code_stays_in_the_step() -> None:
 
 def test_multi_line_imports_are_hoisted_as_one_line_each() -> None:
     result = plan(ran("from os.path import (\n    join,\n    basename,\n)\nprint(join('a', basename('b')))"))
-    assert result.imports == ("from os.path import basename", "from os.path import join")
+    assert result.imports == ("from os.path import basename, join",)
 
 
 def test_late_binding_inside_a_kept_class_merges_the_steps() -> None:
@@ -131,7 +131,7 @@ def test_late_binding_inside_a_kept_class_merges_the_steps() -> None:
 
 def test_star_imports_become_explicit_when_the_module_is_installed() -> None:
     result = plan(ran("from math import *", "print(sqrt(pi))"))
-    assert result.imports == ("from math import pi", "from math import sqrt")
+    assert result.imports == ("from math import pi, sqrt",)
     kept = plan(ran("from not_installed_anywhere import *", "print(thing)"))
     assert kept.imports == ("from not_installed_anywhere import *",)
     assert any("not importable" in w.message for w in kept.warnings)

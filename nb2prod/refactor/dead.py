@@ -1,0 +1,167 @@
+"""Dead assignments: values a step or function stores and nothing reads (pyflakes F841).
+
+Inside a function an unread local is an error to linters, so it goes, whole: ``x = 1`` is
+removed with its comments kept on the next statement, ``x = f()`` keeps its call (``f()``), and
+``except E as e`` / ``with open(p) as f`` lose the unused name. Every removal is reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass
+
+import libcst as cst
+
+from nb2prod.refactor.comments import CommentKeeper, removed
+
+_ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
+
+
+@dataclass(frozen=True)
+class DeadCode:
+    """One change made to drop dead code: the statement's first line, what became of it, why."""
+
+    line: str
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    code: str
+    changes: tuple[DeadCode, ...]
+
+
+def drop_dead(body: str, keep: set[str]) -> Cleaned:
+    """A step body without assignments to names nothing reads, in it or in ``keep``."""
+    changes: list[DeadCode] = []
+    for _ in range(_ROUNDS):
+        dead = unread_names(ast.parse(body), keep)
+        if not dead:
+            break
+        transformer = _DeadAssignments(dead)
+        body = cst.parse_module(body).visit(transformer).code
+        changes += transformer.changes
+        if not transformer.changes:
+            break
+    return Cleaned(body, tuple(changes))
+
+
+def drop_dead_in_function(source: str) -> Cleaned:
+    """The same clean-up inside a notebook function, or each method of a notebook class."""
+    module = cst.parse_module(source)
+    definition = module.body[0]
+    changes: list[DeadCode] = []
+    if isinstance(definition, cst.FunctionDef):
+        cleaned = _clean_function(module, definition, changes)
+    elif isinstance(definition, cst.ClassDef):
+        members = [_clean_function(module, member, changes)
+                   if isinstance(member, cst.FunctionDef) else member
+                   for member in definition.body.body]
+        cleaned = definition.with_changes(body=definition.body.with_changes(body=members))
+    else:
+        return Cleaned(source, ())
+    return Cleaned(module.with_changes(body=[cleaned, *module.body[1:]]).code, tuple(changes))
+
+
+def _clean_function(module: cst.Module, function: cst.FunctionDef,
+                    changes: list[DeadCode]) -> cst.FunctionDef:
+    node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
+    dead = unread_names(node)
+    if not dead:
+        return function
+    transformer = _DeadAssignments(dead)
+    cleaned = function.with_changes(body=function.body.visit(transformer))
+    changes += transformer.changes
+    return cleaned
+
+
+def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
+    """Names a scope assigns (plain ``x = ...``, ``except ... as x``, ``with ... as x``) and never
+    reads, apart from ``keep`` and names declared global or nonlocal."""
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    read |= {n.target.id for n in ast.walk(node)
+             if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    declared = {name for n in ast.walk(node) if isinstance(n, (ast.Global, ast.Nonlocal))
+                for name in n.names}
+    assigned = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                for t in [n.targets[0]] if isinstance(t, ast.Name)}
+    assigned |= {n.name for n in ast.walk(node) if isinstance(n, ast.ExceptHandler) and n.name}
+    assigned |= {item.optional_vars.id for n in ast.walk(node) if isinstance(n, (ast.With, ast.AsyncWith))
+                 for item in n.items if isinstance(item.optional_vars, ast.Name)}
+    return assigned - read - declared - set(keep)
+
+
+class _DeadAssignments(CommentKeeper):
+    def __init__(self, dead: set[str]) -> None:
+        super().__init__()
+        self.dead = dead
+        self.changes: list[DeadCode] = []
+        self.marks: list[int] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function's locals are its own business
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ExceptHandler(self, original, updated):
+        if updated.name is not None and isinstance(updated.name.name, cst.Name) \
+                and updated.name.name.value in self.dead:
+            name = updated.name.name.value
+            self._record(f"except ... as {name}", f"`except ... as {name}` lost its name", name)
+            return updated.with_changes(name=None)
+        return updated
+
+    def leave_WithItem(self, original, updated):
+        if updated.asname is not None and isinstance(updated.asname.name, cst.Name) \
+                and updated.asname.name.value in self.dead:
+            name = updated.asname.name.value
+            self._record(f"with ... as {name}", f"`with ... as {name}` lost its name", name)
+            return updated.with_changes(asname=None)
+        return updated
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
+            return updated
+        assign = updated.body[0]
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+            return updated
+        name = assign.targets[0].target.value
+        if name not in self.dead:
+            return updated
+        source = _one_line(cst.Module([]).code_for_node(assign))
+        if _has_call(assign.value):
+            call = _one_line(cst.Module([]).code_for_node(assign.value))
+            self._record(source, f"`{source}` became `{call}`", name)
+            return updated.with_changes(body=[cst.Expr(assign.value)])
+        self._record(source, f"removed `{source}`", name)
+        return removed(updated)
+
+    def _record(self, line: str, what: str, name: str) -> None:
+        self.changes.append(DeadCode(line, what, f"nothing reads '{name}' afterwards"))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.marks.append(len(self.changes))
+
+    def leave_IndentedBlock(self, original, updated):
+        result = super().leave_IndentedBlock(original, updated)
+        self.marks.pop()
+        return result
+
+    def empty_block(self, original, updated):
+        """A block that is all dead code stays whole (Python needs a statement there, and an
+        invented ``pass`` would be worse): its changes are not made, so not reported."""
+        del self.changes[self.marks[-1]:]
+        return original
+
+
+def _has_call(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Call):
+        return True
+    return any(_has_call(child) for child in node.children)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:120]
