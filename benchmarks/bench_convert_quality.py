@@ -51,6 +51,7 @@ class Score:
     invented_pass: int = 0
     ruff_clean: bool = False
     ruff_first: str = ""
+    ruff_codes: list[str] = field(default_factory=list)
     black_clean: bool = False
     pyflakes_clean: bool = False
     peer_clean: bool = False
@@ -103,6 +104,7 @@ def score_project(notebook: Path, project: Path, score: Score) -> None:
                           cwd=project, capture_output=True, text=True)
     score.ruff_clean = ruff.returncode == 0
     score.ruff_first = _first_line(ruff.stdout)
+    score.ruff_codes = sorted(set(re.findall(r": ([A-Z]+[0-9]+) ", ruff.stdout)))
     black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "src", "tests"],
                            cwd=project, capture_output=True, text=True)
     score.black_clean = black.returncode == 0
@@ -180,6 +182,8 @@ def report(scores: list[Score], show: int) -> None:
     peer = sum(s.peer_clean for s in scores)
     if shutil.which("jupyter"):
         print(f"nbconvert --to script compiles + pyflakes: {peer}/{total} = {peer / total:.3f}")
+    codes = collections.Counter(code for s in done for code in s.ruff_codes)
+    print("ruff rules broken, by projects:", ", ".join(f"{c} {n}" for c, n in codes.most_common()))
     print("first ruff finding, most common:")
     for text, count in collections.Counter(
             re.sub(r"`[^`]*`", "`…`", s.ruff_first) for s in done if s.ruff_first).most_common(show):

@@ -101,6 +101,7 @@ class _CellTransformer(CommentKeeper):
         self.warnings: list[ConvertWarning] = []
         self.changes: list[Change] = []
         self.original_lines: list[str] = []
+        self.marks: list[int] = []  # len(changes) where each open block began
         self.installs: list[InstallSpec] = []
         self.imports: set[str] = set()
         self.secrets: list[str] = []
@@ -146,10 +147,13 @@ class _CellTransformer(CommentKeeper):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
+        self.marks.append(len(self.changes))
 
     def leave_IndentedBlock(self, original, updated):
         self.depth -= 1
-        return super().leave_IndentedBlock(original, updated)
+        result = super().leave_IndentedBlock(original, updated)
+        self.marks.pop()
+        return result
 
     # statements ----------------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
@@ -177,6 +181,17 @@ class _CellTransformer(CommentKeeper):
                                  "figures are saved to the configured folder instead of shown")
         if self.depth == 0 and _display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
+        if self.depth > 0 and _no_effect(value):
+            return self._remove(original, updated, "an expression on its own line inside a block "
+                                "has no effect, not even display (ruff B018/B015)")
+        if isinstance(value, cst.Attribute) and _innermost_call(value) is not None:
+            call = _innermost_call(value)
+            return self._replace(original, updated, cst.Module([]).code_for_node(call),
+                                 "the attribute read after the call had no effect outside "
+                                 "display; the call stays (ruff B018)")
+        if isinstance(value, cst.Comparison) and _pure_calls_only(value):
+            return self._remove(original, updated, "a comparison on its own line only displayed "
+                                "its result (ruff B015)")
         return updated
 
     def _ipython_statement(self, original, updated, method: str, args: list[str]):
@@ -266,7 +281,11 @@ class _CellTransformer(CommentKeeper):
         return removed(updated, f"# TODO(nb2prod): {_one_line(what)} (not converted)")
 
     def empty_block(self, original: cst.IndentedBlock, updated: cst.IndentedBlock):
-        """Every statement of the block went: it needs one, so a ``pass`` carries the comments."""
+        """Every statement of the block would go. IPython code cannot stay (it would be an undefined
+        name), so a ``pass`` carries its TODO; anything else stays as the notebook had it."""
+        if not _IPYTHON_ONLY.search(cst.Module([]).code_for_node(original)):
+            del self.changes[self.marks[-1]:]
+            return original
         lines = [line for s in updated.body for line in s.leading_lines]
         return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)])
 
@@ -297,7 +316,7 @@ class _CellTransformer(CommentKeeper):
         if value is not None and is_sensitive_name(name) and looks_like_secret_value(value):
             self.secret_literals[value_node] = name.upper()
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call):
+    def _file_call(self, original: cst.Call, updated: cst.Call):
         name = _root_attr(updated.func)
         if not name or not FILE_CALLS.match(name) or name in _NOT_FILE_CALLS or not updated.args:
             return updated
@@ -328,6 +347,19 @@ class _CellTransformer(CommentKeeper):
         if value is not None and (find_token(value) or is_random_token(value.strip())):
             return self._secret(original, _secret_env_name(find_token(value) or "secret"))
         return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call):
+        if m.matches(updated.func, m.Name("zip")) and not any(
+                a.keyword is not None and a.keyword.value == "strict" for a in updated.args) \
+                and (len(updated.args) >= 2 or any(a.star == "*" for a in updated.args)) \
+                and not any(a.star == "**" for a in updated.args):
+            self._change(original, "`zip(...)` got `strict=False`", "ruff B905 asks whether "
+                         "unequal lengths are an error; False keeps what the notebook did")
+            updated = updated.with_changes(args=[*updated.args[:-1], updated.args[-1].with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Arg(cst.Name("False"), keyword=cst.Name("strict"),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+        return self._file_call(original, updated)
 
     def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
         """f"text" without placeholders is a plain string (pyflakes F541)."""
@@ -403,6 +435,35 @@ def _display_only(value: cst.BaseExpression) -> bool:
                 and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)
                 and _display_only_receiver(value.func.value))
     return False
+
+
+_IPYTHON_ONLY = re.compile(r"\bget_ipython\(\)|(?<![\w.])display\(")
+
+
+_PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
+                            "abs", "min", "max", "sum", "round", "id", "hash", "sorted", "set",
+                            "list", "tuple", "dict"})
+
+
+def _innermost_call(value: cst.BaseExpression) -> cst.Call | None:
+    """``a.b().c.d`` -> ``a.b()``: the call an attribute chain ends its work with."""
+    while isinstance(value, cst.Attribute):
+        value = value.value
+    return value if isinstance(value, cst.Call) else None
+
+
+def _pure_calls_only(value: cst.BaseExpression) -> bool:
+    calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
+    return all(isinstance(c.func, cst.Name) and c.func.value in _PURE_BUILTINS for c in calls) \
+        and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
+
+
+def _no_effect(value: cst.BaseExpression) -> bool:
+    """A name, attribute, number or comparison without calls or subscripts (strings stay: they
+    are often notes)."""
+    return isinstance(value, (cst.Name, cst.Attribute, cst.BaseNumber, cst.Comparison,
+                              cst.BinaryOperation, cst.Tuple)) and not any(
+        isinstance(n, (cst.Call, cst.Subscript, cst.Await, cst.Yield)) for n in _walk(value))
 
 
 def _display_only_receiver(value: cst.BaseExpression) -> bool:

@@ -37,10 +37,12 @@ def drop_dead(body: str, keep: set[str]) -> Cleaned:
     """A step body without assignments to names nothing reads, in it or in ``keep``."""
     changes: list[DeadCode] = []
     for _ in range(_ROUNDS):
-        dead = unread_names(ast.parse(body), keep)
-        if not dead:
+        tree = ast.parse(body)
+        dead = unread_names(tree, keep)
+        loops = unread_loop_names(tree, keep)
+        if not dead and not loops:
             break
-        transformer = _DeadAssignments(dead)
+        transformer = _DeadAssignments(dead, loops)
         body = cst.parse_module(body).visit(transformer).code
         changes += transformer.changes
         if not transformer.changes:
@@ -68,10 +70,10 @@ def drop_dead_in_function(source: str) -> Cleaned:
 def _clean_function(module: cst.Module, function: cst.FunctionDef,
                     changes: list[DeadCode]) -> cst.FunctionDef:
     node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
-    dead = unread_names(node)
-    if not dead:
+    dead, loops = unread_names(node), unread_loop_names(node)
+    if not dead and not loops:
         return function
-    transformer = _DeadAssignments(dead)
+    transformer = _DeadAssignments(dead, loops)
     cleaned = function.with_changes(body=function.body.visit(transformer))
     changes += transformer.changes
     return cleaned
@@ -93,10 +95,19 @@ def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
     return assigned - read - declared - set(keep)
 
 
+def unread_loop_names(node, keep: set[str] = frozenset()) -> set[str]:
+    """Loop variables (``for i, row in ...``) nothing in the scope reads (ruff B007)."""
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    targets = {t.id for n in ast.walk(node) if isinstance(n, (ast.For, ast.AsyncFor))
+               for t in ast.walk(n.target) if isinstance(t, ast.Name)}
+    return {name for name in targets - read - set(keep) if not name.startswith("_")}
+
+
 class _DeadAssignments(CommentKeeper):
-    def __init__(self, dead: set[str]) -> None:
+    def __init__(self, dead: set[str], loops: set[str] = frozenset()) -> None:
         super().__init__()
         self.dead = dead
+        self.loops = loops
         self.changes: list[DeadCode] = []
         self.marks: list[int] = []
 
@@ -121,6 +132,16 @@ class _DeadAssignments(CommentKeeper):
             self._record(f"with ... as {name}", f"`with ... as {name}` lost its name", name)
             return updated.with_changes(asname=None)
         return updated
+
+    def leave_For(self, original, updated):
+        """``for i, row in rows:`` with i unread: ``for _i, row in rows:`` (the name says so)."""
+        if not self.loops:
+            return updated
+        renamer = _LoopTargetRenamer(self.loops)
+        target = updated.target.visit(renamer)
+        for name in renamer.renamed:
+            self._record(f"for {name}", f"loop variable `{name}` became `_{name}`", name)
+        return updated.with_changes(target=target)
 
     def leave_SimpleStatementLine(self, original, updated):
         if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
@@ -155,6 +176,25 @@ class _DeadAssignments(CommentKeeper):
         invented ``pass`` would be worse): its changes are not made, so not reported."""
         del self.changes[self.marks[-1]:]
         return original
+
+
+class _LoopTargetRenamer(cst.CSTTransformer):
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.renamed: list[str] = []
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        if updated.value in self.names:
+            self.renamed.append(updated.value)
+            return updated.with_changes(value=f"_{updated.value}")
+        return updated
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return False  # `for self.x in ...` binds an attribute, not a name
+
+    def visit_Subscript(self, node: cst.Subscript) -> bool:
+        return False
 
 
 def _has_call(node: cst.CSTNode) -> bool:

@@ -63,10 +63,16 @@ def _comments_on_kept(statements: list[str], comments: Mapping[str, list[str]] |
                       kept: set[str]) -> dict[str, list[str]]:
     """Comments on an import statement, moved to the first of its names that stays."""
     placed: dict[str, list[str]] = {}
+    ordered = [s for statement in dict.fromkeys(statements) for s in split_import(statement)]
     for statement in dict.fromkeys(statements):
         texts = (comments or {}).get(statement)
-        target = next((s for s in split_import(statement) if s in kept), None)
-        if texts and target:
+        if not texts:
+            continue
+        # on its own import, else (it went unused) the next import that stays, else the last
+        start = ordered.index(split_import(statement)[0])
+        target = next((s for s in ordered[start:] if s in kept),
+                      next((s for s in reversed(ordered) if s in kept), None))
+        if target:
             placed.setdefault(target, []).extend(t for t in texts if t not in placed.get(target, []))
     return placed
 

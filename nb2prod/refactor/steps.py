@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import ast
-import keyword
 import re
 from dataclasses import dataclass, field
 
-from nb2prod.analysis.dataflow import BUILTIN_NAMES, is_builtin
+from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, READ, module_events
 from nb2prod.notebook.model import Notebook
+from nb2prod.refactor.naming import code_name, title_name, unique_name
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,3})\s+(?P<title>.+?)\s*#*\s*$", re.M)
 _STEP_TAG = re.compile(r"^step:(?P<name>[A-Za-z_]\w*)$")
+_TOC = re.compile(r"^(?:table of contents?|contents|toc|outline|agenda|index)\W*$", re.I)
 _COMMENT_TITLE = re.compile(r"^\s*#+\s*(?P<title>[A-Za-z][^\n]{2,60})$")
 
 
@@ -25,18 +26,23 @@ class StepDraft:
 
 
 def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
-    """Steps from markdown headings, or ``step:<name>`` cell tags; else one step per code cell."""
+    """Steps from markdown headings, or ``step:<name>`` cell tags; else one step per code cell.
+
+    A step's title is its heading (the last one of its markdown cell: the one nearest the code),
+    its tag, or its cell's opening comment; '' leaves the name to what the code does. A table of
+    contents is not a heading: it would swallow the notebook into its first step.
+    """
     tagged = any(_STEP_TAG.match(t) for c in notebook.cells for t in c.tags)
-    headed = any(c.cell_type == "markdown" and _HEADING.search(c.source) for c in notebook.cells)
+    headed = any(_step_heading(c) for c in notebook.cells)
     drafts: list[StepDraft] = []
-    current = StepDraft("setup")
+    current = StepDraft("")
     wanted = set(cells)
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and headed and not tagged:
-            heading = _HEADING.search(cell.source)
+            heading = _step_heading(cell)
             if heading:
                 drafts.append(current)
-                current = StepDraft(_clean_title(heading["title"]))
+                current = StepDraft(heading)
             continue
         if cell.index not in wanted:
             continue
@@ -47,36 +53,42 @@ def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
         elif not headed and not tagged:
             drafts.append(current)
             comment = _COMMENT_TITLE.match(cell.source.splitlines()[0] if cell.source else "")
-            current = StepDraft(_clean_title(comment["title"]) if comment else f"step {cell.index}")
+            current = StepDraft(_clean_title(comment["title"]) if comment else "")
         current.cells.append(cell.index)
     drafts.append(current)
     return [d for d in drafts if d.cells]
 
 
+def _step_heading(cell) -> str:
+    """The heading a markdown cell opens a step with ('' for none, or a table of contents)."""
+    if cell.cell_type != "markdown":
+        return ""
+    headings = [_clean_title(m["title"]) for m in _HEADING.finditer(cell.source)]
+    headings = [h for h in headings if h and not _TOC.match(h)]
+    if not headings or _is_link_list(cell.source):
+        return ""
+    return headings[-1]
+
+
+def _is_link_list(source: str) -> bool:
+    """Mostly a list of in-page links: a table of contents, whatever its heading says."""
+    items = [line for line in source.splitlines() if re.match(r"^\s*(?:[-*+]|\d+\.)\s", line)]
+    links = [line for line in items if "](#" in line or 'href="#' in line]
+    return len(links) >= 3 and len(links) >= len(items) / 2
+
+
 def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
-    """Give each step a unique function name from its title."""
+    """Give each step a unique function name from its title, or else from what its code does."""
     used = set(taken)
-    for position, draft in enumerate(drafts, 1):
-        base = identifier(draft.title, fallback=f"step_{position}")
-        if base in used or keyword.iskeyword(base) or is_builtin(base):
-            base = f"{base}_step"
-        name, n = base, 2
-        while name in used:
-            name, n = f"{base}_{n}", n + 1
-        used.add(name)
-        draft.name = name
-
-
-def identifier(text: str, fallback: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    name = ""
-    for word in words:
-        if len(name) + len(word) + 1 > 40:
-            break
-        name = f"{name}_{word}" if name else word
-    if not name:
-        return fallback
-    return f"step_{name}" if name[0].isdigit() else name
+    for draft in drafts:
+        code, subject = code_name("".join(draft.statements))
+        base = title_name(draft.title)
+        if not base or base[0].isdigit():  # a title of numbers only ("2019") says too little
+            base = code or (f"part_{base}" if base else "run_cells")
+        draft.name = unique_name(base, subject, used)
+        used.add(draft.name)
+        if not draft.title:
+            draft.title = draft.name.replace("_", " ").capitalize()
 
 
 def _clean_title(title: str) -> str:

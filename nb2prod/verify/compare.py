@@ -43,17 +43,21 @@ def compare(expected: object, actual: object, tolerance: Tolerance = _DEFAULT, d
             return result
     if type(expected) is not type(actual):
         return Comparison(DIFFERS, f"type {type(expected).__name__} vs {type(actual).__name__}")
-    try:
-        if expected == actual:
-            return Comparison(EQUAL)
-    except Exception:  # == may raise for exotic types (arrays inside); fall back to repr
-        pass
+    if _equal(expected, actual):
+        return Comparison(EQUAL)
     left, right = _ADDRESS.sub("0x", repr(expected)), _ADDRESS.sub("0x", repr(actual))
     if left == right:
         return Comparison(EQUAL, "compared by repr")
     if type(expected).__eq__ is object.__eq__:
         return Comparison(NOT_COMPARABLE, f"{type(expected).__name__} has no equality; reprs differ")
     return Comparison(DIFFERS, f"{_short(expected)} vs {_short(actual)}")
+
+
+def _equal(expected: object, actual: object) -> bool:
+    try:
+        return bool(expected == actual)
+    except Exception:  # == may raise for exotic types (arrays inside); the caller compares reprs
+        return False
 
 
 def _numbers(expected, actual, tolerance: Tolerance, depth: int) -> Comparison | None:

@@ -30,9 +30,9 @@ def test_steps_from_headings_with_inputs_and_outputs() -> None:
     assert result.steps[1].body.startswith("RATE = config.RATE\n")
 
 
-def test_no_headings_gives_one_step_per_cell_named_from_comments() -> None:
+def test_no_headings_gives_one_step_per_cell_named_from_comments_or_code() -> None:
     result = plan(ran("# load the numbers\nxs = list(range(5))", "total = sum(xs)\nprint(total)"))
-    assert [s.name for s in result.steps] == ["load_the_numbers", "step_1"]
+    assert [s.name for s in result.steps] == ["load_numbers", "compute_total"]
 
 
 def test_function_reading_a_global_gets_it_as_a_parameter() -> None:

@@ -1,0 +1,163 @@
+"""Step names from what the steps do.
+
+A step is named from its heading when the notebook has one (``## Train the model`` ->
+``train_model``), shortened at a word boundary and never ending on a filler word; otherwise from
+its code: the verb of its main call and the value it makes (``df = pd.read_csv(...)`` ->
+``load_df``, ``model.fit(X, y)`` -> ``fit_model``). Names are unique without numbering where the
+code offers a better word, and never ``step_N``.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from collections.abc import Sequence
+
+from nb2prod.analysis.dataflow import is_builtin
+
+MAX_NAME = 32
+# words that say nothing about what a step does: dropped wherever they stand
+FILLER = frozenset({
+    "let", "lets", "s", "we", "i", "ll", "ve", "you", "us", "our", "my", "your", "all", "the", "a",
+    "an", "some", "this", "that", "these", "those", "is", "are", "be", "been", "was", "were",
+    "will", "can", "could", "should", "do", "does", "just", "now", "here", "there", "so", "very",
+    "really", "also", "then", "first", "next", "finally", "step", "part", "section", "chapter",
+    "it", "its", "what", "how", "which", "going", "gonna", "want", "need", "okay", "ok", "well",
+})
+# words a name must not end on: a cut phrase (`..._for_the`) reads as a mistake
+DANGLING = frozenset({"for", "with", "by", "of", "to", "in", "on", "from", "than", "vs", "and",
+                      "or", "at", "as", "into", "over", "per", "using", "via", "more", "less",
+                      "not", "no", "each", "every", "between", "about", "against", "after",
+                      "before", "without", "under", "within"})
+# what a call does -> the verb of the step that makes it
+VERBS: Sequence[tuple[str, re.Pattern[str]]] = tuple((verb, re.compile(pattern)) for verb, pattern in (
+    ("load", r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|open|imread|fetch_\w+)$"),
+    ("fit", r"^(?:fit|fit_transform|fit_predict|train|compile)$"),
+    ("save", r"^(?:to_csv|to_parquet|to_excel|to_json|to_pickle|to_sql|save\w*|dump|savefig|"
+             r"imwrite|write)$"),
+    ("split", r"^(?:train_test_split|\w*split)$"),
+    ("predict", r"^(?:predict|predict_proba|transform|decision_function)$"),
+    ("evaluate", r"^(?:score|evaluate|\w*_score|\w*_error|classification_report|confusion_matrix|"
+                 r"cross_val_\w+|roc_curve|auc)$"),
+    ("plot", r"^(?:plot\w*|hist\w*|scatter\w*|bar\w*|boxplot|violinplot|heatmap|imshow|subplots?|"
+             r"figure|pairplot|countplot|distplot|displot|lineplot|kdeplot|lmplot|catplot|pie|"
+             r"show|title|xlabel|ylabel|legend)$"),
+    ("merge", r"^(?:merge|join|concat|append)$"),
+    ("aggregate", r"^(?:groupby|agg|aggregate|pivot\w*|crosstab|value_counts|resample|rolling)$"),
+    ("clean", r"^(?:dropna|fillna|drop|drop_duplicates|replace|astype|rename|strip|lower|clip|"
+              r"interpolate|isnull|isna)$"),
+    ("describe", r"^(?:describe|info|head|tail|corr|unique|nunique)$"),
+))
+
+
+def title_name(title: str) -> str:
+    """``"Let's make sure we handled all the missing values"`` -> ``make_sure_handled_missing_values``."""
+    # a hyphenated word (cross-validation) is one word: kept whole or not at all
+    words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", title.lower())
+             if w not in FILLER]
+    while words and words[0].isdigit():  # "2 1 Load data": section numbers
+        words.pop(0)
+    name = ""
+    for word in words:
+        if name and len(name) + len(word) + 1 > MAX_NAME:
+            break
+        name = f"{name}_{word}" if name else word[:MAX_NAME]
+    parts = name.split("_") if name else []  # (a hyphenated word never ends on a filler word)
+    while parts and parts[-1] in DANGLING:
+        parts.pop()
+    while parts and parts[0] in DANGLING:
+        parts.pop(0)
+    return "_".join(parts)
+
+
+def code_name(body: str) -> tuple[str, str]:
+    """A name from what the code does, and the value it is about: (``load_df``, ``df``)."""
+    try:
+        tree = ast.parse(body)
+    except (SyntaxError, RecursionError, MemoryError):
+        return "", ""
+    subject = _main_subject(tree)
+    verb = _main_verb(tree)
+    if verb and subject:
+        return f"{verb}_{subject}", subject
+    if verb:
+        return f"{verb}_{_receiver(tree) or 'results'}", subject
+    if subject:
+        return f"compute_{subject}", subject
+    if all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
+        return "setup", ""
+    return "", ""
+
+
+def unique_name(base: str, subject: str, used: set[str]) -> str:
+    """``base``, else ``base_subject``, else ``base_2``... never a keyword or a builtin."""
+    if keyword.iskeyword(base) or is_builtin(base):
+        base = f"{base}_step"
+    if base not in used:
+        return base
+    if subject and not base.endswith(subject) and f"{base}_{subject}" not in used:
+        return f"{base}_{subject}"
+    number = 2
+    while f"{base}_{number}" in used:
+        number += 1
+    return f"{base}_{number}"
+
+
+def _main_subject(tree: ast.Module) -> str:
+    """The first name the code assigns at its top level (the value the step makes)."""
+    for node in tree.body:
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+        for target in targets:
+            for element in ast.walk(target):
+                if isinstance(element, ast.Name) and not element.id.startswith("_") \
+                        and len(element.id) > 1:
+                    return _snake(element.id)
+    return ""
+
+
+def _main_verb(tree: ast.Module) -> str:
+    """The verb of the most telling call: the first one that has a verb, in order of strength."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            for rank, (verb, pattern) in enumerate(VERBS):
+                if pattern.match(name):
+                    found.append((rank, verb))
+                    break
+    return min(found)[1] if found else ""
+
+
+def _receiver(tree: ast.Module) -> str:
+    """What the calls work on: a plot's title, else the first object (not module) called on."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _call_name(node.func) in {"title", "set_title",
+                                                                     "suptitle"}:
+            text = next((a.value for a in node.args if isinstance(a, ast.Constant)
+                         and isinstance(a.value, str)), "")
+            if title_name(text):
+                return title_name(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and len(node.func.value.id) > 2 \
+                and node.func.value.id not in _MODULE_ALIASES:
+            return _snake(node.func.value.id)
+    return ""
+
+
+_MODULE_ALIASES = frozenset({"plt", "np", "pd", "sns", "os", "sys", "tf", "torch", "math", "json",
+                             "pickle", "joblib", "pyplot", "matplotlib", "numpy", "pandas",
+                             "seaborn", "scipy", "stats", "px", "go", "alt", "sklearn", "random",
+                             "time", "re", "shutil", "glob", "cv2", "keras", "nn", "F"})
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()[:MAX_NAME].strip("_")

@@ -1,0 +1,170 @@
+"""What the engineer who receives the project reads: comments kept where they were, changes to
+user code reported, steps named from what they do, paths as configuration."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from nb2prod.notebook import load_notebook
+from nb2prod.refactor.imports import organise
+from nb2prod.refactor.naming import code_name, title_name
+from nb2prod.refactor.planner import PlanOptions, build_plan
+from tests.helpers import DATA, code, load, markdown, ran
+
+REAL = sorted((DATA / "real").glob("*.ipynb"))
+
+
+def plan(cells, path: str = "test.ipynb"):
+    return build_plan(load(cells, path), PlanOptions("demo", "demo", date="2026-01-01"))
+
+
+def plan_text(result) -> str:
+    """Every piece of code the plan puts into the project."""
+    parts = [*result.imports, *result.definitions, *(s.body for s in result.steps)]
+    parts += [c for f in result.config for c in f.comments]
+    return "\n".join(parts)
+
+
+def comments_of(source: str) -> list[str]:
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return [t.string for t in tokens if t.type == tokenize.COMMENT]
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_every_comment_of_a_real_notebook_is_kept(path: Path) -> None:
+    notebook = load_notebook(path)
+    result = build_plan(notebook, PlanOptions("demo", "demo", force=True, date="2026-01-01"))
+    text = " ".join(plan_text(result).split())
+    wanted = [c for cell in notebook.code_cells for c in comments_of(cell.python)]
+    assert wanted, "the test needs a notebook with comments"
+    assert [c for c in wanted if " ".join(c.split()) not in text] == []
+
+
+def test_a_cells_opening_comment_stays_above_its_statement() -> None:
+    result = plan(ran("import math", "# read the play-by-play data\nplays = [math.pi] * 3\n"
+                      "print(len(plays))  # how many"))
+    assert "# read the play-by-play data\nplays = [math.pi] * 3\nprint(len(plays))  # how many" \
+        in result.steps[-1].body
+
+
+def test_comments_of_removed_statements_move_to_the_next_one_and_no_pass_is_invented() -> None:
+    result = plan(ran("values = [3, 1, 2]", "# peek at it\nvalues\n# sort\nordered = sorted(values)\n"
+                      "print(ordered)", "# only a note, in its own cell", "print(ordered[0])"))
+    bodies = "\n".join(s.body for s in result.steps)
+    assert "# peek at it\n# sort\nordered = sorted(values)" in bodies
+    assert "# only a note, in its own cell" in bodies
+    assert "pass" not in bodies
+    assert [(c.cell, c.line, c.what) for c in result.changes] == [(1, 2, "removed `values`")]
+
+
+def test_dead_assignments_go_whole_and_are_reported() -> None:
+    result = plan([markdown("# Colours"), code("import math", 1), markdown("## Pick"),
+                   code("color = math.cos(0)\n# e\nunused = math.e\nprint('done')", 2),
+                   markdown("## Report"), code("print('report')", 3)])
+    body = next(s.body for s in result.steps if s.name == "pick")
+    assert "math.cos(0)\n# e\nprint('done')" in body
+    assert "unused" not in body and "pass" not in body
+    assert [(c.cell, c.line, c.what, c.why) for c in result.changes] == [
+        (3, 1, "`color = math.cos(0)` became `math.cos(0)`", "nothing reads 'color' afterwards"),
+        (3, 3, "removed `unused = math.e`", "nothing reads 'unused' afterwards"),
+    ]
+
+
+def test_imports_keep_their_comments_and_read_as_isort_would() -> None:
+    result = plan(ran("import sys\n# for the dates\nimport datetime as dt\nfrom os import sep, path",
+                      "print(dt.date.today(), sep, path.sep, sys.argv[:0])"))
+    assert result.imports == ("# for the dates", "import datetime as dt", "import sys",
+                              "from os import path, sep")
+
+
+def test_organised_imports_pass_ruffs_isort_check(tmp_path: Path) -> None:
+    lines = organise(["import pandas as pd", "from sklearn.metrics import f1_score, RocCurveDisplay",
+                      "import os", "from os import path", "import Bio", "from typing import Any",
+                      "from sklearn.metrics import accuracy_score as acc", "import numpy as np",
+                      "from collections import OrderedDict, defaultdict, Counter, ChainMap, deque, "
+                      "namedtuple, UserDict, UserList"],
+                     {"pd", "f1_score", "RocCurveDisplay", "os", "path", "Bio", "Any", "acc", "np",
+                      "OrderedDict", "defaultdict", "Counter", "ChainMap", "deque", "namedtuple",
+                      "UserDict", "UserList"}, {"import numpy as np": ["# arrays"]})
+    names = "pd, f1_score, RocCurveDisplay, os, path, Bio, Any, acc, np, OrderedDict, defaultdict, " \
+            "Counter, ChainMap, deque, namedtuple, UserDict, UserList"
+    module = tmp_path / "module.py"
+    module.write_text("\n".join(lines) + f"\n\nprint({names})\n")
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I,F",
+                             "--output-format", "concise", str(module)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_heading_names_are_short_whole_words_and_a_table_of_contents_is_not_a_step() -> None:
+    result = plan([
+        markdown("# Table of Contents\n1. [Load](#load)\n2. [Missing](#missing)\n3. [Model](#model)"),
+        code("rows = [1, None, 3]", 1),
+        markdown("## Let's make sure we handled all the missing values"),
+        code("rows = [r for r in rows if r is not None]", 2),
+        markdown("## Logistic regression for y with more than 2 classes"),
+        code("print(sum(rows))", 3),
+    ])
+    assert [s.name for s in result.steps] == [
+        "compute_rows", "make_sure_handled_missing_values", "logistic_regression_for_y"]
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("2.1 Load the data", "load_data"),
+    ("Step 3: Train with cross-validation and grid search", "train_with_cross_validation"),
+    ("What is the distribution of ages?", "distribution_of_ages"),
+    ("1999", ""),
+])
+def test_title_names(title: str, name: str) -> None:
+    assert title_name(title) == name
+
+
+@pytest.mark.parametrize(("body", "name"), [
+    ("df = pd.read_csv('a.csv')\ndf.head()", "load_df"),
+    ("model = RandomForestClassifier()\nmodel.fit(X, y)", "fit_model"),
+    ("plt.hist(ages)\nplt.title('Age distribution')", "plot_age_distribution"),
+    ("import os", "setup"),
+    ("total = sum(xs)", "compute_total"),
+])
+def test_code_names(body: str, name: str) -> None:
+    assert code_name(body)[0] == name
+
+
+def test_steps_without_headings_get_distinct_names_from_their_code() -> None:
+    result = plan(ran("import math", "a = math.sqrt(4)", "a = a + 1", "print(a)"))
+    names = [s.name for s in result.steps]
+    assert len(set(names)) == len(names) and not any(n.startswith("step_") for n in names)
+
+
+def test_relative_paths_become_config_fields_resolved_against_data_dir(tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text("a\n1\n")
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        code("import pandas as pd\ntrain = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\n"
+             "train.to_csv('out/clean.csv')\nprint(len(train), len(test))", 1)]}))
+    result = build_plan(load_notebook(notebook), PlanOptions("demo", "demo", date="2026-01-01"))
+    fields = {f.name: f.value for f in result.config}
+    assert fields == {"train_csv_path": "'train.csv'", "test_csv_path": "'test.csv'",
+                      "clean_csv_path": "'out/clean.csv'", "data_dir": "'.'"}
+    assert "train_csv_path = config.path(config.train_csv_path)" in result.steps[0].body
+    assert result.missing_inputs == ("test.csv",)
+    assert ("'train.csv' became config field `train_csv_path`"
+            in [c.what for c in result.changes])
+
+
+def test_unused_loop_variables_and_zip_are_made_explicit_and_reported() -> None:
+    result = plan(ran("pairs = list(zip([1, 2], [3, 4]))\nfor i, (a, b) in enumerate(pairs):\n"
+                      "    print(a + b)"))
+    body = result.steps[0].body
+    assert "zip([1, 2], [3, 4], strict=False)" in body and "for _i, (a, b) in" in body
+    assert {c.what for c in result.changes} == {"`zip(...)` got `strict=False`",
+                                                "loop variable `i` became `_i`"}
