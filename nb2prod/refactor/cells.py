@@ -421,6 +421,12 @@ def _reads(name: str, call: cst.Call) -> bool:
 def _statement(code: str, like: cst.SimpleStatementLine):
     """A statement from code, keeping the comments that stood above the one it replaces."""
     statement = cst.parse_statement(code)
+    if isinstance(statement, cst.SimpleStatementLine):  # and the one at the end of its line
+        return statement.with_changes(leading_lines=like.leading_lines,
+                                      trailing_whitespace=like.trailing_whitespace)
+    if like.trailing_whitespace.comment is not None:
+        return statement.with_changes(leading_lines=[
+            *like.leading_lines, cst.EmptyLine(comment=like.trailing_whitespace.comment)])
     return statement.with_changes(leading_lines=like.leading_lines)
 
 

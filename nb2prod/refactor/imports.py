@@ -6,7 +6,6 @@ import ast
 import sys
 from collections.abc import Iterable, Mapping
 
-
 ISORT_LINE_LENGTH = 88  # ruff's default, which `ruff check --isolated` uses
 
 
@@ -128,7 +127,7 @@ def _section(statement: str) -> int:
 def _plain_key(statement: str) -> tuple[str, str, str]:
     parts = statement.split()
     alias = parts[3] if len(parts) > 3 else ""
-    return _module_key(parts[1]) + (alias.lower(),)
+    return (*_module_key(parts[1]), alias.lower())
 
 
 def _module_key(module: str) -> tuple[str, str]:

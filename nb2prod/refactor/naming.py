@@ -48,6 +48,7 @@ VERBS: Sequence[tuple[str, re.Pattern[str]]] = tuple((verb, re.compile(pattern))
     ("clean", r"^(?:dropna|fillna|drop|drop_duplicates|replace|astype|rename|strip|lower|clip|"
               r"interpolate|isnull|isna)$"),
     ("describe", r"^(?:describe|info|head|tail|corr|unique|nunique)$"),
+    ("report", r"^(?:print|pprint|display|log|info|warning)$"),
 ))
 
 
@@ -79,6 +80,8 @@ def code_name(body: str) -> tuple[str, str]:
         return "", ""
     subject = _main_subject(tree)
     verb = _main_verb(tree)
+    if verb == "report" and subject:  # a step that makes a value and prints it makes it
+        return f"compute_{subject}", subject
     if verb and subject:
         return f"{verb}_{subject}", subject
     if verb:
@@ -139,11 +142,15 @@ def _receiver(tree: ast.Module) -> str:
                          and isinstance(a.value, str)), "")
             if title_name(text):
                 return title_name(text)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and len(node.func.value.id) > 2 \
-                and node.func.value.id not in _MODULE_ALIASES:
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    for node in calls:
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and len(node.func.value.id) > 2 and node.func.value.id not in _MODULE_ALIASES:
             return _snake(node.func.value.id)
+    for node in calls:  # print(total): what it is about
+        for arg in node.args:
+            if isinstance(arg, ast.Name) and len(arg.id) > 1 and arg.id not in _MODULE_ALIASES:
+                return _snake(arg.id)
     return ""
 
 

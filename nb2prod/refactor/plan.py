@@ -39,6 +39,7 @@ class ConfigField:
     cell: int
     mutable: bool = False  # list/dict defaults need a default_factory
     comments: tuple[str, ...] = ()  # the notebook's comments on the assignment it came from
+    required: bool = False  # no default: a name no cell defines (--force); the run must set it
 
 
 @dataclass(frozen=True)

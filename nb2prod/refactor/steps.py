@@ -53,7 +53,7 @@ def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
         elif not headed and not tagged:
             drafts.append(current)
             comment = _COMMENT_TITLE.match(cell.source.splitlines()[0] if cell.source else "")
-            current = StepDraft(_clean_title(comment["title"]) if comment else "")
+            current = StepDraft(clean_title(comment["title"]) if comment else "")
         current.cells.append(cell.index)
     drafts.append(current)
     return [d for d in drafts if d.cells]
@@ -63,7 +63,7 @@ def _step_heading(cell) -> str:
     """The heading a markdown cell opens a step with ('' for none, or a table of contents)."""
     if cell.cell_type != "markdown":
         return ""
-    headings = [_clean_title(m["title"]) for m in _HEADING.finditer(cell.source)]
+    headings = [clean_title(m["title"]) for m in _HEADING.finditer(cell.source)]
     headings = [h for h in headings if h and not _TOC.match(h)]
     if not headings or _is_link_list(cell.source):
         return ""
@@ -91,7 +91,7 @@ def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
             draft.title = draft.name.replace("_", " ").capitalize()
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title: str) -> str:
     title = re.sub(r"<[^>]+>|[*_`\[\]]|\(http[^)]*\)", "", title)
     return " ".join(title.split()) or "step"
 

@@ -68,9 +68,13 @@ def test_expected_stdout_only_from_a_clean_top_down_run() -> None:
     assert plan([code("print(2 + 2)", 5, out)]).expected_stdout is None
 
 
-def test_forced_conversion_marks_undefined_names() -> None:
-    result = plan(ran("print(missing)"))
-    assert result.steps[0].body.startswith("# TODO(nb2prod): 'missing' is not defined")
+def test_forced_conversion_makes_undefined_names_required_config_never_none() -> None:
+    result = plan(ran("import math", "print(missing, math.pi)"))
+    assert [(f.name, f.required) for f in result.config] == [("missing", True)]
+    body = result.steps[0].body
+    assert body.startswith("# TODO(nb2prod): no notebook cell defines 'missing'; set it in the "
+                           "config\nmissing = config.missing\n")
+    assert "None" not in body
     assert any("missing" in w.message for w in result.warnings)
 
 

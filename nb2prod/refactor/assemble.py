@@ -1,0 +1,194 @@
+"""Pass 3 — assemble: cells grouped into steps, named, wired by the values they pass, and
+finished (dead code out, config values unpacked, results returned).
+
+A name a step reads that no earlier step binds (only under --force) becomes a required config
+field with a TODO: the run stops at once with a message naming it, never with a None that fails
+far away.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from nb2prod.notebook.model import Notebook
+from nb2prod.refactor.dead import drop_dead
+from nb2prod.refactor.inline import deferred_reads
+from nb2prod.refactor.inline import module_names as all_module_names
+from nb2prod.refactor.locate import located
+from nb2prod.refactor.pieces import DEFINITION_MARK, IMPORT_MARK, PATH_SOURCE, RESERVED, Collected
+from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning, Step
+from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
+from nb2prod.rules.hygiene import unseeded_randomness
+
+UNDEFINED_SOURCE = "TODO: no notebook cell defines it; set it"
+
+
+@dataclass(frozen=True)
+class Assembled:
+    steps: tuple[Step, ...]
+    required: tuple[ConfigField, ...]  # names no cell defines (--force): config without default
+    warnings: tuple[ConvertWarning, ...]
+    changes: tuple[Change, ...]
+
+
+def assemble(notebook: Notebook, collected: Collected) -> Assembled:
+    module_names = all_module_names(collected)
+    drafts = [d for d in group_cells(notebook, list(collected.cells))
+              if any(collected.bodies.get(i) for i in d.cells)]
+    for draft in drafts:
+        draft.statements = [code for i in draft.cells for chunk in collected.bodies.get(i, ())
+                            if (code := _expand(chunk, collected))]
+    drafts = _merge_for_late_binding(_merge_comment_only(drafts), module_names)
+    name_steps(drafts, module_names | set(collected.config) | RESERVED)
+    flows = [step_flow("".join(d.statements), module_names,
+                       deferred_reads("".join(d.statements), module_names)) for d in drafts]
+    inputs, producers, required = _inputs(drafts, flows, collected)
+    config = {**collected.config, **{f.name: f for f in required}}
+    outputs = _outputs(drafts, producers)
+    steps, changes = [], []
+    for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
+        ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
+        cleaned = drop_dead("".join(draft.statements), set(ordered_outputs))
+        changes += located(cleaned.changes, [collected.cells[i] for i in draft.cells
+                                             if i in collected.cells])
+        body, config_reads = _finish_body(cleaned.code, ordered_outputs,
+                                          [n for n in flow.reads if n in config], config)
+        steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
+                          tuple(ordered_outputs), tuple(config_reads), body,
+                          nondeterministic=unseeded_randomness(ast.parse(body))))
+    warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
+                                    "now a required config field") for f in required)
+    return Assembled(tuple(steps), tuple(required), warnings, tuple(changes))
+
+
+def _outputs(drafts: list[StepDraft], producers: list[dict[str, str]]) -> dict[str, list[str]]:
+    """Per step, the names later steps take from it; the last step returns its results too (what
+    run() hands back, what verify compares)."""
+    outputs: dict[str, list[str]] = {d.name: [] for d in drafts}
+    for step_inputs in producers:
+        for name, producer in step_inputs.items():
+            if name not in outputs[producer]:
+                outputs[producer].append(name)
+    if drafts:
+        outputs[drafts[-1].name] += [n for n in _final_results("".join(drafts[-1].statements))
+                                     if n not in outputs[drafts[-1].name]]
+    return outputs
+
+
+def _inputs(drafts: list[StepDraft], flows, collected: Collected):
+    """Per step: names it takes from earlier steps and which step produced each; and the names
+    no step binds before they are read, as required config fields."""
+    last_binder: dict[str, str] = {}
+    all_inputs, all_producers, required = [], [], {}
+    for draft, flow in zip(drafts, flows, strict=True):
+        step_inputs, producers = [], {}
+        for name in flow.reads:
+            if name in collected.config or name in required:
+                continue
+            if name in last_binder:
+                step_inputs.append(name)
+                producers[name] = last_binder[name]
+            else:
+                required[name] = ConfigField(name, "", "Any", UNDEFINED_SOURCE, draft.cells[0],
+                                             required=True)
+        for name in flow.binds:
+            last_binder[name] = draft.name
+        all_inputs.append(step_inputs)
+        all_producers.append(producers)
+    return all_inputs, all_producers, list(required.values())
+
+
+def _finish_body(body: str, outputs: list[str], config_reads: list[str],
+                 config) -> tuple[str, list[str]]:
+    """The step's function body, and the config fields it still reads once dead code is gone."""
+    still_read = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+    config_reads = [name for name in config_reads if name in still_read]
+    unpack = "".join(_unpack(config[name]) for name in config_reads)
+    if outputs:
+        body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
+    elif not ast.parse(unpack + body).body:  # only comments: Python needs a statement
+        body += "pass\n"
+    return unpack + body, config_reads
+
+
+def _unpack(field: ConfigField) -> str:
+    if field.required:
+        return (f"# TODO(nb2prod): no notebook cell defines '{field.name}'; set it in the config\n"
+                f"{field.name} = config.{field.name}\n")
+    if field.source == PATH_SOURCE:
+        return f"{field.name} = config.path(config.{field.name})\n"
+    return f"{field.name} = config.{field.name}\n"
+
+
+def _final_results(body: str) -> list[str]:
+    """Names a step assigns at its top level (plain assignments), in order."""
+    names: dict[str, None] = {}
+    for node in ast.parse(body).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for element in ast.walk(target):
+                    if isinstance(element, ast.Name) and not element.id.startswith("_"):
+                        names.setdefault(element.id)
+    return list(names)
+
+
+def _merge_for_late_binding(drafts: list[StepDraft], module_names: set[str]) -> list[StepDraft]:
+    """A function or class kept in a step that reads a name only a later step binds (late
+    binding, as notebooks allow) must share one function with that binding: merge those steps."""
+    while True:
+        binds = [set(step_flow("".join(d.statements), module_names).binds) for d in drafts]
+        merge = None
+        for i, draft in enumerate(drafts):
+            wanted = set(deferred_reads("".join(draft.statements), module_names)) - binds[i]
+            wanted -= {n for earlier in binds[:i] for n in earlier}
+            later = [j for j in range(i + 1, len(drafts)) if wanted & binds[j]]
+            if later:
+                merge = (i, max(later))
+                break
+        if merge is None:
+            return drafts
+        first, last = merge
+        combined = StepDraft(drafts[first].title)
+        for draft in drafts[first:last + 1]:
+            combined.cells += draft.cells
+            combined.statements += draft.statements
+        drafts = [*drafts[:first], combined, *drafts[last + 1:]]
+
+
+def _expand(chunk: str, collected: Collected) -> str:
+    """A body chunk as it goes into its step: marked imports and definitions only if they stay."""
+    if chunk.startswith(IMPORT_MARK):
+        line = chunk[len(IMPORT_MARK):].strip()
+        if line not in collected.inline_imports:
+            return ""
+        return "".join(f"{c}\n" for c in collected.import_comments.get(line, [])) + line + "\n"
+    if chunk.startswith(DEFINITION_MARK):
+        return collected.inline_definitions.get(chunk[len(DEFINITION_MARK):].strip(), "")
+    return chunk
+
+
+def _merge_comment_only(drafts: list[StepDraft]) -> list[StepDraft]:
+    """A step would hold only comments (a cell of notes): they open the next step instead, or
+    close the previous one when none follows."""
+    merged: list[StepDraft] = []
+    pending: StepDraft | None = None
+    for draft in drafts:
+        if pending is not None:
+            draft.cells[:0], draft.statements[:0] = pending.cells, pending.statements
+            pending = None
+        if all(_only_comments(s) for s in draft.statements):
+            pending = draft
+            continue
+        merged.append(draft)
+    if pending is not None and merged:
+        merged[-1].cells += pending.cells
+        merged[-1].statements += pending.statements
+    elif pending is not None:  # nothing but notes (a cell kept as comments): still a step
+        merged.append(pending)
+    return merged
+
+
+def _only_comments(chunk: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines())

@@ -1,0 +1,201 @@
+"""Pass 1 — collect: every code cell transformed (magics, secrets, paths, display calls; see
+:mod:`nb2prod.refactor.cells`) and its statements sorted into imports, definitions, config fields
+and step code. Comments travel with the statement they annotate; a cell that cannot become code is
+kept as comments, with a warning.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from nb2prod.analysis.dataflow import analyse
+from nb2prod.findings import Finding
+from nb2prod.notebook.model import Cell, Notebook
+from nb2prod.refactor.cells import CellResult, transform_cell
+from nb2prod.refactor.comments import comment_lines
+from nb2prod.refactor.pieces import (
+    DATA_DIR_SOURCE,
+    DEFINITION_MARK,
+    IMPORT_MARK,
+    PATH_SOURCE,
+    RESERVED,
+    Collected,
+    Pieces,
+)
+from nb2prod.refactor.plan import ConfigField, ConvertWarning
+from nb2prod.refactor.rename import rename
+
+MAX_BLOCK_DEPTH = 90  # Python allows 100 indentation levels; the step function and a guard add some
+
+
+def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
+    """The notebook's code cells, sorted; ``flagged`` findings (--force) become TODOs in them."""
+    cells = [c for c in notebook.code_cells if c.source.strip()]
+    flow = analyse(notebook)
+    single_binding = {name for name, places in flow.binders.items() if len(places) == 1}
+    used_names = set(flow.binders) | RESERVED
+    parameters = {c.index for c in cells if "parameters" in c.tags}
+    pieces = Pieces(cells={c.index: c for c in cells})
+    known_paths: dict[str, str] = {}
+    for cell in cells:
+        reason = _unconvertible(cell)
+        if reason is None:
+            try:
+                result = transform_cell(cell.python, cell.index, cell.original_line, used_names,
+                                        known_paths, cell.source)
+            except RecursionError:
+                reason = "code nested too deeply to transform"
+        if reason is not None:
+            line = cell.syntax_error.line if cell.syntax_error else 1
+            pieces.bodies[cell.index] = [_commented_out(cell, reason)]
+            pieces.warnings.append(ConvertWarning(cell.index, line, f"{reason}; cell kept as comments"))
+            continue
+        _absorb(pieces, result, cell)
+        source = "parameters cell" if cell.index in parameters else "constant"
+        for statement in result.module.body:
+            _classify(pieces, result.module, statement, cell, single_binding, source)
+        closing = comment_lines([*result.module.header, *result.module.footer])
+        if closing:  # a comment-only cell, or comments after the cell's last statement
+            pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
+    _mark_flagged(pieces, flagged)
+    return pieces.freeze()
+
+
+def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
+    pieces.warnings += result.warnings
+    pieces.changes += result.changes
+    pieces.stdlib_needed |= result.needed_imports
+    pieces.secrets += [s for s in result.secrets if s not in pieces.secrets]
+    pieces.path_reads.update(result.path_reads)
+    for name, literal in result.path_fields.items():
+        if name not in pieces.config:
+            pieces.config[name] = ConfigField(name, literal, "str", PATH_SOURCE, cell.index)
+    if result.path_fields and "data_dir" not in pieces.config:
+        pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
+                                                cell.index)
+    if result.shows_figures and "figures_dir" not in pieces.config:
+        pieces.config["figures_dir"] = ConfigField("figures_dir", "'figures'", "str",
+                                                   "where plt.show() figures are saved", cell.index)
+
+
+def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, cell: Cell,
+              single_binding: set[str], source: str) -> None:
+    code = module.code_for_node(statement)
+    if isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+    ):
+        comments = _statement_comments(statement)
+        for small in statement.body:  # one line each: `from x import (a,\n b)` is one statement
+            line = ast.unparse(ast.parse(cst.Module([cst.SimpleStatementLine([small])]).code))
+            pieces.imports.append(line)
+            pieces.bodies.setdefault(cell.index, []).append(f"{IMPORT_MARK}{line}\n")
+            if comments:  # the comments travel with the import, once
+                pieces.import_comments.setdefault(line, []).extend(comments)
+                comments = []
+        return
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        name = statement.name.value
+        if name in pieces.definitions:
+            _version_previous_definition(pieces, name, cell)
+        pieces.definitions[name] = code.strip("\n") + "\n"
+        pieces.definition_cells[name] = cell.index
+        pieces.bodies.setdefault(cell.index, []).append(f"{DEFINITION_MARK}{name}\n")
+        return
+    field_ = _config_field(statement, module, cell, single_binding, source)
+    if field_ is not None and field_.name not in RESERVED and field_.name not in pieces.config:
+        pieces.config[field_.name] = field_
+        return
+    pieces.bodies.setdefault(cell.index, []).append(code)
+
+
+def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
+    """A name defined twice: the earlier version keeps working where the notebook used it."""
+    version = 1
+    while f"{name}_v{version}" in pieces.definitions:
+        version += 1
+    renamed = f"{name}_v{version}"
+    since = pieces.definition_cells[name]
+    pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
+    pieces.definition_cells[renamed] = since
+    for index, chunks in pieces.bodies.items():
+        if index >= since:
+            pieces.bodies[index] = [rename(chunk, name, renamed) for chunk in chunks]
+        pieces.bodies[index] = [f"{DEFINITION_MARK}{renamed}\n" if c == f"{DEFINITION_MARK}{name}\n"
+                                else c for c in pieces.bodies[index]]
+    pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
+                                          f"earlier definition is kept as '{renamed}' for the "
+                                          "cells that used it"))
+
+
+def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set[str],
+                  source: str) -> ConfigField | None:
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1
+            and isinstance(statement.body[0].targets[0].target, cst.Name)):
+        return None
+    name = statement.body[0].targets[0].target.value
+    value_code = module.code_for_node(statement.body[0].value)
+    try:
+        value = ast.literal_eval(value_code)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if name not in single_binding or (len(value_code) > 400):
+        return None
+    kind = type(value).__name__ if value is not None else "Any"
+    kind = kind if kind in {"int", "float", "str", "bool", "list", "dict", "tuple", "set"} else "Any"
+    # outside the parameters cell, a lowercase collection is data, not a setting
+    if source != "parameters cell" and not name.isupper() and kind not in {"int", "float", "str", "bool"}:
+        return None
+    return ConfigField(name, " ".join(value_code.split()) if "\n" not in value_code else value_code,
+                       kind, source, cell.index, mutable=kind in {"list", "dict", "set"},
+                       comments=tuple(_statement_comments(statement)))
+
+
+def _statement_comments(statement: cst.SimpleStatementLine) -> list[str]:
+    """The comments above a statement and the one at the end of its line."""
+    comments = comment_lines(statement.leading_lines)
+    if statement.trailing_whitespace.comment is not None:
+        comments.append(statement.trailing_whitespace.comment.value)
+    return comments
+
+
+def _unconvertible(cell: Cell) -> str | None:
+    """Why a cell cannot become code in a step function (None when it can)."""
+    if cell.tree is None:
+        return f"does not parse ({cell.syntax_error.message}, line {cell.syntax_error.line})"
+    depth = _block_depth(cell.tree)
+    if depth > MAX_BLOCK_DEPTH:
+        return (f"nested {depth} blocks deep; inside a step function it would pass Python's limit "
+                "of 100 indentation levels")
+    return None
+
+
+def _block_depth(tree: ast.AST) -> int:
+    """Nested compound statements (if/for/with/def...), measured without recursion."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                nested = depth + 1 if isinstance(node, ast.stmt) else depth
+                stack.append((child, nested))
+            elif isinstance(child, (ast.excepthandler, ast.match_case)):
+                stack.append((child, depth + 1))
+    return deepest
+
+
+def _commented_out(cell: Cell, reason: str) -> str:
+    lines = "\n".join(f"# {text}" for text in cell.source.splitlines())
+    return f"# TODO(nb2prod): cell {cell.index} {reason}; kept as comments\n{lines}\n"
+
+
+def _mark_flagged(pieces: Pieces, flagged: tuple[Finding, ...]) -> None:
+    for finding in flagged:
+        chunks = pieces.bodies.get(finding.cell)
+        if chunks:
+            chunks.insert(0, f"# TODO(nb2prod): {finding.code} {finding.message}\n")
+        pieces.warnings.append(ConvertWarning(
+            finding.cell, finding.line, f"{finding.code} {finding.message} (converted anyway: --force)"))

@@ -1,0 +1,190 @@
+"""Pass 4 — describe: what the project says about itself — title, description, Python,
+dependencies (from ``pin``), the input files it ships or asks for, the notebook's trustworthy
+stdout and its checksum."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2prod.notebook.model import Notebook
+from nb2prod.pin.mapping import Environment
+from nb2prod.pin.resolve import pin_notebooks
+from nb2prod.redact import redact
+from nb2prod.refactor.plan import DataFile, Dependency
+from nb2prod.refactor.steps import clean_title
+
+MAX_DATA_FILE = 10 * 1024 * 1024
+MAX_DATA_TOTAL = 50 * 1024 * 1024
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+CREDENTIAL_FILE = re.compile(r"^\s*(?:.*\.env(?:\..*)?|.*\.(?:pem|key|p12|pfx|jks)|credentials.*|"
+                             r"id_(?:rsa|dsa|ecdsa|ed25519).*|\.netrc.*|\.pgpass.*|\.pypirc.*|"
+                             r".*secrets?\.(?:json|ya?ml|toml))\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Description:
+    title: str
+    description: str
+    notebook_sha256: str
+    python_requires: str
+    dependencies: tuple[Dependency, ...]
+    data_files: tuple[DataFile, ...]
+    missing_inputs: tuple[str, ...]  # relative input files the notebook reads that are not there
+    expected_stdout: str | None
+
+
+def describe(notebook: Notebook, environment: Environment,
+             path_reads: Mapping[str, str]) -> Description:
+    title, description = _title_and_description(notebook)
+    return Description(
+        title=title, description=description, notebook_sha256=_sha256(notebook.path),
+        python_requires=_python_requires(notebook.python_version),
+        dependencies=_dependencies(notebook, environment), data_files=_data_files(notebook),
+        missing_inputs=_missing_inputs(notebook, path_reads),
+        expected_stdout=_trustworthy_stdout(notebook))
+
+
+def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[str, ...]:
+    """Relative input files the notebook reads that are not next to it (tests skip, naming them)."""
+    folder = Path(notebook.path).resolve().parent
+    missing = {value for value in path_reads.values()
+               if not os.path.isabs(value) and not value.startswith("~")
+               and not (folder / value).exists()}
+    return tuple(sorted(missing))
+
+
+def _title_and_description(notebook: Notebook) -> tuple[str, str]:
+    title, paragraphs = "", []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for block in re.split(r"\n\s*\n", cell.source.strip()):
+            heading = re.match(r"^#+\s+(.+)", block.strip())
+            if heading and not title:
+                title = clean_title(heading.group(1).split("\n")[0])
+            elif not heading and block.strip() and len(paragraphs) < 2 \
+                    and not block.lstrip().startswith("<"):
+                paragraphs.append(" ".join(block.split()))
+        if title and paragraphs:
+            break
+    return (title if title and title != "step" else _file_title(notebook.path)), \
+        "\n\n".join(paragraphs)
+
+
+def _file_title(path: str) -> str:
+    """``Owner__repo__02_train-model.ipynb`` -> ``Train model``."""
+    stem = Path(path).stem.split("__")[-1]
+    words = [w for w in re.split(r"[\W_]+", stem) if w]
+    while len(words) > 1 and words[0].isdigit():
+        words.pop(0)
+    text = " ".join(words) or "Notebook"
+    return text[0].upper() + text[1:]
+
+
+def _python_requires(version: str | None) -> str:
+    floor = (3, 10)  # the generated code uses zip(strict=...) and typing.Annotated
+    if version:
+        major, minor = (int(p) for p in version.split(".")[:2])
+        floor = max(floor, (major, minor))
+    return f">={floor[0]}.{floor[1]}"
+
+
+def _dependencies(notebook: Notebook, environment: Environment) -> tuple[Dependency, ...]:
+    result = pin_notebooks([notebook], environment)
+    deps = [Dependency(r.distribution, r.version, r.line(), r.evidence) for r in result.requirements]
+    if not any(d.distribution.lower() == "typer" for d in deps):
+        deps.append(Dependency("typer", None, "typer>=0.9", "the generated command line uses it"))
+    return tuple(sorted(deps, key=lambda d: d.distribution.lower()))
+
+
+def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
+    """Files the notebook reads, and which of them may be shipped in the project's tests/data:
+    only regular files inside the notebook's folder tree (never through a symlink that leaves it),
+    never credentials, within the size limits."""
+    folder = Path(notebook.path).resolve().parent
+    found: dict[str, tuple[int, str]] = {}
+    for value in _string_constants(notebook):
+        if not _looks_like_path(value):
+            continue
+        candidate = folder / value
+        if candidate.is_file():
+            found.setdefault(Path(value).as_posix(), (candidate.stat().st_size,
+                                                      _refusal(candidate, folder)))
+        elif "/" in value.replace("\\", "/").rstrip("/") and (folder / Path(value).parent).is_dir() \
+                and Path(value).parent != Path("."):
+            # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
+            parent = folder / Path(value).parent
+            found.setdefault(Path(value).parent.as_posix() + "/", (0, _refusal(parent, folder)))
+    total, files = 0, []
+    for path, (size, refusal) in sorted(found.items()):
+        if not refusal and (size > MAX_DATA_FILE or total + size > MAX_DATA_TOTAL):
+            refusal = f"too large to ship ({size / 1e6:.1f} MB)"
+        total += 0 if refusal else size
+        files.append(DataFile(path, size, not refusal, refusal))
+    return tuple(files)
+
+
+def _refusal(candidate: Path, folder: Path) -> str:
+    """Why a file the notebook reads must not be copied into the project ('' when it may)."""
+    if not Path(os.path.normpath(candidate)).is_relative_to(folder):
+        return "outside the notebook's folder"
+    if not candidate.resolve().is_relative_to(folder):
+        return "a symlink that leads outside the notebook's folder"
+    if CREDENTIAL_FILE.match(candidate.name) or CREDENTIAL_FILE.match(candidate.resolve().name):
+        return "a credentials file, never shipped"
+    if _holds_secret(candidate):
+        return "it holds a secret, never shipped"
+    return ""
+
+
+def _holds_secret(path: Path) -> bool:
+    """A text file with a credential in it (binary and oversized files are not read)."""
+    try:
+        if path.stat().st_size > MAX_DATA_FILE:
+            return False
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(redact(text)[1])
+
+
+def _string_constants(notebook: Notebook):
+    for cell in notebook.code_cells:
+        for node in ast.walk(cell.tree) if cell.tree else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield node.value
+
+
+def _looks_like_path(value: str) -> bool:
+    return 0 < len(value) < 260 and "\n" not in value and not value.startswith(("/", "~", "http")) \
+        and not re.match(r"^[A-Za-z]:[\\/]", value) and "." in value
+
+
+def _trustworthy_stdout(notebook: Notebook) -> str | None:
+    """The recorded stdout, when the notebook was run once top to bottom without errors."""
+    code = [c for c in notebook.code_cells if c.source.strip()]
+    if not code or [c.execution_count for c in code] != list(range(1, len(code) + 1)):
+        return None
+    parts = []
+    for cell in code:
+        for output in cell.outputs:
+            if output.get("output_type") == "error":
+                return None
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                text = output.get("text", "")
+                parts.append("".join(text) if isinstance(text, list) else str(text))
+    text = "".join(parts)
+    return text if text.strip() and not _ADDRESS.search(text) else None
+
+
+def _sha256(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""

@@ -1,0 +1,108 @@
+"""Pass 2 — hoist: what moves to module level, and what it needs to work there.
+
+Star imports become explicit; imports and definitions that must stay in their step stay (see
+:mod:`nb2prod.refactor.inline`); functions that read notebook globals get them as keyword
+parameters, passed at every call; dead assignments inside functions go (reported).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from nb2prod.analysis.dataflow import BUILTIN_NAMES
+from nb2prod.analysis.scopes import free_names
+from nb2prod.refactor.dead import drop_dead_in_function
+from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
+from nb2prod.refactor.imports import binding_names, star_exports
+from nb2prod.refactor.inline import keep_in_steps
+from nb2prod.refactor.inline import module_names as all_module_names
+from nb2prod.refactor.locate import located
+from nb2prod.refactor.pieces import IMPORT_MARK, Collected, Pieces
+from nb2prod.refactor.plan import ConvertWarning
+
+
+def hoist(collected: Collected) -> Collected:
+    pieces = collected.thaw()
+    _explicit_star_imports(pieces)
+    _explicit_globals(pieces)
+    return pieces.freeze()
+
+
+def _explicit_star_imports(pieces: Pieces) -> None:
+    """``from x import *`` becomes ``from x import a, b`` for the names the code uses, asked of the
+    installed module; a module not installed here keeps its star import, with a note."""
+    stars = [line for line in pieces.imports if line.endswith("import *")]
+    if not stars:
+        return
+    bound = set(pieces.definitions) | set(pieces.config) | set(BUILTIN_NAMES)
+    referenced: set[str] = set()
+    for line in pieces.imports:
+        bound |= binding_names(line) - {"*"}
+    for source in [*pieces.definitions.values(), *(c for cs in pieces.bodies.values() for c in cs)]:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name):
+                (bound if isinstance(node.ctx, ast.Store) else referenced).add(node.id)
+    wanted = referenced - bound
+    for line in stars:
+        module = line.split()[1]
+        exports = star_exports(module)
+        if exports is None:
+            pieces.warnings.append(ConvertWarning(0, 1, f"`{line}` kept: {module} is not importable "
+                                                  "here, so the names it provides are unknown"))
+            continue
+        names = sorted(wanted & set(exports))
+        explicit = [f"from {module} import {name}" for name in names]
+        pieces.imports.remove(line)
+        pieces.imports += explicit
+        for chunks in pieces.bodies.values():  # the cell's marker, so it can still stay put
+            if f"{IMPORT_MARK}{line}\n" in chunks:
+                at = chunks.index(f"{IMPORT_MARK}{line}\n")
+                chunks[at:at + 1] = [f"{IMPORT_MARK}{e}\n" for e in explicit]
+        wanted -= set(names)
+
+
+def _explicit_globals(pieces: Pieces) -> None:
+    keep_in_steps(pieces)
+    names = all_module_names(pieces)
+    needed = globals_needed(pieces.definitions, names)
+    defaults = {n: f.value for n, f in pieces.config.items()}
+    for name, globals_ in needed.items():
+        pieces.definitions[name] = add_parameters(pieces.definitions[name], globals_, defaults)
+        pieces.warnings.append(ConvertWarning(
+            pieces.definition_cells.get(name, 0), 1,
+            f"{name}() read global(s) {', '.join(globals_)}; they are now keyword parameters "
+            "passed at every call"))
+    _warn_classes_reading_globals(pieces, names)
+    for table in (pieces.definitions, pieces.inline_definitions):
+        for name, source in list(table.items()):
+            cleaned = drop_dead_in_function(source)
+            cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
+            pieces.changes += located(cleaned.changes, [cell] if cell else [])
+            table[name], partial = patch_calls(cleaned.code, needed)
+            if partial:
+                pieces.stdlib_needed.add("functools")
+    for cell, chunks in pieces.bodies.items():
+        patched = []
+        for chunk in chunks:
+            code, partial = patch_calls(chunk, needed)
+            patched.append(code)
+            if partial:
+                pieces.stdlib_needed.add("functools")
+        pieces.bodies[cell] = patched
+
+
+def _warn_classes_reading_globals(pieces: Pieces, module_names: set[str]) -> None:
+    """Methods that read notebook globals cannot get them as parameters: say so, in code too."""
+    for name, source in pieces.definitions.items():
+        node = ast.parse(source).body[0]
+        if not isinstance(node, ast.ClassDef):
+            continue
+        reads: dict[str, int] = {}
+        free_names(node, reads, set(), set())
+        missing = sorted(g for g in reads if g not in module_names and g not in BUILTIN_NAMES
+                         and g not in pieces.config)
+        if missing:
+            note = (f"class {name} reads notebook global(s) {', '.join(missing)} in its body or "
+                    "methods; pass them in explicitly")
+            pieces.definitions[name] = f"# TODO(nb2prod): {note}\n{source}"
+            pieces.warnings.append(ConvertWarning(pieces.definition_cells.get(name, 0), 1, note))

@@ -1,0 +1,23 @@
+"""Where in the notebook a change was made, for code that has left its cell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nb2prod.notebook.model import Cell
+from nb2prod.refactor.dead import DeadCode
+from nb2prod.refactor.plan import Change
+
+
+def located(changes: Iterable[DeadCode], cells: list[Cell]) -> list[Change]:
+    """Changes to code that has left its cell, placed back at the cell line that holds it."""
+    return [Change(*_find_line(cells, change.line), change.what, change.why) for change in changes]
+
+
+def _find_line(cells: list[Cell], text: str) -> tuple[int, int]:
+    wanted = " ".join(text.split())[:60]
+    for cell in cells:
+        for number, line in enumerate(cell.source.splitlines(), 1):
+            if wanted and " ".join(line.split()).startswith(wanted.split(" ... ")[0]):
+                return cell.index, number
+    return (cells[0].index, 1) if cells else (0, 1)
