@@ -23,6 +23,7 @@ from nb2prod.analysis.scopes import (
     summarise_function,
 )
 from nb2prod.notebook.model import Cell
+from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_names
 
 READ, BIND, DELETE, CALL = "read", "bind", "del", "call"
 # Calls that let code bind names no analysis can see.
@@ -223,6 +224,10 @@ class _ModuleWalker:
 
     def _stmt_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         for alias in node.names:
+            if alias.name == "*" and getattr(node, "module", None) in PYLAB_MODULES:
+                for name in pylab_names():  # known names: not opaque
+                    self._emit(BIND, name, node, imported=True)
+                continue
             if alias.name == "*":
                 self.opaque_reason = self.opaque_reason or f"from {node.module} import *"
                 continue

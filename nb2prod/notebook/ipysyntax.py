@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nb2prod.notebook.pylab import pylab_names
+
 # Cell magics whose body IPython runs as Python in the user namespace.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 # Line magics that take a Python statement as their argument.
@@ -252,6 +254,8 @@ def _magic_bindings(name: str, args: str) -> tuple[tuple[str, ...], bool]:
     if name == "store" and tokens[:1] == ["-r"]:
         names = tuple(t for t in tokens[1:] if re.fullmatch(_NAME, t))
         return names, not names
+    if name == "pylab":  # numpy and pyplot star-imported, np and plt: known names
+        return pylab_names(), False
     if name in {"run", "load", "loadpy", "recall", "rerun", "macro", "sql", "config"}:
         return (), name in {"run", "load", "loadpy", "recall", "rerun", "macro", "sql"}
     return (), False

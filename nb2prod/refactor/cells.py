@@ -209,6 +209,9 @@ class _CellTransformer(CommentKeeper):
         if name in {"pip", "conda", "mamba"}:
             self.installs += parse_install_command(f"{name} {args}", self.cell, self._line(original))
             return self._remove(original, updated, "installs moved to the project's dependencies")
+        if name == "pylab":
+            return self._replace(original, updated, "from pylab import *",
+                                 "%pylab is IPython-only; its names become explicit imports")
         if name in SILENT_MAGICS:
             return self._remove(original, updated, f"%{name} has no effect outside a notebook")
         if name == "cd" and args:

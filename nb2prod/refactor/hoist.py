@@ -11,6 +11,7 @@ import ast
 
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import free_names
+from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
 from nb2prod.refactor.dead import drop_dead_in_function
 from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
 from nb2prod.refactor.imports import binding_names, star_exports
@@ -18,7 +19,7 @@ from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.locate import located
 from nb2prod.refactor.pieces import IMPORT_MARK, Collected, Pieces
-from nb2prod.refactor.plan import ConvertWarning
+from nb2prod.refactor.plan import Change, ConvertWarning
 
 
 def hoist(collected: Collected) -> Collected:
@@ -29,11 +30,29 @@ def hoist(collected: Collected) -> Collected:
 
 
 def _explicit_star_imports(pieces: Pieces) -> None:
-    """``from x import *`` becomes ``from x import a, b`` for the names the code uses, asked of the
-    installed module; a module not installed here keeps its star import, with a note."""
+    """``from x import *`` becomes explicit imports of the names the code uses and no import binds
+    otherwise: asked of the installed module (or, for pylab, of nb2prod's table). When the last
+    module that could provide a name is not installed here and is the only such star import, the
+    names are taken to come from it; with several unknown modules the star imports stay, with a
+    warning. A later star import wins a name, as in Python."""
     stars = [line for line in pieces.imports if line.endswith("import *")]
     if not stars:
         return
+    wanted = _undefined_names(pieces)
+    exports = {line: _exports(line.split()[1]) for line in stars}
+    unknown = [line for line in stars if exports[line] is None]
+    for line in reversed(stars):
+        if exports[line] is None and len(unknown) > 1:
+            pieces.warnings.append(ConvertWarning(0, 1, f"`{line}` kept: {line.split()[1]} is not "
+                                                  "importable here, so the names it provides are "
+                                                  "unknown"))
+            continue
+        names = sorted(wanted if exports[line] is None else wanted & set(exports[line]))
+        _make_explicit(pieces, line, [_explicit(line.split()[1], name) for name in names])
+        wanted -= set(names)
+
+
+def _undefined_names(pieces: Pieces) -> set[str]:
     bound = set(pieces.definitions) | set(pieces.config) | set(BUILTIN_NAMES)
     referenced: set[str] = set()
     for line in pieces.imports:
@@ -42,23 +61,29 @@ def _explicit_star_imports(pieces: Pieces) -> None:
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Name):
                 (bound if isinstance(node.ctx, ast.Store) else referenced).add(node.id)
-    wanted = referenced - bound
-    for line in stars:
-        module = line.split()[1]
-        exports = star_exports(module)
-        if exports is None:
-            pieces.warnings.append(ConvertWarning(0, 1, f"`{line}` kept: {module} is not importable "
-                                                  "here, so the names it provides are unknown"))
-            continue
-        names = sorted(wanted & set(exports))
-        explicit = [f"from {module} import {name}" for name in names]
-        pieces.imports.remove(line)
-        pieces.imports += explicit
-        for chunks in pieces.bodies.values():  # the cell's marker, so it can still stay put
-            if f"{IMPORT_MARK}{line}\n" in chunks:
-                at = chunks.index(f"{IMPORT_MARK}{line}\n")
-                chunks[at:at + 1] = [f"{IMPORT_MARK}{e}\n" for e in explicit]
-        wanted -= set(names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+    return referenced - bound
+
+
+def _exports(module: str) -> list[str] | None:
+    return list(pylab_imports()) if module in PYLAB_MODULES else star_exports(module)
+
+
+def _explicit(module: str, name: str) -> str:
+    return pylab_imports()[name] if module in PYLAB_MODULES else f"from {module} import {name}"
+
+
+def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
+    pieces.imports.remove(line)
+    pieces.imports += explicit
+    for cell, chunks in pieces.bodies.items():  # the cell's marker, so it can still stay put
+        if f"{IMPORT_MARK}{line}\n" in chunks:
+            at = chunks.index(f"{IMPORT_MARK}{line}\n")
+            chunks[at:at + 1] = [f"{IMPORT_MARK}{e}\n" for e in explicit]
+            became = "; ".join(explicit) if len(explicit) <= 3 else f"{len(explicit)} explicit imports"
+            pieces.changes.append(Change(cell, 1, f"`{line}` became {became or 'nothing (unused)'}",
+                                         "star imports hide where names come from (pyflakes F403)"))
 
 
 def _explicit_globals(pieces: Pieces) -> None:

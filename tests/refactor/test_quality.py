@@ -168,3 +168,24 @@ def test_unused_loop_variables_and_zip_are_made_explicit_and_reported() -> None:
     assert "zip([1, 2], [3, 4], strict=False)" in body and "for _i, (a, b) in" in body
     assert {c.what for c in result.changes} == {"`zip(...)` got `strict=False`",
                                                 "loop variable `i` became `_i`"}
+
+
+def test_pylab_names_become_the_explicit_imports_the_code_uses() -> None:
+    result = plan(ran("%pylab inline", "x = linspace(0, 1, 5)\nfigure()\nhist(random.rand(10))\n"
+                      "print(np.mean(x), inv(eye(2)))"))
+    assert result.imports == ("import numpy as np", "from matplotlib.pyplot import figure, hist",
+                              "from numpy import eye, linspace, random", "from numpy.linalg import inv")
+    assert any(c.what.startswith("`%pylab inline` became") for c in result.changes)
+
+
+def test_a_star_import_of_a_module_not_installed_provides_the_undefined_names() -> None:
+    result = plan(ran("from no_such_module_here import *\nimport math",
+                      "frame = make_frame(math.pi)\nprint(frame, helper)"))
+    assert result.imports == ("import math", "", "from no_such_module_here import helper, make_frame")
+    assert not any("kept" in w.message for w in result.warnings)
+
+
+def test_several_star_imports_of_unknown_modules_stay_with_a_warning() -> None:
+    result = plan(ran("from unknown_a import *\nfrom unknown_b import *", "print(thing)"))
+    assert "from unknown_a import *" in result.imports and "from unknown_b import *" in result.imports
+    assert sum("is not importable here" in w.message for w in result.warnings) == 2

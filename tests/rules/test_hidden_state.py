@@ -117,7 +117,9 @@ def test_function_bodies_are_not_read_at_definition() -> None:
 
 
 def test_star_import_and_run_hide_bindings() -> None:
-    assert findings(ran("from pylab import *", "plot(x)"), "NB20") == []
+    assert findings(ran("from helpers import *", "plot(x)"), "NB20") == []
+    # pylab's names are known, so a name it does not bind is still caught
+    assert findings(ran("from pylab import *", "plot(x)"), "NB20") == [("NB202", 1, 1)]
     assert findings(ran("%run helpers.py", "helper()"), "NB20") == []
     assert findings(ran("exec('y = 1')", "print(y)"), "NB20") == []
 
@@ -176,3 +178,9 @@ def test_non_idempotent_cell_that_ran_out_of_order() -> None:
     cells = [code("df = 1", 1), code("df = df + 1", 5), code("print(df)", 2)]
     assert findings(cells, "NB205") == [("NB205", 1, 1)]
     assert findings(ran("df = 1", "df = df + 1", "print(df)"), "NB205") == []
+
+
+def test_pylab_names_are_defined_not_hidden_state() -> None:
+    cells = ["%pylab inline", "x = linspace(0, 1, 5)\nfigure()\nhist(random.rand(10))\nprint(np.mean(x))",
+             "from pylab import *\nplot(arange(3))"]
+    assert [f for f in findings(cells) if f[0] in {"NB201", "NB202"}] == []
