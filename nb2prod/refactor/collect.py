@@ -12,7 +12,7 @@ import libcst as cst
 
 from nb2prod.analysis.dataflow import analyse
 from nb2prod.findings import Finding
-from nb2prod.notebook.model import Cell, Notebook
+from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.comments import comment_lines
 from nb2prod.refactor.pieces import (
@@ -24,9 +24,10 @@ from nb2prod.refactor.pieces import (
     Collected,
     Pieces,
 )
-from nb2prod.refactor.plan import ConfigField, ConvertWarning
+from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 from nb2prod.refactor.rename import rename
 
+MAX_COMMENTED_LINES = 5  # a cell with more lines that do not parse is not Python: kept as comments
 MAX_BLOCK_DEPTH = 90  # Python allows 100 indentation levels; the step function and a guard add some
 
 
@@ -40,27 +41,109 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
     pieces = Pieces(cells={c.index: c for c in cells})
     known_paths: dict[str, str] = {}
     for cell in cells:
-        reason = _unconvertible(cell)
+        python, reason = _parseable(pieces, cell)
+        results = None
         if reason is None:
-            try:
-                result = transform_cell(cell.python, cell.index, cell.original_line, used_names,
-                                        known_paths, cell.source)
-            except RecursionError:
-                reason = "code nested too deeply to transform"
-        if reason is not None:
+            results = _transformed(pieces, cell, python, used_names, known_paths)
+        if results is None:
+            reason = reason or "code nested too deeply to transform"
             line = cell.syntax_error.line if cell.syntax_error else 1
             pieces.bodies[cell.index] = [_commented_out(cell, reason)]
             pieces.warnings.append(ConvertWarning(cell.index, line, f"{reason}; cell kept as comments"))
             continue
-        _absorb(pieces, result, cell)
         source = "parameters cell" if cell.index in parameters else "constant"
-        for statement in result.module.body:
-            _classify(pieces, result.module, statement, cell, single_binding, source)
-        closing = comment_lines([*result.module.header, *result.module.footer])
-        if closing:  # a comment-only cell, or comments after the cell's last statement
-            pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
+        for result in results:
+            if isinstance(result, str):  # a statement libcst could not take: kept as it is
+                pieces.bodies.setdefault(cell.index, []).append(result)
+                continue
+            _absorb(pieces, result, cell)
+            for statement in result.module.body:
+                _classify(pieces, result.module, statement, cell, single_binding, source)
+            closing = comment_lines([*result.module.header, *result.module.footer])
+            if closing:  # a comment-only cell, or comments after the cell's last statement
+                pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
     _mark_flagged(pieces, flagged)
     return pieces.freeze()
+
+
+def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
+    """The cell's Python with the lines that do not parse commented out (each reported), and why
+    the cell cannot become code at all (None when it can)."""
+    python = cell.python
+    if cell.tree is None:
+        python, commented = _without_unparseable_lines(python)
+        if python is None:
+            return cell.python, _unconvertible(cell)
+        for number, text in commented:
+            line = cell.original_line(number)
+            pieces.warnings.append(ConvertWarning(cell.index, line, f"line {line} does not parse as "
+                                                  "Python; kept as a comment"))
+            pieces.changes.append(Change(cell.index, line, f"`{' '.join(text.split())[:120]}` "
+                                         "became a comment", "it does not parse as Python"))
+    tree = ast.parse(python) if cell.tree is None else cell.tree
+    depth = _block_depth(tree)
+    if depth > MAX_BLOCK_DEPTH:
+        return python, (f"nested {depth} blocks deep; inside a step function it would pass "
+                        "Python's limit of 100 indentation levels")
+    return python, None
+
+
+def _without_unparseable_lines(python: str) -> tuple[str | None, list[tuple[int, str]]]:
+    """``python`` with each line a syntax error points at commented out, a few at most."""
+    lines = python.splitlines()
+    commented: list[tuple[int, str]] = []
+    for _ in range(MAX_COMMENTED_LINES):
+        try:
+            ast.parse("\n".join(lines))
+        except SyntaxError as exc:
+            number = exc.lineno or 0
+            if not 0 < number <= len(lines) or lines[number - 1].lstrip().startswith("#"):
+                return None, []
+            text = lines[number - 1]
+            indent = text[: len(text) - len(text.lstrip())]
+            lines[number - 1] = f"{indent}# {text.lstrip()}"
+            commented.append((number, text))
+        except (RecursionError, MemoryError, ValueError):
+            return None, []
+        else:  # parses now; with nothing commented, the cell failed for another reason (depth)
+            code = "\n".join(lines) + "\n"
+            if not commented or nesting_depth(ast.parse(code)) > MAX_NESTING:
+                return None, []
+            return code, commented
+    return None, []
+
+
+def _transformed(pieces: Pieces, cell: Cell, python: str, used_names: set[str],
+                 known_paths: dict[str, str]) -> list[CellResult | str] | None:
+    """The cell transformed whole or, when libcst runs out of stack on it, statement by statement
+    (a statement that still fails is kept unchanged, with a warning); None when nothing works."""
+    try:
+        return [transform_cell(python, cell.index, cell.original_line, used_names, known_paths,
+                               cell.source)]
+    except RecursionError:
+        pass
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, RecursionError, MemoryError):
+        return None
+    lines = python.splitlines(keepends=True)
+    results: list[CellResult | str] = []
+    for node in tree.body:
+        start, end = node.lineno - 1, node.end_lineno or node.lineno
+        segment = "".join(lines[start:end])
+
+        def original_line(number: int, offset: int = start) -> int:
+            return cell.original_line(number + offset)
+
+        try:
+            results.append(transform_cell(segment, cell.index, original_line, used_names,
+                                          known_paths, cell.source))
+        except RecursionError:
+            line = cell.original_line(node.lineno)
+            pieces.warnings.append(ConvertWarning(cell.index, line, "statement nested too deeply "
+                                                  "for nb2prod's transforms; kept unchanged"))
+            results.append(segment if segment.endswith("\n") else segment + "\n")
+    return results
 
 
 def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
@@ -161,15 +244,9 @@ def _statement_comments(statement: cst.SimpleStatementLine) -> list[str]:
     return comments
 
 
-def _unconvertible(cell: Cell) -> str | None:
-    """Why a cell cannot become code in a step function (None when it can)."""
-    if cell.tree is None:
-        return f"does not parse ({cell.syntax_error.message}, line {cell.syntax_error.line})"
-    depth = _block_depth(cell.tree)
-    if depth > MAX_BLOCK_DEPTH:
-        return (f"nested {depth} blocks deep; inside a step function it would pass Python's limit "
-                "of 100 indentation levels")
-    return None
+def _unconvertible(cell: Cell) -> str:
+    """Why a cell that does not parse cannot become code."""
+    return f"does not parse ({cell.syntax_error.message}, line {cell.syntax_error.line})"
 
 
 def _block_depth(tree: ast.AST) -> int:

@@ -189,3 +189,32 @@ def test_several_star_imports_of_unknown_modules_stay_with_a_warning() -> None:
     result = plan(ran("from unknown_a import *\nfrom unknown_b import *", "print(thing)"))
     assert "from unknown_a import *" in result.imports and "from unknown_b import *" in result.imports
     assert sum("is not importable here" in w.message for w in result.warnings) == 2
+
+
+def test_a_line_that_does_not_parse_is_the_only_thing_commented_out() -> None:
+    result = plan(ran("import math\n% reset -f\nvalue = math.sqrt(4)\nprint(value)"))
+    assert result.imports == ("import math",)
+    assert "# % reset -f\nvalue = math.sqrt(4)\nprint(value)" in result.steps[0].body
+    assert [(c.cell, c.line, c.what) for c in result.changes] == [
+        (0, 2, "`% reset -f` became a comment")]
+    assert [w.message for w in result.warnings] == ["line 2 does not parse as Python; kept as a comment"]
+
+
+def test_a_statement_too_deep_for_libcst_is_kept_unchanged_and_the_rest_transformed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from nb2prod.refactor import collect
+
+    real_transform = collect.transform_cell
+
+    def transform(source, *args):  # libcst running out of stack on one long expression
+        if "weights =" in source:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_transform(source, *args)
+
+    monkeypatch.setattr(collect, "transform_cell", transform)
+    deep = "weights = " + "+".join(["[0]*44", "[18]"] * 40)
+    result = plan(ran(f"import math\n{deep}\ndf.head()\nprint(len(weights), math.pi)"))
+    body = result.steps[0].body
+    assert deep in body and "df.head()" not in body and result.imports == ("import math",)
+    assert [w.message for w in result.warnings] == [
+        "statement nested too deeply for nb2prod's transforms; kept unchanged"]
