@@ -159,3 +159,16 @@ def test_generated_test_suite_passes(installed_example: dict) -> None:
                             capture_output=True, text=True, cwd=installed_example["out"])
     assert result.returncode == 0, result.stdout[-2000:]
     assert "passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_parallel_formatting_gives_what_black_gives_the_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    import black
+
+    from nb2prod.render import formatting
+
+    definitions = "\n".join(f"# helper {i}\n@decorate\ndef f{i}(x = {i}):\n    return x*{i}\n# after {i}\n"
+                            for i in range(60))
+    code = f'"""Module."""\nimport os\nVALUE = os.sep\n{definitions}\nclass C :\n  pass\n'
+    monkeypatch.setattr(formatting, "PARALLEL_FROM", 100)
+    assert len(formatting._pieces(code)) > 1
+    assert formatting.format_python(code, "m.py") == black.format_str(code, mode=black.Mode(line_length=100))

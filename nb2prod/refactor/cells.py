@@ -56,14 +56,35 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     """Transform one cell's translated Python. ``original_line`` maps translated -> cell lines."""
     module = cst.parse_module(source)
     module = _header_onto_first_statement(module)
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     transformer = _CellTransformer(cell, original_line, used_names,
                                    {} if known_paths is None else known_paths)
     transformer.original_lines = original.splitlines()
-    result = wrapper.visit(transformer)
+    transformer.statement_lines = _statement_lines(source)
+    result = module.visit(transformer)
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
                       transformer.path_reads, transformer.shows_figures)
+
+
+def _statement_lines(source: str) -> list[int]:
+    """First lines of the statements, depth first in source order (libcst's visiting order)."""
+    import ast
+
+    lines: list[int] = []
+    stack = list(reversed(ast.parse(source).body))
+    while stack:
+        node = stack.pop()
+        lines.append(node.lineno)
+        children = [c for field in ("body", "handlers", "orelse", "finalbody", "cases")
+                    for c in getattr(node, field, ()) if isinstance(c, list) is False]
+        nested = []
+        for child in children:
+            if isinstance(child, ast.stmt):
+                nested.append(child)
+            else:  # an except handler or a match case: its statements
+                nested.extend(child.body)
+        stack.extend(reversed(nested))
+    return lines
 
 
 def _header_onto_first_statement(module: cst.Module) -> cst.Module:
@@ -90,7 +111,9 @@ def _ipython_call(node: cst.BaseExpression) -> tuple[str, list[str]] | None:
 
 
 class _CellTransformer(CommentKeeper):
-    METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
+    """The transforms. Lines: libcst's position metadata costs as much as the rest of the work,
+    and only statements' lines are reported, so they come from the ``ast`` of the same source,
+    whose statements are visited in the same order."""
 
     def __init__(self, cell: int, original_line, used_names: set[str],
                  known_paths: dict[str, str]) -> None:
@@ -101,6 +124,9 @@ class _CellTransformer(CommentKeeper):
         self.warnings: list[ConvertWarning] = []
         self.changes: list[Change] = []
         self.original_lines: list[str] = []
+        self.statement_lines: list[int] = []  # each statement's first line, in visiting order
+        self.statements_seen = 0
+        self.line_stack: list[int] = []
         self.marks: list[int] = []  # len(changes) where each open block began
         self.installs: list[InstallSpec] = []
         self.imports: set[str] = set()
@@ -113,9 +139,23 @@ class _CellTransformer(CommentKeeper):
         self.secret_literals: dict[cst.SimpleString, str] = {}
 
     # bookkeeping ---------------------------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            lines = self.statement_lines
+            self.line_stack.append(lines[self.statements_seen] if self.statements_seen < len(lines)
+                                   else (self.line_stack[-1] if self.line_stack else 1))
+            self.statements_seen += len(node.body) if isinstance(node, cst.SimpleStatementLine) else 1
+        return super().on_visit(node)
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        result = super().on_leave(original, updated)
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.line_stack.pop()
+        return result
+
     def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(cst.metadata.PositionProvider, node, None)
-        return self.original_line(position.start.line) if position else 1
+        """The cell line of the statement being transformed (``node`` is in it)."""
+        return self.original_line(self.line_stack[-1]) if self.line_stack else 1
 
     def _warn(self, node: cst.CSTNode, message: str) -> None:
         self.warnings.append(ConvertWarning(self.cell, self._line(node), message))

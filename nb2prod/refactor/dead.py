@@ -38,8 +38,7 @@ def drop_dead(body: str, keep: set[str]) -> Cleaned:
     changes: list[DeadCode] = []
     for _ in range(_ROUNDS):
         tree = ast.parse(body)
-        dead = unread_names(tree, keep)
-        loops = unread_loop_names(tree, keep)
+        dead, loops = unread_names(tree, keep), unread_loop_names(tree, keep)
         if not dead and not loops:
             break
         transformer = _DeadAssignments(dead, loops)
@@ -82,25 +81,46 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef,
 def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
     """Names a scope assigns (plain ``x = ...``, ``except ... as x``, ``with ... as x``) and never
     reads, apart from ``keep`` and names declared global or nonlocal."""
-    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    read |= {n.target.id for n in ast.walk(node)
-             if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
-    declared = {name for n in ast.walk(node) if isinstance(n, (ast.Global, ast.Nonlocal))
-                for name in n.names}
-    assigned = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                for t in [n.targets[0]] if isinstance(t, ast.Name)}
-    assigned |= {n.name for n in ast.walk(node) if isinstance(n, ast.ExceptHandler) and n.name}
-    assigned |= {item.optional_vars.id for n in ast.walk(node) if isinstance(n, (ast.With, ast.AsyncWith))
-                 for item in n.items if isinstance(item.optional_vars, ast.Name)}
-    return assigned - read - declared - set(keep)
+    names = _scope_names(node)
+    return names.assigned - names.read - names.declared - set(keep)
 
 
 def unread_loop_names(node, keep: set[str] = frozenset()) -> set[str]:
     """Loop variables (``for i, row in ...``) nothing in the scope reads (ruff B007)."""
-    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    targets = {t.id for n in ast.walk(node) if isinstance(n, (ast.For, ast.AsyncFor))
-               for t in ast.walk(n.target) if isinstance(t, ast.Name)}
-    return {name for name in targets - read - set(keep) if not name.startswith("_")}
+    names = _scope_names(node)
+    return {name for name in names.loop_targets - names.read - set(keep) if not name.startswith("_")}
+
+
+@dataclass
+class _ScopeNames:
+    read: set[str]
+    declared: set[str]
+    assigned: set[str]
+    loop_targets: set[str]
+
+
+def _scope_names(node) -> _ScopeNames:
+    """What a scope reads, declares, assigns and loops over, in one walk of its tree."""
+    names = _ScopeNames(set(), set(), set(), set())
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            if isinstance(child.ctx, ast.Load):
+                names.read.add(child.id)
+        elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
+            names.read.add(child.target.id)
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            names.declared.update(child.names)
+        elif isinstance(child, ast.Assign):
+            if len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+                names.assigned.add(child.targets[0].id)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.assigned.add(child.name)
+        elif isinstance(child, (ast.With, ast.AsyncWith)):
+            names.assigned.update(item.optional_vars.id for item in child.items
+                                  if isinstance(item.optional_vars, ast.Name))
+        elif isinstance(child, (ast.For, ast.AsyncFor)):
+            names.loop_targets.update(t.id for t in ast.walk(child.target) if isinstance(t, ast.Name))
+    return names
 
 
 class _DeadAssignments(CommentKeeper):

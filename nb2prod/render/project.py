@@ -60,25 +60,14 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
 
 def format_python(code: str, name: str) -> str:
     """black-format generated code and prove it parses."""
-    import black
+    from nb2prod.render.formatting import FormatError
+    from nb2prod.render.formatting import format_python as formatted
 
     try:
-        formatted = black.format_str(code, mode=black.Mode(line_length=100))
-    except RecursionError:
-        formatted = code  # black gives up on deep expressions; the code itself stays valid
-    except black.InvalidInput as exc:
-        raise GeneratedCodeError(f"not converted: generated {name} would not parse ({exc}); nothing "
-                                 "was written (please report it with the notebook)") from None
-    try:
-        compile(formatted, name, "exec")
-    except SyntaxError as exc:
-        raise GeneratedCodeError(f"not converted: generated {name} would not compile ({exc.msg}, line "
-                                 f"{exc.lineno}); nothing was written (please report it with the "
-                                 "notebook)") from None
-    except (RecursionError, MemoryError):
-        raise GeneratedCodeError(f"not converted: generated {name} is nested too deeply to compile; "
-                                 "nothing was written") from None
-    return formatted
+        return formatted(code, name)
+    except FormatError as exc:
+        raise GeneratedCodeError(f"not converted: generated {name} {exc}; nothing was written "
+                                 "(please report it with the notebook)") from None
 
 
 def data_layout(plan: ConversionPlan) -> tuple[str, list[tuple[str, str]], list[str]]:
