@@ -137,16 +137,17 @@ def _final_results(body: str) -> list[str]:
 def _merge_for_late_binding(drafts: list[StepDraft], module_names: set[str]) -> list[StepDraft]:
     """A function or class kept in a step that reads a name only a later step binds (late
     binding, as notebooks allow) must share one function with that binding: merge those steps."""
+    flows: dict[str, tuple[set[str], set[str]]] = {}  # step text -> (binds, deferred reads)
+
+    def flow(draft: StepDraft) -> tuple[set[str], set[str]]:
+        text = "".join(draft.statements)
+        if text not in flows:
+            flows[text] = (set(step_flow(text, module_names).binds),
+                           set(deferred_reads(text, module_names)))
+        return flows[text]
+
     while True:
-        binds = [set(step_flow("".join(d.statements), module_names).binds) for d in drafts]
-        merge = None
-        for i, draft in enumerate(drafts):
-            wanted = set(deferred_reads("".join(draft.statements), module_names)) - binds[i]
-            wanted -= {n for earlier in binds[:i] for n in earlier}
-            later = [j for j in range(i + 1, len(drafts)) if wanted & binds[j]]
-            if later:
-                merge = (i, max(later))
-                break
+        merge = _first_late_binding([flow(d) for d in drafts])
         if merge is None:
             return drafts
         first, last = merge
@@ -155,6 +156,23 @@ def _merge_for_late_binding(drafts: list[StepDraft], module_names: set[str]) -> 
             combined.cells += draft.cells
             combined.statements += draft.statements
         drafts = [*drafts[:first], combined, *drafts[last + 1:]]
+
+
+def _first_late_binding(flows: list[tuple[set[str], set[str]]]) -> tuple[int, int] | None:
+    """The first step whose functions read a name only a later step binds, and the last such
+    later step; in one pass over the steps."""
+    binders: dict[str, list[int]] = {}
+    for position, (binds, _) in enumerate(flows):
+        for name in binds:
+            binders.setdefault(name, []).append(position)
+    earlier: set[str] = set()
+    for position, (binds, deferred) in enumerate(flows):
+        wanted = deferred - binds - earlier
+        later = [p for name in wanted for p in binders.get(name, ()) if p > position]
+        if later:
+            return position, max(later)
+        earlier |= binds
+    return None
 
 
 def _expand(chunk: str, collected: Collected) -> str:

@@ -14,28 +14,20 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nb2prod.refactor.comments import CommentKeeper, removed
+from nb2prod.refactor.locate import Unplaced
 
 _ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
 
 
 @dataclass(frozen=True)
-class DeadCode:
-    """One change made to drop dead code: the statement's first line, what became of it, why."""
-
-    line: str
-    what: str
-    why: str
-
-
-@dataclass(frozen=True)
 class Cleaned:
     code: str
-    changes: tuple[DeadCode, ...]
+    changes: tuple[Unplaced, ...]
 
 
 def drop_dead(body: str, keep: set[str]) -> Cleaned:
     """A step body without assignments to names nothing reads, in it or in ``keep``."""
-    changes: list[DeadCode] = []
+    changes: list[Unplaced] = []
     for _ in range(_ROUNDS):
         tree = ast.parse(body)
         dead, loops = unread_names(tree, keep), unread_loop_names(tree, keep)
@@ -53,7 +45,7 @@ def drop_dead_in_function(source: str) -> Cleaned:
     """The same clean-up inside a notebook function, or each method of a notebook class."""
     module = cst.parse_module(source)
     definition = module.body[0]
-    changes: list[DeadCode] = []
+    changes: list[Unplaced] = []
     if isinstance(definition, cst.FunctionDef):
         cleaned = _clean_function(module, definition, changes)
     elif isinstance(definition, cst.ClassDef):
@@ -67,7 +59,7 @@ def drop_dead_in_function(source: str) -> Cleaned:
 
 
 def _clean_function(module: cst.Module, function: cst.FunctionDef,
-                    changes: list[DeadCode]) -> cst.FunctionDef:
+                    changes: list[Unplaced]) -> cst.FunctionDef:
     node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
     dead, loops = unread_names(node), unread_loop_names(node)
     if not dead and not loops:
@@ -128,7 +120,7 @@ class _DeadAssignments(CommentKeeper):
         super().__init__()
         self.dead = dead
         self.loops = loops
-        self.changes: list[DeadCode] = []
+        self.changes: list[Unplaced] = []
         self.marks: list[int] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -181,7 +173,7 @@ class _DeadAssignments(CommentKeeper):
         return removed(updated)
 
     def _record(self, line: str, what: str, name: str) -> None:
-        self.changes.append(DeadCode(line, what, f"nothing reads '{name}' afterwards"))
+        self.changes.append(Unplaced(line, what, f"nothing reads '{name}' afterwards"))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.marks.append(len(self.changes))

@@ -10,7 +10,8 @@ and configuration overrides reach the function.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
@@ -89,10 +90,19 @@ class CallSitePatcher(cst.CSTTransformer):
         return arg
 
 
-def patch_calls(source: str, needed: Mapping[str, list[str]]) -> tuple[str, bool]:
-    """``source`` with calls patched; True when functools.partial is now used."""
-    if not needed or not any(name in source for name in needed):
+def patch_calls(source: str, needed: Mapping[str, list[str]],
+                mentions: re.Pattern[str] | None = None) -> tuple[str, bool]:
+    """``source`` with calls patched; True when functools.partial is now used. ``mentions``
+    (from :func:`mentions_of`) finds the functions' names fast when there are many sources."""
+    if not needed:
+        return source, False
+    if not (mentions or mentions_of(needed)).search(source):
         return source, False
     patcher = CallSitePatcher(needed)
     patched = cst.parse_module(source).visit(patcher)
     return patched.code, patcher.uses_partial
+
+
+def mentions_of(names: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds any of ``names`` as a word."""
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")

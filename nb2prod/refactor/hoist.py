@@ -13,11 +13,11 @@ from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import free_names
 from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
 from nb2prod.refactor.dead import drop_dead_in_function
-from nb2prod.refactor.functions import add_parameters, globals_needed, patch_calls
+from nb2prod.refactor.functions import add_parameters, globals_needed, mentions_of, patch_calls
 from nb2prod.refactor.imports import binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
-from nb2prod.refactor.locate import located
+from nb2prod.refactor.locate import Unplaced, located
 from nb2prod.refactor.pieces import IMPORT_MARK, Collected, Pieces
 from nb2prod.refactor.plan import Change, ConvertWarning
 
@@ -90,26 +90,28 @@ def _explicit_globals(pieces: Pieces) -> None:
     keep_in_steps(pieces)
     names = all_module_names(pieces)
     needed = globals_needed(pieces.definitions, names)
+    mentions = mentions_of(needed) if needed else None
     defaults = {n: f.value for n, f in pieces.config.items()}
     for name, globals_ in needed.items():
         pieces.definitions[name] = add_parameters(pieces.definitions[name], globals_, defaults)
-        pieces.warnings.append(ConvertWarning(
-            pieces.definition_cells.get(name, 0), 1,
-            f"{name}() read global(s) {', '.join(globals_)}; they are now keyword parameters "
-            "passed at every call"))
+        cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
+        pieces.changes += located([Unplaced(
+            f"def {name}", f"{name}() takes {', '.join(globals_)} as keyword parameters; every "
+            "call passes them", "a function in a module cannot read the notebook's globals")],
+            [cell] if cell else [])
     _warn_classes_reading_globals(pieces, names)
     for table in (pieces.definitions, pieces.inline_definitions):
         for name, source in list(table.items()):
             cleaned = drop_dead_in_function(source)
             cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
             pieces.changes += located(cleaned.changes, [cell] if cell else [])
-            table[name], partial = patch_calls(cleaned.code, needed)
+            table[name], partial = patch_calls(cleaned.code, needed, mentions)
             if partial:
                 pieces.stdlib_needed.add("functools")
     for cell, chunks in pieces.bodies.items():
         patched = []
         for chunk in chunks:
-            code, partial = patch_calls(chunk, needed)
+            code, partial = patch_calls(chunk, needed, mentions)
             patched.append(code)
             if partial:
                 pieces.stdlib_needed.add("functools")

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from nb2prod.notebook.model import Cell
-from nb2prod.refactor.dead import DeadCode
 from nb2prod.refactor.plan import Change
 
 
-def located(changes: Iterable[DeadCode], cells: list[Cell]) -> list[Change]:
+@dataclass(frozen=True)
+class Unplaced:
+    """A change to code that has left its cell: the first line of the code it changed (to find
+    it again in the cell), what became of it, and why."""
+
+    line: str
+    what: str
+    why: str
+
+
+def located(changes: Iterable[Unplaced], cells: list[Cell]) -> list[Change]:
     """Changes to code that has left its cell, placed back at the cell line that holds it."""
     return [Change(*_find_line(cells, change.line), change.what, change.why) for change in changes]
 

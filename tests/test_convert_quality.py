@@ -1,0 +1,78 @@
+"""Generated projects as the engineer who receives them runs them: their own tests, ruff, black."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import DATA, code, markdown, write
+from tests.test_convert import convert
+
+REAL = sorted((DATA / "real").glob("*.ipynb"))
+
+
+def generated_tests(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"],
+                          cwd=project, capture_output=True, text=True, check=False)
+
+
+def test_a_later_step_changing_a_frame_in_place_does_not_break_the_replay_tests(tmp_path: Path) -> None:
+    (tmp_path / "scores.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    notebook = write(tmp_path, "inplace.ipynb", [
+        markdown("# Scores"), code("import pandas as pd", 1),
+        markdown("## Load"), code("scores = pd.read_csv('scores.csv')", 2),
+        markdown("## Add a total"), code("scores['total'] = scores['a'] + scores['b']", 3),
+        markdown("## Report"), code("print(scores.shape, int(scores['total'].sum()))", 4),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "skipped" not in run.stdout
+
+
+def test_missing_input_files_are_named_once_and_the_tests_skip(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "missing.ipynb", [
+        code("import pandas as pd\ntrain = pd.read_csv('data/train.csv')\nprint(len(train))", 1),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert "data/train.csv" in result.stdout and "not beside it" in result.stdout
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "## Input files to provide" in readme and "- `data/train.csv`" in readme
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "FileNotFoundError" not in run.stdout
+    assert "provide data/train.csv in tests/data/." in run.stdout
+
+
+def test_changes_to_user_code_are_listed_in_the_readme(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "changes.ipynb", [
+        code("values = [3, 1, 2]\nvalues", 1),
+        code("!pip install numpy==1.26.4\nprint(sorted(values))", 2),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "## What nb2prod changed" in readme
+    # cells are numbered as `nb2prod check` numbers them
+    assert "| 0 | 2 | removed `values` | it only displayed a value in the notebook |" in readme
+    assert "| 1 | 1 | removed `!pip install numpy==1.26.4` |" in readme
+    assert "cell 0, line 2: removed `values`" in result.stdout
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_generated_package_is_clean_under_ruff_and_black(tmp_path: Path, path: Path) -> None:
+    out = tmp_path / "project"
+    result = convert(str(path), "-o", str(out), "--force")
+    assert result.returncode == 0, result.stderr
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                           "F,I,E9,B", "--output-format", "concise", "src", "tests"],
+                          cwd=out, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+    black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "src", "tests"],
+                           cwd=out, capture_output=True, text=True)
+    assert black.returncode == 0, black.stderr
