@@ -49,7 +49,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     steps, changes = [], []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
-        cleaned = drop_dead("".join(draft.statements), set(ordered_outputs))
+        cleaned = drop_dead(draft.statements, set(ordered_outputs))
         changes += located(cleaned.changes, [collected.cells[i] for i in draft.cells
                                              if i in collected.cells])
         body, config_reads = _finish_body(cleaned.code, ordered_outputs,

@@ -7,6 +7,7 @@ kept as comments, with a warning.
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 
@@ -202,11 +203,14 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     since = pieces.definition_cells[name]
     pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
     pieces.definition_cells[renamed] = since
+    mentions = re.compile(rf"\b{re.escape(name)}\b")  # libcst only where the name may be used
     for index, chunks in pieces.bodies.items():
-        if index >= since:
-            pieces.bodies[index] = [rename(chunk, name, renamed) for chunk in chunks]
-        pieces.bodies[index] = [f"{DEFINITION_MARK}{renamed}\n" if c == f"{DEFINITION_MARK}{name}\n"
-                                else c for c in pieces.bodies[index]]
+        if index >= since and any(mentions.search(chunk) for chunk in chunks):
+            pieces.bodies[index] = [rename(chunk, name, renamed) if mentions.search(chunk)
+                                    and not chunk.startswith(DEFINITION_MARK) else chunk
+                                    for chunk in chunks]
+    pieces.bodies[since] = [f"{DEFINITION_MARK}{renamed}\n" if c == f"{DEFINITION_MARK}{name}\n"
+                            else c for c in pieces.bodies.get(since, [])]
     pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
                                           f"earlier definition is kept as '{renamed}' for the "
                                           "cells that used it"))

@@ -8,6 +8,7 @@ removed with its comments kept on the next statement, ``x = f()`` keeps its call
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -25,20 +26,27 @@ class Cleaned:
     changes: tuple[Unplaced, ...]
 
 
-def drop_dead(body: str, keep: set[str]) -> Cleaned:
-    """A step body without assignments to names nothing reads, in it or in ``keep``."""
+def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
+    """A step body (its statements' code, in order) without assignments to names nothing reads,
+    in it or in ``keep``. Names are judged on the whole body; only the statements that assign
+    them are rewritten, so a long step costs no more than its dead code."""
+    chunks = list(chunks)
     changes: list[Unplaced] = []
     for _ in range(_ROUNDS):
-        tree = ast.parse(body)
+        tree = ast.parse("".join(chunks))
         dead, loops = unread_names(tree, keep), unread_loop_names(tree, keep)
         if not dead and not loops:
             break
-        transformer = _DeadAssignments(dead, loops)
-        body = cst.parse_module(body).visit(transformer).code
-        changes += transformer.changes
-        if not transformer.changes:
+        mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, dead | loops)) + r")\b")
+        found = len(changes)
+        for at, chunk in enumerate(chunks):
+            if mentions.search(chunk):
+                transformer = _DeadAssignments(dead, loops)
+                chunks[at] = cst.parse_module(chunk).visit(transformer).code
+                changes += transformer.changes
+        if len(changes) == found:
             break
-    return Cleaned(body, tuple(changes))
+    return Cleaned("".join(chunks), tuple(changes))
 
 
 def drop_dead_in_function(source: str) -> Cleaned:
