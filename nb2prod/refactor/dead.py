@@ -138,20 +138,19 @@ class _DeadAssignments(CommentKeeper):
         return False
 
     def leave_ExceptHandler(self, original, updated):
-        if updated.name is not None and isinstance(updated.name.name, cst.Name) \
-                and updated.name.name.value in self.dead:
-            name = updated.name.name.value
-            self._record(f"except ... as {name}", f"`except ... as {name}` lost its name", name)
-            return updated.with_changes(name=None)
-        return updated
+        return self._drop_as_name(updated, "name", "except")
 
     def leave_WithItem(self, original, updated):
-        if updated.asname is not None and isinstance(updated.asname.name, cst.Name) \
-                and updated.asname.name.value in self.dead:
-            name = updated.asname.name.value
-            self._record(f"with ... as {name}", f"`with ... as {name}` lost its name", name)
-            return updated.with_changes(asname=None)
-        return updated
+        return self._drop_as_name(updated, "asname", "with")
+
+    def _drop_as_name(self, node, field: str, keyword: str):
+        """``except E as e`` / ``with open(p) as f`` with the name unread lose ``as name``."""
+        target = getattr(node, field)
+        if target is None or not isinstance(target.name, cst.Name) or target.name.value not in self.dead:
+            return node
+        name = target.name.value
+        self._record(f"{keyword} ... as {name}", f"`{keyword} ... as {name}` lost its name", name)
+        return node.with_changes(**{field: None})
 
     def leave_For(self, original, updated):
         """``for i, row in rows:`` with i unread: ``for _i, row in rows:`` (the name says so)."""

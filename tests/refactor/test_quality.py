@@ -218,3 +218,14 @@ def test_a_statement_too_deep_for_libcst_is_kept_unchanged_and_the_rest_transfor
     assert deep in body and "df.head()" not in body and result.imports == ("import math",)
     assert [w.message for w in result.warnings] == [
         "statement nested too deeply for nb2prod's transforms; kept unchanged"]
+
+
+def test_unused_except_and_with_names_are_dropped_and_reported() -> None:
+    result = plan([markdown("# Files"), markdown("## Read"),
+                   code("try:\n    size = len('abc')\nexcept ValueError as error:\n    size = 0\n"
+                        "with open(__file__) as handle:\n    print(size)", 1),
+                   markdown("## Done"), code("print('done')", 2)])
+    body = result.steps[0].body
+    assert "except ValueError:" in body and "with open(__file__):" in body
+    assert {c.what for c in result.changes} == {"`except ... as error` lost its name",
+                                                "`with ... as handle` lost its name"}
