@@ -48,7 +48,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     outputs = _outputs(drafts, producers)
     steps, changes = [], []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
-        ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]]
+        ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]
+                           and n not in flow.deleted]
         cleaned = drop_dead(draft.statements, set(ordered_outputs))
         changes += located(cleaned.changes, [collected.cells[i] for i in draft.cells
                                              if i in collected.cells])
@@ -94,6 +95,8 @@ def _inputs(drafts: list[StepDraft], flows, collected: Collected):
                                              required=True)
         for name in flow.binds:
             last_binder[name] = draft.name
+        for name in flow.deleted:  # `del tmp`: later steps cannot take it from here
+            last_binder.pop(name, None)
         all_inputs.append(step_inputs)
         all_producers.append(producers)
     return all_inputs, all_producers, list(required.values())

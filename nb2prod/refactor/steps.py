@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
-from nb2prod.analysis.events import BIND, READ, module_events
+from nb2prod.analysis.events import BIND, DELETE, READ, module_events
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.naming import code_name, title_name, unique_name
 
@@ -100,6 +100,7 @@ def clean_title(title: str) -> str:
 class StepFlow:
     reads: tuple[str, ...]  # names read before the step binds them, in first-read order
     binds: tuple[str, ...]  # names the step binds, in first-bind order
+    deleted: frozenset[str] = frozenset()  # bound names the step deletes last (`del tmp`)
 
 
 def step_flow(body: str, ignore: set[str], deferred: tuple[str, ...] = ()) -> StepFlow:
@@ -113,7 +114,10 @@ def step_flow(body: str, ignore: set[str], deferred: tuple[str, ...] = ()) -> St
     reads: dict[str, None] = dict.fromkeys(n for n in deferred if n not in bound_anywhere
                                            and n not in ignore and n not in BUILTIN_NAMES)
     binds: dict[str, None] = {}
+    last: dict[str, str] = {}  # name -> its last bind or delete
     for event in events:
+        if event.kind in (BIND, DELETE):
+            last[event.name] = event.kind
         if event.name in ignore or event.name in BUILTIN_NAMES:
             continue  # only true builtins: IPython's names (`_`, `display`) do not exist in a module
         if event.kind == READ and event.name not in binds:
@@ -122,4 +126,5 @@ def step_flow(body: str, ignore: set[str], deferred: tuple[str, ...] = ()) -> St
             reads.setdefault(event.name)
         elif event.kind == BIND:
             binds.setdefault(event.name)
-    return StepFlow(tuple(reads), tuple(binds))
+    return StepFlow(tuple(reads), tuple(binds),
+                    frozenset(n for n, kind in last.items() if kind == DELETE))

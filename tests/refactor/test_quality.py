@@ -229,3 +229,9 @@ def test_unused_except_and_with_names_are_dropped_and_reported() -> None:
     assert "except ValueError:" in body and "with open(__file__):" in body
     assert {c.what for c in result.changes} == {"`except ... as error` lost its name",
                                                 "`with ... as handle` lost its name"}
+
+
+def test_a_name_the_step_deletes_is_not_returned() -> None:
+    result = plan(ran("tmp = [1, 2]\ntotal = sum(tmp)\ndel tmp", "print(total)"))
+    assert result.steps[0].outputs == ("total",)
+    assert "return total\n" in result.steps[0].body
