@@ -135,6 +135,8 @@ class _CellTransformer(CommentKeeper):
         self.path_reads: dict[str, str] = {}
         self.known_paths = known_paths
         self.shows_figures = False
+        self.unsaved_figure = False  # a plot drawn since the last plt.show()
+        self.definitions = 0  # inside a def or class body: nothing is drawn when the cell runs
         self.depth = 0
         self.secret_literals: dict[cst.SimpleString, str] = {}
 
@@ -217,6 +219,7 @@ class _CellTransformer(CommentKeeper):
             _root_name(value.func) in {"plt", "pyplot", "matplotlib", "pylab"}
         ):
             self.shows_figures = True
+            self.unsaved_figure = False
             return self._replace(original, updated, "save_figure(figures_dir)",
                                  "figures are saved to the configured folder instead of shown")
         if self.depth == 0 and _display_only(value):
@@ -391,7 +394,35 @@ class _CellTransformer(CommentKeeper):
             return self._secret(original, _secret_env_name(find_token(value) or "secret"))
         return updated
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.definitions += 1
+
+    def leave_FunctionDef(self, original, updated):
+        self.definitions -= 1
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.definitions += 1
+
+    def leave_ClassDef(self, original, updated):
+        self.definitions -= 1
+        return updated
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        """The inline backend shows a cell's figures when the cell ends: save them there."""
+        updated = super().leave_Module(original, updated)
+        if not self.unsaved_figure:
+            return updated
+        self.shows_figures = True
+        line = self.original_line(max(self.statement_lines, default=1))
+        self.changes.append(Change(self.cell, line, "the cell ends with `save_figure(figures_dir)`",
+                                   "the notebook showed its figures when the cell ended"))
+        return updated.with_changes(body=[*updated.body,
+                                          cst.parse_statement("save_figure(figures_dir)\n")])
+
     def leave_Call(self, original: cst.Call, updated: cst.Call):
+        if self.definitions == 0 and _plots(updated):
+            self.unsaved_figure = True
         if m.matches(updated.func, m.Name("zip")) and not any(
                 a.keyword is not None and a.keyword.value == "strict" for a in updated.args) \
                 and (len(updated.args) >= 2 or any(a.star == "*" for a in updated.args)) \
@@ -487,6 +518,30 @@ def _display_only(value: cst.BaseExpression) -> bool:
 
 
 _IPYTHON_ONLY = re.compile(r"\bget_ipython\(\)|(?<![\w.])display\(")
+
+
+_PLOT_MODULES = frozenset({"plt", "pyplot", "sns", "seaborn", "pylab"})
+_PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "boxplot", "violinplot",
+                         "imshow", "matshow", "pie", "heatmap", "pairplot", "countplot", "distplot",
+                         "displot", "histplot", "kdeplot", "lineplot", "scatterplot", "barplot",
+                         "regplot", "lmplot", "catplot", "jointplot", "figure",
+                         "subplots", "subplot", "contour", "contourf", "pcolormesh", "errorbar",
+                         "fill_between", "stem", "step", "hexbin", "area", "kde", "density"})
+
+
+def _plots(call: cst.Call) -> bool:
+    """A call that draws on a matplotlib figure (pyplot, seaborn, pandas' .plot, pylab names)."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in _PLOT_CALLS
+    if not isinstance(func, cst.Attribute):
+        return False
+    if _root_name(func) in _PLOT_MODULES:
+        return func.attr.value not in {"show", "close", "style", "rcParams", "ioff", "ion",
+                                       "set_style", "set_theme", "set", "set_palette",
+                                       "set_context", "use"}
+    return func.attr.value in _PLOT_CALLS or (isinstance(func.value, cst.Attribute)
+                                              and func.value.attr.value == "plot")
 
 
 _PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",

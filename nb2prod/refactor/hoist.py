@@ -8,10 +8,14 @@ parameters, passed at every call; dead assignments inside functions go (reported
 from __future__ import annotations
 
 import ast
+import importlib.util
+import re
+import sys
 
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import free_names
 from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
+from nb2prod.pin.mapping import curated_table, looks_local
 from nb2prod.refactor.dead import drop_dead_in_function
 from nb2prod.refactor.functions import add_parameters, globals_needed, mentions_of, patch_calls
 from nb2prod.refactor.imports import binding_names, star_exports
@@ -21,12 +25,46 @@ from nb2prod.refactor.locate import Unplaced, located
 from nb2prod.refactor.pieces import IMPORT_MARK, Collected, Pieces
 from nb2prod.refactor.plan import Change, ConvertWarning
 
+_PATH_CHANGE = re.compile(r"\bsys\.path\s*(?:\.\s*(?:append|insert|extend)\b|\+=|=|\[)"
+                          r"|\bsite\.addsitedir\b|\bos\.chdir\b")
+
 
 def hoist(collected: Collected) -> Collected:
     pieces = collected.thaw()
     _explicit_star_imports(pieces)
+    keep_in_steps(pieces)
+    _keep_imports_after_path_changes(pieces)
     _explicit_globals(pieces)
     return pieces.freeze()
+
+
+def _keep_imports_after_path_changes(pieces: Pieces) -> None:
+    """An import that follows ``sys.path.append(...)`` (or ``os.chdir``) may find its module only
+    because of it: it stays in its step, after the change, instead of moving above it."""
+    changed = False
+    for chunks in pieces.bodies.values():  # in cell order
+        for chunk in chunks:
+            if chunk.startswith(IMPORT_MARK):
+                line = chunk[len(IMPORT_MARK):].strip()
+                top = line.split()[1].lstrip(".").split(".")[0]
+                if changed and line in pieces.imports and _may_be_local(top):
+                    pieces.inline_imports.add(line)
+            elif not chunk.startswith("#") and _PATH_CHANGE.search(chunk):
+                changed = True
+    pieces.imports = [line for line in pieces.imports if line not in pieces.inline_imports]
+
+
+def _may_be_local(top: str) -> bool:
+    """Not the standard library, not a known PyPI import, not installed here: perhaps a module
+    only the changed sys.path finds (looked up without importing anything)."""
+    if top in sys.stdlib_module_names or top in curated_table():
+        return False
+    if looks_local(top):
+        return True
+    try:
+        return importlib.util.find_spec(top) is None
+    except (ImportError, ValueError):
+        return True
 
 
 def _explicit_star_imports(pieces: Pieces) -> None:
@@ -87,7 +125,6 @@ def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
 
 
 def _explicit_globals(pieces: Pieces) -> None:
-    keep_in_steps(pieces)
     names = all_module_names(pieces)
     needed = globals_needed(pieces.definitions, names)
     mentions = mentions_of(needed) if needed else None

@@ -235,3 +235,10 @@ def test_a_name_the_step_deletes_is_not_returned() -> None:
     result = plan(ran("tmp = [1, 2]\ntotal = sum(tmp)\ndel tmp", "print(total)"))
     assert result.steps[0].outputs == ("total",)
     assert "return total\n" in result.steps[0].body
+
+
+def test_an_import_after_a_sys_path_change_stays_after_it() -> None:
+    result = plan(ran("import sys\nimport pandas as pd\nsys.path.append('../helpers')\n"
+                      "import da_helpers as da\nprint(da.VALUE, pd.NA)"))
+    assert result.imports == ("import sys", "", "import pandas as pd")
+    assert "sys.path.append('../helpers')\nimport da_helpers as da\n" in result.steps[0].body
