@@ -60,6 +60,9 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                           nondeterministic=unseeded_randomness(ast.parse(body))))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
+    if not steps:
+        warnings += (ConvertWarning(0, 1, "the notebook has no code to convert: the project has "
+                                    "no steps"),)
     return Assembled(tuple(steps), tuple(required), warnings, tuple(changes))
 
 

@@ -66,6 +66,16 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
                       transformer.path_reads, transformer.shows_figures)
 
 
+def _path_words(value: str) -> str:
+    """``data/API_NY.GDP.MKTP_DS2_en_v2_422026.csv`` -> ``api_ny_gdp_csv``: a few words of the
+    file name (no bare numbers) and its extension."""
+    name = value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    stem, _, extension = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    words = [w for w in re.split(r"[\W_]+", stem.lower()) if w and not w.isdigit()][:3]
+    extension = re.sub(r"\W+", "", extension.lower())
+    return "_".join([*words, extension] if extension and extension not in words else words)
+
+
 def _statement_lines(source: str) -> list[int]:
     """First lines of the statements, depth first in source order (libcst's visiting order)."""
     import ast
@@ -178,8 +188,9 @@ class _CellTransformer(CommentKeeper):
 
     def _remove(self, original, updated, why: str):
         # `updated`: its secrets are already replaced, and the record must not carry them
-        self._change(original, f"removed `{self._source(updated, original)}`", why)
-        return removed(updated)
+        what = f"removed `{self._source(updated, original)}`"
+        self._change(original, what, why)
+        return removed(updated, note=f"{what}: {why}")
 
     def _replace(self, original, updated, code: str, why: str):
         statement = _statement(code, updated)
@@ -460,8 +471,7 @@ class _CellTransformer(CommentKeeper):
         if value in self.known_paths:  # the same file in another cell: the same field
             self.path_fields[self.known_paths[value]] = repr(value)
             return self.known_paths[value]
-        stem = re.sub(r"\W+", "_", value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]).strip("_")
-        base = f"{stem.lower() or 'data'}_path"
+        base = f"{_path_words(value) or 'data'}_path"
         if base[0].isdigit():
             base = f"path_{base}"
         name, n = base, 2
@@ -614,4 +624,5 @@ def _literal(node: cst.SimpleString) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:120]
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:119] + "…"

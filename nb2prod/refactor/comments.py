@@ -16,12 +16,16 @@ import libcst as cst
 _PLACEHOLDER = "__nb2prod_removed__"
 
 
-def removed(statement: cst.SimpleStatementLine, *extra: str) -> cst.SimpleStatementLine:
-    """A placeholder for ``statement``: its comments (plus ``extra`` comment lines), nothing else."""
+def removed(statement: cst.SimpleStatementLine, *extra: str, note: str = "") -> cst.SimpleStatementLine:
+    """A placeholder for ``statement``: its comments (plus ``extra`` comment lines), nothing else.
+    When it had comments, ``note`` says what went, so they do not seem to describe the next
+    statement."""
     lines = [line for line in statement.leading_lines if line.comment is not None]
     trailing = statement.trailing_whitespace.comment
     if trailing is not None:
         lines.append(cst.EmptyLine(comment=trailing))
+    if lines and note:
+        lines.append(cst.EmptyLine(comment=cst.Comment(f"# (nb2prod: {note})")))
     lines += [cst.EmptyLine(comment=cst.Comment(text)) for text in extra]
     return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_PLACEHOLDER))], leading_lines=lines)
 

@@ -177,7 +177,7 @@ class _DeadAssignments(CommentKeeper):
             self._record(source, f"`{source}` became `{call}`", name)
             return updated.with_changes(body=[cst.Expr(assign.value)])
         self._record(source, f"removed `{source}`", name)
-        return removed(updated)
+        return removed(updated, note=f"removed `{source}`: nothing reads '{name}' afterwards")
 
     def _record(self, line: str, what: str, name: str) -> None:
         self.changes.append(Unplaced(line, what, f"nothing reads '{name}' afterwards"))
@@ -223,4 +223,5 @@ def _has_call(node: cst.CSTNode) -> bool:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:120]
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:119] + "…"

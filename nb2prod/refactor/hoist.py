@@ -119,9 +119,20 @@ def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
         if f"{IMPORT_MARK}{line}\n" in chunks:
             at = chunks.index(f"{IMPORT_MARK}{line}\n")
             chunks[at:at + 1] = [f"{IMPORT_MARK}{e}\n" for e in explicit]
-            became = "; ".join(explicit) if len(explicit) <= 3 else f"{len(explicit)} explicit imports"
-            pieces.changes.append(Change(cell, 1, f"`{line}` became {became or 'nothing (unused)'}",
-                                         "star imports hide where names come from (pyflakes F403)"))
+            became = ("; ".join(f"`{e}`" for e in explicit) if len(explicit) <= 3
+                      else f"{len(explicit)} explicit imports") or "nothing (no name of it is used)"
+            _report_explicit(pieces, cell, line, became)
+
+
+def _report_explicit(pieces: Pieces, cell: int, line: str, became: str) -> None:
+    """One change per star import; a `%pylab` line's change says what it finally became."""
+    for at, change in enumerate(pieces.changes):
+        if change.cell == cell and change.what.endswith(f"became `{line}`"):
+            pieces.changes[at] = Change(cell, change.line, change.what.replace(f"`{line}`", became),
+                                        "the names %pylab bound, imported explicitly")
+            return
+    pieces.changes.append(Change(cell, 1, f"`{line}` became {became}",
+                                 "star imports hide where names come from (pyflakes F403)"))
 
 
 def _explicit_globals(pieces: Pieces) -> None:
@@ -133,8 +144,10 @@ def _explicit_globals(pieces: Pieces) -> None:
         pieces.definitions[name] = add_parameters(pieces.definitions[name], globals_, defaults)
         cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
         pieces.changes += located([Unplaced(
-            f"def {name}", f"{name}() takes {', '.join(globals_)} as keyword parameters; every "
-            "call passes them", "a function in a module cannot read the notebook's globals")],
+            f"def {name}", f"{name}() takes {', '.join(globals_)} as keyword "
+            f"parameter{'s' if len(globals_) > 1 else ''}; every call passes "
+            f"{'them' if len(globals_) > 1 else 'it'}",
+            "a function in a module cannot read the notebook's globals")],
             [cell] if cell else [])
     _warn_classes_reading_globals(pieces, names)
     for table in (pieces.definitions, pieces.inline_definitions):

@@ -42,13 +42,7 @@ def organise(statements: Iterable[str], referenced: set[str],
     ``__future__`` imports go (the generated module has its own). ``comments`` are the notebook's
     comments on an import, kept above it. Returns lines, with "" between sections."""
     statements = list(statements)
-    single = dict.fromkeys(s for statement in statements for s in split_import(statement))
-    last_binder = {}
-    for statement in single:  # two imports of one name: the later one wins, as in the notebook
-        for name in binding_names(statement):
-            last_binder[name] = statement
-    kept = [s for s in single if _section(s) != 0 and ("*" in s or any(
-        last_binder.get(n) == s and n in referenced for n in binding_names(s)))]
+    kept = _kept(statements, referenced)
     comments = _comments_on_kept(statements, comments, set(kept))
     result: list[str] = []
     for section in sorted({_section(s) for s in kept}):
@@ -56,6 +50,25 @@ def organise(statements: Iterable[str], referenced: set[str],
             result.append("")
         result += _section_lines([s for s in kept if _section(s) == section], comments)
     return tuple(result)
+
+
+def unused_imports(statements: Iterable[str], referenced: set[str]) -> list[str]:
+    """The statements (as written) none of whose names the project uses: :func:`organise` drops
+    them (``__future__`` imports too)."""
+    statements = list(dict.fromkeys(statements))
+    kept = set(_kept(statements, referenced))
+    return [s for s in statements if not any(part in kept for part in split_import(s))]
+
+
+def _kept(statements: list[str], referenced: set[str]) -> list[str]:
+    """One import per name, those that bind a referenced name (star imports always)."""
+    single = dict.fromkeys(s for statement in statements for s in split_import(statement))
+    last_binder = {}
+    for statement in single:  # two imports of one name: the later one wins, as in the notebook
+        for name in binding_names(statement):
+            last_binder[name] = statement
+    return [s for s in single if _section(s) != 0 and ("*" in s or any(
+        last_binder.get(n) == s and n in referenced for n in binding_names(s)))]
 
 
 def _comments_on_kept(statements: list[str], comments: Mapping[str, list[str]] | None,

@@ -20,8 +20,10 @@ from nb2prod.refactor.assemble import assemble
 from nb2prod.refactor.collect import collect
 from nb2prod.refactor.describe import describe
 from nb2prod.refactor.hoist import hoist
-from nb2prod.refactor.imports import organise
-from nb2prod.refactor.plan import ConversionPlan
+from nb2prod.refactor.imports import organise, unused_imports
+from nb2prod.refactor.locate import Unplaced, located
+from nb2prod.refactor.pieces import IMPORT_MARK, Collected
+from nb2prod.refactor.plan import Change, ConversionPlan
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,14 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     collected = hoist(collect(notebook, options.flagged))
     assembled = assemble(notebook, collected)
     config = (*assembled.required, *collected.config.values())  # required fields come first
+    referenced = _referenced([*collected.definitions.values(), *(s.body for s in assembled.steps),
+                              *(f.value for f in config)])
     imports = organise([*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))],
-                       _referenced([*collected.definitions.values(), *(s.body for s in assembled.steps),
-                                    *(f.value for f in config)]), collected.import_comments)
+                       referenced, collected.import_comments)
     about = describe(notebook, options.environment, collected.path_reads)
     warnings = (*collected.warnings, *assembled.warnings)
-    changes = {*collected.changes, *assembled.changes}
+    changes = {*collected.changes, *assembled.changes,
+               *_unused_import_changes(collected, referenced)}
     return ConversionPlan(
         project=options.project, package=options.package, title=about.title,
         description=about.description, notebook=Path(notebook.path).name,
@@ -56,6 +60,20 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         warnings=tuple(sorted(warnings, key=lambda w: (w.cell, w.line, w.message))),
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
     )
+
+
+def _unused_import_changes(collected: Collected, referenced: set[str]) -> list[Change]:
+    """Imports organise drops, reported where the notebook had them."""
+    unused = set(unused_imports(collected.imports, referenced))
+    changes = []
+    for index, chunks in collected.bodies.items():
+        for chunk in chunks:
+            line = chunk[len(IMPORT_MARK):].strip() if chunk.startswith(IMPORT_MARK) else ""
+            if line in unused:
+                changes += located([Unplaced(line, f"removed unused import `{line}`",
+                                             "nothing in the project uses it")],
+                                   [collected.cells[index]])
+    return changes
 
 
 def _referenced(sources: list[str]) -> set[str]:

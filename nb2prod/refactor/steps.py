@@ -52,11 +52,23 @@ def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
             current = StepDraft(tag["name"])
         elif not headed and not tagged:
             drafts.append(current)
-            comment = _COMMENT_TITLE.match(cell.source.splitlines()[0] if cell.source else "")
-            current = StepDraft(clean_title(comment["title"]) if comment else "")
+            current = StepDraft(_comment_title(cell.source))
         current.cells.append(cell.index)
     drafts.append(current)
     return [d for d in drafts if d.cells]
+
+
+def _comment_title(source: str) -> str:
+    """A cell's opening comment when it reads like a title (``# Load the data``), not prose
+    (``# There's ~54 million here!``) or commented-out code (``# df.head()``)."""
+    match = _COMMENT_TITLE.match(source.splitlines()[0] if source else "")
+    if not match:
+        return ""
+    title = match["title"].strip()
+    if title.endswith(("!", "?")) or re.search(r"[=()\[\]{}]|^(?:import|from|print)\b", title) \
+            or len(title.split()) > 8:
+        return ""
+    return clean_title(title)
 
 
 def _step_heading(cell) -> str:

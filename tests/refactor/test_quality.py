@@ -61,7 +61,8 @@ def test_comments_of_removed_statements_move_to_the_next_one_and_no_pass_is_inve
     result = plan(ran("values = [3, 1, 2]", "# peek at it\nvalues\n# sort\nordered = sorted(values)\n"
                       "print(ordered)", "# only a note, in its own cell", "print(ordered[0])"))
     bodies = "\n".join(s.body for s in result.steps)
-    assert "# peek at it\n# sort\nordered = sorted(values)" in bodies
+    assert ("# peek at it\n# (nb2prod: removed `values`: it only displayed a value in the "
+            "notebook)\n# sort\nordered = sorted(values)") in bodies
     assert "# only a note, in its own cell" in bodies
     assert "pass" not in bodies
     assert [(c.cell, c.line, c.what) for c in result.changes] == [(1, 2, "removed `values`")]
