@@ -52,6 +52,26 @@ def organise(statements: Iterable[str], referenced: set[str],
     return tuple(result)
 
 
+def merged(lines: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
+    """An organised import block (as :func:`organise` returns) with more imports laid in, each
+    kept: what a template adds for its own code (``import sys as _sys``)."""
+    statements: list[str] = []
+    comments: dict[str, list[str]] = {}
+    pending: list[str] = []
+    for line in lines:
+        if line.startswith("#"):
+            pending.append(line)
+        elif line.strip():
+            statement = " ".join(line.replace("(", " ").replace(")", " ").replace(",\n", ", ")
+                                 .split()).replace(" ,", ",").rstrip(",")
+            statements.append(statement)
+            if pending:
+                comments[statement], pending = pending, []
+    statements += list(extra)
+    names = {name for statement in statements for name in binding_names(statement)}
+    return organise(statements, names, comments)
+
+
 def unused_imports(statements: Iterable[str], referenced: set[str]) -> list[str]:
     """The statements (as written) none of whose names the project uses: :func:`organise` drops
     them (``__future__`` imports too)."""

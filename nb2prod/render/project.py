@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.errors import Nb2prodError
+from nb2prod.refactor.imports import merged
 from nb2prod.refactor.plan import ConversionPlan
 from nb2prod.render.manifest import MANIFEST, TemplateInfo
 
@@ -122,6 +123,8 @@ def _environment(folder: Path):
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
     )
     environment.filters["pyrepr"] = repr
+    # a template's own imports laid into the plan's import block, as isort would
+    environment.filters["with_imports"] = lambda lines, *extra: merged(lines, extra)
     environment.filters["pyrepr_toml"] = lambda value: json.dumps(str(value))
     environment.filters["docstring"] = lambda value: str(value).replace("\\", "\\\\").replace('"""', "'''")
     return environment
