@@ -55,9 +55,13 @@ OBVIOUS_PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _NAMED_VALUE = re.compile(
-    r"(?P<name>[A-Za-z_][\w.-]*)(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;()\[\]{}]{6,})"
-    r"(?=[\s\"',;)\]}]|$)"  # a whole value, not the name of a call: `token = get_token()`
+    r"(?P<name>[A-Za-z_][\w.-]*)(?P<sep>[\"']?[ \t]*(?:[ \t](?:is|was)[ \t]*)?[:=][ \t]*)"
+    r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]{4,200})(?P=quote)"  # a quoted value, spaces and all
+    # an unquoted one that is not code: a call or an index (`get_token()`, `cfg["token"]`)
+    r"|(?![A-Za-z_][\w.]*(?:\([^)]*\)|\[[^\]]*\])(?:[\s,;)`]|$))(?P<value>[^\s\"',;`]{4,}))"
 )
+# what follows `token =` in code rather than a credential: a call, an index, an attribute
+_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\(.*\)|\[.*\])[),.;]*$|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9_\-+/]{32,}={0,2}(?![\w/+=.-])")
 _BASE64_FILE_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGOD", "JVBERi0", "UklGR", "PD94bWwg", "PHN2Zy")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/]+={0,2}")
@@ -137,14 +141,24 @@ def redact(text: str) -> tuple[str, list[str]]:
     text, kinds = redact_tokens(text)
 
     def named(match: re.Match[str]) -> str:
-        value = match.group("value")
-        if (is_sensitive_name(match.group("name")) and looks_like_secret_value(value)
-                and value != REDACTED and not value.startswith(("os.environ", "getpass"))):
+        quoted = match.group("quoted") is not None
+        value = (match.group("quoted") if quoted else match.group("value")).strip()
+        if (is_sensitive_name(match.group("name")) and _could_be_secret(value, quoted)
+                and REDACTED not in value and not value.startswith(("os.environ", "getpass"))):
             kinds.append(f"value of {match.group('name')}")
-            return f"{match.group('name')}{match.group('sep')}{REDACTED}"
+            quote = match.group("quote") or ""
+            return f"{match.group('name')}{match.group('sep')}{quote}{REDACTED}{quote}"
         return match.group(0)
 
     return _NAMED_VALUE.sub(named, text), kinds
+
+
+def _could_be_secret(value: str, quoted: bool) -> bool:
+    """A value written next to a sensitive name that may be the credential itself: not a
+    placeholder, not code (`token = get_token()`, `cfg["token"]`, `settings.token`)."""
+    if OBVIOUS_PLACEHOLDER.match(value) or len(value) < 4:
+        return False
+    return quoted or not _EXPRESSION.match(value)
 
 
 def redact_text(text: str) -> str:

@@ -15,7 +15,14 @@ import libcst as cst
 import libcst.matchers as m
 
 from nb2prod.analysis.installs import InstallSpec, parse_install_command
-from nb2prod.redact import find_token, is_random_token, is_sensitive_name, looks_like_secret_value
+from nb2prod.redact import (
+    REDACTED,
+    find_token,
+    is_random_token,
+    is_sensitive_name,
+    looks_like_secret_value,
+    redact,
+)
 from nb2prod.refactor.comments import CommentKeeper, removed
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
@@ -180,7 +187,7 @@ class _CellTransformer(CommentKeeper):
         code = cst.Module([]).code_for_node(node)
         line = self._line(original) if original is not None else 0
         if "get_ipython()" in code and 0 < line <= len(self.original_lines):
-            return _one_line(self.original_lines[line - 1])
+            return _one_line(redact(self.original_lines[line - 1])[0])
         if isinstance(node, cst.SimpleStatementLine):
             code = cst.Module([]).code_for_node(node.with_changes(
                 leading_lines=[], trailing_whitespace=cst.TrailingWhitespace()))
@@ -272,13 +279,26 @@ class _CellTransformer(CommentKeeper):
             self.imports.add("os")
             self._warn(original, f"%cd {args} became os.chdir(); relative paths now depend on it")
             return self._replace(original, updated, f"os.chdir({args!r})", "%cd is IPython-only")
-        if name == "env" and "=" in args:
-            key, _, value = args.partition("=")
-            self.imports.add("os")
-            return self._replace(original, updated,
-                                 f"os.environ[{key.strip()!r}] = {value.strip()!r}",
-                                 "%env is IPython-only")
+        if (name == "env" and "=" in args) or (name == "set_env" and args.split()[1:]):
+            key, value = (args.partition("=")[::2] if name == "env" else args.split(None, 1))
+            return self._set_env(original, updated, key.strip(), value.strip())
         return self._todo(original, updated, f"IPython magic %{name} {args}".strip())
+
+    def _set_env(self, original, updated, key: str, value: str):
+        """`%env KEY=value`: an assignment to os.environ, unless the value is a credential: then
+        the pipeline expects it in the environment, like every secret."""
+        if (is_sensitive_name(key) and looks_like_secret_value(value)) or find_token(value) \
+                or is_random_token(value):
+            if key not in self.secrets:
+                self.secrets.append(key)
+            self._warn(original, f"%env {key}=... set a secret; set {key} in the environment "
+                       "instead (and revoke the old value)")
+            self._change(original, f"removed `%env {key}={REDACTED}`",
+                         f"a secret: the pipeline reads {key} from the environment")
+            return removed(updated)
+        self.imports.add("os")
+        return self._replace(original, updated, f"os.environ[{key!r}] = {value!r}",
+                             "%env is IPython-only")
 
     def _cell_magic(self, original, updated, name: str, args: str, body: str):
         if name in SHELL_CELL_MAGICS:
@@ -333,6 +353,7 @@ class _CellTransformer(CommentKeeper):
         return self._todo(original, updated, f"{target} = IPython magic {' '.join(args)}")
 
     def _todo(self, original, updated, what: str):
+        what = redact(what)[0]  # the magic's arguments are copied into a comment and the report
         self._warn(original, f"{what} has no equivalent outside IPython; left as a TODO")
         self._change(original, f"removed {_one_line(what)}", "it has no equivalent outside IPython")
         return removed(updated, f"# TODO(nb2prod): {_one_line(what)} (not converted)")
@@ -348,16 +369,44 @@ class _CellTransformer(CommentKeeper):
 
     # values: secrets and absolute paths ----------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
-        """`api_key = "..."`: remember the literal, so its env var is named after the variable."""
-        if len(node.targets) == 1 and isinstance(node.targets[0].target, (cst.Name, cst.Attribute)):
-            target = node.targets[0].target
-            self._remember_secret(target.value if isinstance(target, cst.Name) else target.attr.value,
-                                  node.value)
+        """`api_key = "..."` (also `a = b = "..."`, `user, pw = "u", "..."`, `cfg["password"] =
+        "..."`): remember the literal, so its env var is named after the variable."""
+        for target in node.targets:
+            self._remember_assigned(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """`PASSWORD: str = "..."`"""
+        if node.value is not None:
+            self._remember_assigned(node.target, node.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        """`def login(password="..."):`"""
+        if node.default is not None:
+            self._remember_secret(node.name.value, node.default)
+
+    def _remember_assigned(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
+                and len(target.elements) == len(value.elements):
+            for element, item in zip(target.elements, value.elements, strict=True):
+                self._remember_assigned(element.value, item.value)
+            return
+        name = _target_name(target)
+        if name:
+            self._remember_secret(name, value)
 
     def visit_Arg(self, node: cst.Arg) -> None:
         """`connect(password="...")`"""
         if node.keyword is not None:
             self._remember_secret(node.keyword.value, node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """`os.environ.get("API_KEY", "...")`, `os.getenv("TOKEN", "...")`: a secret default."""
+        name = _root_attr(node.func)
+        if name in {"get", "getenv", "setdefault"} and len(node.args) >= 2 \
+                and isinstance(node.args[0].value, cst.SimpleString):
+            key = _literal(node.args[0].value)
+            if key is not None:
+                self._remember_secret(key, node.args[1].value)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         """`{"api_key": "..."}`"""
@@ -500,6 +549,19 @@ def _reads(name: str, call: cst.Call) -> bool:
         a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"]
     mode = _literal(modes[0]) if modes and isinstance(modes[0], cst.SimpleString) else "r"
     return mode is not None and not any(flag in mode for flag in "wax")
+
+
+def _target_name(target: cst.BaseExpression) -> str:
+    """The name an assignment target says: `x`, `obj.x`, `cfg["x"]`."""
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+        index = target.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            return _literal(index.value) or ""
+    return ""
 
 
 def _statement(code: str, like: cst.SimpleStatementLine):

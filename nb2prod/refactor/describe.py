@@ -15,7 +15,7 @@ from pathlib import Path
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
-from nb2prod.redact import redact
+from nb2prod.redact import is_sensitive_name, redact
 from nb2prod.refactor.plan import DataFile, Dependency
 from nb2prod.refactor.steps import clean_title
 
@@ -151,6 +151,10 @@ def _holds_secret(path: Path) -> bool:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    if path.suffix.lower() in {".csv", ".tsv", ".txt"}:  # a table with a password column
+        header = re.split(r"[,;\t|]", text.split("\n", 1)[0])
+        if any(is_sensitive_name(column.strip().strip("\"'")) for column in header):
+            return True
     return bool(redact(text)[1])
 
 

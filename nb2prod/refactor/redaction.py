@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
-from nb2prod.redact import redact, redact_tokens
+from nb2prod.redact import OBVIOUS_PLACEHOLDER, REDACTED, redact, redact_tokens
 from nb2prod.refactor.plan import ConversionPlan
 
 
@@ -26,8 +27,10 @@ class Redaction:
         return f"{self.kind} in {self.where}"
 
 
-def redact_code(source: str) -> tuple[str, list[str]]:
-    """``source`` with secrets removed from its comments and string literals."""
+def redact_code(source: str, named_in_strings: bool = True) -> tuple[str, list[str]]:
+    """``source`` with secrets removed from its comments and string literals (in strings, values
+    next to sensitive names too, unless ``named_in_strings`` is false: code nb2prod itself ships,
+    such as its own redaction patterns)."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -38,7 +41,8 @@ def redact_code(source: str) -> tuple[str, list[str]]:
     for token in reversed(tokens):
         if token.type not in (tokenize.COMMENT, tokenize.STRING):
             continue
-        new, found = (redact if token.type == tokenize.COMMENT else redact_tokens)(token.string)
+        strings = redact if named_in_strings else redact_tokens
+        new, found = (redact if token.type == tokenize.COMMENT else strings)(token.string)
         if not found:
             continue
         kinds += found
@@ -47,6 +51,25 @@ def redact_code(source: str) -> tuple[str, list[str]]:
         tail = lines[end_row - 1][end_col:]
         lines[start_row - 1:end_row] = [head + new + tail]
     return "".join(lines), kinds
+
+
+_CREDENTIAL_MENTION = re.compile(
+    r"(?i)\b(?P<name>pass(?:word|wd)?|pwd|secret|token|api[_ -]?key)(?P<sep>\s*(?:is\s*)?[:=]\s*)"
+    r"(?P<value>\S+)")
+
+
+def redact_heading(text: str) -> tuple[str, list[str]]:
+    """A heading or title: redacted as prose, and any value written after `password:`-like words,
+    even one that looks like code (a heading holds no code; its words become names)."""
+    text, kinds = redact(text)
+
+    def value(match: re.Match[str]) -> str:
+        if match.group("value").startswith(REDACTED) or OBVIOUS_PLACEHOLDER.match(match.group("value")):
+            return match.group(0)
+        kinds.append(f"value of {match.group('name')}")
+        return f"{match.group('name')}{match.group('sep')}{REDACTED}"
+
+    return _CREDENTIAL_MENTION.sub(value, text), kinds
 
 
 def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, ...]]:
@@ -65,7 +88,7 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
 
     steps = []
     for number, step in enumerate(plan.steps, 1):
-        title, title_kinds = redact(step.title)
+        title, title_kinds = redact_heading(step.title)
         # a name made from a secret-bearing heading or tag would carry the secret into code
         name = f"step_{number}_redacted" if title_kinds or redact_tokens(step.name)[1] else step.name
         where = f"step {name}"
@@ -73,7 +96,7 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
         steps.append(dataclasses.replace(step, name=name, title=title, body=code(step.body, where),
                                          doc=prose(step.doc, where)))
     redacted = dataclasses.replace(
-        plan, title=prose(plan.title, "the title"), description=prose(plan.description, "the README"),
+        plan, title=_heading(plan.title, found), description=prose(plan.description, "the README"),
         steps=tuple(steps),
         imports=tuple(code(line, "imports") for line in plan.imports),
         definitions=tuple(code(d, "a function or class definition") for d in plan.definitions),
@@ -93,6 +116,12 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
     return redacted, tuple(found)
 
 
+def _heading(text: str, found: list[Redaction]) -> str:
+    new, kinds = redact_heading(text)
+    found.extend(Redaction("the title", kind) for kind in kinds)
+    return new
+
+
 def sweep_files(files: dict[str, str | bytes]) -> tuple[dict[str, str | bytes], tuple[Redaction, ...]]:
     """A safety net over the rendered project: a template may print plan text nb2prod never saw
     as such. Python files are redacted as code, other text files for credential formats only."""
@@ -102,7 +131,9 @@ def sweep_files(files: dict[str, str | bytes]) -> tuple[dict[str, str | bytes], 
         if isinstance(content, bytes) or path.startswith("tests/data/"):
             swept[path] = content
             continue
-        new, kinds = redact_code(content) if path.endswith(".py") else redact_tokens(content)
+        # the plan's code was redacted in full already: here, token formats in strings only
+        new, kinds = (redact_code(content, named_in_strings=False) if path.endswith(".py")
+                      else redact_tokens(content))
         found.extend(Redaction(path, kind) for kind in kinds)
         swept[path] = new
     return swept, tuple(found)

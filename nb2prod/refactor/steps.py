@@ -104,7 +104,9 @@ def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
 
 
 def clean_title(title: str) -> str:
-    title = re.sub(r"<[^>]+>|[*_`\[\]]|\(http[^)]*\)", "", title)
+    """Markdown and HTML markup out of a heading; underscores inside words stay (they may be
+    part of a credential the redaction pass must still recognise: `sk_live_...`)."""
+    title = re.sub(r"<[^>]+>|[*`\[\]]|(?<!\w)_+|_+(?!\w)|\(http[^)]*\)", "", title)
     return " ".join(title.split()) or "step"
 
 

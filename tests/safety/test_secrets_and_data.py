@@ -146,3 +146,47 @@ def test_more_secret_shapes_and_secret_bearing_data_files(tmp_path: Path) -> Non
     assert 'os.environ["PWD"]' not in text
     assert not list((out / "tests" / "data").rglob("envlink.csv"))
     assert not list((out / "tests" / "data").rglob("settings.json"))
+
+
+HOSTILE = "hunterZQ9pw"
+HOSTILE_CELLS = [
+    markdown(f"# Notes pwd=hunter({HOSTILE})"),
+    markdown("## Charge with sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"),
+    code("x = 1\nprint(x)", 1),
+    code(f"# password: p@ss[{HOSTILE}]\ncfg = {{}}\ncfg['password'] = '{HOSTILE}'\n"
+         f"PASSWORD: str = '{HOSTILE}'\nuser, password = 'admin', '{HOSTILE}'\n"
+         f"dsn = 'host=db user=admin password={HOSTILE}'\nprint(cfg, PASSWORD, user, password, dsn)", 2),
+    code(f"%env API_KEY={HOSTILE}\n%set_env PASSWORD {HOSTILE}\nimport os\n"
+         f"k = os.environ.get('API_KEY', '{HOSTILE}')\ndef login(password='{HOSTILE}'):\n"
+         "    return password\nprint(k, login())", 3),
+    code("import yaml\nconf = yaml.safe_load(open('conf.yaml'))\nusers = open('users.csv').read()\n"
+         "print(conf is None, len(users))", 4),
+]
+
+
+def test_secrets_in_every_shape_stay_out_of_the_project_and_its_summary(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    write(folder, "nb.ipynb", HOSTILE_CELLS)
+    (folder / "conf.yaml").write_text(f"db:\n  password: {HOSTILE}\n")
+    (folder / "users.csv").write_text(f"user,password\nbob,{HOSTILE}\n")
+    result = convert(folder, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert HOSTILE.lower() not in (result.stdout + result.stderr).lower()
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace").lower()
+            assert HOSTILE.lower() not in text and "4ec39hq" not in text, path
+    assert not (tmp_path / "out" / "tests" / "data" / "conf.yaml").exists()
+    assert not (tmp_path / "out" / "tests" / "data" / "users.csv").exists()
+    names = (tmp_path / "out" / "src" / "out" / "pipeline.py").read_text()
+    assert "def step_1_redacted(" in names and "API_KEY" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_named_values_are_redacted_but_code_is_not() -> None:
+    assert redact("# password: hunter(22)x")[0] == f"# password: {REDACTED}"
+    assert redact('# password: "correct horse battery"')[0] == f'# password: "{REDACTED}"'
+    assert redact("db:\n  password: hunterZQ9pw\n")[0] == f"db:\n  password: {REDACTED}\n"
+    for code_like in ("token = get_token()", 'token = cfg["token"]', "api_key = settings.api_key",
+                      "(`token = get_token()`)", "password = os.environ['PW']", "pwd=None"):
+        assert redact(code_like) == (code_like, []), code_like
