@@ -3,8 +3,9 @@ with the import that binds it explicitly.
 
     python scripts/update_pylab_names.py
 
-Needs numpy and matplotlib installed. IPython's `%pylab` runs `from pylab import *` and
-`from numpy import *` and adds `np`, `plt`, `mlab`, `pyplot`, `numpy`, `matplotlib`, `display`,
+Needs numpy and matplotlib installed. The table binds names as `from pylab import *` does (convert
+writes `%pylab` as that plus `from numpy import *`). IPython's `%pylab` runs `from pylab import *`
+and `from numpy import *` and adds `np`, `plt`, `mlab`, `pyplot`, `numpy`, `matplotlib`, `display`,
 `figsize` and `getfigs`; matplotlib.pylab itself star-imports pyplot, then numpy, numpy.fft,
 numpy.random and numpy.linalg (the last one wins), then restores the builtins numpy shadows.
 Each name is traced to the first of those modules (in reverse import order) that holds the very
@@ -41,7 +42,9 @@ def main() -> int:
     names = set(star_names(pylab)) | set(star_names(numpy))
     rows = dict(IPYTHON_EXTRAS)
     for name in sorted(names - set(rows)):
-        value = getattr(numpy, name, None) if name in star_names(numpy) else getattr(pylab, name)
+        # `from pylab import *` binds pylab's object; %pylab then runs `from numpy import *`, which
+        # convert writes as a second star import, resolved against numpy itself
+        value = getattr(pylab, name) if name in star_names(pylab) else getattr(numpy, name)
         if getattr(builtins, name, object()) is value:
             continue  # pylab restores the builtins numpy shadows: nothing to import
         if inspect.ismodule(value) and value.__name__ == name:

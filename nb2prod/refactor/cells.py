@@ -221,14 +221,18 @@ class _CellTransformer(CommentKeeper):
         if len(updated.body) != 1:
             return updated
         statement = updated.body[0]
+        # IPython calls are read from the original: a secret in a magic's arguments has already
+        # been replaced by an os.environ lookup in `updated`, which is no literal any more
+        if len(original.body) == 1 and isinstance(original.body[0], cst.Assign) \
+                and _ipython_call(original.body[0].value):
+            return self._assigned_ipython(original, updated, original.body[0])
         if isinstance(statement, cst.Expr):
             return self._expression_statement(original, updated, statement.value)
-        if isinstance(statement, cst.Assign) and _ipython_call(statement.value):
-            return self._assigned_ipython(original, updated, statement)
         return updated
 
     def _expression_statement(self, original, updated, value: cst.BaseExpression):
-        call = _ipython_call(value)
+        first = original.body[0]
+        call = _ipython_call(first.value) if isinstance(first, cst.Expr) else None
         if call is not None:
             return self._ipython_statement(original, updated, *call)
         if m.matches(value, m.Call(func=m.Name("display"))):
@@ -271,7 +275,7 @@ class _CellTransformer(CommentKeeper):
             self.installs += parse_install_command(f"{name} {args}", self.cell, self._line(original))
             return self._remove(original, updated, "installs moved to the project's dependencies")
         if name == "pylab":
-            return self._replace(original, updated, "from pylab import *",
+            return self._replace(original, updated, "from pylab import *; from numpy import *",
                                  "%pylab is IPython-only; its names become explicit imports")
         if name in SILENT_MAGICS:
             return self._remove(original, updated, f"%{name} has no effect outside a notebook")
@@ -325,8 +329,11 @@ class _CellTransformer(CommentKeeper):
             self.installs += parse_install_command(command, self.cell, self._line(original))
             return self._remove(original, updated, "installs moved to the project's dependencies")
         self.imports.add("subprocess")
-        if "{" in command or "$" in command:
-            formatted = "f" + repr(re.sub(r"\$(\w+)", r"{\1}", command))
+        # IPython fills in `{expr}` and `$name` from Python; other `$NAME`s are the shell's own
+        interpolated = re.sub(r"\$(\w+)", lambda m: f"{{{m[1]}}}" if m[1] in self.used_names
+                              else m[0], command)
+        if "{" in interpolated or _SHELL_SYNTAX.search(command):
+            formatted = "f" + repr(interpolated) if "{" in interpolated else repr(command)
             try:
                 cst.parse_expression(formatted)
             except cst.ParserSyntaxError:
@@ -483,7 +490,7 @@ class _CellTransformer(CommentKeeper):
     def leave_Call(self, original: cst.Call, updated: cst.Call):
         if self.definitions == 0 and _plots(updated):
             self.unsaved_figure = True
-        if m.matches(updated.func, m.Name("zip")) and not any(
+        if m.matches(updated.func, m.Name("zip")) and "zip" not in self.used_names and not any(
                 a.keyword is not None and a.keyword.value == "strict" for a in updated.args) \
                 and (len(updated.args) >= 2 or any(a.star == "*" for a in updated.args)) \
                 and not any(a.star == "**" for a in updated.args):
@@ -592,6 +599,7 @@ def _display_only(value: cst.BaseExpression) -> bool:
 _IPYTHON_ONLY = re.compile(r"\bget_ipython\(\)|(?<![\w.])display\(")
 
 
+_SHELL_SYNTAX = re.compile(r"[|&;<>*?`$()~]|\[.*\]")  # pipes, redirection, globs, variables...
 _PLOT_MODULES = frozenset({"plt", "pyplot", "sns", "seaborn", "pylab"})
 _PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "boxplot", "violinplot",
                          "imshow", "matshow", "pie", "heatmap", "pairplot", "countplot", "distplot",

@@ -11,7 +11,7 @@ import re
 
 import libcst as cst
 
-from nb2prod.analysis.dataflow import analyse
+from nb2prod.analysis.dataflow import analyse, is_builtin
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
 from nb2prod.refactor.cells import CellResult, transform_cell
@@ -28,6 +28,12 @@ from nb2prod.refactor.pieces import (
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 from nb2prod.refactor.rename import rename
 
+# generated names a notebook name would shadow: the step's own parameters and the helpers
+CLASHING = RESERVED | {"trace", "step", "outputs"}
+# names the Config class body uses: a config field of that name would shadow them
+CONFIG_INTERNALS = frozenset({"os", "sys", "json", "ast", "dataclasses", "dataclass", "field", "Path",
+                              "Any", "Iterable", "Mapping", "ENV_PREFIX", "parse_value", "path",
+                              "load", "read_config_file", "required_fields", "annotations"})
 MAX_COMMENTED_LINES = 5  # a cell with more lines that do not parse is not Python: kept as comments
 MAX_BLOCK_DEPTH = 90  # Python allows 100 indentation levels; the step function and a guard add some
 
@@ -41,8 +47,12 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
     parameters = {c.index for c in cells if "parameters" in c.tags}
     pieces = Pieces(cells={c.index: c for c in cells})
     known_paths: dict[str, str] = {}
+    clashes = _clashing_names(flow, pieces)
     for cell in cells:
         python, reason = _parseable(pieces, cell)
+        for name in clashes:
+            if reason is None and re.search(rf"\b{name}\b", python):
+                python = rename(python, name, f"{name}_")
         results = None
         if reason is None:
             results = _transformed(pieces, cell, python, used_names, known_paths)
@@ -67,6 +77,17 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
     return pieces.freeze()
 
 
+def _clashing_names(flow, pieces: Pieces) -> list[str]:
+    """Names the notebook binds that the generated modules use themselves (`config`, `run`...):
+    they get a trailing underscore everywhere, as PEP 8 suggests for such clashes."""
+    clashes = sorted(name for name in flow.binders if name in CLASHING)
+    for name in clashes:
+        cell, line, _, _ = flow.binders[name][0]
+        pieces.changes.append(Change(cell, line, f"`{name}` became `{name}_` throughout",
+                                     "the generated project uses that name itself"))
+    return clashes
+
+
 def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
     """The cell's Python with the lines that do not parse commented out (each reported), and why
     the cell cannot become code at all (None when it can)."""
@@ -82,11 +103,33 @@ def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
             pieces.changes.append(Change(cell.index, line, f"`{' '.join(text.split())[:120]}` "
                                          "became a comment", "it does not parse as Python"))
     tree = ast.parse(python) if cell.tree is None else cell.tree
+    outside = _outside_a_function(tree)
+    if outside:
+        return python, f"uses {outside}, which only IPython allows at the top of a cell"
     depth = _block_depth(tree)
     if depth > MAX_BLOCK_DEPTH:
         return python, (f"nested {depth} blocks deep; inside a step function it would pass "
                         "Python's limit of 100 indentation levels")
     return python, None
+
+
+def _outside_a_function(tree: ast.Module) -> str:
+    """What the cell does at top level that a step function cannot: `await`, `return`, `yield`,
+    a `break` or `continue` outside any loop ('' when nothing)."""
+    stack = [(node, False) for node in tree.body]
+    while stack:
+        node, in_loop = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            return "`await` outside a function"
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return f"`{type(node).__name__.lower().replace('from', ' from')}` outside a function"
+        if isinstance(node, (ast.Break, ast.Continue)) and not in_loop:
+            return f"`{type(node).__name__.lower()}` outside a loop"
+        looping = in_loop or isinstance(node, (ast.For, ast.While))
+        stack.extend((child, looping) for child in ast.iter_child_nodes(node))
+    return ""
 
 
 def _without_unparseable_lines(python: str) -> tuple[str | None, list[tuple[int, str]]]:
@@ -98,6 +141,12 @@ def _without_unparseable_lines(python: str) -> tuple[str | None, list[tuple[int,
             ast.parse("\n".join(lines))
         except SyntaxError as exc:
             number = exc.lineno or 0
+            if isinstance(exc, IndentationError) and commented and "expected an indented" in exc.msg:
+                # the line commented out was all its block had: Python needs a statement there
+                last, text = commented[-1]
+                indent = text[: len(text) - len(text.lstrip())]
+                lines[last - 1] = f"{indent}pass  # nb2prod: did not parse: {text.lstrip()}"
+                continue
             if not 0 < number <= len(lines) or lines[number - 1].lstrip().startswith("#"):
                 return None, []
             text = lines[number - 1]
@@ -223,6 +272,8 @@ def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set
             and isinstance(statement.body[0].targets[0].target, cst.Name)):
         return None
     name = statement.body[0].targets[0].target.value
+    if is_builtin(name) or name in CONFIG_INTERNALS:  # `type = 'rf'`, `os = 5`: stays code
+        return None
     value_code = module.code_for_node(statement.body[0].value)
     try:
         value = ast.literal_eval(value_code)

@@ -88,7 +88,9 @@ def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
 def unread_loop_names(node, keep: set[str] = frozenset()) -> set[str]:
     """Loop variables (``for i, row in ...``) nothing in the scope reads (ruff B007)."""
     names = _scope_names(node)
-    return {name for name in names.loop_targets - names.read - set(keep) if not name.startswith("_")}
+    taken = names.read | names.assigned | names.loop_targets | names.declared
+    return {name for name in names.loop_targets - names.read - set(keep)
+            if not name.startswith("_") and f"_{name}" not in taken}
 
 
 @dataclass
@@ -158,8 +160,9 @@ class _DeadAssignments(CommentKeeper):
             return updated
         renamer = _LoopTargetRenamer(self.loops)
         target = updated.target.visit(renamer)
+        header = "for " + _one_line(cst.Module([]).code_for_node(original.target))
         for name in renamer.renamed:
-            self._record(f"for {name}", f"loop variable `{name}` became `_{name}`", name)
+            self._record(header, f"loop variable `{name}` became `_{name}`", name)
         return updated.with_changes(target=target)
 
     def leave_SimpleStatementLine(self, original, updated):

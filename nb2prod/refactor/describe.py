@@ -18,6 +18,7 @@ from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
 from nb2prod.refactor.plan import DataFile, Dependency
 from nb2prod.refactor.steps import clean_title
+from nb2prod.rules.hygiene import ABSOLUTE_PATH
 
 MAX_DATA_FILE = 10 * 1024 * 1024
 MAX_DATA_TOTAL = 50 * 1024 * 1024
@@ -55,8 +56,16 @@ def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[
     folder = Path(notebook.path).resolve().parent
     missing = {value for value in path_reads.values()
                if not os.path.isabs(value) and not value.startswith("~")
-               and not (folder / value).exists()}
+               and not ABSOLUTE_PATH.match(value) and not _probe(folder / value, Path.exists)}
     return tuple(sorted(missing))
+
+
+def _probe(path: Path, test) -> bool:
+    """``test(path)``, False when the path cannot even be asked about (a name too long...)."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _title_and_description(notebook: Notebook) -> tuple[str, str]:
@@ -113,11 +122,11 @@ def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
         if not _looks_like_path(value):
             continue
         candidate = folder / value
-        if candidate.is_file():
+        if _probe(candidate, Path.is_file):
             found.setdefault(Path(value).as_posix(), (candidate.stat().st_size,
                                                       _refusal(candidate, folder)))
-        elif "/" in value.replace("\\", "/").rstrip("/") and (folder / Path(value).parent).is_dir() \
-                and Path(value).parent != Path("."):
+        elif "/" in value.replace("\\", "/").rstrip("/") and Path(value).parent != Path(".") \
+                and _probe(folder / Path(value).parent, Path.is_dir):
             # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
             parent = folder / Path(value).parent
             found.setdefault(Path(value).parent.as_posix() + "/", (0, _refusal(parent, folder)))

@@ -127,9 +127,11 @@ def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
 def _report_explicit(pieces: Pieces, cell: int, line: str, became: str) -> None:
     """One change per star import; a `%pylab` line's change says what it finally became."""
     for at, change in enumerate(pieces.changes):
-        if change.cell == cell and change.what.endswith(f"became `{line}`"):
-            pieces.changes[at] = Change(cell, change.line, change.what.replace(f"`{line}`", became),
-                                        "the names %pylab bound, imported explicitly")
+        if change.cell == cell and change.what.startswith("`%pylab") and line in change.what:
+            pieces.changes[at] = Change(cell, change.line,
+                                        change.what.split(" became ")[0] + " became the explicit "
+                                        "imports of the names the code uses",
+                                        "%pylab is IPython-only; what it bound, imported explicitly")
             return
     pieces.changes.append(Change(cell, 1, f"`{line}` became {became}",
                                  "star imports hide where names come from (pyflakes F403)"))

@@ -243,3 +243,35 @@ def test_an_import_after_a_sys_path_change_stays_after_it() -> None:
                       "import da_helpers as da\nprint(da.VALUE, pd.NA)"))
     assert result.imports == ("import sys", "", "import pandas as pd")
     assert "sys.path.append('../helpers')\nimport da_helpers as da\n" in result.steps[0].body
+
+
+def test_a_line_that_does_not_parse_inside_a_block_keeps_the_block_and_the_rest() -> None:
+    result = plan(ran("x = 1\nif x:\n    ???\nprint(x)"))
+    assert "if x:\n    pass  # nb2prod: did not parse: ???\nprint(x)" in result.steps[0].body
+    assert [(c.line, c.what) for c in result.changes] == [(3, "`???` became a comment")]
+
+
+def test_from_pylab_import_star_binds_pylabs_own_objects() -> None:
+    result = plan(ran("from pylab import *\nx = rand(3)\nf = fft(x)\nprint(f)"))
+    assert result.imports == ("from numpy.fft import fft", "from numpy.random import rand")
+
+
+def test_names_the_generated_project_uses_get_a_trailing_underscore() -> None:
+    result = plan(ran("config = {'a': 1}\ntrace = [1]\ndef run(x):\n    return x",
+                      "print(run(config), trace)"))
+    text = plan_text(result)
+    assert "def run_(x)" in text and "print(run_(config_), trace_)" in text
+    assert {c.what for c in result.changes} >= {"`config` became `config_` throughout",
+                                                "`run` became `run_` throughout"}
+
+
+def test_constants_named_like_builtins_stay_code() -> None:
+    result = plan(ran("type = 'rf'\nmax = 10\nprint(type, max)"))
+    assert result.config == () and "type = 'rf'" in result.steps[0].body
+
+
+def test_a_renamed_loop_variable_is_reported_on_its_loop_line_and_never_collides() -> None:
+    result = plan(ran("x = 0\ny = 0\nfor i, j in [(1, 2)]:\n    print(i, x, y)",
+                      "_k = 99\nfor k in range(3):\n    print('k')\nprint(_k)"))
+    assert [(c.cell, c.line, c.what) for c in result.changes] == [
+        (0, 3, "loop variable `j` became `_j`")]
