@@ -144,7 +144,6 @@ class _CellTransformer(CommentKeeper):
         self.statement_lines: list[int] = []  # each statement's first line, in visiting order
         self.statements_seen = 0
         self.line_stack: list[int] = []
-        self.marks: list[int] = []  # len(changes) where each open block began
         self.installs: list[InstallSpec] = []
         self.imports: set[str] = set()
         self.secrets: list[str] = []
@@ -207,13 +206,10 @@ class _CellTransformer(CommentKeeper):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
-        self.marks.append(len(self.changes))
 
     def leave_IndentedBlock(self, original, updated):
         self.depth -= 1
-        result = super().leave_IndentedBlock(original, updated)
-        self.marks.pop()
-        return result
+        return super().leave_IndentedBlock(original, updated)
 
     # statements ----------------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
@@ -365,14 +361,9 @@ class _CellTransformer(CommentKeeper):
         self._change(original, f"removed {_one_line(what)}", "it has no equivalent outside IPython")
         return removed(updated, f"# TODO(nb2prod): {_one_line(what)} (not converted)")
 
-    def empty_block(self, original: cst.IndentedBlock, updated: cst.IndentedBlock):
-        """Every statement of the block would go. IPython code cannot stay (it would be an undefined
-        name), so a ``pass`` carries its TODO; anything else stays as the notebook had it."""
-        if not _IPYTHON_ONLY.search(cst.Module([]).code_for_node(original)):
-            del self.changes[self.marks[-1]:]
-            return original
-        lines = [line for s in updated.body for line in s.leading_lines]
-        return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)])
+    def dropped(self, original, header: str) -> None:
+        self._change(original, f"removed `{header}` and its body",
+                     "its body only displayed values or had no effect")
 
     # values: secrets and absolute paths ----------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -594,9 +585,6 @@ def _display_only(value: cst.BaseExpression) -> bool:
                 and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)
                 and _display_only_receiver(value.func.value))
     return False
-
-
-_IPYTHON_ONLY = re.compile(r"\bget_ipython\(\)|(?<![\w.])display\(")
 
 
 _SHELL_SYNTAX = re.compile(r"[|&;<>*?`$()~]|\[.*\]")  # pipes, redirection, globs, variables...

@@ -16,12 +16,13 @@ import libcst as cst
 _PLACEHOLDER = "__nb2prod_removed__"
 
 
-def removed(statement: cst.SimpleStatementLine, *extra: str, note: str = "") -> cst.SimpleStatementLine:
-    """A placeholder for ``statement``: its comments (plus ``extra`` comment lines), nothing else.
-    When it had comments, ``note`` says what went, so they do not seem to describe the next
-    statement."""
-    lines = [line for line in statement.leading_lines if line.comment is not None]
-    trailing = statement.trailing_whitespace.comment
+def removed(statement: cst.BaseStatement, *extra: str, note: str = "",
+            inner: Sequence[cst.EmptyLine] = ()) -> cst.SimpleStatementLine:
+    """A placeholder for ``statement``: its comments (plus ``inner`` comment lines from inside it
+    and ``extra`` ones), nothing else. When it had comments, ``note`` says what went, so they do
+    not seem to describe the next statement."""
+    lines = [line for line in [*statement.leading_lines, *inner] if line.comment is not None]
+    trailing = getattr(statement, "trailing_whitespace", cst.TrailingWhitespace()).comment
     if trailing is not None:
         lines.append(cst.EmptyLine(comment=trailing))
     if lines and note:
@@ -56,8 +57,34 @@ def fold(body: Sequence[cst.BaseStatement],
 
 class CommentKeeper(cst.CSTTransformer):
     """Base for transforms that remove statements: returns ``removed(...)`` placeholders and lets
-    this class fold them away. A block whose every statement would go keeps them all (an invented
-    ``pass`` is never written)."""
+    this class fold them away. When every statement of a block goes, an ``if``/``for`` around it
+    whose header has no calls goes too (it did nothing else); otherwise a ``pass`` carrying the
+    block's comments keeps Python's grammar."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emptied: set[int] = set()  # blocks left with nothing but a `pass`
+
+    def leave_For(self, original: cst.For, updated: cst.For):
+        if _emptied(self, updated.body) and updated.orelse is None \
+                and _pure(updated.iter) and _pure(updated.target):
+            return self._drop_compound(original, updated, f"for {_code(updated.target)} in "
+                                       f"{_code(updated.iter)}:")
+        return updated
+
+    def leave_If(self, original: cst.If, updated: cst.If):
+        if _emptied(self, updated.body) and updated.orelse is None and _pure(updated.test):
+            return self._drop_compound(original, updated, f"if {_code(updated.test)}:")
+        return updated
+
+    def _drop_compound(self, original, updated, header: str):
+        header = " ".join(header.split())[:100]
+        self.dropped(original, header)
+        inner = [line for statement in updated.body.body for line in statement.leading_lines]
+        return removed(updated, inner=inner, note=f"removed `{header}`: nothing it did was used")
+
+    def dropped(self, original: cst.CSTNode, header: str) -> None:
+        """Record that a whole ``if``/``for`` went (subclasses report it)."""
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         body, footer = fold(updated.body, updated.footer)
@@ -71,8 +98,31 @@ class CommentKeeper(cst.CSTTransformer):
         return updated.with_changes(body=body, footer=footer)
 
     def empty_block(self, original: cst.IndentedBlock, updated: cst.IndentedBlock):
-        """Every statement of the block would go: by default, the block stays as it was."""
-        return original
+        """Every statement of the block would go: a ``pass`` carries their comments (and the
+        enclosing ``if``/``for`` may go whole, see above)."""
+        lines = [line for statement in updated.body for line in statement.leading_lines]
+        block = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)])
+        self.emptied.add(id(block))
+        return block
+
+
+def _emptied(keeper: CommentKeeper, block: cst.BaseSuite) -> bool:
+    return id(block) in keeper.emptied
+
+
+def _pure(node: cst.CSTNode) -> bool:
+    """No call, await, yield or assignment expression anywhere in it: evaluating it does nothing."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)):
+            return False
+        stack.extend(current.children)
+    return True
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 def comment_lines(lines: Sequence[cst.EmptyLine]) -> list[str]:

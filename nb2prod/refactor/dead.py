@@ -131,7 +131,6 @@ class _DeadAssignments(CommentKeeper):
         self.dead = dead
         self.loops = loops
         self.changes: list[Unplaced] = []
-        self.marks: list[int] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False  # a nested function's locals are its own business
@@ -156,7 +155,8 @@ class _DeadAssignments(CommentKeeper):
 
     def leave_For(self, original, updated):
         """``for i, row in rows:`` with i unread: ``for _i, row in rows:`` (the name says so)."""
-        if not self.loops:
+        updated = super().leave_For(original, updated)
+        if not self.loops or not isinstance(updated, cst.For):
             return updated
         renamer = _LoopTargetRenamer(self.loops)
         target = updated.target.visit(renamer)
@@ -185,19 +185,9 @@ class _DeadAssignments(CommentKeeper):
     def _record(self, line: str, what: str, name: str) -> None:
         self.changes.append(Unplaced(line, what, f"nothing reads '{name}' afterwards"))
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.marks.append(len(self.changes))
-
-    def leave_IndentedBlock(self, original, updated):
-        result = super().leave_IndentedBlock(original, updated)
-        self.marks.pop()
-        return result
-
-    def empty_block(self, original, updated):
-        """A block that is all dead code stays whole (Python needs a statement there, and an
-        invented ``pass`` would be worse): its changes are not made, so not reported."""
-        del self.changes[self.marks[-1]:]
-        return original
+    def dropped(self, original, header: str) -> None:
+        self.changes.append(Unplaced(header, f"removed `{header}` and its body",
+                                     "its body only assigned values nothing reads"))
 
 
 class _LoopTargetRenamer(cst.CSTTransformer):

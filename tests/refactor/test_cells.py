@@ -22,7 +22,8 @@ CASES = [
     ("display(df)\nprint(df)", "print(df)"),
     ("df.sort_values('a', inplace=True)", "df.sort_values('a', inplace=True)"),
     ("model.fit(X, y)", "model.fit(X, y)"),
-    ("if x:\n    display(x)", "if x:\n    pass"),
+    ("if x:\n    display(x)", ""),  # nothing left of the if: it goes whole
+    ("if check(x):\n    display(x)", "if check(x):\n    pass"),  # its test may do something
     ("!ls -la data", "subprocess.run(['ls', '-la', 'data'], check=True)"),
     ("!echo {path}", "subprocess.run(f'echo {path}', shell=True, check=True)"),
     ("files = !ls", "files = subprocess.run('ls', shell=True, capture_output=True, text=True, "
