@@ -54,6 +54,7 @@ class Score:
     ruff_codes: list[str] = field(default_factory=list)
     black_clean: bool = False
     pyflakes_clean: bool = False
+    pyflakes_first: str = ""
     peer_clean: bool = False
     error: str = ""
 
@@ -108,7 +109,8 @@ def score_project(notebook: Path, project: Path, score: Score) -> None:
     black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "src", "tests"],
                            cwd=project, capture_output=True, text=True)
     score.black_clean = black.returncode == 0
-    score.pyflakes_clean = _pyflakes_clean(list((project / "src").rglob("*.py")))
+    score.pyflakes_first = _pyflakes(list((project / "src").rglob("*.py")))
+    score.pyflakes_clean = not score.pyflakes_first
 
 
 def _bad_name(name: str) -> bool:
@@ -128,17 +130,20 @@ def _first_line(text: str) -> str:
     return re.sub(r"^.*?:\d+:\d+: ", "", lines[0])[:90] if lines else ""
 
 
-def _pyflakes_clean(files: list[Path]) -> bool:
+def _pyflakes(files: list[Path]) -> str:
+    """'' when every file compiles and pyflakes is silent, else the first complaint."""
     if not files:
-        return False
+        return "no Python files"
     for file in files:
         try:
             compile(file.read_text(encoding="utf-8"), str(file), "exec")
-        except SyntaxError:
-            return False
+        except SyntaxError as exc:
+            return f"does not compile: {exc.msg}"
     flakes = subprocess.run([sys.executable, "-m", "pyflakes", *map(str, files)],
                             capture_output=True, text=True)
-    return flakes.returncode == 0
+    if flakes.returncode == 0:
+        return ""
+    return re.sub(r"^.*?:\d+:\d+:? ", "", (flakes.stdout or flakes.stderr).strip().splitlines()[0])
 
 
 def one(notebook: Path, scratch: Path, peer: bool) -> Score:
@@ -158,7 +163,7 @@ def one(notebook: Path, scratch: Path, peer: bool) -> Score:
         out = scratch / "peer"
         run = subprocess.run(["jupyter", "nbconvert", "--to", "script", str(notebook),
                               "--output-dir", str(out)], capture_output=True, text=True)
-        score.peer_clean = run.returncode == 0 and _pyflakes_clean(list(out.glob("*.py")))
+        score.peer_clean = run.returncode == 0 and not _pyflakes(list(out.glob("*.py")))
     shutil.rmtree(scratch, ignore_errors=True)
     return score
 
@@ -187,6 +192,11 @@ def report(scores: list[Score], show: int) -> None:
     print("first ruff finding, most common:")
     for text, count in collections.Counter(
             re.sub(r"`[^`]*`", "`…`", s.ruff_first) for s in done if s.ruff_first).most_common(show):
+        print(f"  {count:4}  {text}")
+    print("first pyflakes complaint, most common:")
+    for text, count in collections.Counter(
+            re.sub(r"'[^']*'", "'…'", s.pyflakes_first) for s in done if s.pyflakes_first
+    ).most_common(show):
         print(f"  {count:4}  {text}")
     errors = collections.Counter(s.error for s in scores if s.error)
     for text, count in errors.most_common(show):

@@ -110,15 +110,36 @@ def _emptied(keeper: CommentKeeper, block: cst.BaseSuite) -> bool:
     return id(block) in keeper.emptied
 
 
+# calls that only compute (builtins, container and DataFrame iteration, string and parsed-HTML
+# lookups): a loop over them, or a test of them, has no effect of its own
+_PURE_CALLS = frozenset({
+    "range", "enumerate", "zip", "len", "sorted", "reversed", "list", "tuple", "set", "dict",
+    "isinstance", "hasattr", "getattr", "str", "int", "float", "bool", "abs", "min", "max", "sum",
+    "items", "keys", "values", "iterrows", "itertuples", "iteritems", "unique", "split", "strip",
+    "lower", "upper", "startswith", "endswith", "find_all", "findAll", "select", "find",
+    "get_text", "get", "head", "tail", "copy", "count", "index", "isnull", "notnull", "isna",
+    "any", "all", "arange", "linspace", "array", "groupby",
+})
+
+
 def _pure(node: cst.CSTNode) -> bool:
-    """No call, await, yield or assignment expression anywhere in it: evaluating it does nothing."""
+    """Evaluating it does nothing: no await, yield or assignment expression, and no call but to
+    functions that only compute (``range(n)``, ``df.iterrows()``, ``soup.find_all("a")``)."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)):
+        if isinstance(current, (cst.Await, cst.Yield, cst.NamedExpr)):
+            return False
+        if isinstance(current, cst.Call) and _called_name(current.func) not in _PURE_CALLS:
             return False
         stack.extend(current.children)
     return True
+
+
+def _called_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
 
 
 def _code(node: cst.CSTNode) -> str:
