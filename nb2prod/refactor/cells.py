@@ -24,6 +24,7 @@ from nb2prod.redact import (
     redact,
 )
 from nb2prod.refactor.comments import CommentKeeper, removed
+from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
@@ -186,11 +187,11 @@ class _CellTransformer(CommentKeeper):
         code = cst.Module([]).code_for_node(node)
         line = self._line(original) if original is not None else 0
         if "get_ipython()" in code and 0 < line <= len(self.original_lines):
-            return _one_line(redact(self.original_lines[line - 1])[0])
+            return one_line(redact(self.original_lines[line - 1])[0])
         if isinstance(node, cst.SimpleStatementLine):
             code = cst.Module([]).code_for_node(node.with_changes(
                 leading_lines=[], trailing_whitespace=cst.TrailingWhitespace()))
-        return _one_line(code)
+        return one_line(code)
 
     def _remove(self, original, updated, why: str):
         # `updated`: its secrets are already replaced, and the record must not carry them
@@ -200,7 +201,7 @@ class _CellTransformer(CommentKeeper):
 
     def _replace(self, original, updated, code: str, why: str):
         statement = _statement(code, updated)
-        self._change(original, f"`{self._source(updated, original)}` became `{_one_line(code)}`",
+        self._change(original, f"`{self._source(updated, original)}` became `{one_line(code)}`",
                      why)
         return statement
 
@@ -358,8 +359,8 @@ class _CellTransformer(CommentKeeper):
     def _todo(self, original, updated, what: str):
         what = redact(what)[0]  # the magic's arguments are copied into a comment and the report
         self._warn(original, f"{what} has no equivalent outside IPython; left as a TODO")
-        self._change(original, f"removed {_one_line(what)}", "it has no equivalent outside IPython")
-        return removed(updated, f"# TODO(nb2prod): {_one_line(what)} (not converted)")
+        self._change(original, f"removed {one_line(what)}", "it has no equivalent outside IPython")
+        return removed(updated, f"# TODO(nb2prod): {one_line(what)} (not converted)")
 
     def dropped(self, original, header: str) -> None:
         self._change(original, f"removed `{header}` and its body",
@@ -679,8 +680,3 @@ def _literal(node: cst.SimpleString) -> str | None:
     except Exception:
         return None
     return value if isinstance(value, str) else None
-
-
-def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 120 else text[:119] + "…"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nb2prod.refactor.comments import CommentKeeper, removed
-from nb2prod.refactor.locate import Unplaced
+from nb2prod.refactor.locate import Unplaced, one_line
 
 _ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
 
@@ -160,7 +160,7 @@ class _DeadAssignments(CommentKeeper):
             return updated
         renamer = _LoopTargetRenamer(self.loops)
         target = updated.target.visit(renamer)
-        header = "for " + _one_line(cst.Module([]).code_for_node(original.target))
+        header = "for " + one_line(cst.Module([]).code_for_node(original.target))
         for name in renamer.renamed:
             self._record(header, f"loop variable `{name}` became `_{name}`", name)
         return updated.with_changes(target=target)
@@ -174,9 +174,9 @@ class _DeadAssignments(CommentKeeper):
         name = assign.targets[0].target.value
         if name not in self.dead:
             return updated
-        source = _one_line(cst.Module([]).code_for_node(assign))
+        source = one_line(cst.Module([]).code_for_node(assign))
         if _has_call(assign.value):
-            call = _one_line(cst.Module([]).code_for_node(assign.value))
+            call = one_line(cst.Module([]).code_for_node(assign.value))
             self._record(source, f"`{source}` became `{call}`", name)
             return updated.with_changes(body=[cst.Expr(assign.value)])
         self._record(source, f"removed `{source}`", name)
@@ -213,8 +213,3 @@ def _has_call(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Call):
         return True
     return any(_has_call(child) for child in node.children)
-
-
-def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 120 else text[:119] + "…"

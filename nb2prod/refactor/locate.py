@@ -31,3 +31,9 @@ def _find_line(cells: list[Cell], text: str) -> tuple[int, int]:
             if wanted and " ".join(line.split()).startswith(wanted.split(" ... ")[0]):
                 return cell.index, number
     return (cells[0].index, 1) if cells else (0, 1)
+
+
+def one_line(text: str) -> str:
+    """Code as a change reports it: one line, at most 120 characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:119] + "…"
