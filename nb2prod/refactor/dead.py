@@ -86,11 +86,29 @@ def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
 
 
 def unread_loop_names(node, keep: set[str] = frozenset()) -> set[str]:
-    """Loop variables (``for i, row in ...``) nothing in the scope reads (ruff B007)."""
+    """Loop variables (``for i, row in ...``) that may take a ``_`` in the loops whose bodies do
+    not read them (ruff B007): names the scope reads nowhere, or only inside other loops that
+    bind them again."""
     names = _scope_names(node)
     taken = names.read | names.assigned | names.loop_targets | names.declared
-    return {name for name in names.loop_targets - names.read - set(keep)
-            if not name.startswith("_") and f"_{name}" not in taken}
+    read_elsewhere = names.read - _read_only_as_loop_variables(node)
+    return {name for name in names.loop_targets - read_elsewhere - set(keep)
+            if not name.startswith("_") and f"_{name}" not in taken and name not in names.assigned}
+
+
+def _read_only_as_loop_variables(node) -> set[str]:
+    """Names every read of which is inside the body of a loop that binds the name itself."""
+    covered: set[int] = set()
+    for loop in ast.walk(node):
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            bound = {t.id for t in ast.walk(loop.target) if isinstance(t, ast.Name)}
+            covered |= {id(n) for statement in loop.body for n in ast.walk(statement)
+                        if isinstance(n, ast.Name) and n.id in bound}
+    reads: dict[str, bool] = {}
+    for name in ast.walk(node):
+        if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
+            reads[name.id] = reads.get(name.id, True) and id(name) in covered
+    return {name for name, only_in_loops in reads.items() if only_in_loops}
 
 
 @dataclass
@@ -158,7 +176,8 @@ class _DeadAssignments(CommentKeeper):
         updated = super().leave_For(original, updated)
         if not self.loops or not isinstance(updated, cst.For):
             return updated
-        renamer = _LoopTargetRenamer(self.loops)
+        read_here = {n.value for n in _names(original.body)}  # (or-else blocks are rare)
+        renamer = _LoopTargetRenamer(self.loops - read_here)
         target = updated.target.visit(renamer)
         header = "for " + one_line(cst.Module([]).code_for_node(original.target))
         for name in renamer.renamed:
@@ -207,6 +226,15 @@ class _LoopTargetRenamer(cst.CSTTransformer):
 
     def visit_Subscript(self, node: cst.Subscript) -> bool:
         return False
+
+
+def _names(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        stack.extend(current.children)
 
 
 def _has_call(node: cst.CSTNode) -> bool:

@@ -275,3 +275,11 @@ def test_a_renamed_loop_variable_is_reported_on_its_loop_line_and_never_collides
                       "_k = 99\nfor k in range(3):\n    print('k')\nprint(_k)"))
     assert [(c.cell, c.line, c.what) for c in result.changes] == [
         (0, 3, "loop variable `j` became `_j`")]
+
+
+def test_a_loop_variable_read_only_by_other_loops_that_bind_it_gets_an_underscore() -> None:
+    result = plan(ran("for i in range(3):\n    print('x')\nfor i in range(2):\n    print(i)\n"
+                      "for k in range(2):\n    print('y')\nprint(k)"))
+    body = result.steps[0].body
+    assert "for _i in range(3):" in body and "for i in range(2):" in body
+    assert "for k in range(2):" in body  # k is read after its loop: it keeps its name
