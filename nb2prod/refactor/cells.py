@@ -577,8 +577,11 @@ def _statement(code: str, like: cst.SimpleStatementLine):
 
 def _display_only(value: cst.BaseExpression) -> bool:
     """A bare expression whose only effect in a notebook is to be displayed."""
-    # a bare subscript stays: `counts["a"]` on a defaultdict inserts the key
-    if isinstance(value, (cst.Name, cst.Attribute, cst.BaseNumber, cst.SimpleString,
+    # a bare subscript stays: `counts["a"]` on a defaultdict inserts the key; an attribute of
+    # one (`df[df.year < 0].name`) only reads
+    if isinstance(value, cst.Attribute):
+        return not any(isinstance(n, cst.Call) for n in _walk(value))
+    if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString,
                           cst.Comparison, cst.BinaryOperation, cst.Tuple, cst.List, cst.Dict)):
         return not any(isinstance(n, (cst.Call, cst.Subscript)) for n in _walk(value))
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
@@ -634,7 +637,9 @@ def _pure_calls_only(value: cst.BaseExpression) -> bool:
 def _no_effect(value: cst.BaseExpression) -> bool:
     """A name, attribute, number or comparison without calls or subscripts (strings stay: they
     are often notes)."""
-    return isinstance(value, (cst.Name, cst.Attribute, cst.BaseNumber, cst.Comparison,
+    if isinstance(value, cst.Attribute):  # `ax[0].title`: reading an attribute does nothing
+        return not any(isinstance(n, (cst.Call, cst.Await, cst.Yield)) for n in _walk(value))
+    return isinstance(value, (cst.Name, cst.BaseNumber, cst.Comparison,
                               cst.BinaryOperation, cst.Tuple)) and not any(
         isinstance(n, (cst.Call, cst.Subscript, cst.Await, cst.Yield)) for n in _walk(value))
 
