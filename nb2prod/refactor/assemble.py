@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.dead import drop_dead
+from nb2prod.refactor.imports import binding_names
 from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.inline import module_names as all_module_names
-from nb2prod.refactor.locate import located
+from nb2prod.refactor.locate import Unplaced, located
 from nb2prod.refactor.pieces import DEFINITION_MARK, IMPORT_MARK, PATH_SOURCE, RESERVED, Collected
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning, Step
 from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
@@ -36,9 +37,11 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     module_names = all_module_names(collected)
     drafts = [d for d in group_cells(notebook, list(collected.cells))
               if any(collected.bodies.get(i) for i in d.cells)]
+    used = _loaded_names(collected)
+    changes: list[Change] = []
     for draft in drafts:
         draft.statements = [code for i in draft.cells for chunk in collected.bodies.get(i, ())
-                            if (code := _expand(chunk, collected))]
+                            if (code := _expand(chunk, collected, used, i, changes))]
     drafts = _merge_for_late_binding(_merge_comment_only(drafts), module_names)
     name_steps(drafts, module_names | set(collected.config) | RESERVED)
     flows = [step_flow("".join(d.statements), module_names,
@@ -46,7 +49,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     inputs, producers, required = _inputs(drafts, flows, collected)
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)
-    steps, changes = [], []
+    steps = []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]
                            and n not in flow.deleted]
@@ -181,16 +184,40 @@ def _first_late_binding(flows: list[tuple[set[str], set[str]]]) -> tuple[int, in
     return None
 
 
-def _expand(chunk: str, collected: Collected) -> str:
-    """A body chunk as it goes into its step: marked imports and definitions only if they stay."""
+def _expand(chunk: str, collected: Collected, used: set[str], cell: int,
+            changes: list[Change]) -> str:
+    """A body chunk as it goes into its step: marked imports and definitions only if they stay
+    (an import that stays in its step but binds nothing the project reads goes, reported)."""
     if chunk.startswith(IMPORT_MARK):
         line = chunk[len(IMPORT_MARK):].strip()
         if line not in collected.inline_imports:
+            return ""
+        if not binding_names(line) & (used | {"*"}):
+            changes += located([Unplaced(line, f"removed unused import `{line}`",
+                                         "nothing in the project uses it")], [collected.cells[cell]])
             return ""
         return "".join(f"{c}\n" for c in collected.import_comments.get(line, [])) + line + "\n"
     if chunk.startswith(DEFINITION_MARK):
         return collected.inline_definitions.get(chunk[len(DEFINITION_MARK):].strip(), "")
     return chunk
+
+
+def _loaded_names(collected: Collected) -> set[str]:
+    """Every name the project's code reads: step code, definitions, config values."""
+    sources = [chunk for chunks in collected.bodies.values() for chunk in chunks
+               if not chunk.startswith((IMPORT_MARK, DEFINITION_MARK))]
+    sources += [*collected.definitions.values(), *collected.inline_definitions.values(),
+                *(f.value for f in collected.config.values())]
+    names: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.value.id for n in ast.walk(tree)  # `os.path`: `import os.path` binds os
+                  if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    return names
 
 
 def _merge_comment_only(drafts: list[StepDraft]) -> list[StepDraft]:

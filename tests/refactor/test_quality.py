@@ -283,3 +283,11 @@ def test_a_loop_variable_read_only_by_other_loops_that_bind_it_gets_an_underscor
     body = result.steps[0].body
     assert "for _i in range(3):" in body and "for i in range(2):" in body
     assert "for k in range(2):" in body  # k is read after its loop: it keeps its name
+
+
+def test_an_import_kept_in_its_step_but_never_used_goes_and_is_reported() -> None:
+    result = plan(ran("import sys\nsys.path.append('../helpers')\nimport my_helpers\n"
+                      "import da_helpers as da\nprint(da.VALUE)"))
+    body = result.steps[0].body
+    assert "import da_helpers as da" in body and "my_helpers" not in body
+    assert "removed unused import `import my_helpers`" in {c.what for c in result.changes}
