@@ -9,6 +9,7 @@ far away.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass
 
 from nb2prod.notebook.model import Notebook
@@ -66,7 +67,37 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     if not steps:
         warnings += (ConvertWarning(0, 1, "the notebook has no code to convert: the project has "
                                     "no steps"),)
-    return Assembled(tuple(steps), tuple(required), warnings, tuple(changes))
+    return Assembled(tuple(_fold_empty_steps(steps)), tuple(required), warnings, tuple(changes))
+
+
+def _fold_empty_steps(steps: list[Step]) -> list[Step]:
+    """A step left with nothing but comments (its code was display-only, dead or hoisted) is no
+    function: its comments and cells open the next step (or close the previous one)."""
+    folded: list[Step] = []
+    pending: Step | None = None
+    for step in steps:
+        if pending is not None:
+            step = dataclasses.replace(step, cells=(*pending.cells, *step.cells),
+                                       body=_comments(pending.body) + step.body)
+            pending = None
+        if _empty(step.body) and len(steps) > 1:
+            pending = step
+            continue
+        folded.append(step)
+    if pending is not None and folded:
+        last = folded[-1]
+        folded[-1] = dataclasses.replace(last, cells=(*last.cells, *pending.cells),
+                                         body=last.body + _comments(pending.body))
+    return folded
+
+
+def _empty(body: str) -> bool:
+    statements = ast.parse(body).body
+    return all(isinstance(s, ast.Pass) for s in statements)
+
+
+def _comments(body: str) -> str:
+    return "".join(line.strip() + "\n" for line in body.splitlines() if line.strip().startswith("#"))
 
 
 def _outputs(drafts: list[StepDraft], producers: list[dict[str, str]]) -> dict[str, list[str]]:

@@ -291,3 +291,13 @@ def test_an_import_kept_in_its_step_but_never_used_goes_and_is_reported() -> Non
     body = result.steps[0].body
     assert "import da_helpers as da" in body and "my_helpers" not in body
     assert "removed unused import `import my_helpers`" in {c.what for c in result.changes}
+
+
+def test_a_step_left_with_only_comments_joins_the_next_one() -> None:
+    result = plan([markdown("# Demo"), markdown("## Look"), code("values = [1, 2]\nvalues", 1),
+                   markdown("## Peek"), code("# just a look\nvalues", 2),
+                   markdown("## Sum"), code("print(sum(values))", 3)])
+    assert [s.name for s in result.steps] == ["look", "sum_step"]
+    assert result.steps[1].cells == (4, 6)
+    assert result.steps[1].body.startswith("# just a look\n")
+    assert "pass" not in "".join(s.body for s in result.steps)
