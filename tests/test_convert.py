@@ -49,6 +49,8 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "train(config, X, y) -> X_test, y_test, model" in result.stdout
     assert "TEST_SIZE: float = 0.25   (parameters cell, cell 2)" in result.stdout
+    assert "  cell 4, line 3: removed `df.head()` (it only displayed a value in the notebook)" \
+        in result.stdout
     assert not out.exists()
     data = json.loads(convert(str(EXAMPLE / "churn.ipynb"), "--dry-run", "--format", "json").stdout)
     assert [s["name"] for s in data["steps"]][:2] == ["load_data", "clean"]

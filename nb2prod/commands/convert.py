@@ -166,6 +166,9 @@ def _print_plan(plan, output_format: str) -> None:
     out += [f"  {f.name}: {f.type} = {f.value}   ({f.source}, cell {f.cell})" for f in plan.config]
     out.append("dependencies:")
     out += [f"  {d.requirement}   ({d.evidence})" for d in plan.dependencies]
+    if plan.changes:
+        out.append("changes to the notebook's code:")
+        out += [f"  cell {c.cell}, line {c.line}: {c.what} ({c.why})" for c in plan.changes]
     out += [f"warning: cell {w.cell}, line {w.line}: {w.message}" for w in plan.warnings]
     sys.stdout.write("\n".join(out) + "\n")
 
