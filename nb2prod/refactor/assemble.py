@@ -14,11 +14,18 @@ from dataclasses import dataclass
 
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.dead import drop_dead
-from nb2prod.refactor.imports import binding_names
+from nb2prod.refactor.imports import binding_names, names_read
 from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.inline import module_names as all_module_names
-from nb2prod.refactor.locate import Unplaced, located
-from nb2prod.refactor.pieces import DEFINITION_MARK, IMPORT_MARK, PATH_SOURCE, RESERVED, Collected
+from nb2prod.refactor.locate import located, unused_import
+from nb2prod.refactor.pieces import (
+    DEFINITION_MARK,
+    IMPORT_MARK,
+    PATH_SOURCE,
+    RESERVED,
+    Collected,
+    marked_import,
+)
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning, Step
 from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
 from nb2prod.rules.hygiene import unseeded_randomness
@@ -219,13 +226,12 @@ def _expand(chunk: str, collected: Collected, used: set[str], cell: int,
             changes: list[Change]) -> str:
     """A body chunk as it goes into its step: marked imports and definitions only if they stay
     (an import that stays in its step but binds nothing the project reads goes, reported)."""
-    if chunk.startswith(IMPORT_MARK):
-        line = chunk[len(IMPORT_MARK):].strip()
+    line = marked_import(chunk)
+    if line:
         if line not in collected.inline_imports:
             return ""
         if not binding_names(line) & (used | {"*"}):
-            changes += located([Unplaced(line, f"removed unused import `{line}`",
-                                         "nothing in the project uses it")], [collected.cells[cell]])
+            changes += unused_import(line, collected.cells[cell])
             return ""
         return "".join(f"{c}\n" for c in collected.import_comments.get(line, [])) + line + "\n"
     if chunk.startswith(DEFINITION_MARK):
@@ -237,18 +243,9 @@ def _loaded_names(collected: Collected) -> set[str]:
     """Every name the project's code reads: step code, definitions, config values."""
     sources = [chunk for chunks in collected.bodies.values() for chunk in chunks
                if not chunk.startswith((IMPORT_MARK, DEFINITION_MARK))]
-    sources += [*collected.definitions.values(), *collected.inline_definitions.values(),
-                *(f.value for f in collected.config.values())]
-    names: set[str] = set()
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        names |= {n.value.id for n in ast.walk(tree)  # `os.path`: `import os.path` binds os
-                  if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
-    return names
+    return names_read([*sources, *collected.definitions.values(),
+                       *collected.inline_definitions.values(),
+                       *(f.value for f in collected.config.values())])
 
 
 def _merge_comment_only(drafts: list[StepDraft]) -> list[StepDraft]:

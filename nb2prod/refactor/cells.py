@@ -59,9 +59,10 @@ class CellResult:
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
                    known_paths: dict[str, str] | None = None, original: str = "") -> CellResult:
-    """The cell's code as it goes into a module; ``used_names`` and ``known_paths`` (path literal
-    -> config field) are shared by the cells of a notebook, which add to them."""
-    """Transform one cell's translated Python. ``original_line`` maps translated -> cell lines."""
+    """Transform one cell's translated Python into the code that goes into a module.
+    ``original_line`` maps translated -> cell lines, ``original`` is the cell as written;
+    ``used_names`` and ``known_paths`` (path literal -> config field) are shared by the cells of
+    a notebook, which add to them."""
     module = cst.parse_module(source)
     module = _header_onto_first_statement(module)
     transformer = _CellTransformer(cell, original_line, used_names,
@@ -93,10 +94,9 @@ def _statement_lines(source: str) -> list[int]:
     while stack:
         node = stack.pop()
         lines.append(node.lineno)
-        children = [c for field in ("body", "handlers", "orelse", "finalbody", "cases")
-                    for c in getattr(node, field, ()) if isinstance(c, list) is False]
         nested = []
-        for child in children:
+        for child in (c for part in ("body", "handlers", "orelse", "finalbody", "cases")
+                      for c in getattr(node, part, ())):
             if isinstance(child, ast.stmt):
                 nested.append(child)
             else:  # an except handler or a match case: its statements

@@ -19,11 +19,11 @@ from nb2prod.refactor.comments import comment_lines
 from nb2prod.refactor.pieces import (
     DATA_DIR_SOURCE,
     DEFINITION_MARK,
-    IMPORT_MARK,
     PATH_SOURCE,
     RESERVED,
     Collected,
     Pieces,
+    import_marker,
 )
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 from nb2prod.refactor.rename import rename
@@ -223,7 +223,7 @@ def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, cell: 
         for small in statement.body:  # one line each: `from x import (a,\n b)` is one statement
             line = ast.unparse(ast.parse(cst.Module([cst.SimpleStatementLine([small])]).code))
             pieces.imports.append(line)
-            pieces.bodies.setdefault(cell.index, []).append(f"{IMPORT_MARK}{line}\n")
+            pieces.bodies.setdefault(cell.index, []).append(import_marker(line))
             if comments:  # the comments travel with the import, once
                 pieces.import_comments.setdefault(line, []).extend(comments)
                 comments = []

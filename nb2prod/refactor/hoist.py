@@ -22,7 +22,7 @@ from nb2prod.refactor.imports import binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.locate import Unplaced, located
-from nb2prod.refactor.pieces import IMPORT_MARK, Collected, Pieces
+from nb2prod.refactor.pieces import Collected, Pieces, import_marker, marked_import
 from nb2prod.refactor.plan import Change, ConvertWarning
 
 _PATH_CHANGE = re.compile(r"\bsys\.path\s*(?:\.\s*(?:append|insert|extend)\b|\+=|=|\[)"
@@ -44,8 +44,8 @@ def _keep_imports_after_path_changes(pieces: Pieces) -> None:
     changed = False
     for chunks in pieces.bodies.values():  # in cell order
         for chunk in chunks:
-            if chunk.startswith(IMPORT_MARK):
-                line = chunk[len(IMPORT_MARK):].strip()
+            line = marked_import(chunk)
+            if line:
                 top = line.split()[1].lstrip(".").split(".")[0]
                 if changed and line in pieces.imports and _may_be_local(top):
                     pieces.inline_imports.add(line)
@@ -116,9 +116,9 @@ def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
     pieces.imports.remove(line)
     pieces.imports += explicit
     for cell, chunks in pieces.bodies.items():  # the cell's marker, so it can still stay put
-        if f"{IMPORT_MARK}{line}\n" in chunks:
-            at = chunks.index(f"{IMPORT_MARK}{line}\n")
-            chunks[at:at + 1] = [f"{IMPORT_MARK}{e}\n" for e in explicit]
+        if import_marker(line) in chunks:
+            at = chunks.index(import_marker(line))
+            chunks[at:at + 1] = [import_marker(e) for e in explicit]
             became = ("; ".join(f"`{e}`" for e in explicit) if len(explicit) <= 3
                       else f"{len(explicit)} explicit imports") or "nothing (no name of it is used)"
             _report_explicit(pieces, cell, line, became)

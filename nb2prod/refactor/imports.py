@@ -52,6 +52,18 @@ def organise(statements: Iterable[str], referenced: set[str],
     return tuple(result)
 
 
+def names_read(sources: Iterable[str]) -> set[str]:
+    """Every name the code in ``sources`` mentions (what decides which imports stay)."""
+    names: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return names
+
+
 def merged(lines: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
     """An organised import block (as :func:`organise` returns) with more imports laid in, each
     kept: what a template adds for its own code (``import sys as _sys``)."""

@@ -33,6 +33,12 @@ def _find_line(cells: list[Cell], text: str) -> tuple[int, int]:
     return (cells[0].index, 1) if cells else (0, 1)
 
 
+def unused_import(line: str, cell: Cell) -> list[Change]:
+    """The change that reports an import nothing in the project uses."""
+    return located([Unplaced(line, f"removed unused import `{line}`",
+                             "nothing in the project uses it")], [cell])
+
+
 def one_line(text: str) -> str:
     """Code as a change reports it: one line, at most 120 characters."""
     text = " ".join(text.split())

@@ -23,6 +23,16 @@ PATH_SOURCE = "file path"
 DATA_DIR_SOURCE = "folder that relative file paths resolve against"
 
 
+def import_marker(line: str) -> str:
+    """The body chunk that holds an import's place in its cell."""
+    return f"{IMPORT_MARK}{line}\n"
+
+
+def marked_import(chunk: str) -> str:
+    """The import a marker chunk stands for ('' for any other chunk)."""
+    return chunk[len(IMPORT_MARK):].strip() if chunk.startswith(IMPORT_MARK) else ""
+
+
 @dataclass(frozen=True)
 class Collected:
     """The notebook's code, sorted; read-only."""

@@ -8,7 +8,6 @@ Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; neve
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from nb2prod.refactor.assemble import assemble
 from nb2prod.refactor.collect import collect
 from nb2prod.refactor.describe import describe
 from nb2prod.refactor.hoist import hoist
-from nb2prod.refactor.imports import organise, unused_imports
-from nb2prod.refactor.locate import Unplaced, located
-from nb2prod.refactor.pieces import IMPORT_MARK, Collected
+from nb2prod.refactor.imports import names_read, organise, unused_imports
+from nb2prod.refactor.locate import unused_import
+from nb2prod.refactor.pieces import Collected, marked_import
 from nb2prod.refactor.plan import Change, ConversionPlan
 
 
@@ -40,7 +39,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     collected = hoist(collect(notebook, options.flagged))
     assembled = assemble(notebook, collected)
     config = (*assembled.required, *collected.config.values())  # required fields come first
-    referenced = _referenced([*collected.definitions.values(), *(s.body for s in assembled.steps),
+    referenced = names_read([*collected.definitions.values(), *(s.body for s in assembled.steps),
                               *(f.value for f in config)])
     imports = organise([*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))],
                        referenced, collected.import_comments)
@@ -65,20 +64,9 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
 def _unused_import_changes(collected: Collected, referenced: set[str]) -> list[Change]:
     """Imports organise drops, reported where the notebook had them."""
     unused = set(unused_imports(collected.imports, referenced))
-    changes = []
+    changes: list[Change] = []
     for index, chunks in collected.bodies.items():
-        for chunk in chunks:
-            line = chunk[len(IMPORT_MARK):].strip() if chunk.startswith(IMPORT_MARK) else ""
+        for line in map(marked_import, chunks):
             if line in unused:
-                changes += located([Unplaced(line, f"removed unused import `{line}`",
-                                             "nothing in the project uses it")],
-                                   [collected.cells[index]])
+                changes += unused_import(line, collected.cells[index])
     return changes
-
-
-def _referenced(sources: list[str]) -> set[str]:
-    names: set[str] = set()
-    for source in sources:
-        if source:
-            names |= {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    return names
