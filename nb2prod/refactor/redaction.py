@@ -81,8 +81,8 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
         found.extend(Redaction(where, kind) for kind in kinds)
         return new
 
-    def prose(text: str, where: str) -> str:
-        new, kinds = redact(text)
+    def prose(text: str, where: str, redactor=redact) -> str:
+        new, kinds = redactor(text)
         found.extend(Redaction(where, kind) for kind in kinds)
         return new
 
@@ -96,7 +96,8 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
         steps.append(dataclasses.replace(step, name=name, title=title, body=code(step.body, where),
                                          doc=prose(step.doc, where)))
     redacted = dataclasses.replace(
-        plan, title=_heading(plan.title, found), description=prose(plan.description, "the README"),
+        plan, title=prose(plan.title, "the title", redact_heading),
+        description=prose(plan.description, "the README"),
         steps=tuple(steps),
         imports=tuple(code(line, "imports") for line in plan.imports),
         definitions=tuple(code(d, "a function or class definition") for d in plan.definitions),
@@ -114,12 +115,6 @@ def redact_plan(plan: ConversionPlan) -> tuple[ConversionPlan, tuple[Redaction, 
         missing_inputs=tuple(prose(p, "the missing input files") for p in plan.missing_inputs),
     )
     return redacted, tuple(found)
-
-
-def _heading(text: str, found: list[Redaction]) -> str:
-    new, kinds = redact_heading(text)
-    found.extend(Redaction("the title", kind) for kind in kinds)
-    return new
 
 
 def sweep_files(files: dict[str, str | bytes]) -> tuple[dict[str, str | bytes], tuple[Redaction, ...]]:
