@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from nb2prod.analysis.dataflow import is_builtin
 
 MAX_NAME = 32
+GENERATED_CALLS = frozenset({"save_figure"})  # calls convert writes into steps itself
 # words that say nothing about what a step does: dropped wherever they stand
 FILLER = frozenset({
     "let", "lets", "s", "we", "i", "ll", "ve", "you", "us", "our", "my", "your", "all", "the", "a",
@@ -126,6 +127,8 @@ def _main_verb(tree: ast.Module) -> str:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _call_name(node.func)
+            if name in GENERATED_CALLS:  # nb2prod's own code says nothing about the step
+                continue
             for rank, (verb, pattern) in enumerate(VERBS):
                 if pattern.match(name):
                     found.append((rank, verb))

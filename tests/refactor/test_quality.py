@@ -301,3 +301,8 @@ def test_a_step_left_with_only_comments_joins_the_next_one() -> None:
     assert result.steps[1].cells == (4, 6)
     assert result.steps[1].body.startswith("# just a look\n")
     assert "pass" not in "".join(s.body for s in result.steps)
+
+
+def test_the_figure_saving_convert_adds_does_not_name_the_step() -> None:
+    result = plan(ran("import matplotlib.pyplot as plt", "err = [1, 2]\nerr.append(3)\nplt.plot(err)"))
+    assert result.steps[-1].name == "plot_err"
