@@ -23,6 +23,7 @@ from nb2prod.redact import (
     looks_like_secret_value,
     redact,
 )
+from nb2prod.refactor.bugbear import bound_loop_variables, immutable_defaults, loop_names
 from nb2prod.refactor.comments import CommentKeeper, removed
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
@@ -155,6 +156,8 @@ class _CellTransformer(CommentKeeper):
         self.unsaved_figure = False  # a plot drawn since the last plt.show()
         self.definitions = 0  # inside a def or class body: nothing is drawn when the cell runs
         self.depth = 0
+        self.loop_bodies: dict[int, set[str]] = {}  # a `for` body -> the names its loop binds
+        self.loop_variables: list[set[str]] = []  # per enclosing block
         self.secret_literals: dict[cst.SimpleString, str] = {}
 
     # bookkeeping ---------------------------------------------------------------------------
@@ -207,9 +210,11 @@ class _CellTransformer(CommentKeeper):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
+        self.loop_variables.append(self.loop_bodies.get(id(node), set()))
 
     def leave_IndentedBlock(self, original, updated):
         self.depth -= 1
+        self.loop_variables.pop()
         return super().leave_IndentedBlock(original, updated)
 
     # statements ----------------------------------------------------------------------------
@@ -233,7 +238,7 @@ class _CellTransformer(CommentKeeper):
         if call is not None:
             return self._ipython_statement(original, updated, *call)
         if m.matches(value, m.Call(func=m.Name("display"))):
-            return self._remove(original, updated, "display() exists only in IPython")
+            return self._display_call(original, updated, value)
         if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("show")), args=[])) and (
             _root_name(value.func) in {"plt", "pyplot", "matplotlib", "pylab"}
         ):
@@ -255,6 +260,18 @@ class _CellTransformer(CommentKeeper):
             return self._remove(original, updated, "a comparison on its own line only displayed "
                                 "its result (ruff B015)")
         return updated
+
+    def _display_call(self, original, updated, value: cst.Call):
+        """A cell's own display() shows a value in the notebook: it goes. Inside a function it is
+        what the function does: it stays when imported (IPython.display works in a script), and
+        else prints."""
+        if not self.definitions:
+            return self._remove(original, updated, "display() only shows a value in the notebook")
+        if "display" in self.used_names:
+            return updated
+        code = cst.Module([]).code_for_node(value.with_changes(func=cst.Name("print")))
+        return self._replace(original, updated, code, "display() without its import exists only "
+                             "in IPython; print() shows the same value in a script")
 
     def _ipython_statement(self, original, updated, method: str, args: list[str]):
         if method == "system":
@@ -362,9 +379,9 @@ class _CellTransformer(CommentKeeper):
         self._change(original, f"removed {one_line(what)}", "it has no equivalent outside IPython")
         return removed(updated, f"# TODO(nb2prod): {one_line(what)} (not converted)")
 
-    def dropped(self, original, header: str) -> None:
+    def dropped(self, original, header: str, why: str = "") -> None:
         self._change(original, f"removed `{header}` and its body",
-                     "its body only displayed values or had no effect")
+                     why or "its body only displayed values or had no effect")
 
     # values: secrets and absolute paths ----------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -458,6 +475,22 @@ class _CellTransformer(CommentKeeper):
 
     def leave_FunctionDef(self, original, updated):
         self.definitions -= 1
+        updated, changed = immutable_defaults(updated)
+        for default in changed:
+            self._change(original, f"the default `{default}` of {updated.name.value}() became "
+                         "`None`, set in the body", "a mutable default is one object shared by "
+                         "every call (ruff B006)")
+        return updated
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loop_bodies[id(node.body)] = loop_names(node.target)
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda):
+        updated, bound = bound_loop_variables(updated, set().union(*self.loop_variables))
+        if bound:
+            self._change(original, f"the lambda binds {', '.join(f'`{n}={n}`' for n in bound)}",
+                         "a function made in a loop reads the loop variable when it is called, "
+                         "not when it is made (ruff B023)")
         return updated
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:

@@ -16,6 +16,7 @@ from nb2prod.findings import Finding
 from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.comments import comment_lines
+from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.pieces import (
     DATA_DIR_SOURCE,
     DEFINITION_MARK,
@@ -96,11 +97,15 @@ def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
         python, commented = _without_unparseable_lines(python)
         if python is None:
             return cell.python, _unconvertible(cell)
-        for number, text in commented:
+        for number, text, call in commented:
             line = cell.original_line(number)
+            if call:
+                pieces.changes.append(Change(cell.index, line, f"`{one_line(text)}` became "
+                                             f"`{one_line(call)}`", "a Python 2 print statement"))
+                continue
             pieces.warnings.append(ConvertWarning(cell.index, line, f"line {line} does not parse as "
                                                   "Python; kept as a comment"))
-            pieces.changes.append(Change(cell.index, line, f"`{' '.join(text.split())[:120]}` "
+            pieces.changes.append(Change(cell.index, line, f"`{one_line(text)}` "
                                          "became a comment", "it does not parse as Python"))
     tree = ast.parse(python) if cell.tree is None else cell.tree
     outside = _outside_a_function(tree)
@@ -132,35 +137,58 @@ def _outside_a_function(tree: ast.Module) -> str:
     return ""
 
 
-def _without_unparseable_lines(python: str) -> tuple[str | None, list[tuple[int, str]]]:
-    """``python`` with each line a syntax error points at commented out, a few at most."""
+def _without_unparseable_lines(python: str) -> tuple[str | None, list[tuple[int, str, str]]]:
+    """``python`` with each line a syntax error points at fixed when it is a Python 2 ``print``
+    statement, else commented out (a few at most); and (line, text, what became of it) for each."""
     lines = python.splitlines()
-    commented: list[tuple[int, str]] = []
-    for _ in range(MAX_COMMENTED_LINES):
+    edited: list[tuple[int, str, str]] = []
+    commented = 0
+    while commented < MAX_COMMENTED_LINES and len(edited) <= len(lines):
         try:
             ast.parse("\n".join(lines))
         except SyntaxError as exc:
             number = exc.lineno or 0
-            if isinstance(exc, IndentationError) and commented and "expected an indented" in exc.msg:
+            if isinstance(exc, IndentationError) and edited and "expected an indented" in exc.msg:
                 # the line commented out was all its block had: Python needs a statement there
-                last, text = commented[-1]
+                last, text, _ = edited[-1]
                 indent = text[: len(text) - len(text.lstrip())]
                 lines[last - 1] = f"{indent}pass  # nb2prod: did not parse: {text.lstrip()}"
                 continue
             if not 0 < number <= len(lines) or lines[number - 1].lstrip().startswith("#"):
                 return None, []
             text = lines[number - 1]
+            call = _print_call(text)
             indent = text[: len(text) - len(text.lstrip())]
-            lines[number - 1] = f"{indent}# {text.lstrip()}"
-            commented.append((number, text))
+            lines[number - 1] = call or f"{indent}# {text.lstrip()}"
+            edited.append((number, text, call.strip() if call else ""))
+            commented += call is None
         except (RecursionError, MemoryError, ValueError):
             return None, []
         else:  # parses now; with nothing commented, the cell failed for another reason (depth)
             code = "\n".join(lines) + "\n"
-            if not commented or nesting_depth(ast.parse(code)) > MAX_NESTING:
+            if not edited or nesting_depth(ast.parse(code)) > MAX_NESTING:
                 return None, []
-            return code, commented
+            return code, edited
     return None, []
+
+
+# `print x, y`: print, a space, then no call parentheses, assignment, attribute or `>>` target
+_PRINT_STATEMENT = re.compile(r"^(\s*)print\s+(?![(=.\[]|>>)(.+?)\s*$")
+
+
+def _print_call(text: str) -> str | None:
+    """``print x, y`` (Python 2) as ``print(x, y)``; None when the line is no such statement."""
+    match = _PRINT_STATEMENT.match(text)
+    if match is None:
+        return None
+    indent, arguments = match.groups()
+    end = ', end=" "' if arguments.endswith(",") else ""
+    call = f"{indent}print({arguments.rstrip(',')}{end})"
+    try:
+        ast.parse(call.strip())
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+    return call
 
 
 def _transformed(pieces: Pieces, cell: Cell, python: str, used_names: set[str],

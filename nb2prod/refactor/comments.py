@@ -57,13 +57,19 @@ def fold(body: Sequence[cst.BaseStatement],
 
 class CommentKeeper(cst.CSTTransformer):
     """Base for transforms that remove statements: returns ``removed(...)`` placeholders and lets
-    this class fold them away. When every statement of a block goes, an ``if``/``for`` around it
-    whose header has no calls goes too (it did nothing else); otherwise a ``pass`` carrying the
-    block's comments keeps Python's grammar."""
+    this class fold them away. When every statement of a block goes, the statement around it goes
+    too where that changes nothing: an ``if``/``for`` whose header has no calls, a ``try`` (its
+    handlers can no longer run), an ``else:``. Otherwise a ``pass`` carrying the block's comments
+    keeps Python's grammar."""
 
     def __init__(self) -> None:
         super().__init__()
         self.emptied: set[int] = set()  # blocks left with nothing but a `pass`
+        self.elifs: set[int] = set()  # `elif` branches: an If node that cannot become a statement
+
+    def visit_If(self, node: cst.If) -> None:
+        if isinstance(node.orelse, cst.If):
+            self.elifs.add(id(node.orelse))
 
     def leave_For(self, original: cst.For, updated: cst.For):
         if _emptied(self, updated.body) and updated.orelse is None \
@@ -73,18 +79,48 @@ class CommentKeeper(cst.CSTTransformer):
         return updated
 
     def leave_If(self, original: cst.If, updated: cst.If):
+        if id(original) in self.elifs:
+            return updated  # an `elif` is part of its `if`: it stays
+        updated, dropped_else = self._without_empty_else(original, updated)
         if _emptied(self, updated.body) and updated.orelse is None and _pure(updated.test):
-            return self._drop_compound(original, updated, f"if {_code(updated.test)}:")
-        return updated
+            dropped = self._drop_compound(original, updated, f"if {_code(updated.test)}:")
+            return _with_comments_of(dropped, dropped_else)
+        if dropped_else is None:
+            return updated
+        return cst.FlattenSentinel([updated, dropped_else])
+
+    def _without_empty_else(self, original: cst.If, updated: cst.If):
+        """``updated`` without an ``else:`` whose statements all went, and a placeholder carrying
+        that branch's comments (None when there was no such branch)."""
+        branch = updated.orelse
+        if not isinstance(branch, cst.Else) or not _emptied(self, branch.body):
+            return updated, None
+        self.dropped(original, "else:")
+        return updated.with_changes(orelse=None), removed(
+            branch, inner=_inner_comments(branch.body),
+            note="removed `else:`: nothing it did was used")
+
+    def leave_Try(self, original: cst.Try, updated: cst.Try):
+        """A ``try`` whose body all went can raise nothing: its handlers go with it."""
+        if not _emptied(self, updated.body) or updated.orelse is not None \
+                or updated.finalbody is not None:
+            return updated
+        inner = _inner_comments(updated.body)
+        for handler in updated.handlers:
+            inner += [*handler.leading_lines, *_inner_comments(handler.body)]
+        why = "nothing in its body is left to raise, so its handlers cannot run"
+        self.dropped(original, "try:", why)
+        return removed(updated, inner=inner, note=f"removed `try:`: {why}")
 
     def _drop_compound(self, original, updated, header: str):
         header = " ".join(header.split())[:100]
         self.dropped(original, header)
-        inner = [line for statement in updated.body.body for line in statement.leading_lines]
-        return removed(updated, inner=inner, note=f"removed `{header}`: nothing it did was used")
+        return removed(updated, inner=_inner_comments(updated.body),
+                       note=f"removed `{header}`: nothing it did was used")
 
-    def dropped(self, original: cst.CSTNode, header: str) -> None:
-        """Record that a whole ``if``/``for`` went (subclasses report it)."""
+    def dropped(self, original: cst.CSTNode, header: str, why: str = "") -> None:
+        """Record that a whole compound statement went, and ``why`` when the subclass's own
+        reason (its body's statements all went) is not the whole story (subclasses report it)."""
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         body, footer = fold(updated.body, updated.footer)
@@ -108,6 +144,21 @@ class CommentKeeper(cst.CSTTransformer):
 
 def _emptied(keeper: CommentKeeper, block: cst.BaseSuite) -> bool:
     return id(block) in keeper.emptied
+
+
+def _inner_comments(block: cst.BaseSuite) -> list[cst.EmptyLine]:
+    """The comment lines of a block's statements (an emptied block holds only its ``pass``)."""
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    return [line for statement in body for line in statement.leading_lines
+            if line.comment is not None]
+
+
+def _with_comments_of(placeholder: cst.SimpleStatementLine,
+                      other: cst.SimpleStatementLine | None) -> cst.SimpleStatementLine:
+    if other is None:
+        return placeholder
+    return placeholder.with_changes(leading_lines=[*placeholder.leading_lines,
+                                                   *other.leading_lines])
 
 
 # calls that only compute (builtins, container and DataFrame iteration, string and parsed-HTML

@@ -68,14 +68,17 @@ def drop_dead_in_function(source: str) -> Cleaned:
 
 def _clean_function(module: cst.Module, function: cst.FunctionDef,
                     changes: list[Unplaced]) -> cst.FunctionDef:
-    node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
-    dead, loops = unread_names(node), unread_loop_names(node)
-    if not dead and not loops:
-        return function
-    transformer = _DeadAssignments(dead, loops)
-    cleaned = function.with_changes(body=function.body.visit(transformer))
-    changes += transformer.changes
-    return cleaned
+    for _ in range(_ROUNDS):
+        node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
+        dead, loops = unread_names(node), unread_loop_names(node)
+        if not dead and not loops:
+            break
+        transformer = _DeadAssignments(dead, loops)
+        function = function.with_changes(body=function.body.visit(transformer))
+        changes += transformer.changes
+        if not transformer.changes:
+            break
+    return function
 
 
 def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
@@ -93,7 +96,14 @@ def unread_loop_names(node, keep: set[str] = frozenset()) -> set[str]:
     taken = names.read | names.assigned | names.loop_targets | names.declared
     read_elsewhere = names.read - _read_only_as_loop_variables(node)
     return {name for name in names.loop_targets - read_elsewhere - set(keep)
-            if not name.startswith("_") and f"_{name}" not in taken and name not in names.assigned}
+            if not name.startswith("_") and unused_name(name) not in taken
+            and name not in names.assigned}
+
+
+def unused_name(name: str) -> str:
+    """The name an unread loop variable takes: ``_row``; ``step_`` -> ``_step`` (linters only
+    take ``_``-names that do not end in ``_`` as unused on purpose)."""
+    return "_" + (name.rstrip("_") or name)
 
 
 def _read_only_as_loop_variables(node) -> set[str]:
@@ -130,9 +140,12 @@ def _scope_names(node) -> _ScopeNames:
             names.read.add(child.target.id)
         elif isinstance(child, (ast.Global, ast.Nonlocal)):
             names.declared.update(child.names)
-        elif isinstance(child, ast.Assign):
-            if len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
-                names.assigned.add(child.targets[0].id)
+        elif isinstance(child, ast.Assign) and len(child.targets) == 1:
+            target = child.targets[0]
+            if isinstance(target, ast.Name):
+                names.assigned.add(target.id)
+            elif _pairwise(target, child.value):  # `x, y = a, b`: two assignments in one
+                names.assigned.update(element.id for element in target.elts)
         elif isinstance(child, ast.ExceptHandler) and child.name:
             names.assigned.add(child.name)
         elif isinstance(child, (ast.With, ast.AsyncWith)):
@@ -149,6 +162,18 @@ class _DeadAssignments(CommentKeeper):
         self.dead = dead
         self.loops = loops
         self.changes: list[Unplaced] = []
+        self.try_bodies: set[int] = set()
+        self.in_try = 0  # inside a `try` body: what may raise is what the handlers are for
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.try_bodies.add(id(node.body))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.in_try += id(node) in self.try_bodies
+
+    def leave_IndentedBlock(self, original, updated):
+        self.in_try -= id(original) in self.try_bodies
+        return super().leave_IndentedBlock(original, updated)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False  # a nested function's locals are its own business
@@ -181,32 +206,58 @@ class _DeadAssignments(CommentKeeper):
         target = updated.target.visit(renamer)
         header = "for " + one_line(cst.Module([]).code_for_node(original.target))
         for name in renamer.renamed:
-            self._record(header, f"loop variable `{name}` became `_{name}`", name)
+            self._record(header, f"loop variable `{name}` became `{unused_name(name)}`", name)
         return updated.with_changes(target=target)
 
     def leave_SimpleStatementLine(self, original, updated):
         if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
             return updated
         assign = updated.body[0]
-        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        if len(assign.targets) != 1:
+            return updated
+        if isinstance(assign.targets[0].target, (cst.Tuple, cst.List)):
+            return self._unpacked(updated, assign)
+        if not isinstance(assign.targets[0].target, cst.Name):
             return updated
         name = assign.targets[0].target.value
         if name not in self.dead:
             return updated
         source = one_line(cst.Module([]).code_for_node(assign))
-        if _has_call(assign.value):
-            call = one_line(cst.Module([]).code_for_node(assign.value))
-            self._record(source, f"`{source}` became `{call}`", name)
+        if _has_call(assign.value) or (self.in_try and not _literal(assign.value)):
+            value = one_line(cst.Module([]).code_for_node(assign.value))
+            self._record(source, f"`{source}` became `{value}`", name)
             return updated.with_changes(body=[cst.Expr(assign.value)])
         self._record(source, f"removed `{source}`", name)
         return removed(updated, note=f"removed `{source}`: nothing reads '{name}' afterwards")
 
+    def _unpacked(self, updated: cst.SimpleStatementLine, assign: cst.Assign):
+        """``x, y = a, b`` with ``y`` unread: ``x = a`` (when what goes cannot have effects)."""
+        target, value = assign.targets[0].target, assign.value
+        if not isinstance(value, cst.Tuple) or len(target.elements) != len(value.elements) \
+                or not all(isinstance(e.value, cst.Name) for e in target.elements):
+            return updated
+        pairs = [(t.value.value, v.value) for t, v in zip(target.elements, value.elements,
+                                                          strict=True)]
+        dead = [name for name, _ in pairs if name in self.dead]
+        if not dead or any(_has_call(v) or self.in_try for n, v in pairs if n in self.dead):
+            return updated
+        source = one_line(cst.Module([]).code_for_node(assign))
+        live = [(name, v) for name, v in pairs if name not in self.dead]
+        why = f"nothing reads {', '.join(repr(n) for n in dead)} afterwards"
+        if not live:
+            self.changes.append(Unplaced(source, f"removed `{source}`", why))
+            return removed(updated, note=f"removed `{source}`: {why}")
+        code = (f"{', '.join(n for n, _ in live)} = "
+                f"{', '.join(cst.Module([]).code_for_node(v) for _, v in live)}")
+        self.changes.append(Unplaced(source, f"`{source}` became `{one_line(code)}`", why))
+        return updated.with_changes(body=[cst.parse_statement(code + "\n").body[0]])
+
     def _record(self, line: str, what: str, name: str) -> None:
         self.changes.append(Unplaced(line, what, f"nothing reads '{name}' afterwards"))
 
-    def dropped(self, original, header: str) -> None:
+    def dropped(self, original, header: str, why: str = "") -> None:
         self.changes.append(Unplaced(header, f"removed `{header}` and its body",
-                                     "its body only assigned values nothing reads"))
+                                     why or "its body only assigned values nothing reads"))
 
 
 class _LoopTargetRenamer(cst.CSTTransformer):
@@ -218,7 +269,7 @@ class _LoopTargetRenamer(cst.CSTTransformer):
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         if updated.value in self.names:
             self.renamed.append(updated.value)
-            return updated.with_changes(value=f"_{updated.value}")
+            return updated.with_changes(value=unused_name(updated.value))
         return updated
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -235,6 +286,20 @@ def _names(node: cst.CSTNode):
         if isinstance(current, cst.Name):
             yield current
         stack.extend(current.children)
+
+
+def _pairwise(target: ast.expr, value: ast.expr) -> bool:
+    """``x, y = a, b``: names unpacked from a tuple of the same length, no starred element."""
+    return isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Tuple) \
+        and len(target.elts) == len(value.elts) \
+        and all(isinstance(e, ast.Name) for e in target.elts) \
+        and not any(isinstance(e, ast.Starred) for e in value.elts)
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    """A constant: evaluating it cannot raise."""
+    return isinstance(node, (cst.BaseNumber, cst.BaseString, cst.Ellipsis)) or (
+        isinstance(node, cst.Name) and node.value in {"None", "True", "False"})
 
 
 def _has_call(node: cst.CSTNode) -> bool:

@@ -101,6 +101,8 @@ def _undefined_names(pieces: Pieces) -> set[str]:
                 (bound if isinstance(node.ctx, ast.Store) else referenced).add(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 bound.add(node.name)
+            elif isinstance(node, ast.arg):  # a parameter, of a lambda too
+                bound.add(node.arg)
     return referenced - bound
 
 

@@ -1,0 +1,94 @@
+"""Two bugs linters find in notebook code, fixed at the source the way ruff's own fixes do.
+
+- B006: a mutable default argument (``def f(axes=[0, 1])``) is one object shared by every call;
+  it becomes ``None`` and the body makes a fresh one.
+- B023: a lambda created in a loop that reads the loop variable (``lambda x: x == date``) sees
+  the variable's last value if called later; it binds the current value as a default
+  (``lambda x, date=date: ...``), which is what the notebook meant when it called it at once.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+_MUTABLE_CALLS = frozenset({"list", "dict", "set"})
+
+
+def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list[str]]:
+    """``function`` with its mutable defaults made ``None`` and set in the body, and what was
+    changed (``axes=[0, 1]``), in order."""
+    changed: list[str] = []
+    guards: list[cst.BaseStatement] = []
+
+    def fixed(param: cst.Param) -> cst.Param:
+        if param.default is None or not _mutable(param.default):
+            return param
+        name, default = param.name.value, _code(param.default)
+        changed.append(f"{name}={' '.join(default.split())}")
+        guards.append(cst.parse_statement(f"if {name} is None:\n    {name} = {default}\n"))
+        return param.with_changes(default=cst.Name("None"))
+
+    params = function.params
+    params = params.with_changes(params=[fixed(p) for p in params.params],
+                                 kwonly_params=[fixed(p) for p in params.kwonly_params],
+                                 posonly_params=[fixed(p) for p in params.posonly_params])
+    if not changed:
+        return function, []
+    return function.with_changes(params=params, body=_after_docstring(function.body, guards)), \
+        changed
+
+
+def loop_names(target: cst.BaseAssignTargetExpression) -> set[str]:
+    """The names a ``for`` loop binds."""
+    return {name.id for name in ast.walk(ast.parse(f"({_code(target)})", mode="eval"))
+            if isinstance(name, ast.Name)}
+
+
+def bound_loop_variables(function: cst.Lambda,
+                         loop_variables: set[str]) -> tuple[cst.Lambda, list[str]]:
+    """``function`` with the loop variables it reads bound as defaults, and their names."""
+    if not loop_variables:
+        return function, []
+    tree = ast.parse(f"({_code(function)})", mode="eval").body
+    own = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
+    read = sorted({n.id for n in ast.walk(tree.body) if isinstance(n, ast.Name)
+                   and isinstance(n.ctx, ast.Load)} & loop_variables - own)
+    if not read or function.params.star_kwarg is not None:
+        return function, []
+    defaults = [cst.Param(cst.Name(name), default=cst.Name(name),
+                          equal=cst.AssignEqual(cst.SimpleWhitespace(""),
+                                                cst.SimpleWhitespace("")))
+                for name in read]
+    params = function.params
+    if isinstance(params.star_arg, cst.Param) or params.kwonly_params:
+        params = params.with_changes(kwonly_params=[*params.kwonly_params, *defaults])
+    else:
+        params = params.with_changes(params=[*params.params, *defaults])
+    return function.with_changes(params=params), read
+
+
+def _mutable(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return True
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
+        and node.func.value in _MUTABLE_CALLS
+
+
+def _after_docstring(body: cst.BaseSuite, guards: list[cst.BaseStatement]) -> cst.IndentedBlock:
+    statements = list(body.body) if isinstance(body, cst.IndentedBlock) \
+        else [cst.SimpleStatementLine(list(body.body))]
+    first = statements[0] if statements else None
+    docstring = isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 \
+        and isinstance(first.body[0], cst.Expr) \
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    at = 1 if docstring else 0
+    statements[at:at] = guards
+    if isinstance(body, cst.IndentedBlock):
+        return body.with_changes(body=statements)
+    return cst.IndentedBlock(body=statements)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
