@@ -35,13 +35,15 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
     for _ in range(_ROUNDS):
         tree = ast.parse("".join(chunks))
         dead, loops = unread_names(tree, keep), unread_loop_names(tree, keep)
-        if not dead and not loops:
+        quiet = {n: why for n, why in _unread_in_their_loop(tree).items() if n not in loops}
+        if not dead and not loops and not quiet:
             break
-        mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, dead | loops)) + r")\b")
+        mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, dead | loops | set(quiet)))
+                              + r")\b")
         found = len(changes)
         for at, chunk in enumerate(chunks):
             if mentions.search(chunk):
-                transformer = _DeadAssignments(dead, loops)
+                transformer = _DeadAssignments(dead, loops, quiet)
                 chunks[at] = cst.parse_module(chunk).visit(transformer).code
                 changes += transformer.changes
         if len(changes) == found:
@@ -71,9 +73,10 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef,
     for _ in range(_ROUNDS):
         node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
         dead, loops = unread_names(node), unread_loop_names(node)
-        if not dead and not loops:
+        quiet = {n: why for n, why in _unread_in_their_loop(node).items() if n not in loops}
+        if not dead and not loops and not quiet:
             break
-        transformer = _DeadAssignments(dead, loops)
+        transformer = _DeadAssignments(dead, loops, quiet)
         function = function.with_changes(body=function.body.visit(transformer))
         changes += transformer.changes
         if not transformer.changes:
@@ -106,6 +109,22 @@ def unused_name(name: str) -> str:
     return "_" + (name.rstrip("_") or name)
 
 
+def _unread_in_their_loop(node) -> dict[str, str]:
+    """Loop variables some loop that binds them does not read in its body (ruff B007 looks no
+    further, even when the value is read after the loop), with why each keeps its name."""
+    names: set[str] = set()
+    for loop in ast.walk(node):
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            bound = {t.id for t in ast.walk(loop.target) if isinstance(t, ast.Name)}
+            read = {n.id for statement in loop.body for n in ast.walk(statement)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            names |= {name for name in bound - read if not name.startswith("_")}
+    scope = _scope_names(node)
+    taken = scope.read | scope.assigned | scope.loop_targets | scope.declared
+    return {name: f"`{unused_name(name)}` is taken" if unused_name(name) in taken
+            else f"`{name}` is read outside the loop, not in it" for name in names}
+
+
 def _read_only_as_loop_variables(node) -> set[str]:
     """Names every read of which is inside the body of a loop that binds the name itself."""
     covered: set[int] = set()
@@ -132,9 +151,9 @@ class _ScopeNames:
 def _scope_names(node) -> _ScopeNames:
     """What a scope reads, declares, assigns and loops over, in one walk of its tree."""
     names = _ScopeNames(set(), set(), set(), set())
-    for child in ast.walk(node):
+    for child, shadowed in _walk_with_shadowing(node):
         if isinstance(child, ast.Name):
-            if isinstance(child.ctx, ast.Load):
+            if isinstance(child.ctx, ast.Load) and child.id not in shadowed:
                 names.read.add(child.id)
         elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
             names.read.add(child.target.id)
@@ -156,11 +175,42 @@ def _scope_names(node) -> _ScopeNames:
     return names
 
 
+def _walk_with_shadowing(node):
+    """Every node below ``node`` with the names that a lambda's or nested function's parameters
+    or a comprehension's targets bind there: a read of those is not a read of the scope's own."""
+    stack = [(node, frozenset())]
+    while stack:
+        current, shadowed = stack.pop()
+        yield current, shadowed
+        if current is not node and isinstance(current, (ast.Lambda, ast.FunctionDef,
+                                                        ast.AsyncFunctionDef)):
+            shadowed = shadowed | {a.arg for a in ast.walk(current.args) if isinstance(a, ast.arg)}
+        elif isinstance(current, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            outer = current.generators[0].iter  # evaluated in the enclosing scope
+            stack.append((outer, shadowed))
+            shadowed = shadowed | {t.id for g in current.generators for t in ast.walk(g.target)
+                                   if isinstance(t, ast.Name)}
+            stack.extend((child, shadowed) for child in _comprehension_parts(current)
+                         if child is not outer)
+            continue
+        stack.extend((child, shadowed) for child in ast.iter_child_nodes(current))
+
+
+def _comprehension_parts(node):
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.comprehension):
+            yield from ast.iter_child_nodes(child)
+        else:
+            yield child
+
+
 class _DeadAssignments(CommentKeeper):
-    def __init__(self, dead: set[str], loops: set[str] = frozenset()) -> None:
+    def __init__(self, dead: set[str], loops: set[str] = frozenset(),
+                 quiet: dict[str, str] | None = None) -> None:
         super().__init__()
         self.dead = dead
         self.loops = loops
+        self.quiet = quiet or {}  # loop variables unread in a loop that keep their name: why
         self.changes: list[Unplaced] = []
         self.try_bodies: set[int] = set()
         self.in_try = 0  # inside a `try` body: what may raise is what the handlers are for
@@ -199,7 +249,7 @@ class _DeadAssignments(CommentKeeper):
     def leave_For(self, original, updated):
         """``for i, row in rows:`` with i unread: ``for _i, row in rows:`` (the name says so)."""
         updated = super().leave_For(original, updated)
-        if not self.loops or not isinstance(updated, cst.For):
+        if not (self.loops or self.quiet) or not isinstance(updated, cst.For):
             return updated
         read_here = {n.value for n in _names(original.body)}  # (or-else blocks are rare)
         renamer = _LoopTargetRenamer(self.loops - read_here)
@@ -207,7 +257,21 @@ class _DeadAssignments(CommentKeeper):
         header = "for " + one_line(cst.Module([]).code_for_node(original.target))
         for name in renamer.renamed:
             self._record(header, f"loop variable `{name}` became `{unused_name(name)}`", name)
-        return updated.with_changes(target=target)
+        updated = updated.with_changes(target=target)
+        kept = sorted({n.value for n in _names(target)} & set(self.quiet) - read_here)
+        return self._noqa_b007(updated, header, kept) if kept else updated
+
+    def _noqa_b007(self, loop: cst.For, header: str, names: list[str]) -> cst.For:
+        """A loop variable its loop does not read but later code does keeps its name, and the
+        loop line says why ruff may pass it."""
+        line = loop.body.header if isinstance(loop.body, cst.IndentedBlock) else None
+        if line is None or (line.comment is not None and "noqa" in line.comment.value):
+            return loop
+        text = "# noqa: B007" if line.comment is None else f"{line.comment.value}  # noqa: B007"
+        self.changes.append(Unplaced(header, f"the loop `{header} in …:` got `# noqa: B007`",
+                                     "; ".join(self.quiet[name] for name in names)))
+        return loop.with_changes(body=loop.body.with_changes(header=line.with_changes(
+            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text))))
 
     def leave_SimpleStatementLine(self, original, updated):
         if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
@@ -223,10 +287,12 @@ class _DeadAssignments(CommentKeeper):
         if name not in self.dead:
             return updated
         source = one_line(cst.Module([]).code_for_node(assign))
-        if _has_call(assign.value) or (self.in_try and not _literal(assign.value)):
-            value = one_line(cst.Module([]).code_for_node(assign.value))
+        kept = _effect(assign.value)
+        if kept is not None or (self.in_try and not _literal(assign.value)):
+            kept = assign.value if self.in_try else kept
+            value = one_line(cst.Module([]).code_for_node(kept))
             self._record(source, f"`{source}` became `{value}`", name)
-            return updated.with_changes(body=[cst.Expr(assign.value)])
+            return updated.with_changes(body=[cst.Expr(kept)])
         self._record(source, f"removed `{source}`", name)
         return removed(updated, note=f"removed `{source}`: nothing reads '{name}' afterwards")
 
@@ -300,6 +366,16 @@ def _literal(node: cst.BaseExpression) -> bool:
     """A constant: evaluating it cannot raise."""
     return isinstance(node, (cst.BaseNumber, cst.BaseString, cst.Ellipsis)) or (
         isinstance(node, cst.Name) and node.value in {"None", "True", "False"})
+
+
+def _effect(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What of an unread value must still run: the value when it calls something, but of an
+    attribute read (``f().eps``, ruff B018) only the call it reads from; None when nothing."""
+    if not isinstance(value, cst.Attribute):
+        return value if _has_call(value) else None
+    while isinstance(value, (cst.Attribute, cst.Subscript)):
+        value = value.value  # calls in a subscript's index only look something up
+    return value if isinstance(value, cst.Call) else None
 
 
 def _has_call(node: cst.CSTNode) -> bool:

@@ -275,8 +275,9 @@ def test_constants_named_like_builtins_stay_code() -> None:
 def test_a_renamed_loop_variable_is_reported_on_its_loop_line_and_never_collides() -> None:
     result = plan(ran("x = 0\ny = 0\nfor i, j in [(1, 2)]:\n    print(i, x, y)",
                       "_k = 99\nfor k in range(3):\n    print('k')\nprint(_k)"))
-    assert [(c.cell, c.line, c.what) for c in result.changes] == [
-        (0, 3, "loop variable `j` became `_j`")]
+    assert [(c.cell, c.line, c.what, c.why) for c in result.changes] == [
+        (0, 3, "loop variable `j` became `_j`", "nothing reads 'j' afterwards"),
+        (1, 2, "the loop `for k in …:` got `# noqa: B007`", "`_k` is taken")]
 
 
 def test_a_loop_variable_read_only_by_other_loops_that_bind_it_gets_an_underscore() -> None:
@@ -395,3 +396,31 @@ def test_lambda_parameters_are_no_names_a_star_import_must_provide() -> None:
                       "rows = sorted([3, 1], key=lambda x: -x)\nprint(rows, seq_range(2))"))
     assert "from da_helper_functions import seq_range" in plan_text(result)
     assert "import x" not in plan_text(result)
+
+
+def test_a_loop_variable_read_after_its_loop_keeps_its_name_with_a_listed_noqa() -> None:
+    result = plan(ran("for i, a in enumerate([1, 2]):  # walk\n    print(a)\nprint(i)"))
+    assert "for i, a in enumerate([1, 2]):  # walk  # noqa: B007\n" in result.steps[0].body
+    assert [(c.line, c.what, c.why) for c in result.changes] == [
+        (1, "the loop `for i, a in …:` got `# noqa: B007`", "`i` is read outside the loop, not in it")]
+
+
+def test_an_unread_attribute_of_a_call_keeps_only_the_call() -> None:
+    result = plan([markdown("# A"), code("import boto3\nregion = boto3.Session().region_name\n"
+                                         "first = boto3.rows[boto3.pick(1)].text\nprint(1)", 1),
+                   markdown("# B"), code("print(2)", 2)])
+    assert result.steps[0].body.startswith("boto3.Session()\n")
+    assert "first" not in result.steps[0].body and "pick" not in result.steps[0].body
+    assert {c.what for c in result.changes} == {
+        "`region = boto3.Session().region_name` became `boto3.Session()`",
+        "removed `first = boto3.rows[boto3.pick(1)].text`"}
+
+
+def test_names_a_lambda_or_comprehension_binds_are_not_reads_of_the_steps_own() -> None:
+    result = plan([markdown("# A"), code("import math\nx = math.pi\nys = [x for x in range(3)]\n"
+                                         "z = [1]\nzs = [z for z in z]\n"
+                                         "f = sorted(ys, key=lambda x: -x)\nprint(f, zs)", 1),
+                   markdown("# B"), code("print(2)", 2)])
+    body = result.steps[0].body
+    assert "math.pi" not in body and "z = [1]\n" in body
+    assert "removed `x = math.pi`" in {c.what for c in result.changes}
