@@ -1,10 +1,12 @@
-"""Two bugs linters find in notebook code, fixed at the source the way ruff's own fixes do.
+"""Bugs linters find in notebook code, fixed at the source the way ruff's own fixes do.
 
 - B006: a mutable default argument (``def f(axes=[0, 1])``) is one object shared by every call;
   it becomes ``None`` and the body makes a fresh one.
 - B023: a lambda created in a loop that reads the loop variable (``lambda x: x == date``) sees
   the variable's last value if called later; it binds the current value as a default
   (``lambda x, date=date: ...``), which is what the notebook meant when it called it at once.
+- F601: a dict literal that gives a key twice keeps the last value; the earlier entry goes
+  (when its value calls nothing, so nothing it did is lost).
 """
 
 from __future__ import annotations
@@ -67,6 +69,49 @@ def bound_loop_variables(function: cst.Lambda,
     else:
         params = params.with_changes(params=[*params.params, *defaults])
     return function.with_changes(params=params), read
+
+
+def without_repeated_keys(literal: cst.Dict) -> tuple[cst.Dict, list[str]]:
+    """``literal`` without the entries whose constant key a later entry gives again, and those
+    entries' code."""
+    last: dict[object, int] = {}
+    for at, element in enumerate(literal.elements):
+        key = _constant(element.key) if isinstance(element, cst.DictElement) else None
+        if key is not None:
+            last[key] = at
+    if len(last) == sum(isinstance(e, cst.DictElement) and _constant(e.key) is not None
+                        for e in literal.elements):
+        return literal, []
+    kept, gone = [], []
+    for at, element in enumerate(literal.elements):
+        key = _constant(element.key) if isinstance(element, cst.DictElement) else None
+        if key is not None and last[key] != at and not _calls(element.value):
+            gone.append(f"{_code(element.key)}: {' '.join(_code(element.value).split())}")
+            continue
+        kept.append(element)
+    return literal.with_changes(elements=kept), gone
+
+
+def _constant(node: cst.BaseExpression) -> object:
+    """A constant key's value and type (``1`` and ``1.0`` are one key, but the dict keeps the
+    first one's type: only keys of the same type are repeats to us); None for other keys."""
+    if not isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
+        return None
+    try:
+        value = ast.literal_eval(_code(node))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return type(value).__name__, value
+
+
+def _calls(node: cst.CSTNode) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            return True
+        stack.extend(current.children)
+    return False
 
 
 def _mutable(node: cst.BaseExpression) -> bool:

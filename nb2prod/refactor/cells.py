@@ -23,7 +23,12 @@ from nb2prod.redact import (
     looks_like_secret_value,
     redact,
 )
-from nb2prod.refactor.bugbear import bound_loop_variables, immutable_defaults, loop_names
+from nb2prod.refactor.bugbear import (
+    bound_loop_variables,
+    immutable_defaults,
+    loop_names,
+    without_repeated_keys,
+)
 from nb2prod.refactor.comments import CommentKeeper, removed
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
@@ -430,6 +435,13 @@ class _CellTransformer(CommentKeeper):
             key = _literal(node.key)
             if key is not None:
                 self._remember_secret(key, node.value)
+
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
+        updated, gone = without_repeated_keys(updated)
+        for entry in gone:
+            self._change(original, f"removed the entry `{one_line(entry)}` of a key given again "
+                         "later", "a dict keeps the last value of a repeated key (pyflakes F601)")
+        return updated
 
     def _remember_secret(self, name: str, value_node: cst.BaseExpression) -> None:
         if not isinstance(value_node, cst.SimpleString):

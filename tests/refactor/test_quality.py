@@ -424,3 +424,13 @@ def test_names_a_lambda_or_comprehension_binds_are_not_reads_of_the_steps_own() 
     body = result.steps[0].body
     assert "math.pi" not in body and "z = [1]\n" in body
     assert "removed `x = math.pi`" in {c.what for c in result.changes}
+
+
+def test_an_entry_whose_key_a_dict_gives_again_goes_and_is_reported() -> None:
+    # Harvard-IACS CS109A s5_ex1_challenge: plt.rcParams {"axes.titlesize": large, ...,
+    # "axes.titlesize": med}
+    result = plan(ran("large, med = 22, 16\nparams = {'axes.titlesize': large, 'a': med, "
+                      "'axes.titlesize': med, 1: 2, 1.0: 3}\nprint(params)"))
+    assert "params = {'a': med, 'axes.titlesize': med, 1: 2, 1.0: 3}" in result.steps[0].body
+    assert [(c.line, c.what) for c in result.changes] == [
+        (2, "removed the entry `'axes.titlesize': large` of a key given again later")]
