@@ -33,17 +33,15 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
     chunks = list(chunks)
     changes: list[Unplaced] = []
     for _ in range(_ROUNDS):
-        tree = ast.parse("".join(chunks))
-        dead, loops = unread_names(tree, keep), unread_loop_names(tree, keep)
-        quiet = {n: why for n, why in _unread_in_their_loop(tree).items() if n not in loops}
-        if not dead and not loops and not quiet:
+        names = unread(ast.parse("".join(chunks)), keep)
+        if not names:
             break
-        mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, dead | loops | set(quiet)))
-                              + r")\b")
+        mentions = re.compile(r"\b(?:" + "|".join(
+            map(re.escape, names.dead | names.loops | set(names.quiet))) + r")\b")
         found = len(changes)
         for at, chunk in enumerate(chunks):
             if mentions.search(chunk):
-                transformer = _DeadAssignments(dead, loops, quiet)
+                transformer = _DeadAssignments(names)
                 chunks[at] = cst.parse_module(chunk).visit(transformer).code
                 changes += transformer.changes
         if len(changes) == found:
@@ -72,11 +70,10 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef,
                     changes: list[Unplaced]) -> cst.FunctionDef:
     for _ in range(_ROUNDS):
         node = ast.parse(textwrap.dedent(module.code_for_node(function))).body[0]
-        dead, loops = unread_names(node), unread_loop_names(node)
-        quiet = {n: why for n, why in _unread_in_their_loop(node).items() if n not in loops}
-        if not dead and not loops and not quiet:
+        names = unread(node)
+        if not names:
             break
-        transformer = _DeadAssignments(dead, loops, quiet)
+        transformer = _DeadAssignments(names)
         function = function.with_changes(body=function.body.visit(transformer))
         changes += transformer.changes
         if not transformer.changes:
@@ -84,23 +81,36 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef,
     return function
 
 
-def unread_names(node, keep: set[str] = frozenset()) -> set[str]:
-    """Names a scope assigns (plain ``x = ...``, ``except ... as x``, ``with ... as x``) and never
-    reads, apart from ``keep`` and names declared global or nonlocal."""
-    names = _scope_names(node)
-    return names.assigned - names.read - names.declared - set(keep)
+@dataclass(frozen=True)
+class Unread:
+    """What a scope stores and never reads: assignments (``dead``), loop variables that may take
+    a ``_`` (``loops``), and loop variables some loop does not read that keep their name, with
+    why (``quiet``)."""
+
+    dead: set[str]
+    loops: set[str]
+    quiet: dict[str, str]
+
+    def __bool__(self) -> bool:
+        return bool(self.dead or self.loops or self.quiet)
 
 
-def unread_loop_names(node, keep: set[str] = frozenset()) -> set[str]:
-    """Loop variables (``for i, row in ...``) that may take a ``_`` in the loops whose bodies do
-    not read them (ruff B007): names the scope reads nowhere, or only inside other loops that
-    bind them again."""
+def unread(node, keep: set[str] = frozenset()) -> Unread:
+    """The scope's unread names, apart from ``keep`` and names declared global or nonlocal.
+
+    Loop variables (``for i, row in ...``) take a ``_`` in the loops whose bodies do not read
+    them (ruff B007) when the scope reads them nowhere, or only inside other loops that bind them
+    again; the others keep their name (ruff B007 looks no further than the loop's body)."""
     names = _scope_names(node)
     taken = names.read | names.assigned | names.loop_targets | names.declared
     read_elsewhere = names.read - _read_only_as_loop_variables(node)
-    return {name for name in names.loop_targets - read_elsewhere - set(keep)
-            if not name.startswith("_") and unused_name(name) not in taken
-            and name not in names.assigned}
+    loops = {name for name in names.loop_targets - read_elsewhere - set(keep)
+             if not name.startswith("_") and unused_name(name) not in taken
+             and name not in names.assigned}
+    quiet = {name: f"`{unused_name(name)}` is taken" if unused_name(name) in taken
+             else f"`{name}` is read outside the loop, not in it"
+             for name in _unread_in_their_loop(node) - loops}
+    return Unread(names.assigned - names.read - names.declared - set(keep), loops, quiet)
 
 
 def unused_name(name: str) -> str:
@@ -109,9 +119,8 @@ def unused_name(name: str) -> str:
     return "_" + (name.rstrip("_") or name)
 
 
-def _unread_in_their_loop(node) -> dict[str, str]:
-    """Loop variables some loop that binds them does not read in its body (ruff B007 looks no
-    further, even when the value is read after the loop), with why each keeps its name."""
+def _unread_in_their_loop(node) -> set[str]:
+    """Loop variables some loop that binds them does not read in its body."""
     names: set[str] = set()
     for loop in ast.walk(node):
         if isinstance(loop, (ast.For, ast.AsyncFor)):
@@ -119,10 +128,7 @@ def _unread_in_their_loop(node) -> dict[str, str]:
             read = {n.id for statement in loop.body for n in ast.walk(statement)
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             names |= {name for name in bound - read if not name.startswith("_")}
-    scope = _scope_names(node)
-    taken = scope.read | scope.assigned | scope.loop_targets | scope.declared
-    return {name: f"`{unused_name(name)}` is taken" if unused_name(name) in taken
-            else f"`{name}` is read outside the loop, not in it" for name in names}
+    return names
 
 
 def _read_only_as_loop_variables(node) -> set[str]:
@@ -205,12 +211,11 @@ def _comprehension_parts(node):
 
 
 class _DeadAssignments(CommentKeeper):
-    def __init__(self, dead: set[str], loops: set[str] = frozenset(),
-                 quiet: dict[str, str] | None = None) -> None:
+    def __init__(self, names: Unread) -> None:
         super().__init__()
-        self.dead = dead
-        self.loops = loops
-        self.quiet = quiet or {}  # loop variables unread in a loop that keep their name: why
+        self.dead = names.dead
+        self.loops = names.loops
+        self.quiet = names.quiet
         self.changes: list[Unplaced] = []
         self.try_bodies: set[int] = set()
         self.in_try = 0  # inside a `try` body: what may raise is what the handlers are for

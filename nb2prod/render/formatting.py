@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 LINE_LENGTH = 100
 PARALLEL_FROM = 200_000  # characters: below this, starting workers costs more than it saves
-PIECES_PER_WORKER = 4
+PIECES_PER_WORKER = 8  # small pieces even out the workers' shares
 
 
 class FormatError(Exception):
@@ -28,13 +28,32 @@ def format_python(code: str, name: str) -> str:
     if len(pieces) == 1:
         formatted = _black(code)
     else:
+        import black  # imported once, before the workers fork
+
         workers = min(os.cpu_count() or 1, len(pieces))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(_black, pieces))
+            parts = list(pool.map(_black_once, pieces))
         formatted = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
     _compile(formatted, name)
     return formatted
+
+
+def _black_once(code: str) -> str:
+    """One black pass. ``black.format_str`` formats twice (the second pass settles a trailing
+    comma the first one added, which is rare); on a module of many megabytes that doubles the
+    cost, so pieces of a large module get the one pass, when this black has it."""
+    import black
+
+    once = getattr(black, "_format_str_once", None)
+    if once is None:
+        return _black(code)
+    try:
+        return once(code, mode=black.Mode(line_length=LINE_LENGTH))
+    except RecursionError:
+        return code
+    except black.InvalidInput as exc:
+        raise FormatError(f"would not parse ({exc})") from None
 
 
 def _black(code: str) -> str:
