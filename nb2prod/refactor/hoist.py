@@ -42,16 +42,29 @@ def _keep_imports_after_path_changes(pieces: Pieces) -> None:
     """An import that follows ``sys.path.append(...)`` (or ``os.chdir``) may find its module only
     because of it: it stays in its step, after the change, instead of moving above it."""
     changed = False
-    for chunks in pieces.bodies.values():  # in cell order
-        for chunk in chunks:
+    for cell, chunks in pieces.bodies.items():  # in cell order
+        for at, chunk in enumerate(chunks):
             line = marked_import(chunk)
             if line:
                 top = line.split()[1].lstrip(".").split(".")[0]
                 if changed and line in pieces.imports and _may_be_local(top):
                     pieces.inline_imports.add(line)
+                    if line.endswith("import *"):
+                        chunks[at] = _star_import_left_in_a_step(pieces, cell, line)
             elif not chunk.startswith("#") and _PATH_CHANGE.search(chunk):
                 changed = True
     pieces.imports = [line for line in pieces.imports if line not in pieces.inline_imports]
+
+
+def _star_import_left_in_a_step(pieces: Pieces, cell: int, line: str) -> str:
+    """A star import that must stay after its sys.path change cannot: Python allows `import *`
+    only at module level. It stays as a TODO naming what to do."""
+    what = f"`{line}` cannot stay in a step function (Python allows `import *` only at module "
+    why = "level); import the names the step uses from it explicitly"
+    pieces.warnings.append(ConvertWarning(cell, 1, f"{what}{why}"))
+    pieces.changes += located([Unplaced(line, f"`{line}` became a TODO comment", what + why)],
+                              [pieces.cells[cell]])
+    return f"# TODO(nb2prod): {line}: {what[len(line) + 3:]}{why}\n"
 
 
 def _may_be_local(top: str) -> bool:
@@ -81,9 +94,9 @@ def _explicit_star_imports(pieces: Pieces) -> None:
     unknown = [line for line in stars if exports[line] is None]
     for line in reversed(stars):
         if exports[line] is None and len(unknown) > 1:
-            pieces.warnings.append(ConvertWarning(0, 1, f"`{line}` kept: {line.split()[1]} is not "
-                                                  "importable here, so the names it provides are "
-                                                  "unknown"))
+            pieces.warnings.append(ConvertWarning(
+                0, 1, f"`{line}` stays a star import: {line.split()[1]} is not importable here, "
+                "so the names it provides are unknown"))
             continue
         names = sorted(wanted if exports[line] is None else wanted & set(exports[line]))
         _make_explicit(pieces, line, [_explicit(line.split()[1], name) for name in names])

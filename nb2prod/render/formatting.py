@@ -28,7 +28,7 @@ def format_python(code: str, name: str) -> str:
     if len(pieces) == 1:
         formatted = _black(code)
     else:
-        import black  # imported once, before the workers fork
+        import black  # noqa: F401 -- imported once, before the workers fork
 
         workers = min(os.cpu_count() or 1, len(pieces))
         context = multiprocessing.get_context("fork")
