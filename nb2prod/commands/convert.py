@@ -75,7 +75,8 @@ def _refuse(path: Path, findings) -> int:
 
     sys.stdout.write(render_text(findings, None) + "\n")
     sys.stderr.write(f"error: {path}: not converted: {len(findings)} problem(s) above would break "
-                     "a top-down run; fix them, or use --force to convert anyway with TODOs\n")
+                     "a top-down run; fix them, or use --force to convert anyway (TODOs and every change "
+                     "listed in the project's README)\n")
     return EXIT_FINDINGS
 
 

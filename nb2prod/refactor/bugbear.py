@@ -5,29 +5,41 @@
 - B023: a lambda created in a loop that reads the loop variable (``lambda x: x == date``) sees
   the variable's last value if called later; it binds the current value as a default
   (``lambda x, date=date: ...``), which is what the notebook meant when it called it at once.
-- F601: a dict literal that gives a key twice keeps the last value; the earlier entry goes
-  (when its value calls nothing, so nothing it did is lost).
+- F601: a dict literal that gives a key twice keeps the last value in the first place; so
+  does the rewritten literal, with the key once (when the values that go cannot act or raise).
 """
 
 from __future__ import annotations
 
 import ast
+import textwrap
 
 import libcst as cst
 
 _MUTABLE_CALLS = frozenset({"list", "dict", "set"})
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add",
+                       "setdefault", "discard", "popitem", "sort", "reverse"})
 
 
-def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list[str]]:
-    """``function`` with its mutable defaults made ``None`` and set in the body, and what was
-    changed (``axes=[0, 1]``), in order."""
+def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list[str], list[str]]:
+    """``function`` with its constant mutable defaults made ``None`` and set in the body; what
+    was changed (``axes=[0, 1]``) and what stays shared because the function changes it (a cache
+    such as ``memo={}``: it keeps a listed ``# noqa: B006``)."""
+    tree = ast.parse(textwrap.dedent(_code(function.with_changes(decorators=[])))).body[0]
+    if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(tree)):
+        return function, [], []
+    mutated = _mutated_names(tree)
     changed: list[str] = []
+    shared: list[str] = []
     guards: list[cst.BaseStatement] = []
 
     def fixed(param: cst.Param) -> cst.Param:
         if param.default is None or not _mutable(param.default):
             return param
         name, default = param.name.value, _code(param.default)
+        if name in mutated:
+            shared.append(f"{name}={' '.join(default.split())}")
+            return param
         changed.append(f"{name}={' '.join(default.split())}")
         guards.append(cst.parse_statement(f"if {name} is None:\n    {name} = {default}\n"))
         return param.with_changes(default=cst.Name("None"))
@@ -36,10 +48,37 @@ def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list
     params = params.with_changes(params=[fixed(p) for p in params.params],
                                  kwonly_params=[fixed(p) for p in params.kwonly_params],
                                  posonly_params=[fixed(p) for p in params.posonly_params])
-    if not changed:
-        return function, []
-    return function.with_changes(params=params, body=_after_docstring(function.body, guards)), \
-        changed
+    function = function.with_changes(params=params)
+    if changed:
+        function = function.with_changes(body=_after_docstring(function.body, guards))
+    if shared:
+        function = _with_header_comment(function, "# noqa: B006")
+    return function, changed, shared
+
+
+def _mutated_names(function: ast.AST) -> set[str]:
+    """Names the function changes in place: ``x[k] = v``, ``x += ...``, ``x.append(...)``."""
+    names: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name):
+            names.add(node.value.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.attr in _MUTATORS:
+            names.add(node.func.value.id)
+    return names
+
+
+def _with_header_comment(function: cst.FunctionDef, comment: str) -> cst.FunctionDef:
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock):
+        return function
+    header = body.header
+    text = comment if header.comment is None else f"{header.comment.value}  {comment}"
+    return function.with_changes(body=body.with_changes(header=header.with_changes(
+        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text))))
 
 
 def loop_names(target: cst.BaseAssignTargetExpression) -> set[str]:
@@ -63,33 +102,44 @@ def bound_loop_variables(function: cst.Lambda,
                           equal=cst.AssignEqual(cst.SimpleWhitespace(""),
                                                 cst.SimpleWhitespace("")))
                 for name in read]
-    params = function.params
-    if isinstance(params.star_arg, cst.Param) or params.kwonly_params:
-        params = params.with_changes(kwonly_params=[*params.kwonly_params, *defaults])
-    else:
-        params = params.with_changes(params=[*params.params, *defaults])
+    params = function.params  # keyword-only: a caller's extra argument cannot land in them
+    star = params.star_arg if isinstance(params.star_arg, cst.Param) else cst.ParamStar()
+    params = params.with_changes(star_arg=star, kwonly_params=[*params.kwonly_params, *defaults])
     return function.with_changes(params=params), read
 
 
 def without_repeated_keys(literal: cst.Dict) -> tuple[cst.Dict, list[str]]:
-    """``literal`` without the entries whose constant key a later entry gives again, and those
-    entries' code."""
-    last: dict[object, int] = {}
+    """``literal`` with each key given twice once, where Python put it (the first place) with
+    the value it kept (the last one), and the entries that went. Only when what goes cannot act
+    or raise (a constant or a name) and the repeats are written alike (``1`` and ``1.0`` differ)."""
+    places: dict[object, list[int]] = {}
     for at, element in enumerate(literal.elements):
         key = _constant(element.key) if isinstance(element, cst.DictElement) else None
         if key is not None:
-            last[key] = at
-    if len(last) == sum(isinstance(e, cst.DictElement) and _constant(e.key) is not None
-                        for e in literal.elements):
-        return literal, []
-    kept, gone = [], []
-    for at, element in enumerate(literal.elements):
-        key = _constant(element.key) if isinstance(element, cst.DictElement) else None
-        if key is not None and last[key] != at and not _calls(element.value):
-            gone.append(f"{_code(element.key)}: {' '.join(_code(element.value).split())}")
+            places.setdefault(key, []).append(at)
+    elements = list(literal.elements)
+    gone: list[str] = []
+    for at in places.values():
+        if len(at) < 2 or len({_code(elements[i].key) for i in at}) > 1 \
+                or not all(_inert(elements[i].value) for i in at[:-1]):
             continue
-        kept.append(element)
+        first, last = elements[at[0]], elements[at[-1]]
+        gone += [f"{_code(elements[i].key)}: {' '.join(_code(elements[i].value).split())}"
+                 for i in at[:-1]]
+        elements[at[0]] = first.with_changes(value=last.value)
+        for i in at[1:]:
+            elements[i] = None
+    if not gone:
+        return literal, []
+    kept = [e for e in elements if e is not None]
+    if literal.elements[-1] is not kept[-1]:  # the last entry went: keep the literal's own comma
+        kept[-1] = kept[-1].with_changes(comma=literal.elements[-1].comma)
     return literal.with_changes(elements=kept), gone
+
+
+def _inert(node: cst.BaseExpression) -> bool:
+    """Evaluating it cannot raise or act: a name or a constant."""
+    return isinstance(node, (cst.Name, cst.BaseNumber, cst.BaseString))
 
 
 def _constant(node: cst.BaseExpression) -> object:
@@ -104,26 +154,25 @@ def _constant(node: cst.BaseExpression) -> object:
     return type(value).__name__, value
 
 
-def _calls(node: cst.CSTNode) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            return True
-        stack.extend(current.children)
-    return False
-
-
 def _mutable(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
-        return True
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
-        and node.func.value in _MUTABLE_CALLS
+    """A list, dict or set made of constants (a default that reads names would be evaluated at
+    call time in another scope if it moved into the body: it stays)."""
+    if isinstance(node, cst.Call):
+        return isinstance(node.func, cst.Name) and node.func.value in _MUTABLE_CALLS \
+            and not node.args
+    if not isinstance(node, (cst.List, cst.Dict, cst.Set)):
+        return False
+    try:
+        ast.literal_eval(_code(node))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _after_docstring(body: cst.BaseSuite, guards: list[cst.BaseStatement]) -> cst.IndentedBlock:
     statements = list(body.body) if isinstance(body, cst.IndentedBlock) \
-        else [cst.SimpleStatementLine(list(body.body))]
+        else [cst.SimpleStatementLine([statement.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+              for statement in body.body]
     first = statements[0] if statements else None
     docstring = isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 \
         and isinstance(first.body[0], cst.Expr) \

@@ -214,6 +214,7 @@ class _CellTransformer(CommentKeeper):
         return statement
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        super().visit_IndentedBlock(node)
         self.depth += 1
         self.loop_variables.append(self.loop_bodies.get(id(node), set()))
 
@@ -253,6 +254,8 @@ class _CellTransformer(CommentKeeper):
                                  "figures are saved to the configured folder instead of shown")
         if self.depth == 0 and _display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
+        if self.in_try:
+            return updated  # what may raise is what the try's handlers are for
         if self.depth > 0 and _no_effect(value):
             return self._remove(original, updated, "an expression on its own line inside a block "
                                 "has no effect, not even display (ruff B018/B015)")
@@ -272,8 +275,8 @@ class _CellTransformer(CommentKeeper):
         else prints."""
         if not self.definitions:
             return self._remove(original, updated, "display() only shows a value in the notebook")
-        if "display" in self.used_names:
-            return updated
+        if "display" in self.used_names or any(a.keyword is not None for a in value.args):
+            return updated  # (display's options have no print() equivalent)
         code = cst.Module([]).code_for_node(value.with_changes(func=cst.Name("print")))
         return self._replace(original, updated, code, "display() without its import exists only "
                              "in IPython; print() shows the same value in a script")
@@ -487,11 +490,15 @@ class _CellTransformer(CommentKeeper):
 
     def leave_FunctionDef(self, original, updated):
         self.definitions -= 1
-        updated, changed = immutable_defaults(updated)
+        updated, changed, shared = immutable_defaults(updated)
         for default in changed:
             self._change(original, f"the default `{default}` of {updated.name.value}() became "
                          "`None`, set in the body", "a mutable default is one object shared by "
                          "every call (ruff B006)")
+        for default in shared:
+            self._change(original, f"the default `{default}` of {updated.name.value}() got "
+                         "`# noqa: B006`", f"{updated.name.value}() changes it, so it may rely on "
+                         "it being shared between calls (a cache)")
         return updated
 
     def visit_For(self, node: cst.For) -> None:

@@ -81,12 +81,20 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
 def _clashing_names(flow, pieces: Pieces) -> list[str]:
     """Names the notebook binds that the generated modules use themselves (`config`, `run`...):
     they get a trailing underscore everywhere, as PEP 8 suggests for such clashes."""
-    clashes = sorted(name for name in flow.binders if name in CLASHING)
+    clashes = sorted(name for name in flow.binders if name in CLASHING
+                     and _written(name, [pieces.cells.get(b[0]) for b in flow.binders[name]]))
     for name in clashes:
         cell, line, _, _ = flow.binders[name][0]
         pieces.changes.append(Change(cell, line, f"`{name}` became `{name}_` throughout",
                                      "the generated project uses that name itself"))
     return clashes
+
+
+def _written(name: str, cells: list[Cell | None]) -> bool:
+    """The name appears in the code of a cell that binds it (a star import binds names that
+    appear nowhere: `from pylab import *` binds `step` and `trace`, nothing to rename)."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return any(cell is not None and pattern.search(cell.python) for cell in cells)
 
 
 def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
@@ -177,7 +185,16 @@ _PRINT_STATEMENT = re.compile(r"^(\s*)print\s+(?![(=.\[]|>>)(.+?)\s*$")
 
 
 def _print_call(text: str) -> str | None:
-    """``print x, y`` (Python 2) as ``print(x, y)``; None when the line is no such statement."""
+    """``print x, y`` (Python 2) as ``print(x, y)``, a comment after it kept; None when the line
+    is no such statement."""
+    for at in [len(text), *(i for i, c in enumerate(text) if c == "#")]:
+        call = _print_statement_call(text[:at].rstrip())
+        if call is not None:
+            return call + (f"  {text[at:]}" if at < len(text) else "")
+    return None
+
+
+def _print_statement_call(text: str) -> str | None:
     match = _PRINT_STATEMENT.match(text)
     if match is None:
         return None
@@ -291,6 +308,10 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
                                           f"earlier definition is kept as '{renamed}' for the "
                                           "cells that used it"))
+    pieces.changes.append(Change(since, 1, f"`{name}` became `{renamed}` (the definition and "
+                                 f"its uses before cell {cell.index})",
+                                 f"cell {cell.index} defines `{name}` again; each keeps working "
+                                 "where the notebook used it"))
 
 
 def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set[str],

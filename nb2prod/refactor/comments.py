@@ -66,6 +66,17 @@ class CommentKeeper(cst.CSTTransformer):
         super().__init__()
         self.emptied: set[int] = set()  # blocks left with nothing but a `pass`
         self.elifs: set[int] = set()  # `elif` branches: an If node that cannot become a statement
+        self.try_bodies: set[int] = set()
+        self.in_try = 0  # inside a `try` body: what may raise is what its handlers are for
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.try_bodies.add(id(node.body))
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self.try_bodies.add(id(node.body))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.in_try += id(node) in self.try_bodies
 
     def visit_If(self, node: cst.If) -> None:
         if isinstance(node.orelse, cst.If):
@@ -128,6 +139,7 @@ class CommentKeeper(cst.CSTTransformer):
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock,
                             updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        self.in_try -= id(original) in self.try_bodies
         body, footer = fold(updated.body, updated.footer)
         if not body:
             return self.empty_block(original, updated)

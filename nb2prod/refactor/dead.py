@@ -8,6 +8,7 @@ removed with its comments kept on the next statement, ``x = f()`` keeps its call
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import textwrap
 from dataclasses import dataclass
@@ -32,21 +33,29 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
     them are rewritten, so a long step costs no more than its dead code."""
     chunks = list(chunks)
     changes: list[Unplaced] = []
-    for _ in range(_ROUNDS):
+    for round_ in range(_ROUNDS):
         names = unread(ast.parse("".join(chunks)), keep)
+        if round_:  # loops that keep their names got their noqa in the first round
+            names = dataclasses.replace(names, quiet={})
         if not names:
             break
-        mentions = re.compile(r"\b(?:" + "|".join(
-            map(re.escape, names.dead | names.loops | set(names.quiet))) + r")\b")
         found = len(changes)
         for at, chunk in enumerate(chunks):
-            if mentions.search(chunk):
+            if _mentions(names, chunk):
                 transformer = _DeadAssignments(names)
                 chunks[at] = cst.parse_module(chunk).visit(transformer).code
                 changes += transformer.changes
         if len(changes) == found:
             break
     return Cleaned("".join(chunks), tuple(changes))
+
+
+def _mentions(names: Unread, chunk: str) -> bool:
+    """Whether ``chunk`` may bind one of ``names`` (cheap text test: only those chunks are
+    rewritten, so a long step with a common unread name costs no more than its dead code)."""
+    words = set(re.findall(r"[A-Za-z_]\w*", chunk))
+    return bool(words & (names.dead | names.loops)) or (
+        "for" in words and bool(words & set(names.quiet)))
 
 
 def drop_dead_in_function(source: str) -> Cleaned:
@@ -124,7 +133,7 @@ def _unread_in_their_loop(node) -> set[str]:
     names: set[str] = set()
     for loop in ast.walk(node):
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            bound = {t.id for t in ast.walk(loop.target) if isinstance(t, ast.Name)}
+            bound = target_names(loop.target)
             read = {n.id for statement in loop.body for n in ast.walk(statement)
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             names |= {name for name in bound - read if not name.startswith("_")}
@@ -136,7 +145,7 @@ def _read_only_as_loop_variables(node) -> set[str]:
     covered: set[int] = set()
     for loop in ast.walk(node):
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            bound = {t.id for t in ast.walk(loop.target) if isinstance(t, ast.Name)}
+            bound = target_names(loop.target)
             covered |= {id(n) for statement in loop.body for n in ast.walk(statement)
                         if isinstance(n, ast.Name) and n.id in bound}
     reads: dict[str, bool] = {}
@@ -144,6 +153,15 @@ def _read_only_as_loop_variables(node) -> set[str]:
         if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
             reads[name.id] = reads.get(name.id, True) and id(name) in covered
     return {name for name, only_in_loops in reads.items() if only_in_loops}
+
+
+_QUERY_NAME = re.compile(r"@([A-Za-z_]\w*)")
+
+
+def _reads_every_name(call: ast.Call) -> bool:
+    """``locals()``, ``vars()``, ``dir()``, ``eval(...)``, ``exec(...)``: any local may be read."""
+    name = call.func.id if isinstance(call.func, ast.Name) else ""
+    return name in {"locals", "eval", "exec"} or (name in {"vars", "dir"} and not call.args)
 
 
 @dataclass
@@ -157,10 +175,15 @@ class _ScopeNames:
 def _scope_names(node) -> _ScopeNames:
     """What a scope reads, declares, assigns and loops over, in one walk of its tree."""
     names = _ScopeNames(set(), set(), set(), set())
+    opaque = False
     for child, shadowed in _walk_with_shadowing(node):
         if isinstance(child, ast.Name):
-            if isinstance(child.ctx, ast.Load) and child.id not in shadowed:
+            if isinstance(child.ctx, (ast.Load, ast.Del)) and child.id not in shadowed:
                 names.read.add(child.id)
+        elif isinstance(child, ast.Constant) and isinstance(child.value, str) and "@" in child.value:
+            names.read.update(_QUERY_NAME.findall(child.value))  # df.query("x > @limit")
+        elif isinstance(child, ast.Call) and _reads_every_name(child):
+            opaque = True
         elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
             names.read.add(child.target.id)
         elif isinstance(child, (ast.Global, ast.Nonlocal)):
@@ -177,7 +200,9 @@ def _scope_names(node) -> _ScopeNames:
             names.assigned.update(item.optional_vars.id for item in child.items
                                   if isinstance(item.optional_vars, ast.Name))
         elif isinstance(child, (ast.For, ast.AsyncFor)):
-            names.loop_targets.update(t.id for t in ast.walk(child.target) if isinstance(t, ast.Name))
+            names.loop_targets.update(target_names(child.target))
+    if opaque:  # locals(), vars(), eval(): any name may be read
+        names.read |= names.assigned | names.loop_targets
     return names
 
 
@@ -190,7 +215,15 @@ def _walk_with_shadowing(node):
         yield current, shadowed
         if current is not node and isinstance(current, (ast.Lambda, ast.FunctionDef,
                                                         ast.AsyncFunctionDef)):
-            shadowed = shadowed | {a.arg for a in ast.walk(current.args) if isinstance(a, ast.arg)}
+            # defaults, annotations and decorators are evaluated where the function is made
+            arguments = current.args
+            outside = [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None),
+                       *getattr(current, "decorator_list", []), *_annotations(current)]
+            stack.extend((child, shadowed) for child in outside)
+            inner = shadowed | {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)}
+            body = current.body if isinstance(current.body, list) else [current.body]
+            stack.extend((child, inner) for child in body)
+            continue
         elif isinstance(current, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             outer = current.generators[0].iter  # evaluated in the enclosing scope
             stack.append((outer, shadowed))
@@ -200,6 +233,26 @@ def _walk_with_shadowing(node):
                          if child is not outer)
             continue
         stack.extend((child, shadowed) for child in ast.iter_child_nodes(current))
+
+
+def _annotations(function) -> list[ast.expr]:
+    arguments = function.args
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+             *(a for a in (arguments.vararg, arguments.kwarg) if a is not None)]
+    found = [a.annotation for a in every if a.annotation is not None]
+    return [*found, function.returns] if getattr(function, "returns", None) else found
+
+
+def target_names(target: ast.expr) -> set[str]:
+    """The names a loop or assignment target binds: ``for i, (a, *b) in ...``; not the names in
+    ``for d[k] in ...`` or ``for self.x in ...``, which it reads."""
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(target_names(e) for e in target.elts))
+    if isinstance(target, ast.Starred):
+        return target_names(target.value)
+    return set()
 
 
 def _comprehension_parts(node):
@@ -217,18 +270,6 @@ class _DeadAssignments(CommentKeeper):
         self.loops = names.loops
         self.quiet = names.quiet
         self.changes: list[Unplaced] = []
-        self.try_bodies: set[int] = set()
-        self.in_try = 0  # inside a `try` body: what may raise is what the handlers are for
-
-    def visit_Try(self, node: cst.Try) -> None:
-        self.try_bodies.add(id(node.body))
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.in_try += id(node) in self.try_bodies
-
-    def leave_IndentedBlock(self, original, updated):
-        self.in_try -= id(original) in self.try_bodies
-        return super().leave_IndentedBlock(original, updated)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False  # a nested function's locals are its own business
@@ -305,12 +346,15 @@ class _DeadAssignments(CommentKeeper):
         """``x, y = a, b`` with ``y`` unread: ``x = a`` (when what goes cannot have effects)."""
         target, value = assign.targets[0].target, assign.value
         if not isinstance(value, cst.Tuple) or len(target.elements) != len(value.elements) \
-                or not all(isinstance(e.value, cst.Name) for e in target.elements):
+                or not all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name)
+                           for e in [*target.elements, *value.elements][:len(target.elements)]) \
+                or not all(isinstance(e, cst.Element) for e in value.elements):
             return updated
         pairs = [(t.value.value, v.value) for t, v in zip(target.elements, value.elements,
                                                           strict=True)]
         dead = [name for name, _ in pairs if name in self.dead]
-        if not dead or any(_has_call(v) or self.in_try for n, v in pairs if n in self.dead):
+        # only values that cannot raise or act go: names and constants
+        if not dead or any(not _inert(v) or self.in_try for n, v in pairs if n in self.dead):
             return updated
         source = one_line(cst.Module([]).code_for_node(assign))
         live = [(name, v) for name, v in pairs if name not in self.dead]
@@ -367,6 +411,15 @@ def _pairwise(target: ast.expr, value: ast.expr) -> bool:
         and not any(isinstance(e, ast.Starred) for e in value.elts)
 
 
+def _inert(node: cst.BaseExpression) -> bool:
+    """Evaluating it cannot raise or act: a name, a constant, or a display of such."""
+    if isinstance(node, cst.Name) or _literal(node):
+        return True
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and _inert(e.value) for e in node.elements)
+    return False
+
+
 def _literal(node: cst.BaseExpression) -> bool:
     """A constant: evaluating it cannot raise."""
     return isinstance(node, (cst.BaseNumber, cst.BaseString, cst.Ellipsis)) or (
@@ -374,16 +427,20 @@ def _literal(node: cst.BaseExpression) -> bool:
 
 
 def _effect(value: cst.BaseExpression) -> cst.BaseExpression | None:
-    """What of an unread value must still run: the value when it calls something, but of an
-    attribute read (``f().eps``, ruff B018) only the call it reads from; None when nothing."""
-    if not isinstance(value, cst.Attribute):
-        return value if _has_call(value) else None
-    while isinstance(value, (cst.Attribute, cst.Subscript)):
-        value = value.value  # calls in a subscript's index only look something up
-    return value if isinstance(value, cst.Call) else None
+    """What of an unread value must still run: the value when it calls, awaits or assigns
+    something, but without the attributes read last (``f().eps`` -> ``f()``: a lone attribute
+    read is ruff B018); None when nothing."""
+    while isinstance(value, cst.Attribute):
+        value = value.value
+    return value if _has_effect(value) else None
 
 
-def _has_call(node: cst.CSTNode) -> bool:
-    if isinstance(node, cst.Call):
-        return True
-    return any(_has_call(child) for child in node.children)
+def _has_effect(node: cst.CSTNode) -> bool:
+    """A call, await, yield or assignment expression anywhere in ``node``."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)):
+            return True
+        stack.extend(current.children)
+    return False

@@ -21,15 +21,26 @@ class Unplaced:
 
 def located(changes: Iterable[Unplaced], cells: list[Cell]) -> list[Change]:
     """Changes to code that has left its cell, placed back at the cell line that holds it."""
-    return [Change(*_find_line(cells, change.line), change.what, change.why) for change in changes]
+    changes = list(changes)
+    if not changes:
+        return []
+    lines = [(cell.index, number, " ".join(line.split()))
+             for cell in cells for number, line in enumerate(cell.source.splitlines(), 1)]
+    return [Change(*_find_line(lines, change.line, cells), change.what, change.why)
+            for change in changes]
 
 
-def _find_line(cells: list[Cell], text: str) -> tuple[int, int]:
-    wanted = " ".join(text.split())[:60]
-    for cell in cells:
-        for number, line in enumerate(cell.source.splitlines(), 1):
-            if wanted and " ".join(line.split()).startswith(wanted.split(" ... ")[0]):
-                return cell.index, number
+def _find_line(lines: list[tuple[int, int, str]], text: str, cells: list[Cell]) -> tuple[int, int]:
+    """The first line that starts with ``text`` (its first 60 characters, up to a `` ... ``
+    gap); else the first line ``text`` starts with, when ``text`` is a statement spanning lines."""
+    wanted = " ".join(text.split())[:60].split(" ... ")[0]
+    if wanted:
+        for index, number, line in lines:
+            if line.startswith(wanted):
+                return index, number
+        for index, number, line in lines:
+            if len(line) >= 8 and wanted.startswith(line):
+                return index, number
     return (cells[0].index, 1) if cells else (0, 1)
 
 

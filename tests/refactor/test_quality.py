@@ -378,7 +378,7 @@ def test_mutable_defaults_and_loop_closures_are_fixed_and_reported() -> None:
                       "    found.append(sorted(rows, key=lambda r: r[0] == date))\nprint(f(1), found)"))
     assert result.definitions == ("def f(clf, axes=None):\n    '''Doc.'''\n    if axes is None:\n"
                                   "        axes = [0, 7.5]\n    return axes\n",)
-    assert "key=lambda r, date=date: r[0] == date" in result.steps[0].body
+    assert "key=lambda r, *, date=date: r[0] == date" in result.steps[0].body
     assert [(c.line, c.what) for c in result.changes] == [
         (1, "the default `axes=[0, 7.5]` of f() became `None`, set in the body"),
         (7, "the lambda binds `date=date`")]
@@ -410,10 +410,10 @@ def test_an_unread_attribute_of_a_call_keeps_only_the_call() -> None:
                                          "first = boto3.rows[boto3.pick(1)].text\nprint(1)", 1),
                    markdown("# B"), code("print(2)", 2)])
     assert result.steps[0].body.startswith("boto3.Session()\n")
-    assert "first" not in result.steps[0].body and "pick" not in result.steps[0].body
+    assert "\nboto3.rows[boto3.pick(1)]\n" in result.steps[0].body  # the call in it may act
     assert {c.what for c in result.changes} == {
         "`region = boto3.Session().region_name` became `boto3.Session()`",
-        "removed `first = boto3.rows[boto3.pick(1)].text`"}
+        "`first = boto3.rows[boto3.pick(1)].text` became `boto3.rows[boto3.pick(1)]`"}
 
 
 def test_names_a_lambda_or_comprehension_binds_are_not_reads_of_the_steps_own() -> None:
@@ -431,9 +431,11 @@ def test_an_entry_whose_key_a_dict_gives_again_goes_and_is_reported() -> None:
     # "axes.titlesize": med}
     result = plan(ran("large, med = 22, 16\nparams = {'axes.titlesize': large, 'a': med, "
                       "'axes.titlesize': med, 1: 2, 1.0: 3}\nprint(params)"))
-    assert "params = {'a': med, 'axes.titlesize': med, 1: 2, 1.0: 3}" in result.steps[0].body
+    assert "params = {'axes.titlesize': med, 'a': med, 1: 2, 1.0: 3}" in result.steps[0].body
     assert [(c.line, c.what) for c in result.changes] == [
         (2, "removed the entry `'axes.titlesize': large` of a key given again later")]
+    kept = plan(ran("d = {'a': [][0] if False else 1, 'a': 2, 'b': f(), 'b': 3}\nprint(d)"))
+    assert "d = {'a': [][0] if False else 1, 'a': 2, 'b': f(), 'b': 3}" in kept.steps[0].body
 
 
 def test_a_star_import_that_must_stay_after_a_path_change_becomes_a_todo() -> None:
@@ -444,3 +446,49 @@ def test_a_star_import_that_must_stay_after_a_path_change_becomes_a_todo() -> No
     body = result.steps[0].body
     assert not [line for line in body.splitlines() if "import *" in line and "TODO" not in line]
     assert "# TODO(nb2prod): from helper_one import *: cannot stay in a step function" in body
+
+
+def test_what_may_raise_inside_a_try_stays() -> None:
+    result = plan(ran("try:\n    df\nexcept NameError:\n    df = [1, 2]\nprint(df)\n"
+                      "class O:\n    pass\nobj = O()\ntry:\n    obj.missing\n"
+                      "except AttributeError:\n    print('no attribute')"))
+    body = result.steps[0].body
+    assert "try:\n    df\nexcept NameError:" in body and "try:\n    obj.missing\n" in body
+    assert not result.missing_inputs and all(f.name != "df" for f in result.config)
+
+
+def test_dead_code_removal_keeps_what_a_value_does() -> None:
+    result = plan([markdown("# A"), code(
+        "import math\nit = iter([0, 1])\nrows = [math]\nfirst = rows[next(it)].pi\n"
+        "total = 0\nvals = [total := total + v for v in [1, 2]]\nx, *y = 1, 2\n"
+        "tmp = math.e\ndel tmp\nlimit = 3\nq = 'x > @limit'\n"
+        "threshold = math.tau\ncheck = lambda v, threshold=threshold: v > threshold\n"
+        "print(next(it), total, y, q, check(1))", 1), markdown("# B"), code("print(1)", 2)])
+    body = result.steps[0].body
+    for kept in ["rows[next(it)]", "total := total + v", "x, *y = 1, 2", "tmp = math.e\ndel tmp",
+                 "threshold = math.tau"]:
+        assert kept in body, kept
+    assert "limit" in {f.name for f in result.config}  # read by the query string
+
+
+def test_mutable_defaults_that_read_names_or_serve_as_a_cache_stay_shared() -> None:
+    result = plan(ran("a = 1\ndef f(b, c=[a]):\n    return c\n"
+                      "def fib(n, memo={}):\n    if n not in memo:\n"
+                      "        memo[n] = n if n < 2 else fib(n - 1) + fib(n - 2)\n    return memo[n]\n"
+                      "def g(a=[]): 'Doc.'; return a\nprint(f(5), fib(10), g())"))
+    fib, g = result.definitions
+    assert "def f(b, c=[a]):" in result.steps[0].body
+    assert "def fib(n, memo={}):  # noqa: B006\n" in fib
+    assert g.startswith("def g(a=None):\n    'Doc.'\n    if a is None:\n")
+    assert "the default `memo={}` of fib() got `# noqa: B006`" in {c.what for c in result.changes}
+
+
+def test_a_definition_given_twice_is_listed_as_a_change() -> None:
+    result = plan(ran("def f():\n    return 1\nprint(f())", "def f():\n    return 2\nprint(f())"))
+    assert [(c.cell, c.what) for c in result.changes if "f_v1" in c.what] == [
+        (0, "`f` became `f_v1` (the definition and its uses before cell 1)")]
+
+
+def test_a_python2_print_keeps_the_comment_after_it() -> None:
+    result = plan(ran("x = 2\nprint x  # note\nprint 'a#b', x"))
+    assert "print(x)  # note\nprint('a#b', x)" in result.steps[0].body
