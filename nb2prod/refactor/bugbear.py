@@ -39,7 +39,7 @@ def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list
         name, default = param.name.value, _code(param.default)
         if name in mutated:
             shared.append(f"{name}={' '.join(default.split())}")
-            return param
+            return _with_comment_after(param, "# noqa: B006")
         changed.append(f"{name}={' '.join(default.split())}")
         guards.append(cst.parse_statement(f"if {name} is None:\n    {name} = {default}\n"))
         return param.with_changes(default=cst.Name("None"))
@@ -51,8 +51,6 @@ def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list
     function = function.with_changes(params=params)
     if changed:
         function = function.with_changes(body=_after_docstring(function.body, guards))
-    if shared:
-        function = _with_header_comment(function, "# noqa: B006")
     return function, changed, shared
 
 
@@ -71,14 +69,13 @@ def _mutated_names(function: ast.AST) -> set[str]:
     return names
 
 
-def _with_header_comment(function: cst.FunctionDef, comment: str) -> cst.FunctionDef:
-    body = function.body
-    if not isinstance(body, cst.IndentedBlock):
-        return function
-    header = body.header
-    text = comment if header.comment is None else f"{header.comment.value}  {comment}"
-    return function.with_changes(body=body.with_changes(header=header.with_changes(
-        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text))))
+def _with_comment_after(param: cst.Param, comment: str) -> cst.Param:
+    """``param`` followed by its comma and ``comment``: black then keeps one parameter a line,
+    so the comment stays on the line ruff reports."""
+    return param.with_changes(comma=cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "),
+                                          comment=cst.Comment(comment)),
+        indent=True, last_line=cst.SimpleWhitespace("    "))))
 
 
 def loop_names(target: cst.BaseAssignTargetExpression) -> set[str]:

@@ -30,6 +30,7 @@ from nb2prod.refactor.bugbear import (
     without_repeated_keys,
 )
 from nb2prod.refactor.comments import CommentKeeper, removed
+from nb2prod.refactor.dead import effect
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
@@ -254,20 +255,32 @@ class _CellTransformer(CommentKeeper):
                                  "figures are saved to the configured folder instead of shown")
         if self.depth == 0 and _display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
-        if self.in_try:
-            return updated  # what may raise is what the try's handlers are for
+        if self.in_try:  # what may raise is what the try's handlers are for
+            probe = isinstance(value, (cst.Name, cst.Attribute))
+            return self._probe(original, updated) if probe else updated
         if self.depth > 0 and _no_effect(value):
             return self._remove(original, updated, "an expression on its own line inside a block "
                                 "has no effect, not even display (ruff B018/B015)")
-        if isinstance(value, cst.Attribute) and _innermost_call(value) is not None:
-            call = _innermost_call(value)
-            return self._replace(original, updated, cst.Module([]).code_for_node(call),
+        if isinstance(value, cst.Attribute) and effect(value) is not None:
+            return self._replace(original, updated, cst.Module([]).code_for_node(effect(value)),
                                  "the attribute read after the call had no effect outside "
                                  "display; the call stays (ruff B018)")
         if isinstance(value, cst.Comparison) and _pure_calls_only(value):
             return self._remove(original, updated, "a comparison on its own line only displayed "
                                 "its result (ruff B015)")
         return updated
+
+    def _probe(self, original, updated):
+        """``try: name`` / ``except NameError:``: the expression is there to raise; ruff B018
+        cannot know, so the line says so."""
+        comment = updated.trailing_whitespace.comment
+        if comment is not None and "noqa" in comment.value:
+            return updated
+        text = "# noqa: B018" if comment is None else f"{comment.value}  # noqa: B018"
+        self._change(original, f"`{self._source(updated, original)}` got `# noqa: B018`",
+                     "inside a try it is there to raise what the handler catches")
+        return updated.with_changes(trailing_whitespace=updated.trailing_whitespace.with_changes(
+            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text)))
 
     def _display_call(self, original, updated, value: cst.Call):
         """A cell's own display() shows a value in the notebook: it goes. Inside a function it is
@@ -671,13 +684,6 @@ def _plots(call: cst.Call) -> bool:
 _PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
                             "abs", "min", "max", "sum", "round", "id", "hash", "sorted", "set",
                             "list", "tuple", "dict"})
-
-
-def _innermost_call(value: cst.BaseExpression) -> cst.Call | None:
-    """``a.b().c.d`` -> ``a.b()``: the call an attribute chain ends its work with."""
-    while isinstance(value, cst.Attribute):
-        value = value.value
-    return value if isinstance(value, cst.Call) else None
 
 
 def _pure_calls_only(value: cst.BaseExpression) -> bool:

@@ -333,7 +333,7 @@ class _DeadAssignments(CommentKeeper):
         if name not in self.dead:
             return updated
         source = one_line(cst.Module([]).code_for_node(assign))
-        kept = _effect(assign.value)
+        kept = effect(assign.value)
         if kept is not None or (self.in_try and not _literal(assign.value)):
             kept = assign.value if self.in_try else kept
             value = one_line(cst.Module([]).code_for_node(kept))
@@ -426,7 +426,7 @@ def _literal(node: cst.BaseExpression) -> bool:
         isinstance(node, cst.Name) and node.value in {"None", "True", "False"})
 
 
-def _effect(value: cst.BaseExpression) -> cst.BaseExpression | None:
+def effect(value: cst.BaseExpression) -> cst.BaseExpression | None:
     """What of an unread value must still run: the value when it calls, awaits or assigns
     something, but without the attributes read last (``f().eps`` -> ``f()``: a lone attribute
     read is ruff B018); None when nothing."""

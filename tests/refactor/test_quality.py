@@ -453,7 +453,8 @@ def test_what_may_raise_inside_a_try_stays() -> None:
                       "class O:\n    pass\nobj = O()\ntry:\n    obj.missing\n"
                       "except AttributeError:\n    print('no attribute')"))
     body = result.steps[0].body
-    assert "try:\n    df\nexcept NameError:" in body and "try:\n    obj.missing\n" in body
+    assert "try:\n    df  # noqa: B018\nexcept NameError:" in body
+    assert "try:\n    obj.missing  # noqa: B018\n" in body
     assert not result.missing_inputs and all(f.name != "df" for f in result.config)
 
 
@@ -478,7 +479,7 @@ def test_mutable_defaults_that_read_names_or_serve_as_a_cache_stay_shared() -> N
                       "def g(a=[]): 'Doc.'; return a\nprint(f(5), fib(10), g())"))
     fib, g = result.definitions
     assert "def f(b, c=[a]):" in result.steps[0].body
-    assert "def fib(n, memo={}):  # noqa: B006\n" in fib
+    assert "def fib(n, memo={},  # noqa: B006\n" in fib  # black keeps it on the default's line
     assert g.startswith("def g(a=None):\n    'Doc.'\n    if a is None:\n")
     assert "the default `memo={}` of fib() got `# noqa: B006`" in {c.what for c in result.changes}
 
@@ -492,3 +493,9 @@ def test_a_definition_given_twice_is_listed_as_a_change() -> None:
 def test_a_python2_print_keeps_the_comment_after_it() -> None:
     result = plan(ran("x = 2\nprint x  # note\nprint 'a#b', x"))
     assert "print(x)  # note\nprint('a#b', x)" in result.steps[0].body
+
+
+def test_a_name_probed_in_a_try_stays_with_a_listed_noqa() -> None:
+    result = plan(ran("try:\n    df  # probe\nexcept NameError:\n    df = [1]\nprint(df)"))
+    assert "try:\n    df  # probe  # noqa: B018\nexcept NameError:" in result.steps[0].body
+    assert [(c.line, c.what) for c in result.changes] == [(2, "`df` got `# noqa: B018`")]
