@@ -91,7 +91,19 @@ def code_name(body: str) -> tuple[str, str]:
         return f"compute_{subject}", subject
     if all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
         return "setup", ""
-    return "", ""
+    called = _first_called(tree)
+    return (f"call_{called}" if called else ""), ""
+
+
+def _first_called(tree: ast.Module) -> str:
+    """The function the code calls first on its own line (``say_hello()`` -> ``say_hello``),
+    when nothing else names the step; print and nb2prod's own calls say nothing."""
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            name = _call_name(node.value.func)
+            if name and name not in GENERATED_CALLS and name != "print":
+                return _snake(name)
+    return ""
 
 
 def unique_name(base: str, subject: str, used: set[str]) -> str:

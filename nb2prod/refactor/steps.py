@@ -11,7 +11,9 @@ from nb2prod.analysis.events import BIND, DELETE, READ, module_events
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.naming import code_name, title_name, unique_name
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,3})\s+(?P<title>.+?)\s*#*\s*$", re.M)
+_HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<title>.+?)\s*#*\s*$", re.M)
+STEP_LEVELS = 3  # headings down to ### open steps; a notebook whose headings are all deeper
+# (`####` only) uses its own top level
 _STEP_TAG = re.compile(r"^step:(?P<name>[A-Za-z_]\w*)$")
 _TOC = re.compile(r"^(?:table of contents?|contents|toc|outline|agenda|index)\W*$", re.I)
 _COMMENT_TITLE = re.compile(r"^\s*#+\s*(?P<title>[A-Za-z][^\n]{2,60})$")
@@ -33,13 +35,16 @@ def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
     contents is not a heading: it would swallow the notebook into its first step.
     """
     tagged = any(_STEP_TAG.match(t) for c in notebook.cells for t in c.tags)
-    headed = any(_step_heading(c) for c in notebook.cells)
+    levels = [len(m["level"]) for c in notebook.cells if c.cell_type == "markdown"
+              for m in _HEADING.finditer(c.source)]
+    deepest = max(STEP_LEVELS, min(levels, default=STEP_LEVELS))
+    headed = any(_step_heading(c, deepest) for c in notebook.cells)
     drafts: list[StepDraft] = []
     current = StepDraft("")
     wanted = set(cells)
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and headed and not tagged:
-            heading = _step_heading(cell)
+            heading = _step_heading(cell, deepest)
             if heading:
                 drafts.append(current)
                 current = StepDraft(heading)
@@ -71,11 +76,12 @@ def _comment_title(source: str) -> str:
     return clean_title(title)
 
 
-def _step_heading(cell) -> str:
+def _step_heading(cell, deepest: int = STEP_LEVELS) -> str:
     """The heading a markdown cell opens a step with ('' for none, or a table of contents)."""
     if cell.cell_type != "markdown":
         return ""
-    headings = [clean_title(m["title"]) for m in _HEADING.finditer(cell.source)]
+    headings = [clean_title(m["title"]) for m in _HEADING.finditer(cell.source)
+                if len(m["level"]) <= deepest]
     headings = [h for h in headings if h and not _TOC.match(h)]
     if not headings or _is_link_list(cell.source):
         return ""

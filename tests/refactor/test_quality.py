@@ -499,3 +499,18 @@ def test_a_name_probed_in_a_try_stays_with_a_listed_noqa() -> None:
     result = plan(ran("try:\n    df  # probe\nexcept NameError:\n    df = [1]\nprint(df)"))
     assert "try:\n    df  # probe  # noqa: B018\nexcept NameError:" in result.steps[0].body
     assert [(c.line, c.what) for c in result.changes] == [(2, "`df` got `# noqa: B018`")]
+
+
+def test_a_notebook_whose_headings_are_all_deep_uses_them_as_steps() -> None:
+    # shawlu95/Data-Science-Toolbox data_structure/decorator: `#### ...` headings only
+    notebook = load_notebook(DATA / "real" / "decorator_python2.ipynb")
+    result = build_plan(notebook, PlanOptions("demo", "demo", force=True, date="2026-01-01"))
+    assert [s.title for s in result.steps][:2] == [
+        "Basic function in Python:", "Functions can be passed as arguments to another function"]
+    deep = plan([markdown("# Notes"), markdown("#### Detail"), code("print(1)", 1)])
+    assert [s.title for s in deep.steps] == ["Notes"]  # `#` is there: `####` is no step
+
+
+def test_a_step_that_only_calls_a_function_is_named_after_it() -> None:
+    result = plan(ran("def say_hello():\n    return 1", "say_hello()", "x = say_hello()\nprint(x)"))
+    assert [s.name for s in result.steps] == ["call_say_hello", "report_results"]
