@@ -21,26 +21,33 @@ _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "
                        "setdefault", "discard", "popitem", "sort", "reverse"})
 
 
-def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list[str], list[str]]:
+def immutable_defaults(function: cst.FunctionDef) -> tuple[cst.FunctionDef, list[str],
+                                                           list[tuple[str, str]]]:
     """``function`` with its constant mutable defaults made ``None`` and set in the body; what
-    was changed (``axes=[0, 1]``) and what stays shared because the function changes it (a cache
-    such as ``memo={}``: it keeps a listed ``# noqa: B006``)."""
+    was changed (``axes=[0, 1]``), and the defaults that stay shared, with why (the function
+    changes it: a cache such as ``memo={}``; or it reads names, which the body would read at
+    call time instead): those keep a listed ``# noqa: B006``."""
     tree = ast.parse(textwrap.dedent(_code(function.with_changes(decorators=[])))).body[0]
-    if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(tree)):
-        return function, [], []
+    declares = any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(tree))
     mutated = _mutated_names(tree)
     changed: list[str] = []
-    shared: list[str] = []
+    shared: list[tuple[str, str]] = []
     guards: list[cst.BaseStatement] = []
 
     def fixed(param: cst.Param) -> cst.Param:
-        if param.default is None or not _mutable(param.default):
+        if param.default is None or not _mutable_display(param.default):
             return param
         name, default = param.name.value, _code(param.default)
-        if name in mutated:
-            shared.append(f"{name}={' '.join(default.split())}")
+        written = f"{name}={' '.join(default.split())}"
+        why = ("the function changes it, so it may rely on it being shared between calls (a "
+               "cache)" if name in mutated else "it reads names when the function is defined; "
+               "in the body it would read them at each call" if not _constant_display(param.default)
+               else "the function declares globals; its body stays as written" if declares
+               else "")
+        if why:
+            shared.append((written, why))
             return _with_comment_after(param, "# noqa: B006")
-        changed.append(f"{name}={' '.join(default.split())}")
+        changed.append(written)
         guards.append(cst.parse_statement(f"if {name} is None:\n    {name} = {default}\n"))
         return param.with_changes(default=cst.Name("None"))
 
@@ -151,14 +158,20 @@ def _constant(node: cst.BaseExpression) -> object:
     return type(value).__name__, value
 
 
-def _mutable(node: cst.BaseExpression) -> bool:
-    """A list, dict or set made of constants (a default that reads names would be evaluated at
-    call time in another scope if it moved into the body: it stays)."""
+def _mutable_display(node: cst.BaseExpression) -> bool:
+    """A list, dict or set (ruff B006's findings): a display, a comprehension, or an empty
+    ``list()``/``dict()``/``set()``."""
     if isinstance(node, cst.Call):
         return isinstance(node.func, cst.Name) and node.func.value in _MUTABLE_CALLS \
             and not node.args
-    if not isinstance(node, (cst.List, cst.Dict, cst.Set)):
-        return False
+    return isinstance(node, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp,
+                             cst.SetComp))
+
+
+def _constant_display(node: cst.BaseExpression) -> bool:
+    """Made of constants only: moving it into the body reads nothing else."""
+    if isinstance(node, cst.Call):
+        return True  # an empty list()/dict()/set()
     try:
         ast.literal_eval(_code(node))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

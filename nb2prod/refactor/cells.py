@@ -508,10 +508,9 @@ class _CellTransformer(CommentKeeper):
             self._change(original, f"the default `{default}` of {updated.name.value}() became "
                          "`None`, set in the body", "a mutable default is one object shared by "
                          "every call (ruff B006)")
-        for default in shared:
+        for default, why in shared:
             self._change(original, f"the default `{default}` of {updated.name.value}() got "
-                         "`# noqa: B006`", f"{updated.name.value}() changes it, so it may rely on "
-                         "it being shared between calls (a cache)")
+                         "`# noqa: B006`", why)
         return updated
 
     def visit_For(self, node: cst.For) -> None:

@@ -111,6 +111,9 @@ def unread(node, keep: set[str] = frozenset()) -> Unread:
     them (ruff B007) when the scope reads them nowhere, or only inside other loops that bind them
     again; the others keep their name (ruff B007 looks no further than the loop's body)."""
     names = _scope_names(node)
+    dead = names.assigned - names.read - names.declared - set(keep)
+    if not names.loop_targets:  # (most steps: the loop analyses need not walk the tree)
+        return Unread(dead, set(), {})
     taken = names.read | names.assigned | names.loop_targets | names.declared
     read_elsewhere = names.read - _read_only_as_loop_variables(node)
     loops = {name for name in names.loop_targets - read_elsewhere - set(keep)
@@ -119,7 +122,7 @@ def unread(node, keep: set[str] = frozenset()) -> Unread:
     quiet = {name: f"`{unused_name(name)}` is taken" if unused_name(name) in taken
              else f"`{name}` is read outside the loop, not in it"
              for name in _unread_in_their_loop(node) - loops}
-    return Unread(names.assigned - names.read - names.declared - set(keep), loops, quiet)
+    return Unread(dead, loops, quiet)
 
 
 def unused_name(name: str) -> str:

@@ -99,8 +99,9 @@ def _first_called(tree: ast.Module) -> str:
     """The function the code calls first on its own line (``say_hello()`` -> ``say_hello``),
     when nothing else names the step; print and nb2prod's own calls say nothing."""
     for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            name = _call_name(node.value.func)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Name):  # a method says little of a step
+            name = node.value.func.id
             if name and name not in GENERATED_CALLS and name != "print":
                 return _snake(name)
     return ""

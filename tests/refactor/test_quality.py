@@ -478,7 +478,7 @@ def test_mutable_defaults_that_read_names_or_serve_as_a_cache_stay_shared() -> N
                       "        memo[n] = n if n < 2 else fib(n - 1) + fib(n - 2)\n    return memo[n]\n"
                       "def g(a=[]): 'Doc.'; return a\nprint(f(5), fib(10), g())"))
     fib, g = result.definitions
-    assert "def f(b, c=[a]):" in result.steps[0].body
+    assert "def f(b, c=[a],  # noqa: B006\n" in result.steps[0].body
     assert "def fib(n, memo={},  # noqa: B006\n" in fib  # black keeps it on the default's line
     assert g.startswith("def g(a=None):\n    'Doc.'\n    if a is None:\n")
     assert "the default `memo={}` of fib() got `# noqa: B006`" in {c.what for c in result.changes}
