@@ -42,13 +42,18 @@ def ran(*sources: str) -> list[dict[str, Any]]:
     return [code(s, i) for i, s in enumerate(sources, 1)]
 
 
-def load(cells: list[dict[str, Any] | str], path: str = "test.ipynb") -> Notebook:
-    return loads_ipynb(json.dumps(notebook_dict(cells), indent=1), path)
+def load(cells: list[dict[str, Any] | str], path: str = "test.ipynb", **metadata: Any) -> Notebook:
+    return loads_ipynb(json.dumps(notebook_dict(cells, **metadata), indent=1), path)
 
 
-def write(folder: Path, name: str, cells: list[dict[str, Any] | str]) -> Path:
+def ran_on(version: str) -> dict[str, Any]:
+    """Notebook metadata saying which Python last ran it."""
+    return {"language_info": {"name": "python", "version": version}}
+
+
+def write(folder: Path, name: str, cells: list[dict[str, Any] | str], **metadata: Any) -> Path:
     """Write a notebook the way Jupyter does: indent 1, each source as a list of lines."""
-    raw = notebook_dict(copy.deepcopy(cells))
+    raw = notebook_dict(copy.deepcopy(cells), **metadata)
     for cell in raw["cells"]:
         cell["source"] = cell["source"].splitlines(keepends=True)
     path = folder / name

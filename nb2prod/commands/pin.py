@@ -112,6 +112,9 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
                          + "  " + row[3] + "\n")
     for unresolved in result.unresolved:
         sys.stdout.write(f"unresolved: {unresolved.import_name}: {unresolved.reason}\n")
+    if result.environment_note:
+        sys.stdout.write(f"note: {result.environment_note} (pass --python with an interpreter "
+                         "of that version for its installed versions)\n")
     if result.local_modules:
         sys.stdout.write(f"local modules (not dependencies): {', '.join(result.local_modules)}\n")
     if not options.dry_run:
@@ -121,6 +124,7 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
 def _as_json(result: PinResult, folder: Path, names: list[str], options: PinOptions) -> dict:
     return {
         "python": result.python,
+        "environment_note": result.environment_note,
         # one entry per import: the import -> distribution mapping is what users audit
         "requirements": [
             {"import": name, "distribution": r.distribution, "version": r.version,

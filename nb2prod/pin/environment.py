@@ -13,7 +13,7 @@ from nb2prod.errors import UsageError
 from nb2prod.pin.mapping import Environment
 
 PROBE = r'''
-import json, re
+import json, re, sys
 from importlib import metadata
 
 def probe():
@@ -32,7 +32,8 @@ def probe():
         except metadata.PackageNotFoundError:
             continue
         files[name] = sorted({str(p).rsplit("/", 1)[0] for p in paths if str(p).endswith(".py")})
-    return {"packages": packages, "versions": versions, "files": files}
+    return {"packages": packages, "versions": versions, "files": files,
+            "python": "%d.%d" % sys.version_info[:2]}
 '''
 
 
@@ -65,4 +66,5 @@ def _environment(data: dict, label: str) -> Environment:
         versions=dict(data["versions"]),
         files={k: tuple(v) for k, v in data["files"].items()},
         label=label,
+        python=str(data.get("python", "")),
     )

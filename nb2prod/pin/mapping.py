@@ -47,9 +47,24 @@ class Environment:
     versions: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dist -> module paths
     label: str = "current environment"
+    python: str = ""  # its Python's major.minor
 
     def version_of(self, distribution: str) -> str | None:
         return self.versions.get(normalize(distribution))
+
+    def versions_apply_to(self, notebook_python: str | None) -> str:
+        """'' when this environment's installed versions are evidence for a notebook that last
+        ran on ``notebook_python``; else why not (a 3.11 environment says nothing about a 3.6
+        notebook: its packages are those of another era)."""
+        if not self.versions:
+            return ""
+        if not notebook_python:
+            return (f"versions installed in the {self.label} were not used: the notebook does not "
+                    "record which Python it last ran on")
+        if self.python != notebook_python:
+            return (f"versions installed in the {self.label} (Python {self.python or '?'}) were "
+                    f"not used: the notebook last ran on Python {notebook_python}")
+        return ""
 
 
 def normalize(name: str) -> str:

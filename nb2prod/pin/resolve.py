@@ -43,6 +43,7 @@ class PinResult:
     requirements: tuple[Requirement, ...]
     unresolved: tuple[Unresolved, ...]
     local_modules: tuple[str, ...]
+    environment_note: str = ""  # why the environment's versions were not evidence ('' if used)
 
     @property
     def without_evidence(self) -> tuple[Requirement, ...]:
@@ -52,6 +53,9 @@ class PinResult:
 def pin_notebooks(notebooks: list[Notebook], environment: Environment,
                   use_environment_versions: bool = True) -> PinResult:
     """Requirements of one or more notebooks, merged."""
+    python = next((nb.python_version for nb in notebooks if nb.python_version), None)
+    note = environment.versions_apply_to(python) if use_environment_versions else ""
+    use_environment_versions = use_environment_versions and not note
     collected = [collect(nb) for nb in notebooks]
     installs = [spec for c in collected for spec in c.installs]
     installed_names = frozenset(normalize(s.name) for s in installs)
@@ -71,10 +75,11 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
                                                 use_environment_versions)
     return PinResult(
         notebooks=tuple(nb.path for nb in notebooks),
-        python=next((nb.python_version for nb in notebooks if nb.python_version), None),
+        python=python,
         requirements=tuple(sorted(requirements, key=lambda r: normalize(r.distribution))),
         unresolved=tuple(sorted(unresolved.values(), key=lambda u: u.import_name)),
         local_modules=tuple(sorted({m for c in collected for m in c.local_modules})),
+        environment_note=note,
     )
 
 
@@ -145,6 +150,8 @@ def requirements_in(result: PinResult) -> str:
              f"# found by nb2prod {__version__} (nb2prod pin); edit freely, then re-lock."]
     if result.python:
         lines.append(f"# The notebook last ran on Python {result.python}.")
+    if result.environment_note:
+        lines.append(f"# {result.environment_note[0].upper()}{result.environment_note[1:]}.")
     for unresolved in result.unresolved:
         lines.append(f"# unresolved import {unresolved.import_name}: {unresolved.reason}")
     lines.append("")

@@ -38,17 +38,19 @@ class Description:
     data_files: tuple[DataFile, ...]
     missing_inputs: tuple[str, ...]  # relative input files the notebook reads that are not there
     expected_stdout: str | None
+    environment_note: str = ""  # why nb2prod's environment gave no versions ('' when it did)
 
 
 def describe(notebook: Notebook, environment: Environment,
              path_reads: Mapping[str, str]) -> Description:
     title, description = _title_and_description(notebook)
+    dependencies, environment_note = _dependencies(notebook, environment)
     return Description(
         title=title, description=description, notebook_sha256=_sha256(notebook.path),
         python_requires=_python_requires(notebook.python_version),
-        dependencies=_dependencies(notebook, environment), data_files=_data_files(notebook),
+        dependencies=dependencies, data_files=_data_files(notebook),
         missing_inputs=_missing_inputs(notebook, path_reads),
-        expected_stdout=_trustworthy_stdout(notebook))
+        expected_stdout=_trustworthy_stdout(notebook), environment_note=environment_note)
 
 
 def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[str, ...]:
@@ -104,12 +106,15 @@ def _python_requires(version: str | None) -> str:
     return f">={floor[0]}.{floor[1]}"
 
 
-def _dependencies(notebook: Notebook, environment: Environment) -> tuple[Dependency, ...]:
+def _dependencies(notebook: Notebook,
+                  environment: Environment) -> tuple[tuple[Dependency, ...], str]:
+    """The project's dependencies as ``pin`` finds them, and why the environment's installed
+    versions were not evidence ('' when they were)."""
     result = pin_notebooks([notebook], environment)
     deps = [Dependency(r.distribution, r.version, r.line(), r.evidence) for r in result.requirements]
     if not any(d.distribution.lower() == "typer" for d in deps):
         deps.append(Dependency("typer", None, "typer>=0.9", "the generated command line uses it"))
-    return tuple(sorted(deps, key=lambda d: d.distribution.lower()))
+    return tuple(sorted(deps, key=lambda d: d.distribution.lower())), result.environment_note
 
 
 def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:

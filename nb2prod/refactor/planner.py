@@ -22,7 +22,7 @@ from nb2prod.refactor.hoist import hoist
 from nb2prod.refactor.imports import names_read, organise, unused_imports
 from nb2prod.refactor.locate import unused_import
 from nb2prod.refactor.pieces import Collected, marked_import
-from nb2prod.refactor.plan import Change, ConversionPlan
+from nb2prod.refactor.plan import Change, ConversionPlan, ConvertWarning
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                        referenced, collected.import_comments)
     about = describe(notebook, options.environment, collected.path_reads)
     warnings = (*collected.warnings, *assembled.warnings)
+    if about.environment_note:
+        warnings += (ConvertWarning(0, 1, f"{about.environment_note}; dependencies without "
+                                    "other version evidence are left unpinned"),)
     changes = {*collected.changes, *assembled.changes,
                *_unused_import_changes(collected, referenced)}
     return ConversionPlan(

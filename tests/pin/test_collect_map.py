@@ -127,7 +127,7 @@ def test_versions_from_outputs() -> None:
 
 
 def test_version_evidence_order_and_requirements_in() -> None:
-    from tests.helpers import load
+    from tests.helpers import load, ran_on
 
     cells = [
         code("!pip install pandas==2.1.0", 1),
@@ -135,8 +135,9 @@ def test_version_evidence_order_and_requirements_in() -> None:
              2, [{"output_type": "stream", "name": "stdout", "text": "1.26.4\n"}]),
         code("!pip install 'requests>=2'", 3),
     ]
-    env = Environment(versions={"numpy": "2.0.0", "scipy": "1.11.0", "pandas": "9.9.9"})
-    result = pin_notebooks([load(cells)], env)
+    env = Environment(versions={"numpy": "2.0.0", "scipy": "1.11.0", "pandas": "9.9.9"},
+                      python="3.11")
+    result = pin_notebooks([load(cells, **ran_on("3.11.4"))], env)
     found = {r.distribution: (r.version, r.specifier, r.evidence.split(" ")[0]) for r in result.requirements}
     assert found == {
         "pandas": ("2.1.0", "", "pinned"),          # the notebook's own install line first
@@ -149,6 +150,22 @@ def test_version_evidence_order_and_requirements_in() -> None:
     assert "numpy==1.26.4  # import numpy; __version__ printed in the output (cell 1)" in text
     assert "newthing  # GUESSED distribution name" in text
     assert "requests>=2  # installed in the notebook" in text
+
+
+def test_an_environment_of_another_python_is_no_version_evidence() -> None:
+    from tests.helpers import load, ran_on
+
+    env = Environment(versions={"scipy": "1.11.0"}, python="3.11", label="current environment")
+    for metadata, why in [(ran_on("3.6.9"), "the notebook last ran on Python 3.6"),
+                          ({}, "the notebook does not record which Python it last ran on")]:
+        result = pin_notebooks([load([code("import scipy", 1)], **metadata)], env)
+        [scipy] = result.requirements
+        assert (scipy.version, scipy.evidence) == (None, "no version evidence")
+        assert result.environment_note == ("versions installed in the current environment "
+                                           f"(Python 3.11) were not used: {why}"
+                                           if metadata else f"versions installed in the current "
+                                           f"environment were not used: {why}")
+        assert "# Versions installed in the current environment" in requirements_in(result)
 
 
 def test_json_lists_one_entry_per_import(tmp_path: Path) -> None:

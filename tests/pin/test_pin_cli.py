@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ran, write
+from tests.helpers import ran, ran_on, write
 from tests.pin.wheels import make_wheel
 
 
@@ -89,11 +89,19 @@ def test_unreadable_notebook_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_kernel_interpreter_versions(tmp_path: Path) -> None:
-    notebook = write(tmp_path, "nb.ipynb", ran("import pytest"))
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}.1"
+    notebook = write(tmp_path, "nb.ipynb", ran("import pytest"), **ran_on(this))
     result = pin(str(notebook), "--python", sys.executable, "--no-compile", "--format", "json",
                  cwd=tmp_path)
     [requirement] = json.loads(result.stdout)["requirements"]
     assert requirement["distribution"] == "pytest" and requirement["version"]
     assert requirement["evidence"].startswith("installed in the environment of ")
+    # the same interpreter says nothing about a notebook that last ran on another Python
+    old = write(tmp_path, "old.ipynb", ran("import pytest"), **ran_on("3.6.9"))
+    result = pin(str(old), "--python", sys.executable, "--no-compile", "--format", "json",
+                 cwd=tmp_path)
+    [requirement] = json.loads(result.stdout)["requirements"]
+    assert requirement["version"] is None and requirement["evidence"] == "no version evidence"
+    assert "the notebook last ran on Python 3.6" in json.loads(result.stdout)["environment_note"]
     missing = pin(str(notebook), "--python", str(tmp_path / "nope"), cwd=tmp_path)
     assert missing.returncode == 2 and "no such interpreter" in missing.stderr

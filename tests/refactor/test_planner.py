@@ -138,3 +138,21 @@ def test_star_imports_become_explicit_when_the_module_is_installed() -> None:
     assert result.imports == ("from math import pi, sqrt",)
     resolved = plan(ran("from not_installed_anywhere import *", "print(thing)"))
     assert resolved.imports == ("from not_installed_anywhere import thing",)
+
+
+def test_convert_pins_from_the_environment_only_when_it_runs_the_notebooks_python() -> None:
+    from nb2prod.pin.mapping import Environment
+    from tests.helpers import ran_on
+
+    environment = Environment(packages={"numpy": ("numpy",)}, versions={"numpy": "2.4.6"},
+                              python="3.11")
+    for version, pinned in [("3.11.2", "numpy==2.4.6"), ("3.6.9", "numpy")]:
+        notebook = load(ran("import numpy as np\nprint(np.pi)"), **ran_on(version))
+        result = build_plan(notebook, PlanOptions("demo", "demo", environment=environment,
+                                                  date="2026-01-01"))
+        assert [d.requirement for d in result.dependencies if d.distribution == "numpy"] == [pinned]
+        noted = [w.message for w in result.warnings if "were not used" in w.message]
+        assert noted == ([] if pinned != "numpy" else [
+            "versions installed in the current environment (Python 3.11) were not used: the "
+            "notebook last ran on Python 3.6; dependencies without other version evidence are "
+            "left unpinned"])
