@@ -49,6 +49,25 @@ def test_missing_input_files_are_named_once_and_the_tests_skip(tmp_path: Path) -
     assert "provide data/train.csv in tests/data/." in run.stdout
 
 
+def test_a_helper_module_found_through_sys_path_is_named_and_the_tests_skip(
+        tmp_path: Path) -> None:
+    # gabors-data-analysis case studies: sys.path.append(".../ch00-tech-prep/") then
+    # `from da_helper_functions import *`; the helper folder is not beside the notebook
+    notebook = write(tmp_path, "helpers.ipynb", [
+        code("import sys\nsys.path.append('../ch00-tech-prep/')\n"
+             "from da_helper_functions import seq\nprint(seq(3))", 1),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert "imports da_helper_functions after changing sys.path" in result.stdout
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "## Modules to provide" in readme and "- `da_helper_functions`" in readme
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "ModuleNotFoundError" not in run.stdout
+    assert "provide the module da_helper_functions" in run.stdout
+
+
 def test_changes_to_user_code_are_listed_in_the_readme(tmp_path: Path) -> None:
     notebook = write(tmp_path, "changes.ipynb", [
         code("values = [3, 1, 2]\nvalues", 1),

@@ -98,6 +98,8 @@ class ConversionPlan:
     warnings: tuple[ConvertWarning, ...] = ()
     changes: tuple[Change, ...] = ()  # every change to user code, in cell order
     helpers: tuple[str, ...] = field(default=())  # helper names the pipeline needs (save_figure...)
+    # modules a step imports after changing sys.path, found only there: the user provides them
+    local_modules: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -61,6 +61,8 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         expected_stdout=about.expected_stdout,
         warnings=tuple(sorted(warnings, key=lambda w: (w.cell, w.line, w.message))),
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
+        local_modules=tuple(sorted({line.split()[1].lstrip(".").split(".")[0]
+                                    for line in collected.inline_imports})),
     )
 
 

@@ -110,6 +110,7 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "compare_source": (Path(__file__).parent.parent / "verify" / "compare.py").read_text(
             encoding="utf-8"),
         "missing_inputs": list(plan.missing_inputs),
+        "local_modules": list(plan.local_modules),
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
     }
 
