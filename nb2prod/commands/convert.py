@@ -113,7 +113,7 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     files[".nb2prod/plan.json"] = json.dumps({**plan.as_dict(), "template": template.name},
                                              indent=2, sort_keys=True) + "\n"
     if options.lock and "requirements.in" in files:
-        files["requirements.txt"] = _lock(str(files["requirements.in"]))
+        files["requirements.txt"] = _lock(str(files["requirements.in"]), notebook.python_version)
     files, swept = sweep_files(files)
     decision = write_project(folder, files, options.overwrite, f"nb2prod {__version__} convert")
     _print_summary(plan, options.output, len(files), decision, (*redactions, *swept))
@@ -124,11 +124,15 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     return EXIT_OK
 
 
-def _lock(requirements_in: str) -> str:
-    from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock
+def _lock(requirements_in: str, notebook_python: str | None) -> str:
+    from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock, lock_interpreter
 
+    python, note = lock_interpreter(notebook_python)
+    if python is None:
+        sys.stderr.write(f"warning: {note}; the project has requirements.in only\n")
+        return f"# {note}; lock requirements.in with pip-compile on that Python\n"
     try:
-        return compile_lock(requirements_in, LockOptions())
+        return compile_lock(requirements_in, LockOptions(python=python))
     except ResolutionError as exc:
         sys.stderr.write(f"warning: {exc}; the project has requirements.in only\n")
         return "# pip-compile could not lock requirements.in here; run `pip-compile requirements.in`\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from nb2prod.notebook import load_notebook
 from nb2prod.ownership import OwnershipConflict, is_own_unedited, stamped
-from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock
+from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock, lock_interpreter
 from nb2prod.pin.resolve import PinResult, pin_notebooks, requirements_in
 from nb2prod.write import write_files_atomically
 
@@ -40,15 +41,19 @@ def run_pin(options: PinOptions) -> int:
     files = {"requirements.in": requirements_in(result)}
     folder = options.output_dir or Path(options.notebooks[0]).parent
     failure = None
+    lock_note = ""
     if options.compile:
+        python, lock_note = lock_interpreter(result.python, options.python)
         try:
-            files["requirements.txt"] = compile_lock(files["requirements.in"], options.lock)
+            if python is not None:
+                files["requirements.txt"] = compile_lock(
+                    files["requirements.in"], dataclasses.replace(options.lock, python=python))
         except ResolutionError as exc:
             failure = exc
     if not options.dry_run:
         _refuse_foreign_files(folder, files, options.overwrite)
         write_files_atomically(folder, {name: stamped(text) for name, text in files.items()})
-    _report(result, folder, sorted(files), options)
+    _report(result, folder, sorted(files), options, lock_note)
     if failure is not None:
         raise ResolutionError(f"{failure}; {folder / 'requirements.in'} was written"
                               if not options.dry_run else str(failure))
@@ -98,9 +103,11 @@ def _refuse_foreign_files(folder: Path, files: dict[str, str], overwrite: bool) 
                                 "write elsewhere")
 
 
-def _report(result: PinResult, folder: Path, names: list[str], options: PinOptions) -> None:
+def _report(result: PinResult, folder: Path, names: list[str], options: PinOptions,
+            lock_note: str) -> None:
     if options.output_format == "json":
-        sys.stdout.write(json.dumps(_as_json(result, folder, names, options), indent=2) + "\n")
+        data = {**_as_json(result, folder, names, options), "lock_note": lock_note}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     rows = [(r.distribution + r.extras, r.version or r.specifier or "-", ", ".join(r.imports) or "-",
              ("GUESSED name; " if r.guessed else "") + r.evidence) for r in result.requirements]
@@ -117,6 +124,8 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
                          "of that version for its installed versions)\n")
     if result.local_modules:
         sys.stdout.write(f"local modules (not dependencies): {', '.join(result.local_modules)}\n")
+    if lock_note:
+        sys.stdout.write(f"note: {lock_note}\n")
     if not options.dry_run:
         sys.stdout.write(f"wrote {', '.join(str(folder / n) for n in names)}\n")
 

@@ -6,7 +6,9 @@ write where (see :mod:`nb2prod.write`).
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,53 @@ class LockOptions:
     find_links: tuple[str, ...] = field(default_factory=tuple)
     index_url: str | None = None
     timeout: int = 600
+    python: str = sys.executable  # pip-compile resolves for the Python it runs under
+
+
+_OWN_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+_PRINT_PYTHON = "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"
+
+
+def lock_interpreter(notebook_python: str | None,
+                     candidate: Path | None = None) -> tuple[str | None, str]:
+    """The interpreter to lock with, and a note: one whose Python is the notebook's
+    (``candidate``, the one nb2prod runs on, or a ``pythonX.Y`` on PATH) and that has pip-tools;
+    None with why not when there is none (versions for another Python are another era's)."""
+    own = _OWN_PYTHON
+    if not notebook_python:
+        return sys.executable, (f"the notebook does not record its Python; the lock is for "
+                                f"Python {own}")
+    found = [str(candidate)] if candidate is not None else []
+    found += [sys.executable] if own == notebook_python else []
+    found += [path for path in [shutil.which(f"python{notebook_python}")] if path]
+    for python in found:
+        if _python_of(python) == notebook_python and _has_pip_tools(python):
+            return python, ""
+    return None, (f"no lock: the notebook last ran on Python {notebook_python}, and no Python "
+                  f"{notebook_python} with pip-tools was found (pass --python with one); a lock "
+                  f"made on Python {own} would pin versions of another era")
+
+
+def _python_of(python: str) -> str:
+    if python == sys.executable:
+        return _OWN_PYTHON
+    try:
+        result = subprocess.run([python, "-I", "-c", _PRINT_PYTHON], capture_output=True,
+                                text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _has_pip_tools(python: str) -> bool:
+    if python == sys.executable:
+        return importlib.util.find_spec("piptools") is not None
+    try:
+        result = subprocess.run([python, "-I", "-c", "import piptools"], capture_output=True,
+                                timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
 
 
 def compile_lock(requirements_in: str, options: LockOptions) -> str:
@@ -41,7 +90,7 @@ def compile_lock(requirements_in: str, options: LockOptions) -> str:
         source = Path(folder) / "requirements.in"
         target = Path(folder) / "requirements.txt"
         source.write_text(requirements_in, encoding="utf-8")
-        command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras",
+        command = [options.python, "-m", "piptools", "compile", "--quiet", "--strip-extras",
                    "--no-emit-index-url", "--no-emit-find-links", "--output-file", str(target),
                    str(source), "--cache-dir", str(Path(folder) / "cache")]
         if options.hashes:

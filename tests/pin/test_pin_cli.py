@@ -105,3 +105,18 @@ def test_kernel_interpreter_versions(tmp_path: Path) -> None:
     assert "the notebook last ran on Python 3.6" in json.loads(result.stdout)["environment_note"]
     missing = pin(str(notebook), "--python", str(tmp_path / "nope"), cwd=tmp_path)
     assert missing.returncode == 2 and "no such interpreter" in missing.stderr
+
+
+def test_a_lock_is_made_only_on_the_notebooks_python(tmp_path: Path) -> None:
+    from nb2prod.pin.lock import lock_interpreter
+
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert lock_interpreter(this) == (sys.executable, "")
+    assert lock_interpreter(None)[1].startswith("the notebook does not record its Python")
+    python, note = lock_interpreter("3.1")  # no such Python here: no lock of another era
+    assert python is None and note.startswith("no lock: the notebook last ran on Python 3.1")
+    notebook = write(tmp_path, "old.ipynb", ran("import json"), **ran_on("3.1.5"))
+    result = pin(str(notebook), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "note: no lock: the notebook last ran on Python 3.1" in result.stdout
+    assert (tmp_path / "requirements.in").exists() and not (tmp_path / "requirements.txt").exists()
