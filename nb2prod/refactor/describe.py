@@ -98,8 +98,17 @@ def _file_title(path: str) -> str:
     return text[0].upper() + text[1:]
 
 
+_FLOOR = (3, 10)  # the generated code uses zip(strict=...) and typing.Annotated
+
+
+def _older_than_the_floor(version: str | None) -> bool:
+    """The notebook last ran on a Python older than the project needs: its exact pins are of
+    another era (a 2018 pandas does not install on Python 3.10)."""
+    return bool(version) and tuple(int(p) for p in version.split(".")[:2]) < _FLOOR
+
+
 def _python_requires(version: str | None) -> str:
-    floor = (3, 10)  # the generated code uses zip(strict=...) and typing.Annotated
+    floor = _FLOOR
     if version:
         major, minor = (int(p) for p in version.split(".")[:2])
         floor = max(floor, (major, minor))
@@ -111,7 +120,13 @@ def _dependencies(notebook: Notebook,
     """The project's dependencies as ``pin`` finds them, and why the environment's installed
     versions were not evidence ('' when they were)."""
     result = pin_notebooks([notebook], environment)
-    deps = [Dependency(r.distribution, r.version, r.line(), r.evidence) for r in result.requirements]
+    older = _older_than_the_floor(notebook.python_version)
+    deps = [Dependency(r.distribution, r.version, r.line(), r.evidence) if not (older and r.version)
+            else Dependency(r.distribution, r.version, f"{r.distribution}{r.extras}>={r.version}",
+                            f"{r.evidence}; was =={r.version}, a lower bound here: that release "
+                            f"ran on Python {notebook.python_version} and may not install on "
+                            f"Python {_FLOOR[0]}.{_FLOOR[1]}+")
+            for r in result.requirements]
     if not any(d.distribution.lower() == "typer" for d in deps):
         deps.append(Dependency("typer", None, "typer>=0.9", "the generated command line uses it"))
     return tuple(sorted(deps, key=lambda d: d.distribution.lower())), result.environment_note

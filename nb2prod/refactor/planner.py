@@ -45,6 +45,12 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                        referenced, collected.import_comments)
     about = describe(notebook, options.environment, collected.path_reads)
     warnings = (*collected.warnings, *assembled.warnings)
+    bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
+    if bounded:
+        warnings += (ConvertWarning(0, 1, f"the notebook ran on Python {notebook.python_version}; "
+                                    f"the project needs {about.python_requires}, so the notebook's "
+                                    f"pins of {', '.join(bounded)} are lower bounds in "
+                                    "requirements.in (each says what it was)"),)
     if about.environment_note:
         warnings += (ConvertWarning(0, 1, f"{about.environment_note}; dependencies without "
                                     "other version evidence are left unpinned"),)

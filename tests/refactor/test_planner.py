@@ -156,3 +156,19 @@ def test_convert_pins_from_the_environment_only_when_it_runs_the_notebooks_pytho
             "versions installed in the current environment (Python 3.11) were not used: the "
             "notebook last ran on Python 3.6; dependencies without other version evidence are "
             "left unpinned"])
+
+
+def test_pins_of_a_notebook_older_than_the_projects_python_become_lower_bounds() -> None:
+    from tests.helpers import ran_on
+
+    notebook = load(ran("!pip install pandas==0.23.4\nimport pandas as pd\nprint(pd.NA)"),
+                    **ran_on("3.6.9"))
+    result = build_plan(notebook, PlanOptions("demo", "demo", date="2026-01-01"))
+    [pandas] = [d for d in result.dependencies if d.distribution == "pandas"]
+    assert pandas.requirement == "pandas>=0.23.4" and "was ==0.23.4" in pandas.evidence
+    assert result.python_requires == ">=3.10"
+    assert any("pins of pandas are lower bounds" in w.message for w in result.warnings)
+    recent = build_plan(load(ran("!pip install pandas==2.1.0\nimport pandas as pd"),
+                             **ran_on("3.11.4")), PlanOptions("demo", "demo", date="2026-01-01"))
+    assert [d.requirement for d in recent.dependencies if d.distribution == "pandas"] == [
+        "pandas==2.1.0"]
