@@ -81,7 +81,7 @@ def _refuse(path: Path, findings) -> int:
 
 
 def _plan(notebook: Notebook, options: ConvertOptions, flagged):
-    from nb2prod.pin.environment import current_environment
+    from nb2prod.pin.environment import evidence_environment
     from nb2prod.refactor.planner import PlanOptions, build_plan
     from nb2prod.refactor.redaction import redact_plan
 
@@ -90,7 +90,7 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     plan = build_plan(notebook, PlanOptions(
         project=project, package=package_name(project), force=options.force,
         flagged=tuple(f for f in flagged if f.code != "NB001"),
-        environment=current_environment(), date=_date(),
+        environment=evidence_environment([notebook]), date=_date(),
     ))
     return redact_plan(plan)
 

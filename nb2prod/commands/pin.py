@@ -35,7 +35,7 @@ def run_pin(options: PinOptions) -> int:
     if options.output_format not in {"text", "json"}:
         raise UsageError(f"unknown --format {options.output_format!r} (choose text or json)")
     notebooks = [load_notebook(path) for path in options.notebooks]
-    result = pin_notebooks(notebooks, _environment(options), options.use_environment)
+    result = pin_notebooks(notebooks, _environment(options, notebooks), options.use_environment)
     if options.check:
         return _check(result, options.output_format)
     files = {"requirements.in": requirements_in(result)}
@@ -60,13 +60,13 @@ def run_pin(options: PinOptions) -> int:
     return EXIT_OK
 
 
-def _environment(options: PinOptions):
-    from nb2prod.pin.environment import current_environment, interpreter_environment
+def _environment(options: PinOptions, notebooks):
+    from nb2prod.pin.environment import evidence_environment, interpreter_environment
     from nb2prod.pin.mapping import Environment
 
     if options.python is not None:
         return interpreter_environment(options.python)
-    return current_environment() if options.use_environment else Environment()
+    return evidence_environment(notebooks) if options.use_environment else Environment()
 
 
 def _check(result: PinResult, output_format: str) -> int:

@@ -6,7 +6,9 @@ The same probe runs in-process for the current interpreter and in a subprocess f
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 from nb2prod.errors import UsageError
@@ -68,3 +70,51 @@ def _environment(data: dict, label: str) -> Environment:
         label=label,
         python=str(data.get("python", "")),
     )
+
+
+# kernel names every Jupyter has: they say which language, not which interpreter
+_GENERIC_KERNELS = frozenset({"", "python", "python2", "python3"})
+
+
+def kernel_interpreter(kernel_name: str) -> Path | None:
+    """The interpreter of an installed kernelspec of that name (its ``kernel.json``'s first
+    argument, an absolute path that exists); None for the generic ``python3`` or when not found.
+    Read from the kernelspec folders Jupyter searches, without importing Jupyter."""
+    if kernel_name.lower() in _GENERIC_KERNELS or "/" in kernel_name or "\\" in kernel_name:
+        return None
+    for folder in _kernel_folders():
+        spec = folder / kernel_name / "kernel.json"
+        try:
+            argv = json.loads(spec.read_text(encoding="utf-8")).get("argv") or []
+        except (OSError, ValueError, AttributeError):
+            continue
+        python = Path(str(argv[0])) if argv else None
+        if python is not None and python.is_absolute() and python.is_file():
+            return python
+    return None
+
+
+def _kernel_folders() -> list[Path]:
+    home = Path.home()
+    roots = [Path(p) for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if os.environ.get("JUPYTER_DATA_DIR"):
+        roots.append(Path(os.environ["JUPYTER_DATA_DIR"]))
+    roots += [home / ".local/share/jupyter", home / "Library/Jupyter",
+              Path(os.environ.get("APPDATA", home)) / "jupyter", Path(sys.prefix) / "share/jupyter",
+              Path("/usr/local/share/jupyter"), Path("/usr/share/jupyter")]
+    return [root / "kernels" for root in roots]
+
+
+def evidence_environment(notebooks) -> Environment:
+    """The environment whose installed versions may be evidence: that of the kernel a notebook
+    names, when installed here (not the generic ``python3``); else the one nb2prod runs in.
+    (Whether its Python is the notebook's is decided where the versions are used.)"""
+    for notebook in notebooks:
+        spec = notebook.metadata.get("kernelspec")
+        python = kernel_interpreter(str(spec.get("name") or "") if isinstance(spec, dict) else "")
+        if python is not None:
+            try:
+                return interpreter_environment(python)
+            except UsageError:  # an interpreter too old for the probe: other evidence decides
+                break
+    return current_environment()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,22 @@ def test_a_lock_is_made_only_on_the_notebooks_python(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "note: no lock: the notebook last ran on Python 3.1" in result.stdout
     assert (tmp_path / "requirements.in").exists() and not (tmp_path / "requirements.txt").exists()
+
+
+def test_the_kernel_the_notebook_names_is_its_environment(tmp_path: Path) -> None:
+    kernels = tmp_path / "jupyter" / "kernels" / "analysis-env"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps(
+        {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+         "display_name": "analysis", "language": "python"}))
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}.0"
+    for kernel, label in [("analysis-env", f"installed in the environment of {sys.executable}"),
+                          ("python3", "installed in the current environment")]:
+        notebook = write(tmp_path, f"{kernel}.ipynb", ran("import pytest"), **ran_on(this),
+                         kernelspec={"name": kernel, "language": "python"})
+        result = subprocess.run([sys.executable, "-m", "nb2prod", "pin", str(notebook),
+                                 "--no-compile", "--dry-run", "--format", "json"],
+                                capture_output=True, text=True, cwd=tmp_path, check=False,
+                                env={**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")})
+        [requirement] = json.loads(result.stdout)["requirements"]
+        assert requirement["evidence"] == label, kernel
