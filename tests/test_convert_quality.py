@@ -59,7 +59,7 @@ def test_a_helper_module_found_through_sys_path_is_named_and_the_tests_skip(
     ])
     result = convert(str(notebook), "-o", str(tmp_path / "project"))
     assert result.returncode == 0, result.stderr
-    assert "imports da_helper_functions after changing sys.path" in result.stdout
+    assert "no dependency provides da_helper_functions" in result.stdout
     readme = (tmp_path / "project" / "README.md").read_text()
     assert "## Modules to provide" in readme and "- `da_helper_functions`" in readme
     run = generated_tests(tmp_path / "project")

@@ -187,8 +187,8 @@ def _print_summary(plan, output: Path, count: int, decision, redactions) -> None
                          f"{', '.join(plan.missing_inputs)}; the generated tests skip until you "
                          "provide them (README.md, 'Input files to provide')\n")
     if plan.local_modules:
-        sys.stdout.write(f"warning: the notebook imports {', '.join(plan.local_modules)} after "
-                         "changing sys.path; the generated tests skip until you provide "
+        sys.stdout.write(f"warning: no dependency provides {', '.join(plan.local_modules)}, which "
+                         "the pipeline imports; the generated tests skip until you provide "
                          f"{'it' if len(plan.local_modules) == 1 else 'them'} (README.md, "
                          "'Modules to provide')\n")
     _print_changes(plan.changes)

@@ -120,8 +120,9 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
     for unresolved in result.unresolved:
         sys.stdout.write(f"unresolved: {unresolved.import_name}: {unresolved.reason}\n")
     if result.environment_note:
-        sys.stdout.write(f"note: {result.environment_note} (pass --python with an interpreter "
-                         "of that version for its installed versions)\n")
+        hint = (f" (pass --python with a Python {result.python} interpreter for its installed "
+                "versions)" if result.python else "")
+        sys.stdout.write(f"note: {result.environment_note}{hint}\n")
     if result.local_modules:
         sys.stdout.write(f"local modules (not dependencies): {', '.join(result.local_modules)}\n")
     if lock_note:

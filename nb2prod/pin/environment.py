@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from nb2prod.errors import UsageError
@@ -16,24 +17,59 @@ from nb2prod.pin.mapping import Environment
 
 PROBE = r'''
 import json, re, sys
-from importlib import metadata
+try:
+    from importlib import metadata
+except ImportError:  # Python < 3.8
+    try:
+        import importlib_metadata as metadata
+    except ImportError:
+        metadata = None
 
-def probe():
+def _tops(dist):
+    text = dist.read_text("top_level.txt") or ""
+    return text.split()
+
+def _with_metadata():
     norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
-    packages = {k: sorted(set(v)) for k, v in metadata.packages_distributions().items()}
+    if hasattr(metadata, "packages_distributions"):
+        packages = dict((k, sorted(set(v))) for k, v in metadata.packages_distributions().items())
+    else:
+        packages = {}
+        for dist in metadata.distributions():
+            for top in _tops(dist):
+                packages.setdefault(top, set()).add(dist.metadata["Name"])
+        packages = dict((k, sorted(v)) for k, v in packages.items())
     versions = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
             versions.setdefault(norm(name), dist.version)
-    shared = {d for v in packages.values() if len(v) > 1 for d in v}
+    shared = set(d for v in packages.values() if len(v) > 1 for d in v)
     files = {}
     for name in shared:
         try:
             paths = metadata.files(name) or []
         except metadata.PackageNotFoundError:
             continue
-        files[name] = sorted({str(p).rsplit("/", 1)[0] for p in paths if str(p).endswith(".py")})
+        files[name] = sorted(set(str(p).rsplit("/", 1)[0] for p in paths if str(p).endswith(".py")))
+    return packages, versions, files
+
+def _with_pkg_resources():  # Python 2.7 and old 3.x without importlib_metadata
+    import pkg_resources
+    norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
+    packages, versions = {}, {}
+    for dist in pkg_resources.working_set:
+        versions.setdefault(norm(dist.project_name), dist.version)
+        try:
+            tops = dist.get_metadata("top_level.txt").split()
+        except Exception:
+            tops = []
+        for top in tops:
+            packages.setdefault(top, set()).add(dist.project_name)
+    return dict((k, sorted(v)) for k, v in packages.items()), versions, {}
+
+def probe():
+    packages, versions, files = _with_metadata() if metadata else _with_pkg_resources()
     return {"packages": packages, "versions": versions, "files": files,
             "python": "%d.%d" % sys.version_info[:2]}
 '''
@@ -47,11 +83,12 @@ def current_environment() -> Environment:
 
 def interpreter_environment(python: Path) -> Environment:
     """The distributions installed for another interpreter (the notebook's kernel, a venv)."""
-    try:
-        result = subprocess.run(
-            [str(python), "-I", "-c", PROBE + "\nprint(json.dumps(probe()))"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )
+    try:  # -E -s, in an empty folder: nothing of the user's is imported (Python 2 has no -I)
+        with tempfile.TemporaryDirectory(prefix="nb2prod-probe-") as folder:
+            result = subprocess.run(
+                [str(python), "-E", "-s", "-c", PROBE + "\nprint(json.dumps(probe()))"],
+                capture_output=True, text=True, timeout=120, check=False, cwd=folder,
+            )
     except FileNotFoundError:
         raise UsageError(f"{python}: no such interpreter") from None
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -58,8 +58,9 @@ def lock_interpreter(notebook_python: str | None,
         if _python_of(python) == notebook_python and _has_pip_tools(python):
             return python, ""
     return None, (f"no lock: the notebook last ran on Python {notebook_python}, and no Python "
-                  f"{notebook_python} with pip-tools was found (pass --python with one); a lock "
-                  f"made on Python {own} would pin versions of another era")
+                  f"{notebook_python} with pip-tools was found (pass --python with one, or lock "
+                  f"requirements.in yourself); a lock made on Python {own} would pin versions of "
+                  "another era")
 
 
 def _python_of(python: str) -> str:

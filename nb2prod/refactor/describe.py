@@ -39,18 +39,20 @@ class Description:
     missing_inputs: tuple[str, ...]  # relative input files the notebook reads that are not there
     expected_stdout: str | None
     environment_note: str = ""  # why nb2prod's environment gave no versions ('' when it did)
+    unresolved_imports: tuple[str, ...] = ()  # imports pin could not map to a distribution
 
 
 def describe(notebook: Notebook, environment: Environment,
              path_reads: Mapping[str, str]) -> Description:
     title, description = _title_and_description(notebook)
-    dependencies, environment_note = _dependencies(notebook, environment)
+    dependencies, environment_note, unresolved = _dependencies(notebook, environment)
     return Description(
         title=title, description=description, notebook_sha256=_sha256(notebook.path),
         python_requires=_python_requires(notebook.python_version),
         dependencies=dependencies, data_files=_data_files(notebook),
         missing_inputs=_missing_inputs(notebook, path_reads),
-        expected_stdout=_trustworthy_stdout(notebook), environment_note=environment_note)
+        expected_stdout=_trustworthy_stdout(notebook), environment_note=environment_note,
+        unresolved_imports=unresolved)
 
 
 def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[str, ...]:
@@ -115,21 +117,24 @@ def _python_requires(version: str | None) -> str:
     return f">={floor[0]}.{floor[1]}"
 
 
-def _dependencies(notebook: Notebook,
-                  environment: Environment) -> tuple[tuple[Dependency, ...], str]:
-    """The project's dependencies as ``pin`` finds them, and why the environment's installed
-    versions were not evidence ('' when they were)."""
+def _dependencies(notebook: Notebook, environment: Environment
+                  ) -> tuple[tuple[Dependency, ...], str, tuple[str, ...]]:
+    """The project's dependencies as ``pin`` finds them, why the environment's installed versions
+    were not evidence ('' when they were), and the imports pin could not map."""
     result = pin_notebooks([notebook], environment)
     older = _older_than_the_floor(notebook.python_version)
-    deps = [Dependency(r.distribution, r.version, r.line(), r.evidence) if not (older and r.version)
+    deps = [Dependency(r.distribution, r.version, r.line(), r.evidence, r.imports)
+            if not (older and r.version)
             else Dependency(r.distribution, r.version, f"{r.distribution}{r.extras}>={r.version}",
                             f"{r.evidence}; was =={r.version}, a lower bound here: that release "
                             f"ran on Python {notebook.python_version} and may not install on "
-                            f"Python {_FLOOR[0]}.{_FLOOR[1]}+")
+                            f"Python {_FLOOR[0]}.{_FLOOR[1]}+", r.imports)
             for r in result.requirements]
     if not any(d.distribution.lower() == "typer" for d in deps):
         deps.append(Dependency("typer", None, "typer>=0.9", "the generated command line uses it"))
-    return tuple(sorted(deps, key=lambda d: d.distribution.lower())), result.environment_note
+    unresolved = tuple(u.import_name for u in result.unresolved)
+    return (tuple(sorted(deps, key=lambda d: d.distribution.lower())), result.environment_note,
+            unresolved)
 
 
 def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:

@@ -73,6 +73,7 @@ class Dependency:
     version: str | None
     requirement: str  # the requirements.in line
     evidence: str
+    imports: tuple[str, ...] = ()  # the imports that need it (none: installed by the notebook)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class ConversionPlan:
     warnings: tuple[ConvertWarning, ...] = ()
     changes: tuple[Change, ...] = ()  # every change to user code, in cell order
     helpers: tuple[str, ...] = field(default=())  # helper names the pipeline needs (save_figure...)
-    # modules a step imports after changing sys.path, found only there: the user provides them
+    # modules the project imports that are not on PyPI as far as nb2prod knows (a helper found
+    # through a sys.path change, a local file that was not shipped): the user provides them
     local_modules: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:

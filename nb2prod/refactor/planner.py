@@ -8,6 +8,7 @@ Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; neve
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     imports = organise([*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))],
                        referenced, collected.import_comments)
     about = describe(notebook, options.environment, collected.path_reads)
+    imported = _imported_modules([*imports, *collected.definitions.values(),
+                                  *(s.body for s in assembled.steps)])
     warnings = (*collected.warnings, *assembled.warnings)
     bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
     if bounded:
@@ -62,14 +65,46 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         notebook_sha256=about.notebook_sha256, nb2prod_version=__version__, date=options.date,
         python_requires=about.python_requires, imports=imports,
         definitions=tuple(collected.definitions.values()), config=config,
-        steps=assembled.steps, dependencies=about.dependencies, secrets=collected.secrets,
+        steps=assembled.steps, secrets=collected.secrets,
+        dependencies=tuple(d for d in about.dependencies
+                           if not d.imports or any(_top(i) in imported for i in d.imports)),
         data_files=about.data_files, missing_inputs=about.missing_inputs,
         expected_stdout=about.expected_stdout,
         warnings=tuple(sorted(warnings, key=lambda w: (w.cell, w.line, w.message))),
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
-        local_modules=tuple(sorted({line.split()[1].lstrip(".").split(".")[0]
-                                    for line in collected.inline_imports})),
+        local_modules=_modules_to_provide(collected, about, imported),
     )
+
+
+def _top(module: str) -> str:
+    return module.lstrip(".").split(".")[0]
+
+
+def _imported_modules(sources: list[str]) -> set[str]:
+    """Top-level modules the project's code imports (a dependency no import needs any more,
+    its import removed as unused, is no dependency)."""
+    found: set[str] = set()
+    for source in sources:
+        if "import" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(_top(alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(_top(node.module))
+    return found
+
+
+def _modules_to_provide(collected: Collected, about, imported: set[str]) -> tuple[str, ...]:
+    """Modules the project imports that nothing installs: those a step imports after a sys.path
+    change, and those pin could not map to a distribution."""
+    inline = {_top(line.split()[1]) for line in collected.inline_imports}
+    unresolved = {_top(name) for name in about.unresolved_imports}
+    return tuple(sorted((inline | unresolved) & imported))
 
 
 def _unused_import_changes(collected: Collected, referenced: set[str]) -> list[Change]:

@@ -168,7 +168,17 @@ def test_pins_of_a_notebook_older_than_the_projects_python_become_lower_bounds()
     assert pandas.requirement == "pandas>=0.23.4" and "was ==0.23.4" in pandas.evidence
     assert result.python_requires == ">=3.10"
     assert any("pins of pandas are lower bounds" in w.message for w in result.warnings)
-    recent = build_plan(load(ran("!pip install pandas==2.1.0\nimport pandas as pd"),
+    recent = build_plan(load(ran("!pip install pandas==2.1.0\nimport pandas as pd\nprint(pd.NA)"),
                              **ran_on("3.11.4")), PlanOptions("demo", "demo", date="2026-01-01"))
     assert [d.requirement for d in recent.dependencies if d.distribution == "pandas"] == [
         "pandas==2.1.0"]
+
+
+def test_a_dependency_whose_imports_all_went_is_no_dependency_and_unknown_modules_are_named(
+        ) -> None:
+    notebook = load(ran("import numpy as np\nimport pandas as pd\nfrom helpers import Loader\n"
+                        "print(pd.NA, Loader)"))
+    result = build_plan(notebook, PlanOptions("demo", "demo", date="2026-01-01"))
+    names = {d.distribution for d in result.dependencies}
+    assert "pandas" in names and "numpy" not in names  # `import numpy` was unused: removed
+    assert result.local_modules == ("helpers",)
