@@ -17,6 +17,27 @@ _REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^
                           r"(?P<spec>(?:[<>=!~]=?|===?)[^;]*)?$")
 
 
+# PEP 440 clauses, comma-separated: what is not one (`==`, `=0.9`, `==1.0 --hash=...`) is no pin
+_CLAUSE = r"\s*(?:===|==|~=|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!_-]*\s*"
+_SPECIFIER = re.compile(rf"(?:{_CLAUSE}(?:,{_CLAUSE})*)?")
+
+
+def _valid_specifier(specifier: str) -> bool:
+    """PEP 440 (checked with ``packaging`` when it is there): what is not (`==`, `=0.9`,
+    `==1.0 --hash=...`, `==1.2.3junk`) pins nothing, and never reaches a generated file."""
+    if not _SPECIFIER.fullmatch(specifier):
+        return False
+    try:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    except ImportError:
+        return True
+    try:
+        SpecifierSet(specifier)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class InstallSpec:
     """A package named in ``!pip install`` / ``%pip install`` / ``%conda install``."""
@@ -52,14 +73,16 @@ def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[In
             token = f"{name}=={version.rstrip('*').rstrip('.')}" if version else name
         parsed = _REQUIREMENT.match(token.strip())
         if parsed:
+            specifier = (parsed["spec"] or "").strip()
             specs.append(InstallSpec(parsed["name"], parsed["extras"] or "",
-                                     (parsed["spec"] or "").strip(), cell, line, conda))
+                                     specifier if _valid_specifier(specifier) else "",
+                                     cell, line, conda))
     return specs
 
 
 def is_pinned(spec: InstallSpec) -> bool:
     """An exact version (`==`, `===`); conda's `name=1.2` was normalised to `==` when parsed."""
-    return spec.specifier.startswith("==") and "*" not in spec.specifier
+    return bool(re.fullmatch(r"===?\s*[0-9][0-9A-Za-z.+!_-]*", spec.specifier))
 
 
 def install_commands(cell) -> list[tuple[int, str]]:

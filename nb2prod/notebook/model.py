@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -89,11 +90,11 @@ class Notebook:
     @property
     def python_version(self) -> str | None:
         """``major.minor`` of the kernel that last ran the notebook, when the file records it."""
-        version = str(self.metadata.get("language_info", {}).get("version") or "")
-        parts = version.split(".")
-        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
-            return f"{parts[0]}.{parts[1]}"
-        return None
+        info = self.metadata.get("language_info")
+        version = info.get("version") if isinstance(info, dict) else None
+        # a string like "3.6.9" (a number 3.10 would read as 3.1; Python is 2.x or 3.x)
+        match = re.match(r"([23])\.(\d{1,2})(?!\d)", version) if isinstance(version, str) else None
+        return f"{match[1]}.{int(match[2])}" if match else None
 
 
 def make_cell(

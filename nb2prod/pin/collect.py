@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,12 @@ def _modules_of(node: ast.AST) -> list[str]:
                 for alias in node.names]
     if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str) and _is_import_module_call(node.func)):
-        return [node.args[0].value]
+        name = node.args[0].value  # a string: only a dotted name is an import (no injection)
+        return [name] if _DOTTED_NAME.fullmatch(name) else []
     return []
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w{0,99}(?:\.[A-Za-z_]\w{0,99}){0,20}")
 
 
 def _is_import_module_call(func: ast.AST) -> bool:

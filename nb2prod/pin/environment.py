@@ -5,8 +5,10 @@ The same probe runs in-process for the current interpreter and in a subprocess f
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -83,23 +85,41 @@ def current_environment() -> Environment:
 
 def interpreter_environment(python: Path) -> Environment:
     """The distributions installed for another interpreter (the notebook's kernel, a venv)."""
+    shown = " ".join(str(python).splitlines())
     try:  # -E -s, in an empty folder: nothing of the user's is imported (Python 2 has no -I)
         with tempfile.TemporaryDirectory(prefix="nb2prod-probe-") as folder:
             result = subprocess.run(
                 [str(python), "-E", "-s", "-c", PROBE + "\nprint(json.dumps(probe()))"],
                 capture_output=True, text=True, timeout=120, check=False, cwd=folder,
+                stdin=subprocess.DEVNULL, start_new_session=True,
             )
     except FileNotFoundError:
-        raise UsageError(f"{python}: no such interpreter") from None
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"{python}: cannot query installed packages ({exc})") from None
+        raise UsageError(f"{shown}: no such interpreter") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"{shown}: cannot query installed packages (no answer in 120 s)") from None
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot query installed packages ({exc.strerror})") from None
     if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise UsageError(f"{python}: cannot query installed packages ({last})")
-    return _environment(json.loads(result.stdout), f"environment of {python}")
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        raise UsageError(f"{shown}: cannot query installed packages ({last})")
+    try:
+        return _environment(json.loads(result.stdout.strip().splitlines()[-1]),
+                            f"environment of {shown}")
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+        raise UsageError(f"{shown}: cannot query installed packages (it does not answer as "
+                         "Python does)") from None
 
 
 def _environment(data: dict, label: str) -> Environment:
+    """The probe's answer, checked: names and versions are strings (another program's output
+    is rejected by the caller)."""
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), dict)
+                                             for k in ("packages", "versions", "files")):
+        raise TypeError("not a probe answer")
+    strings = all(isinstance(k, str) and isinstance(v, str) for k, v in data["versions"].items())
+    lists = all(isinstance(v, list) for table in ("packages", "files") for v in data[table].values())
+    if not strings or not lists:
+        raise TypeError("not a probe answer")
     return Environment(
         packages={k: tuple(v) for k, v in data["packages"].items()},
         versions=dict(data["versions"]),
@@ -114,31 +134,46 @@ _GENERIC_KERNELS = frozenset({"", "python", "python2", "python3"})
 
 
 def kernel_interpreter(kernel_name: str) -> Path | None:
-    """The interpreter of an installed kernelspec of that name (its ``kernel.json``'s first
-    argument, an absolute path that exists); None for the generic ``python3`` or when not found.
-    Read from the kernelspec folders Jupyter searches, without importing Jupyter."""
-    if kernel_name.lower() in _GENERIC_KERNELS or "/" in kernel_name or "\\" in kernel_name:
+    """The interpreter of an installed Python kernelspec of that name (its ``kernel.json`` says
+    ``"language": "python"`` and its first argument is an absolute path to a file); None for the
+    generic ``python3`` or when not found. Read from the folders Jupyter itself searches, without
+    importing Jupyter."""
+    if kernel_name.lower() in _GENERIC_KERNELS or not _KERNEL_NAME.fullmatch(kernel_name):
         return None
     for folder in _kernel_folders():
-        spec = folder / kernel_name / "kernel.json"
         try:
-            argv = json.loads(spec.read_text(encoding="utf-8")).get("argv") or []
-        except (OSError, ValueError, AttributeError):
+            spec = json.loads((folder / kernel_name / "kernel.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             continue
-        python = Path(str(argv[0])) if argv else None
-        if python is not None and python.is_absolute() and python.is_file():
+        argv = spec.get("argv") if isinstance(spec, dict) else None
+        if str(spec.get("language", "")).lower() != "python" or not isinstance(argv, list) \
+                or not argv or not isinstance(argv[0], str):
+            continue
+        python = Path(argv[0])
+        if python.is_absolute() and python.is_file():
             return python
     return None
 
 
+_KERNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # Jupyter's own rule; never `..`
+
+
 def _kernel_folders() -> list[Path]:
-    home = Path.home()
+    """Jupyter's data path: JUPYTER_PATH, the user's data folder, then the environment's and
+    the system's."""
     roots = [Path(p) for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     if os.environ.get("JUPYTER_DATA_DIR"):
         roots.append(Path(os.environ["JUPYTER_DATA_DIR"]))
-    roots += [home / ".local/share/jupyter", home / "Library/Jupyter",
-              Path(os.environ.get("APPDATA", home)) / "jupyter", Path(sys.prefix) / "share/jupyter",
-              Path("/usr/local/share/jupyter"), Path("/usr/share/jupyter")]
+    elif sys.platform == "darwin":
+        roots.append(Path.home() / "Library" / "Jupyter")
+    elif os.name == "nt" and os.environ.get("APPDATA"):
+        roots.append(Path(os.environ["APPDATA"]) / "jupyter")
+    else:
+        roots.append(Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+                     / "jupyter")
+    roots += [Path(sys.prefix) / "share" / "jupyter"]
+    if os.name != "nt":
+        roots += [Path("/usr/local/share/jupyter"), Path("/usr/share/jupyter")]
     return [root / "kernels" for root in roots]
 
 
@@ -152,6 +187,7 @@ def evidence_environment(notebooks) -> Environment:
         if python is not None:
             try:
                 return interpreter_environment(python)
-            except UsageError:  # an interpreter too old for the probe: other evidence decides
-                break
+            except UsageError:  # the kernel's interpreter does not answer: its versions are
+                # unknown, and nb2prod's own are not the kernel's (names still map through them)
+                return dataclasses.replace(current_environment(), versions={})
     return current_environment()

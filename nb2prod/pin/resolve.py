@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nb2prod import __version__
+from nb2prod.analysis.installs import is_pinned
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.collect import InstallSpec, collect
 from nb2prod.pin.evidence import OutputVersion, output_versions
@@ -127,9 +128,10 @@ def _version(distribution: str, import_names: tuple[str, ...], installs: list[In
     specs = [s for s in installs if normalize(s.name) == key]
     extras = next((s.extras for s in specs if s.extras), "")
     for spec in specs:
-        if spec.specifier.startswith("==") and "*" not in spec.specifier:
+        if is_pinned(spec):
             where = "%conda install" if spec.conda else "pip install"
-            return spec.specifier[2:].strip(), "", extras, f"pinned by {where} in cell {spec.cell}"
+            return spec.specifier.lstrip("=").strip(), "", extras, \
+                f"pinned by {where} in cell {spec.cell}"
     names = {key} | {normalize(n) for i in import_names for n in (i, i.split(".")[0])}
     for printed in outputs:
         if normalize(printed.name) in names or normalize(printed.name.split(".")[0]) in names:
@@ -153,7 +155,7 @@ def requirements_in(result: PinResult) -> str:
     if result.environment_note:
         lines.append(f"# {result.environment_note[0].upper()}{result.environment_note[1:]}.")
     for unresolved in result.unresolved:
-        lines.append(f"# unresolved import {unresolved.import_name}: {unresolved.reason}")
+        lines.append(_one_line(f"# unresolved import {unresolved.import_name}: {unresolved.reason}"))
     lines.append("")
     for req in result.requirements:
         origin = f"import {', '.join(req.imports)}" if req.imports else "installed in the notebook"
@@ -162,5 +164,11 @@ def requirements_in(result: PinResult) -> str:
             notes.insert(0, "GUESSED distribution name: check it is the right project")
         if req.optional:
             notes.append("optional (imported under try/except ImportError)")
-        lines.append(f"{req.line()}  # {'; '.join(notes)}")
+        lines.append(_one_line(f"{req.line()}  # {'; '.join(notes)}"))
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    """A requirements.in line never spans lines: a newline in notebook-derived text would start
+    a line pip reads as an option (``--index-url ...``)."""
+    return " ".join(text.splitlines())

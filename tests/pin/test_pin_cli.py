@@ -140,3 +140,32 @@ def test_the_kernel_the_notebook_names_is_its_environment(tmp_path: Path) -> Non
                                 env={**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")})
         [requirement] = json.loads(result.stdout)["requirements"]
         assert requirement["evidence"] == label, kernel
+
+
+def test_hostile_notebook_text_never_becomes_requirements_lines_or_runs(tmp_path: Path) -> None:
+    # an import_module() string with newlines would add `--index-url` lines to requirements.in
+    notebook = write(tmp_path, "inject.ipynb", ran(
+        'import importlib\nm = importlib.import_module("x\\n--index-url http://127.0.0.1:1/simple\\n#")\n'
+        '!pip install "attrs==19.1.0 --hash=sha256:00" scipy==1.2.3junk tqdm=='))
+    result = pin(str(notebook), "--no-compile", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "requirements.in").read_text()
+    assert not [line for line in text.splitlines() if line.startswith("-")]
+    assert "index-url" not in text and "hash" not in text and "junk" not in text
+    # a kernelspec the notebook names runs only when it is a Python kernel
+    spec = tmp_path / "jupyter" / "kernels" / "r-env"
+    spec.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    script = tmp_path / "fake-kernel"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\necho '{{}}'\n")
+    script.chmod(0o755)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [str(script)], "language": "R"}))
+    named = write(tmp_path, "named.ipynb", ran("import json"), kernelspec={"name": "r-env"})
+    run = subprocess.run([sys.executable, "-m", "nb2prod", "pin", str(named), "--no-compile",
+                          "--dry-run"], capture_output=True, text=True, cwd=tmp_path, check=False,
+                         env={**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")})
+    assert run.returncode == 0 and not marker.exists()
+    # --python that does not answer as Python does: exit 2, one line, no traceback
+    garbage = pin(str(named), "--python", str(script), "--no-compile", "--dry-run", cwd=tmp_path)
+    assert garbage.returncode == 2 and "Traceback" not in garbage.stderr
+    assert len(garbage.stderr.strip().splitlines()) == 1
