@@ -180,3 +180,16 @@ def test_json_lists_one_entry_per_import(tmp_path: Path) -> None:
         ("pylab", "matplotlib"), ("mpl_toolkits", "matplotlib")}
     assert [u["import"] for u in data["unresolved"]] == ["google.colab"]
     assert (tmp_path / "requirements.in").read_text().count("matplotlib") == 1
+
+
+def test_a_build_the_notebook_installs_is_the_distribution_its_printed_version_belongs_to() -> None:
+    from tests.helpers import load, ran_on
+
+    # shawlu95/Data-Science-Toolbox keras/105_regularization: `!pip install tf_nightly`, then
+    # `print(tf.__version__)` printed 1.14.1-dev20190429, a tf-nightly version
+    notebook = load([code("!pip install tf_nightly", 1),
+                     code("import tensorflow as tf\nprint(tf.__version__)", 2,
+                          [{"output_type": "stream", "name": "stdout",
+                            "text": "1.14.1-dev20190429\n"}])], **ran_on("3.7.3"))
+    [requirement] = pin_notebooks([notebook], Environment()).requirements
+    assert (requirement.distribution, requirement.version) == ("tf-nightly", "1.14.1-dev20190429")
