@@ -306,6 +306,8 @@ class _CellTransformer(CommentKeeper):
         return self._todo(original, updated, f"IPython call get_ipython().{method}()")
 
     def _line_magic(self, original, updated, name: str, args: str):
+        if name in {"pip", "conda", "mamba"} and args.split()[:1] != ["install"]:
+            return self._shell(original, updated, f"{name} {args}")  # `%pip list`: like `!pip list`
         if name in {"pip", "conda", "mamba"}:
             self.installs += parse_install_command(f"{name} {args}", self.cell, self._line(original))
             return self._remove(original, updated, "installs moved to the project's dependencies")

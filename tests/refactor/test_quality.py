@@ -514,3 +514,10 @@ def test_a_notebook_whose_headings_are_all_deep_uses_them_as_steps() -> None:
 def test_a_step_that_only_calls_a_function_is_named_after_it() -> None:
     result = plan(ran("def say_hello():\n    return 1", "say_hello()", "x = say_hello()\nprint(x)"))
     assert [s.name for s in result.steps] == ["call_say_hello", "report_results"]
+
+
+def test_a_pip_magic_that_installs_nothing_runs_like_the_shell_escape() -> None:
+    result = plan(ran("%pip list\n%pip install numpy==1.26.4\nimport numpy as np\nprint(np.pi)"))
+    assert result.steps[0].body.startswith("subprocess.run(['pip', 'list'], check=True)\n")
+    assert [(c.line, c.why) for c in result.changes] == [
+        (1, "shell escapes are IPython-only"), (2, "installs moved to the project's dependencies")]
