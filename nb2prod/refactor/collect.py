@@ -274,6 +274,10 @@ def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, cell: 
                 comments = []
         return
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        detached, statement = _detached_comments(statement)
+        if detached:  # they end the code above the definition: they stay with it, in the step
+            pieces.bodies.setdefault(cell.index, []).append(detached)
+            code = module.code_for_node(statement)
         name = statement.name.value
         if name in pieces.definitions:
             _version_previous_definition(pieces, name, cell)
@@ -286,6 +290,20 @@ def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, cell: 
         pieces.config[field_.name] = field_
         return
     pieces.bodies.setdefault(cell.index, []).append(code)
+
+
+def _detached_comments(definition):
+    """Comments above a ``def`` that a blank line separates from it (``#plt.legend()`` after the
+    plotting code, then the function): they belong to the code before, not to the function.
+    Returns them as a chunk ('' when none) and the definition without them."""
+    lines = list(definition.leading_lines)
+    blanks = [i for i, line in enumerate(lines) if line.comment is None]
+    cut = blanks[-1] if blanks else -1
+    above = [line for line in lines[:cut] if line.comment is not None]
+    if not above:
+        return "", definition
+    chunk = "".join(f"{line.comment.value}\n" for line in above)
+    return chunk, definition.with_changes(leading_lines=lines[cut + 1:])
 
 
 def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:

@@ -521,3 +521,11 @@ def test_a_pip_magic_that_installs_nothing_runs_like_the_shell_escape() -> None:
     assert result.steps[0].body.startswith("subprocess.run(['pip', 'list'], check=True)\n")
     assert [(c.line, c.why) for c in result.changes] == [
         (1, "shell escapes are IPython-only"), (2, "installs moved to the project's dependencies")]
+
+
+def test_comments_a_blank_line_separates_from_a_def_stay_with_the_code_above() -> None:
+    # Harvard-IACS CS109A lecture 10: plotting code, `#plt.legend(loc=5)`, blank lines, `def update`
+    result = plan(ran("x = [1]\nprint(x)\n#plt.legend(loc=5)\n\n\n# Update the line\n"
+                      "def update(i):\n    return i\n\nprint(update(2))"))
+    assert result.definitions == ("# Update the line\ndef update(i):\n    return i\n",)
+    assert "print(x)\n#plt.legend(loc=5)\n" in result.steps[0].body
