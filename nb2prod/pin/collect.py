@@ -63,8 +63,10 @@ def _import_sites(notebook: Notebook) -> list[ImportSite]:
     for cell in notebook.code_cells:
         if cell.tree is None:
             continue
-        optional_lines = _lines_guarded_by_import_error(cell.tree)
+        optional_lines, fallback_lines = _guarded_imports(cell.tree)
         for node in walk(cell.tree):
+            if getattr(node, "lineno", 0) in fallback_lines:
+                continue
             for module in _modules_of(node):
                 line = cell.original_line(node.lineno)
                 sites.append(ImportSite(module, cell.index, line, node.lineno in optional_lines))
@@ -97,13 +99,26 @@ def _is_import_module_call(func: ast.AST) -> bool:
     return isinstance(func, ast.Name) and func.id in {"import_module", "__import__"}
 
 
-def _lines_guarded_by_import_error(tree: ast.Module) -> set[int]:
-    lines: set[int] = set()
+def _guarded_imports(tree: ast.Module) -> tuple[set[int], set[int]]:
+    """Lines of optional imports (a ``try`` whose ``except ImportError`` imports nothing else)
+    and of fallbacks (``try: from PIL import Image / except ImportError: import Image``: the
+    handler's import is an alternative, not a requirement; the body's is the one to install)."""
+    optional: set[int] = set()
+    fallback: set[int] = set()
     for node in walk(tree):
-        if isinstance(node, ast.Try) and any(handler_catches(h, _IMPORT_ERRORS) for h in node.handlers):
+        if not isinstance(node, ast.Try):
+            continue
+        handlers = [h for h in node.handlers if handler_catches(h, _IMPORT_ERRORS)]
+        if not handlers:
+            continue
+        alternatives = {n.lineno for h in handlers for n in walk(h)
+                        if isinstance(n, (ast.Import, ast.ImportFrom))}
+        if alternatives:
+            fallback |= alternatives
+        else:
             for stmt in node.body:
-                lines |= {n.lineno for n in walk(stmt) if hasattr(n, "lineno")}
-    return lines
+                optional |= {n.lineno for n in walk(stmt) if hasattr(n, "lineno")}
+    return optional, fallback
 
 
 def _install_specs(cell) -> list[InstallSpec]:

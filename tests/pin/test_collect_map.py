@@ -193,3 +193,13 @@ def test_a_build_the_notebook_installs_is_the_distribution_its_printed_version_b
                             "text": "1.14.1-dev20190429\n"}])], **ran_on("3.7.3"))
     [requirement] = pin_notebooks([notebook], Environment()).requirements
     assert (requirement.distribution, requirement.version) == ("tf-nightly", "1.14.1-dev20190429")
+
+
+def test_a_fallback_import_is_an_alternative_not_a_requirement() -> None:
+    from tests.helpers import load, ran, ran_on
+
+    notebook = load(ran("try:\n    from PIL import Image\nexcept ImportError:\n    import Image\n"
+                        "try:\n    import tqdm\nexcept ImportError:\n    tqdm = None"),
+                    **ran_on("3.11.1"))
+    found = {r.distribution: r.optional for r in pin_notebooks([notebook], Environment()).requirements}
+    assert found == {"Pillow": False, "tqdm": True}  # no stranger named `Image`
