@@ -5,10 +5,12 @@ The same probe runs in-process for the current interpreter and in a subprocess f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,7 @@ from pathlib import Path
 from nb2prod.errors import UsageError
 from nb2prod.pin.mapping import Environment
 
+PROBE_SECONDS = 120
 PROBE = r'''
 import json, re, sys
 try:
@@ -88,15 +91,13 @@ def interpreter_environment(python: Path) -> Environment:
     shown = " ".join(str(python).splitlines())
     try:  # -E -s, in an empty folder: nothing of the user's is imported (Python 2 has no -I)
         with tempfile.TemporaryDirectory(prefix="nb2prod-probe-") as folder:
-            result = subprocess.run(
-                [str(python), "-E", "-s", "-c", PROBE + "\nprint(json.dumps(probe()))"],
-                capture_output=True, text=True, timeout=120, check=False, cwd=folder,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
+            result = _run_probe([str(python), "-E", "-s", "-c",
+                                 PROBE + "\nprint(json.dumps(probe()))"], folder)
     except FileNotFoundError:
         raise UsageError(f"{shown}: no such interpreter") from None
     except subprocess.TimeoutExpired:
-        raise UsageError(f"{shown}: cannot query installed packages (no answer in 120 s)") from None
+        raise UsageError(f"{shown}: cannot query installed packages (no answer in "
+                         f"{PROBE_SECONDS} s)") from None
     except OSError as exc:
         raise UsageError(f"{shown}: cannot query installed packages ({exc.strerror})") from None
     if result.returncode != 0:
@@ -108,6 +109,23 @@ def interpreter_environment(python: Path) -> Environment:
     except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         raise UsageError(f"{shown}: cannot query installed packages (it does not answer as "
                          "Python does)") from None
+
+
+def _run_probe(command: list[str], folder: str) -> subprocess.CompletedProcess[str]:
+    """Run the probe in its own session, and on timeout stop all it started, not only it."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=folder, stdin=subprocess.DEVNULL,
+                          start_new_session=os.name != "nt") as process:
+        try:
+            out, err = process.communicate(timeout=PROBE_SECONDS)
+        except subprocess.TimeoutExpired:
+            if os.name != "nt":
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def _environment(data: dict, label: str) -> Environment:
