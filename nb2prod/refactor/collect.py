@@ -116,6 +116,8 @@ def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
             pieces.changes.append(Change(cell.index, line, f"`{one_line(text)}` "
                                          "became a comment", "it does not parse as Python"))
     tree = ast.parse(python) if cell.tree is None else cell.tree
+    if "print" in python and ">>" in python:
+        python, tree = _print_to_file_calls(pieces, cell, python, tree)
     outside = _outside_a_function(tree)
     if outside:
         return python, f"uses {outside}, which only IPython allows at the top of a cell"
@@ -181,7 +183,9 @@ def _without_unparseable_lines(python: str) -> tuple[str | None, list[tuple[int,
 
 
 # `print x, y`: print, a space, then no call parentheses, assignment, attribute or `>>` target
-_PRINT_STATEMENT = re.compile(r"^(\s*)print\s+(?![(=.\[]|>>)(.+?)\s*$")
+_PRINT_STATEMENT = re.compile(r"^(?P<indent>\s*)print\s+(?![(=.\[]|>>)(?P<arguments>.+?)\s*$")
+_PRINT_TO_FILE = re.compile(r"^(?P<indent>\s*)print\s*>>\s*(?P<file>[A-Za-z_][\w.]*)\s*,"
+                            r"\s*(?P<arguments>.+?)\s*$")
 
 
 def _print_call(text: str) -> str | None:
@@ -194,13 +198,36 @@ def _print_call(text: str) -> str | None:
     return None
 
 
+def _print_to_file_calls(pieces: Pieces, cell: Cell, python: str, tree: ast.Module):
+    """``print >>sys.stderr, x`` parses in Python 3 (a tuple with a shift) but only raises
+    there: each such one-line statement becomes ``print(x, file=sys.stderr)``, reported."""
+    lines = python.splitlines()
+    for node in ast.walk(tree):
+        value = node.value if isinstance(node, ast.Expr) else None
+        first = value.elts[0] if isinstance(value, ast.Tuple) and value.elts else value
+        if not (isinstance(first, ast.BinOp) and isinstance(first.op, ast.RShift)
+                and isinstance(first.left, ast.Name) and first.left.id == "print"
+                and node.lineno == node.end_lineno):
+            continue
+        call = _print_call(lines[node.lineno - 1])
+        if call is not None:
+            line = cell.original_line(node.lineno)
+            pieces.changes.append(Change(cell.index, line, f"`{one_line(lines[node.lineno - 1])}` "
+                                         f"became `{one_line(call)}`", "a Python 2 print statement"))
+            lines[node.lineno - 1] = call
+    python = "\n".join(lines) + "\n"
+    return python, ast.parse(python)
+
+
 def _print_statement_call(text: str) -> str | None:
-    match = _PRINT_STATEMENT.match(text)
+    redirected = _PRINT_TO_FILE.match(text)  # `print >>f, x` -> `print(x, file=f)`
+    match = redirected or _PRINT_STATEMENT.match(text)
     if match is None:
         return None
-    indent, arguments = match.groups()
+    indent, arguments = match["indent"], match["arguments"]
     end = ', end=" "' if arguments.endswith(",") else ""
-    call = f"{indent}print({arguments.rstrip(',')}{end})"
+    target = f", file={redirected['file']}" if redirected else ""
+    call = f"{indent}print({arguments.rstrip(',')}{end}{target})"
     try:
         ast.parse(call.strip())
     except (SyntaxError, RecursionError, MemoryError, ValueError):

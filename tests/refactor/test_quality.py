@@ -529,3 +529,12 @@ def test_comments_a_blank_line_separates_from_a_def_stay_with_the_code_above() -
                       "def update(i):\n    return i\n\nprint(update(2))"))
     assert result.definitions == ("# Update the line\ndef update(i):\n    return i\n",)
     assert "print(x)\n#plt.legend(loc=5)\n" in result.steps[0].body
+
+
+def test_python2_prints_to_a_file_become_calls_with_file() -> None:
+    # `print >>sys.stderr, x` parses in Python 3 as a tuple and was removed as a display
+    result = plan(ran("import sys\nx = 2\nprint >>sys.stderr, 'x', x\nprint x\ny = 8 >> 1\nprint(y)"))
+    body = result.steps[0].body
+    assert "print('x', x, file=sys.stderr)\nprint(x)\ny = 8 >> 1\n" in body
+    assert [(c.line, c.why) for c in result.changes] == [
+        (3, "a Python 2 print statement"), (4, "a Python 2 print statement")]
