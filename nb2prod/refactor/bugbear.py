@@ -91,15 +91,23 @@ def loop_names(target: cst.BaseAssignTargetExpression) -> set[str]:
             if isinstance(name, ast.Name)}
 
 
-def bound_loop_variables(function: cst.Lambda,
-                         loop_variables: set[str]) -> tuple[cst.Lambda, list[str]]:
-    """``function`` with the loop variables it reads bound as defaults, and their names."""
+def bound_loop_variables(function, loop_variables: set[str]):
+    """``function`` (a lambda or a ``def``) with the loop variables it reads bound as defaults,
+    and their names."""
     if not loop_variables:
         return function, []
-    tree = ast.parse(f"({_code(function)})", mode="eval").body
+    if isinstance(function, cst.Lambda):
+        tree = ast.parse(f"({_code(function)})", mode="eval").body
+        body = [tree.body]
+    else:
+        tree = ast.parse(textwrap.dedent(_code(function.with_changes(decorators=[])))).body[0]
+        body = tree.body
     own = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
-    read = sorted({n.id for n in ast.walk(tree.body) if isinstance(n, ast.Name)
-                   and isinstance(n.ctx, ast.Load)} & loop_variables - own)
+    nodes = [n for statement in body for n in ast.walk(statement)]
+    local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    local |= {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    read = sorted({n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                  & loop_variables - own - local)
     if not read or function.params.star_kwarg is not None:
         return function, []
     defaults = [cst.Param(cst.Name(name), default=cst.Name(name),

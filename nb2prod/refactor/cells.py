@@ -513,15 +513,18 @@ class _CellTransformer(CommentKeeper):
         for default, why in shared:
             self._change(original, f"the default `{default}` of {updated.name.value}() got "
                          "`# noqa: B006`", why)
-        return updated
+        return self._bind_loop_variables(original, updated, f"{updated.name.value}()")
 
     def visit_For(self, node: cst.For) -> None:
         self.loop_bodies[id(node.body)] = loop_names(node.target)
 
     def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda):
+        return self._bind_loop_variables(original, updated, "the lambda")
+
+    def _bind_loop_variables(self, original, updated, what: str):
         updated, bound = bound_loop_variables(updated, set().union(*self.loop_variables))
         if bound:
-            self._change(original, f"the lambda binds {', '.join(f'`{n}={n}`' for n in bound)}",
+            self._change(original, f"{what} binds {', '.join(f'`{n}={n}`' for n in bound)}",
                          "a function made in a loop reads the loop variable when it is called, "
                          "not when it is made (ruff B023)")
         return updated

@@ -538,3 +538,10 @@ def test_python2_prints_to_a_file_become_calls_with_file() -> None:
     assert "print('x', x, file=sys.stderr)\nprint(x)\ny = 8 >> 1\n" in body
     assert [(c.line, c.why) for c in result.changes] == [
         (3, "a Python 2 print statement"), (4, "a Python 2 print statement")]
+
+
+def test_a_def_made_in_a_loop_binds_the_loop_variable_it_reads() -> None:
+    result = plan(ran("fs = []\nfor i in range(3):\n    def f(x):\n        j = x\n"
+                      "        return x + i + j\n    fs.append(f(1))\nprint(fs)"))
+    assert "    def f(x, *, i=i):\n" in result.steps[0].body
+    assert [(c.line, c.what) for c in result.changes] == [(3, "f() binds `i=i`")]
