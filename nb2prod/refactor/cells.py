@@ -29,7 +29,7 @@ from nb2prod.refactor.bugbear import (
     loop_names,
     without_repeated_keys,
 )
-from nb2prod.refactor.comments import CommentKeeper, removed
+from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.dead import effect
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
@@ -273,14 +273,12 @@ class _CellTransformer(CommentKeeper):
     def _probe(self, original, updated):
         """``try: name`` / ``except NameError:``: the expression is there to raise; ruff B018
         cannot know, so the line says so."""
-        comment = updated.trailing_whitespace.comment
-        if comment is not None and "noqa" in comment.value:
+        line = with_noqa(updated.trailing_whitespace, "B018")
+        if line is None:
             return updated
-        text = "# noqa: B018" if comment is None else f"{comment.value}  # noqa: B018"
         self._change(original, f"`{self._source(updated, original)}` got `# noqa: B018`",
                      "inside a try it is there to raise what the handler catches")
-        return updated.with_changes(trailing_whitespace=updated.trailing_whitespace.with_changes(
-            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text)))
+        return updated.with_changes(trailing_whitespace=line)
 
     def _display_call(self, original, updated, value: cst.Call):
         """A cell's own display() shows a value in the notebook: it goes. Inside a function it is

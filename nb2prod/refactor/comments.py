@@ -209,6 +209,15 @@ def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
 
+def with_noqa(line: cst.TrailingWhitespace, code: str) -> cst.TrailingWhitespace | None:
+    """The end of a line with ``# noqa: CODE`` after its own comment; None when the line has a
+    ``noqa`` already (nb2prod never stacks them)."""
+    if line.comment is not None and "noqa" in line.comment.value:
+        return None
+    text = f"# noqa: {code}" if line.comment is None else f"{line.comment.value}  # noqa: {code}"
+    return line.with_changes(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text))
+
+
 def comment_lines(lines: Sequence[cst.EmptyLine]) -> list[str]:
     """The comment texts among ``lines``, in order."""
     return [line.comment.value for line in lines if line.comment is not None]

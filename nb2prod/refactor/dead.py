@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from nb2prod.refactor.comments import CommentKeeper, removed
+from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.locate import Unplaced, one_line
 
 _ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
@@ -313,14 +313,13 @@ class _DeadAssignments(CommentKeeper):
     def _noqa_b007(self, loop: cst.For, header: str, names: list[str]) -> cst.For:
         """A loop variable its loop does not read but later code does keeps its name, and the
         loop line says why ruff may pass it."""
-        line = loop.body.header if isinstance(loop.body, cst.IndentedBlock) else None
-        if line is None or (line.comment is not None and "noqa" in line.comment.value):
+        line = with_noqa(loop.body.header, "B007") if isinstance(loop.body, cst.IndentedBlock) \
+            else None
+        if line is None:
             return loop
-        text = "# noqa: B007" if line.comment is None else f"{line.comment.value}  # noqa: B007"
         self.changes.append(Unplaced(header, f"the loop `{header} in …:` got `# noqa: B007`",
                                      "; ".join(self.quiet[name] for name in names)))
-        return loop.with_changes(body=loop.body.with_changes(header=line.with_changes(
-            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text))))
+        return loop.with_changes(body=loop.body.with_changes(header=line))
 
     def leave_SimpleStatementLine(self, original, updated):
         if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
@@ -350,7 +349,7 @@ class _DeadAssignments(CommentKeeper):
         target, value = assign.targets[0].target, assign.value
         if not isinstance(value, cst.Tuple) or len(target.elements) != len(value.elements) \
                 or not all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name)
-                           for e in [*target.elements, *value.elements][:len(target.elements)]) \
+                           for e in target.elements) \
                 or not all(isinstance(e, cst.Element) for e in value.elements):
             return updated
         pairs = [(t.value.value, v.value) for t, v in zip(target.elements, value.elements,

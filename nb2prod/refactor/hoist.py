@@ -59,12 +59,12 @@ def _keep_imports_after_path_changes(pieces: Pieces) -> None:
 def _star_import_left_in_a_step(pieces: Pieces, cell: int, line: str) -> str:
     """A star import that must stay after its sys.path change cannot: Python allows `import *`
     only at module level. It stays as a TODO naming what to do."""
-    what = f"`{line}` cannot stay in a step function (Python allows `import *` only at module "
-    why = "level); import the names the step uses from it explicitly"
-    pieces.warnings.append(ConvertWarning(cell, 1, f"{what}{why}"))
-    pieces.changes += located([Unplaced(line, f"`{line}` became a TODO comment", what + why)],
+    why = ("cannot stay in a step function (Python allows `import *` only at module level); "
+           "import the names the step uses from it explicitly")
+    pieces.warnings.append(ConvertWarning(cell, 1, f"`{line}` {why}"))
+    pieces.changes += located([Unplaced(line, f"`{line}` became a TODO comment", f"`{line}` {why}")],
                               [pieces.cells[cell]])
-    return f"# TODO(nb2prod): {line}: {what[len(line) + 3:]}{why}\n"
+    return f"# TODO(nb2prod): {line}: {why}\n"
 
 
 def _may_be_local(top: str) -> bool:
