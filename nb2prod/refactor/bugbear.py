@@ -16,6 +16,8 @@ import textwrap
 
 import libcst as cst
 
+from nb2prod.refactor.dead import target_names
+
 _MUTABLE_CALLS = frozenset({"list", "dict", "set"})
 _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add",
                        "setdefault", "discard", "popitem", "sort", "reverse"})
@@ -86,9 +88,8 @@ def _with_comment_after(param: cst.Param, comment: str) -> cst.Param:
 
 
 def loop_names(target: cst.BaseAssignTargetExpression) -> set[str]:
-    """The names a ``for`` loop binds."""
-    return {name.id for name in ast.walk(ast.parse(f"({_code(target)})", mode="eval"))
-            if isinstance(name, ast.Name)}
+    """The names a ``for`` loop binds (not the ``k`` of ``for d[k] in ...``, which it reads)."""
+    return target_names(ast.parse(f"({_code(target)})", mode="eval").body)
 
 
 def bound_loop_variables(function, loop_variables: set[str]):

@@ -545,3 +545,11 @@ def test_a_def_made_in_a_loop_binds_the_loop_variable_it_reads() -> None:
                       "        return x + i + j\n    fs.append(f(1))\nprint(fs)"))
     assert "    def f(x, *, i=i):\n" in result.steps[0].body
     assert [(c.line, c.what) for c in result.changes] == [(3, "f() binds `i=i`")]
+
+
+def test_a_subscript_loop_target_binds_no_name_a_closure_must_capture() -> None:
+    # `for d[k] in ...` reads k: a lambda reading k in that loop is no B023 case
+    result = plan(ran("d = {}\nk = 'a'\nfs = []\nfor d[k] in range(2):\n"
+                      "    fs.append(lambda: k)\nprint(fs[0](), d)"))
+    assert "fs.append(lambda: k)" in result.steps[0].body
+    assert not [c for c in result.changes if "binds" in c.what]
