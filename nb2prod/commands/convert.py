@@ -113,7 +113,7 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     files[".nb2prod/plan.json"] = json.dumps({**plan.as_dict(), "template": template.name},
                                              indent=2, sort_keys=True) + "\n"
     if options.lock and "requirements.in" in files:
-        files["requirements.txt"] = _lock(str(files["requirements.in"]), notebook.python_version)
+        files["requirements.txt"] = _lock(str(files["requirements.in"]), notebook)
     files, swept = sweep_files(files)
     decision = write_project(folder, files, options.overwrite, f"nb2prod {__version__} convert")
     _print_summary(plan, options.output, len(files), decision, (*redactions, *swept))
@@ -124,15 +124,19 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     return EXIT_OK
 
 
-def _lock(requirements_in: str, notebook_python: str | None) -> str:
+def _lock(requirements_in: str, notebook: Notebook) -> str:
+    """The lock, made as ``pin`` makes it: on the notebook's Python, as of when it last ran."""
+    from nb2prod.commands.pin import notebook_run_date
     from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock, lock_interpreter
 
-    python, note = lock_interpreter(notebook_python)
+    python, note = lock_interpreter(notebook.python_version)
     if python is None:
         sys.stderr.write(f"warning: {note}; the project has requirements.in only\n")
         return f"# {note}; lock requirements.in with pip-compile on that Python\n"
     try:
-        return compile_lock(requirements_in, LockOptions(python=python))
+        as_of = notebook_run_date([notebook])
+        return compile_lock(requirements_in, LockOptions(
+            python=python, uploaded_prior_to=as_of.iso if as_of else None))
     except ResolutionError as exc:
         sys.stderr.write(f"warning: {exc}; the project has requirements.in only\n")
         return "# pip-compile could not lock requirements.in here; run `pip-compile requirements.in`\n"

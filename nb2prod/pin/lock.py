@@ -36,6 +36,7 @@ class LockOptions:
     index_url: str | None = None
     timeout: int = 600
     python: str = sys.executable  # pip-compile resolves for the Python it runs under
+    uploaded_prior_to: str | None = None  # ISO date-time: only releases uploaded before it
 
 
 _OWN_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -91,25 +92,67 @@ def compile_lock(requirements_in: str, options: LockOptions) -> str:
         source = Path(folder) / "requirements.in"
         target = Path(folder) / "requirements.txt"
         source.write_text(requirements_in, encoding="utf-8")
-        command = [options.python, "-m", "piptools", "compile", "--quiet", "--strip-extras",
+        python = options.python
+        if options.uploaded_prior_to and not _pip_knows_upload_dates(python):
+            python = _dated_lock_environment(Path(folder) / "lock-env", options)
+        command = [python, "-m", "piptools", "compile", "--quiet", "--strip-extras",
                    "--no-emit-index-url", "--no-emit-find-links", "--output-file", str(target),
-                   str(source), "--cache-dir", str(Path(folder) / "cache")]
+                   str(source), "--cache-dir", str(Path(folder) / "cache"), *_index_args(options)]
         if options.hashes:
             command.append("--generate-hashes")
-        if options.no_index:
-            command.append("--no-index")
-        if options.index_url:
-            command += ["--index-url", options.index_url]
-        for link in options.find_links:
-            command += ["--find-links", str(Path(link).resolve())]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, cwd=folder,
-                                    timeout=options.timeout, check=False, env=_environment())
-        except subprocess.TimeoutExpired:
-            raise ResolutionError(f"pip-compile took longer than {options.timeout} s") from None
+        if options.uploaded_prior_to:
+            command += ["--pip-args", f"--uploaded-prior-to {options.uploaded_prior_to}"]
+        result = _run(command, folder, options.timeout, "pip-compile")
         if result.returncode != 0 or not target.is_file():
             raise ResolutionError(f"pip-compile could not lock the requirements: {_reason(result)}")
         return _relabel(target.read_text(encoding="utf-8"), folder)
+
+
+def _index_args(options: LockOptions) -> list[str]:
+    args = ["--no-index"] if options.no_index else []
+    if options.index_url:
+        args += ["--index-url", options.index_url]
+    for link in options.find_links:
+        args += ["--find-links", str(Path(link).resolve())]
+    return args
+
+
+def _run(command: list[str], folder: str, timeout: int, what: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, cwd=folder,
+                              timeout=timeout, check=False, env=_environment())
+    except subprocess.TimeoutExpired:
+        raise ResolutionError(f"{what} took longer than {timeout} s") from None
+
+
+_UPLOAD_DATES_PIP = "pip>=26"  # the first pip with --uploaded-prior-to
+
+
+def _pip_knows_upload_dates(python: str) -> bool:
+    try:
+        result = subprocess.run([python, "-m", "pip", "install", "--help"], capture_output=True,
+                                text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--uploaded-prior-to" in result.stdout
+
+
+def _dated_lock_environment(folder: Path, options: LockOptions) -> str:
+    """A throwaway virtual environment of the lock's Python with a pip that can filter by upload
+    date and pip-tools: the lock interpreter's own environment is the user's and stays as it is."""
+    created = _run([options.python, "-m", "venv", str(folder)], str(folder.parent),
+                   options.timeout, "python -m venv")
+    python = str(folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    if created.returncode != 0:
+        raise ResolutionError(f"--as-of: could not make a temporary environment of "
+                              f"{options.python}: {_reason(created)}")
+    result = _run([python, "-m", "pip", "install", "--quiet", _UPLOAD_DATES_PIP, "pip-tools",
+                   *_index_args(options)], str(folder.parent), options.timeout, "pip install")
+    if result.returncode != 0:
+        raise ResolutionError(f"--as-of needs {_UPLOAD_DATES_PIP} (it has --uploaded-prior-to), "
+                              f"which could not be installed in a temporary environment: "
+                              f"{_reason(result)}")
+    return python
 
 
 def _environment() -> dict[str, str]:
