@@ -147,6 +147,15 @@ def pin(
     no_index: Annotated[
         bool, typer.Option("--no-index", help="pip-compile uses --find-links only (offline).")
     ] = False,
+    index_url: Annotated[
+        str | None, typer.Option("--index-url", help="Package index for pip-compile.")
+    ] = None,
+    as_of: Annotated[
+        str, typer.Option("--as-of", metavar="DATE", help="Lock unpinned requirements to the "
+                          "releases uploaded before DATE (YYYY-MM-DD). Default 'auto': when the "
+                          "notebook last ran, from its timestamps, %watermark or git; 'none' to "
+                          "lock the latest.")
+    ] = "auto",
 ) -> int:
     """Find a notebook's dependencies and versions, and lock them with pip-tools."""
     from nb2prod.commands.pin import PinOptions, run_pin
@@ -155,8 +164,9 @@ def pin(
     return run_pin(PinOptions(
         notebooks=tuple(notebooks), output_dir=output_dir, compile=not no_compile,
         output_format=output_format, python=python, use_environment=not no_env, check=check,
-        overwrite=overwrite, dry_run=dry_run,
-        lock=LockOptions(hashes=hashes, no_index=no_index, find_links=tuple(find_links or ())),
+        overwrite=overwrite, dry_run=dry_run, as_of=as_of,
+        lock=LockOptions(hashes=hashes, no_index=no_index, find_links=tuple(find_links or ()),
+                         index_url=index_url),
     ))
 
 

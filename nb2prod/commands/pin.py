@@ -12,6 +12,7 @@ from pathlib import Path
 from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from nb2prod.notebook import load_notebook
 from nb2prod.ownership import OwnershipConflict, is_own_unedited, stamped
+from nb2prod.pin.era import RunDate, git_commit_date, parse_date, run_date
 from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock, lock_interpreter
 from nb2prod.pin.resolve import PinResult, pin_notebooks, requirements_in
 from nb2prod.write import write_files_atomically
@@ -28,14 +29,17 @@ class PinOptions:
     check: bool = False
     overwrite: bool = False
     dry_run: bool = False
+    as_of: str = "auto"  # a date, "auto" (evidence from the notebook) or "none"
     lock: LockOptions = field(default_factory=LockOptions)
 
 
 def run_pin(options: PinOptions) -> int:
     if options.output_format not in {"text", "json"}:
         raise UsageError(f"unknown --format {options.output_format!r} (choose text or json)")
+    as_of = resolve_as_of(options.as_of)
     notebooks = [load_notebook(path) for path in options.notebooks]
-    result = pin_notebooks(notebooks, _environment(options, notebooks), options.use_environment)
+    result = pin_notebooks(notebooks, _environment(options, notebooks), options.use_environment,
+                           as_of if options.as_of != "auto" else notebook_run_date(notebooks))
     if options.check:
         return _check(result, options.output_format)
     files = {"requirements.in": requirements_in(result)}
@@ -46,8 +50,9 @@ def run_pin(options: PinOptions) -> int:
         python, lock_note = lock_interpreter(result.python, options.python)
         try:
             if python is not None:
-                files["requirements.txt"] = compile_lock(
-                    files["requirements.in"], dataclasses.replace(options.lock, python=python))
+                files["requirements.txt"] = compile_lock(files["requirements.in"], dataclasses.replace(
+                    options.lock, python=python,
+                    uploaded_prior_to=result.as_of.iso if result.as_of else None))
         except ResolutionError as exc:
             failure = exc
     if not options.dry_run:
@@ -58,6 +63,25 @@ def run_pin(options: PinOptions) -> int:
         raise ResolutionError(f"{failure}; {folder / 'requirements.in'} was written"
                               if not options.dry_run else str(failure))
     return EXIT_OK
+
+
+def resolve_as_of(value: str) -> RunDate | None:
+    """An explicit ``--as-of`` date (checked before anything is read), None for ``none``."""
+    if value in {"auto", "none"}:
+        return None
+    parsed = parse_date(value, "--as-of")
+    if parsed is None:
+        raise UsageError(f"--as-of {value!r} is not a date between 2011-01-01 and today "
+                         "(use YYYY-MM-DD, an ISO date-time, auto or none)")
+    return parsed
+
+
+def notebook_run_date(notebooks) -> RunDate | None:
+    """When the notebooks last ran by their own records, else when they were last committed."""
+    recorded = [found for nb in notebooks if (found := run_date(nb)) is not None]
+    if not recorded:
+        recorded = [found for nb in notebooks if (found := git_commit_date(nb.path)) is not None]
+    return max(recorded, key=lambda found: found.when, default=None)
 
 
 def _environment(options: PinOptions, notebooks):
@@ -110,7 +134,7 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     rows = [(r.distribution + r.extras, r.version or r.specifier or "-", ", ".join(r.imports) or "-",
-             ("GUESSED name; " if r.guessed else "") + r.evidence) for r in result.requirements]
+             _flags(r) + r.evidence) for r in result.requirements]
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in
               enumerate(("distribution", "version", "import"))]
     header = ("distribution", "version", "import", "evidence")
@@ -119,10 +143,16 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
                          + "  " + row[3] + "\n")
     for unresolved in result.unresolved:
         sys.stdout.write(f"unresolved: {unresolved.import_name}: {unresolved.reason}\n")
+    for req in result.requirements:
+        if req.alternatives or req.mapped_by == "pigar":
+            sys.stdout.write(f"check: {', '.join(req.imports)}: {req.mapping_note}\n")
     if result.environment_note:
         hint = (f" (pass --python with a Python {result.python} interpreter for its installed "
                 "versions)" if result.python else "")
         sys.stdout.write(f"note: {result.environment_note}{hint}\n")
+    if result.as_of:
+        sys.stdout.write(f"note: unpinned requirements resolve as of {result.as_of.day} "
+                         f"({result.as_of.how})\n")
     if result.local_modules:
         sys.stdout.write(f"local modules (not dependencies): {', '.join(result.local_modules)}\n")
     if lock_note:
@@ -131,15 +161,26 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
         sys.stdout.write(f"wrote {', '.join(str(folder / n) for n in names)}\n")
 
 
+def _flags(requirement) -> str:
+    if requirement.alternatives:
+        return f"AMBIGUOUS (also {', '.join(requirement.alternatives)}); "
+    if requirement.mapped_by == "pigar":
+        return "UNCHECKED name; "
+    return "GUESSED name; " if requirement.guessed else ""
+
+
 def _as_json(result: PinResult, folder: Path, names: list[str], options: PinOptions) -> dict:
     return {
         "python": result.python,
         "environment_note": result.environment_note,
+        "as_of": {"date": result.as_of.iso, "how": result.as_of.how} if result.as_of else None,
         # one entry per import: the import -> distribution mapping is what users audit
         "requirements": [
             {"import": name, "distribution": r.distribution, "version": r.version,
              "specifier": r.specifier, "extras": r.extras, "evidence": r.evidence,
-             "optional": r.optional, "guessed": r.guessed, "mapped_by": r.mapped_by}
+             "optional": r.optional, "guessed": r.guessed, "mapped_by": r.mapped_by,
+             "ambiguous": bool(r.alternatives), "candidates": list(r.alternatives),
+             "mapping_note": r.mapping_note}
             for r in result.requirements for name in (r.imports or (None,))
         ],
         "unresolved": [{"import": u.import_name, "reason": u.reason, "candidates": list(u.candidates)}

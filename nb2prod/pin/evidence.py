@@ -21,6 +21,9 @@ _NAME_VERSION_LINE = re.compile(
 )
 
 
+PACKAGE_LIST = "a package list in the output"
+
+
 @dataclass(frozen=True)
 class OutputVersion:
     name: str  # an import alias's module or a distribution name, as printed
@@ -34,11 +37,11 @@ def output_versions(notebook: Notebook) -> list[OutputVersion]:
     aliases = _import_aliases(notebook)
     found: list[OutputVersion] = []
     for cell in notebook.code_cells:
-        text = _output_text(cell)
+        text = output_text(cell)
         if not text:
             continue
         found += _dunder_versions(cell, text, aliases)
-        found += [OutputVersion(m["name"], m["version"], cell.index, "a package list in the output")
+        found += [OutputVersion(m["name"], m["version"], cell.index, PACKAGE_LIST)
                   for m in map(_NAME_VERSION_LINE.match, text.splitlines()) if m]
     return found
 
@@ -75,7 +78,7 @@ def _import_aliases(notebook: Notebook) -> dict[str, str]:
     return aliases
 
 
-def _output_text(cell: Cell) -> str:
+def output_text(cell: Cell) -> str:
     parts = []
     for output in cell.outputs:
         if output.get("output_type") == "stream":

@@ -35,8 +35,9 @@ class ImportMapping:
     distribution: str | None
     source: str  # "environment", "table", "install", "guessed", or why unresolved
     guessed: bool = False
-    candidates: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()  # other distributions that could be meant
     reason: str = ""
+    ambiguous: bool = False  # rival projects ship this import and no evidence picked one
 
 
 @dataclass(frozen=True)
@@ -72,24 +73,84 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@dataclass(frozen=True)
+class TableEntry:
+    """One row of ``import_map.tsv``: the distributions that provide an import."""
+
+    builds: tuple[str, ...]  # the default first, then other builds of the same project
+    rivals: tuple[str, ...] = ()  # other projects that ship the same import name
+    sources: tuple[str, ...] = ("curated",)
+    note: str = ""
+
+    @property
+    def default(self) -> str:
+        return self.builds[0]
+
+    @property
+    def unchecked(self) -> bool:
+        """Only pigar's list of PyPI uploads names it: the project is probably right, but an
+        upload is no review (squatters and forks upload too)."""
+        return self.sources == ("pigar",)
+
+
+class ImportTable(Mapping[str, TableEntry]):
+    """``import_map.tsv`` read once: each row is parsed when first asked for (the table has
+    tens of thousands of rows and a notebook asks for a few dozen)."""
+
+    def __init__(self, text: str) -> None:
+        self._rows: dict[str, tuple[int, str]] = {}
+        self._parsed: dict[str, TableEntry] = {}
+        for number, raw in enumerate(text.splitlines(), 1):
+            if raw and not raw.startswith("#"):
+                key, _, rest = raw.partition("\t")
+                self._rows[key.strip()] = (number, rest)
+
+    def __getitem__(self, key: str) -> TableEntry:
+        entry = self._parsed.get(key)
+        if entry is None:
+            number, rest = self._rows[key]
+            entry = self._parsed[key] = _entry(number, key, rest)
+        return entry
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 @lru_cache(maxsize=1)
-def curated_table() -> dict[str, tuple[tuple[str, ...], str]]:
-    """The shipped table: import prefix -> (distributions, note)."""
+def curated_table() -> ImportTable:
+    """The shipped table: import prefix -> its entry."""
     text = resources.files("nb2prod.pin").joinpath("import_map.tsv").read_text(encoding="utf-8")
-    return parse_table(text)
+    return ImportTable(text)
 
 
-def parse_table(text: str) -> dict[str, tuple[tuple[str, ...], str]]:
-    table: dict[str, tuple[tuple[str, ...], str]] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        parts = raw.split("\t")
-        if len(parts) < 2 or not parts[0] or not parts[1]:
-            raise ValueError(f"import_map.tsv:{number}: expected 'import<TAB>distributions'")
-        distributions = tuple(d.strip() for d in parts[1].split(",") if d.strip())
-        table[parts[0].strip()] = (distributions, parts[2].strip() if len(parts) > 2 else "")
-    return table
+def known_import(top: str) -> bool:
+    """A reviewed source names a PyPI project for ``top`` (pigar's uploads alone do not count)."""
+    table = curated_table()
+    return top in table and not table[top].unchecked
+
+
+def parse_table(text: str) -> dict[str, TableEntry]:
+    """Every row of a table's text, checked (a malformed row raises ValueError)."""
+    table = ImportTable(text)
+    return {key: table[key] for key in table}
+
+
+def _entry(number: int, key: str, rest: str) -> TableEntry:
+    parts = rest.split("\t")
+    if not key or not parts[0]:
+        raise ValueError(f"import_map.tsv:{number}: expected 'import<TAB>distributions'")
+    projects = [tuple(d.strip() for d in group.split(",") if d.strip())
+                for group in parts[0].split("|")]
+    rivals = tuple(project[0] for project in projects[1:] if project)
+    sources = tuple(s for s in parts[1].split(",") if s) if len(parts) > 1 else ()
+    return TableEntry(projects[0], rivals, sources or ("curated",),
+                      parts[2].strip() if len(parts) > 2 else "")
 
 
 _LOCAL_WORDS = frozenset({"helper", "helpers", "util", "utils", "functions", "funcs", "my"})
@@ -101,18 +162,23 @@ def looks_local(top: str) -> bool:
 
 
 def map_import(module: str, environment: Environment, installed_names: frozenset[str],
-               extends_sys_path: bool = False) -> ImportMapping:
-    """Map one imported module path (``google.cloud.bigquery``, ``sklearn.svm``) to a distribution."""
+               extends_sys_path: bool = False,
+               printed_names: frozenset[str] = frozenset()) -> ImportMapping:
+    """Map one imported module path (``google.cloud.bigquery``, ``sklearn.svm``) to a distribution.
+
+    ``installed_names`` are the distributions the notebook installs, ``printed_names`` those its
+    outputs list (``pip list``): both pick between rival projects."""
     top = module.split(".")[0]
-    key, table_entry = _longest_prefix(module)
+    key, entry = _longest_prefix(module)
     name = key or top
-    if table_entry is not None and table_entry[0] == (NOT_ON_PYPI,):
-        return ImportMapping(name, None, "not-on-pypi", reason=table_entry[1] or "not a PyPI project")
+    if entry is not None and entry.builds == (NOT_ON_PYPI,):
+        return ImportMapping(name, None, "not-on-pypi", reason=entry.note or "not a PyPI project")
     candidates = _environment_candidates(module, environment)
-    table_candidates = table_entry[0] if table_entry else ()
-    installed = [c for c in (*candidates, *table_candidates) if normalize(c) in installed_names]
-    if installed:
-        return ImportMapping(name, installed[0], "install")
+    table_candidates = (*entry.builds, *entry.rivals) if entry else ()
+    for evidence, source in ((installed_names, "install"), (printed_names, "output")):
+        chosen = [c for c in (*candidates, *table_candidates) if normalize(c) in evidence]
+        if chosen:
+            return ImportMapping(name, chosen[0], source)
     if len(candidates) == 1:
         return ImportMapping(name, candidates[0], "environment")
     if len(candidates) > 1:
@@ -121,8 +187,28 @@ def map_import(module: str, environment: Environment, installed_names: frozenset
             return ImportMapping(name, preferred[0], "environment", candidates=tuple(candidates))
         return ImportMapping(name, None, "ambiguous", candidates=tuple(candidates),
                         reason=f"several installed distributions provide it: {', '.join(candidates)}")
-    if table_candidates:
-        return ImportMapping(name, table_candidates[0], "table", candidates=table_candidates[1:])
+    if entry is not None and not (entry.unchecked and (looks_local(top) or extends_sys_path)):
+        return _from_table(name, entry)
+    return _without_table(top, installed_names, extends_sys_path)
+
+
+def _from_table(name: str, entry: TableEntry) -> ImportMapping:
+    source = "pigar" if entry.unchecked else "table"
+    reason = ("only pigar's list of PyPI uploads maps it: check it is the right project"
+              if entry.unchecked else "")
+    if entry.rivals:
+        rivals = ", ".join(entry.rivals)
+        return ImportMapping(name, entry.default, source, guessed=entry.unchecked,
+                             candidates=entry.rivals, ambiguous=True, reason=(
+                                 f"ambiguous: other projects ship `{name}` too ({rivals}); "
+                                 f"{entry.default} is the usual one. Install the one you use "
+                                 "in the notebook (`%pip install NAME`) to settle it"))
+    return ImportMapping(name, entry.default, source, guessed=entry.unchecked,
+                         candidates=entry.builds[1:], reason=reason)
+
+
+def _without_table(top: str, installed_names: frozenset[str],
+                   extends_sys_path: bool) -> ImportMapping:
     if normalize(top) in installed_names:  # `!pip install foo` then `import foo`
         return ImportMapping(top, normalize(top), "install")
     if looks_local(top) or not top.isidentifier():
@@ -138,7 +224,7 @@ def map_import(module: str, environment: Environment, installed_names: frozenset
     return ImportMapping(top, top.replace("_", "-"), "guessed", guessed=True)
 
 
-def _longest_prefix(module: str) -> tuple[str | None, tuple[tuple[str, ...], str] | None]:
+def _longest_prefix(module: str) -> tuple[str | None, TableEntry | None]:
     table = curated_table()
     parts = module.split(".")
     for size in range(len(parts), 0, -1):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nb2prod import __version__
 from nb2prod.analysis.installs import is_pinned
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.collect import InstallSpec, collect
-from nb2prod.pin.evidence import OutputVersion, output_versions
+from nb2prod.pin.era import RunDate
+from nb2prod.pin.evidence import PACKAGE_LIST, OutputVersion, output_versions
 from nb2prod.pin.mapping import Environment, ImportMapping, map_import, normalize
 
 
@@ -23,6 +24,8 @@ class Requirement:
     optional: bool = False
     guessed: bool = False
     mapped_by: str = ""
+    alternatives: tuple[str, ...] = ()  # rival projects that ship the same import (ambiguous)
+    mapping_note: str = ""  # why the distribution name needs checking, if it does
 
     def line(self) -> str:
         """The requirement as a requirements.in line (without comment)."""
@@ -45,14 +48,18 @@ class PinResult:
     unresolved: tuple[Unresolved, ...]
     local_modules: tuple[str, ...]
     environment_note: str = ""  # why the environment's versions were not evidence ('' if used)
+    as_of: RunDate | None = None  # unpinned requirements resolve to releases before this date
 
     @property
     def without_evidence(self) -> tuple[Requirement, ...]:
+        """Requirements with neither a version nor a date to resolve them as of."""
+        if self.as_of is not None:
+            return ()
         return tuple(r for r in self.requirements if not r.version and not r.specifier)
 
 
 def pin_notebooks(notebooks: list[Notebook], environment: Environment,
-                  use_environment_versions: bool = True) -> PinResult:
+                  use_environment_versions: bool = True, as_of: RunDate | None = None) -> PinResult:
     """Requirements of one or more notebooks, merged."""
     python = next((nb.python_version for nb in notebooks if nb.python_version), None)
     note = environment.versions_apply_to(python) if use_environment_versions else ""
@@ -61,12 +68,14 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
     installs = [spec for c in collected for spec in c.installs]
     installed_names = frozenset(normalize(s.name) for s in installs)
     outputs = [v for nb in notebooks for v in output_versions(nb)]
+    printed_names = frozenset(normalize(v.name) for v in outputs if v.how == PACKAGE_LIST)
     mapped: dict[str, tuple[ImportMapping, bool, tuple[str, ...]]] = {}
     unresolved: dict[str, Unresolved] = {}
     for collection in collected:
         for site in collection.imports:
             _add(mapped, unresolved, site, map_import(
-                site.module, environment, installed_names, collection.extends_sys_path))
+                site.module, environment, installed_names, collection.extends_sys_path,
+                printed_names))
     requirements = [
         _requirement(mapping, optional, names, installs, outputs, environment,
                      use_environment_versions)
@@ -74,6 +83,8 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
     ]
     requirements += _installed_but_not_imported(installs, mapped, outputs, environment,
                                                 use_environment_versions)
+    if as_of is not None:
+        requirements = [_dated(r, as_of) for r in requirements]
     return PinResult(
         notebooks=tuple(nb.path for nb in notebooks),
         python=python,
@@ -81,7 +92,15 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
         unresolved=tuple(sorted(unresolved.values(), key=lambda u: u.import_name)),
         local_modules=tuple(sorted({m for c in collected for m in c.local_modules})),
         environment_note=note,
+        as_of=as_of,
     )
+
+
+def _dated(requirement: Requirement, as_of: RunDate) -> Requirement:
+    if requirement.version or requirement.specifier:
+        return requirement
+    return replace(requirement, evidence=f"no version evidence: the lock takes the release "
+                   f"current on {as_of.day} ({as_of.how})")
 
 
 def _add(mapped: dict, unresolved: dict, site, mapping: ImportMapping) -> None:
@@ -104,7 +123,8 @@ def _requirement(mapping: ImportMapping, optional: bool, names: tuple[str, ...],
     version, specifier, extras, evidence = _version(distribution, names, installs, outputs,
                                                     environment, use_environment)
     return Requirement(distribution, names, version, specifier, extras, evidence, optional,
-                       mapping.guessed, mapping.source)
+                       mapping.guessed, mapping.source,
+                       mapping.candidates if mapping.ambiguous else (), mapping.reason)
 
 
 def _installed_but_not_imported(installs, mapped, outputs, environment, use_environment):
@@ -154,14 +174,22 @@ def requirements_in(result: PinResult) -> str:
         lines.append(f"# The notebook last ran on Python {result.python}.")
     if result.environment_note:
         lines.append(f"# {result.environment_note[0].upper()}{result.environment_note[1:]}.")
+    if result.as_of:
+        lines.append(_one_line(f"# Unpinned requirements resolve as of {result.as_of.day} "
+                               f"({result.as_of.how}): lock with pip's --uploaded-prior-to "
+                               f"{result.as_of.iso}."))
     for unresolved in result.unresolved:
         lines.append(_one_line(f"# unresolved import {unresolved.import_name}: {unresolved.reason}"))
     lines.append("")
     for req in result.requirements:
         origin = f"import {', '.join(req.imports)}" if req.imports else "installed in the notebook"
         notes = [origin, req.evidence]
+        if req.alternatives:
+            notes.insert(0, f"AMBIGUOUS import: also shipped by {', '.join(req.alternatives)}")
         if req.guessed:
-            notes.insert(0, "GUESSED distribution name: check it is the right project")
+            notes.insert(0, "UNCHECKED distribution name (from pigar's list of PyPI uploads)"
+                         if req.mapped_by == "pigar" else
+                         "GUESSED distribution name: check it is the right project")
         if req.optional:
             notes.append("optional (imported under try/except ImportError)")
         lines.append(_one_line(f"{req.line()}  # {'; '.join(notes)}"))

@@ -15,7 +15,7 @@ import sys
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import free_names
 from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
-from nb2prod.pin.mapping import curated_table, looks_local
+from nb2prod.pin.mapping import known_import, looks_local
 from nb2prod.refactor.dead import drop_dead_in_function
 from nb2prod.refactor.functions import add_parameters, globals_needed, mentions_of, patch_calls
 from nb2prod.refactor.imports import binding_names, star_exports
@@ -70,7 +70,7 @@ def _star_import_left_in_a_step(pieces: Pieces, cell: int, line: str) -> str:
 def _may_be_local(top: str) -> bool:
     """Not the standard library, not a known PyPI import, not installed here: perhaps a module
     only the changed sys.path finds (looked up without importing anything)."""
-    if top in sys.stdlib_module_names or top in curated_table():
+    if top in sys.stdlib_module_names or known_import(top):
         return False
     if looks_local(top):
         return True

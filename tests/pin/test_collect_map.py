@@ -13,7 +13,7 @@ from nb2prod.pin.collect import collect
 from nb2prod.pin.evidence import output_versions
 from nb2prod.pin.mapping import Environment, map_import, parse_table
 from nb2prod.pin.resolve import pin_notebooks, requirements_in
-from tests.helpers import DATA, code, ran, write
+from tests.helpers import DATA, code, load, ran, stream, write
 
 BARE = Environment()
 
@@ -101,11 +101,20 @@ def test_shipped_table_is_well_formed() -> None:
 
     text = resources.files("nb2prod.pin").joinpath("import_map.tsv").read_text(encoding="utf-8")
     table = parse_table(text)
-    assert len(table) > 400
-    for name, (distributions, _) in table.items():
+    assert len(table) > 20000
+    known_sources = {"curated", "pipreqs", "debian", "pigar", "environment"}
+    for name, entry in table.items():
         assert all(part.isidentifier() for part in name.split(".")), name
-        assert distributions and all(d == "-" or d.replace("-", "").replace("_", "")
-                                     .replace(".", "").isalnum() for d in distributions), name
+        assert entry.builds and all(d == "-" or d.replace("-", "").replace("_", "")
+                                    .replace(".", "").isalnum()
+                                    for d in (*entry.builds, *entry.rivals)), name
+        assert set(entry.sources) <= known_sources, name
+    # reviewed sources agree on the names everyone imports
+    for name, distribution in {"sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow",
+                               "bs4": "beautifulsoup4"}.items():
+        assert table[name].default == distribution, name
+        assert len(table[name].sources) >= 2, name
+    assert table["gi"].default == "PyGObject" and "debian" in table["gi"].sources
     with pytest.raises(ValueError, match=r"import_map\.tsv:2"):
         parse_table("# header\nbroken-line-without-tab\n")
 
@@ -203,3 +212,30 @@ def test_a_fallback_import_is_an_alternative_not_a_requirement() -> None:
                     **ran_on("3.11.1"))
     found = {r.distribution: r.optional for r in pin_notebooks([notebook], Environment()).requirements}
     assert found == {"Pillow": False, "tqdm": True}  # no stranger named `Image`
+
+
+def test_rival_projects_make_an_import_ambiguous_until_evidence_picks_one() -> None:
+    ambiguous = map_import("jwt", BARE, frozenset())
+    assert (ambiguous.distribution, ambiguous.ambiguous) == ("PyJWT", True)
+    assert "jwt" in ambiguous.candidates and "ambiguous" in ambiguous.reason
+    installed = map_import("jwt", BARE, frozenset({"jwt"}))
+    assert (installed.distribution, installed.source, installed.ambiguous) == ("jwt", "install", False)
+    printed = map_import("attr", BARE, frozenset(), printed_names=frozenset({"attr"}))
+    assert (printed.distribution, printed.source) == ("attr", "output")
+
+
+def test_names_only_pigar_knows_resolve_but_are_marked_unchecked() -> None:
+    samgeo = map_import("samgeo", BARE, frozenset())
+    assert (samgeo.distribution, samgeo.source, samgeo.guessed) == ("segment-geospatial", "pigar", True)
+    # the author's own module names never become a stranger's package, whatever pigar lists
+    assert map_import("my_helpers", BARE, frozenset()).distribution is None
+    assert map_import("samgeo", BARE, frozenset(), extends_sys_path=True).distribution is None
+
+
+def test_ambiguity_reaches_requirements_in_and_the_pip_list_settles_it() -> None:
+    plain = pin_notebooks([load(["import jwt"])], BARE)
+    assert "PyJWT  # AMBIGUOUS import: also shipped by jwt" in requirements_in(plain)
+    listed = load([code("import jwt\n!pip list", 1, [stream("jwt    1.3.1\n")])])
+    result = pin_notebooks([listed], BARE)
+    assert [(r.distribution, r.version, r.alternatives) for r in result.requirements] == [
+        ("jwt", "1.3.1", ())]
