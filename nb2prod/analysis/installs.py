@@ -80,6 +80,62 @@ def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[In
     return specs
 
 
+@dataclass(frozen=True)
+class OtherSource:
+    """What an install command installs that is no ``name==version``: a requirements file
+    (``-r``), an editable or local project (``-e .``, ``./pkg.whl``) or a URL (``git+https://``)."""
+
+    kind: str  # "requirements file", "constraints file", "editable project", "local path", "URL"
+    value: str
+    cell: int
+    line: int
+
+
+_SOURCE_OPTIONS = {"-r": "requirements file", "--requirement": "requirements file",
+                   "-c": "constraints file", "--constraint": "constraints file",
+                   "-e": "editable project", "--editable": "editable project"}
+
+
+def other_install_sources(command: str, cell: int = 0, line: int = 1) -> list[OtherSource]:
+    """The sources in one pip install command that name no PyPI requirement."""
+    match = _PIP_INSTALL.search(command)
+    if match is None:
+        return []
+    try:
+        tokens = shlex.split(match["args"], comments=True)
+    except ValueError:
+        tokens = match["args"].split()
+    found, pending, skip = [], None, False
+    for token in tokens:
+        if token in {"&&", "||", ";", "|"}:
+            break
+        option, equals, value = token.partition("=")
+        if pending:
+            found.append(OtherSource(pending, _without_credentials(token), cell, line))
+            pending = None
+        elif skip:
+            skip = False
+        elif option in _OPTIONS_WITH_VALUE and option not in _SOURCE_OPTIONS:
+            skip = not equals  # --index-url URL: where from, not what
+        elif option in _SOURCE_OPTIONS:
+            if equals:
+                found.append(OtherSource(_SOURCE_OPTIONS[option], _without_credentials(value),
+                                         cell, line))
+            else:
+                pending = _SOURCE_OPTIONS[option]
+        elif "://" in token:
+            found.append(OtherSource("URL", _without_credentials(token), cell, line))
+        elif not token.startswith("-") and token.startswith((".", "/", "~")):
+            found.append(OtherSource("local path", token, cell, line))
+    return found
+
+
+def _without_credentials(value: str) -> str:
+    """``git+https://user:token@host/x`` -> ``git+https://***@host/x``: a token in an install URL
+    is a secret and never reaches a generated file."""
+    return re.sub(r"(://)[^/@\s]+@", r"\1***@", value)
+
+
 def is_pinned(spec: InstallSpec) -> bool:
     """An exact version (`==`, `===`); conda's `name=1.2` was normalised to `==` when parsed."""
     return bool(re.fullmatch(r"===?\s*[0-9][0-9A-Za-z.+!_-]*", spec.specifier))

@@ -150,6 +150,8 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
         hint = (f" (pass --python with a Python {result.python} interpreter for its installed "
                 "versions)" if result.python else "")
         sys.stdout.write(f"note: {result.environment_note}{hint}\n")
+    for note in result.source_notes:
+        sys.stdout.write(f"note: {note}\n")
     if result.as_of:
         sys.stdout.write(f"note: unpinned requirements resolve as of {result.as_of.day} "
                          f"({result.as_of.how})\n")
@@ -186,5 +188,7 @@ def _as_json(result: PinResult, folder: Path, names: list[str], options: PinOpti
         "unresolved": [{"import": u.import_name, "reason": u.reason, "candidates": list(u.candidates)}
                        for u in result.unresolved],
         "local_modules": list(result.local_modules),
+        "other_install_sources": [{"kind": s.kind, "value": s.value, "cell": s.cell}
+                                  for s in result.other_sources],
         "files": [] if options.dry_run else [str(folder / n) for n in names],
     }

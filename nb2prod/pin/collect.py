@@ -10,7 +10,13 @@ from pathlib import Path
 
 from nb2prod.analysis.astutil import walk
 from nb2prod.analysis.events import handler_catches
-from nb2prod.analysis.installs import InstallSpec, install_commands, parse_install_command
+from nb2prod.analysis.installs import (
+    InstallSpec,
+    OtherSource,
+    install_commands,
+    other_install_sources,
+    parse_install_command,
+)
 from nb2prod.notebook.model import Notebook
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -30,6 +36,7 @@ class Collected:
     installs: tuple[InstallSpec, ...]
     local_modules: tuple[str, ...]
     extends_sys_path: bool = False  # sys.path.append(...): imports may come from other folders
+    other_sources: tuple[OtherSource, ...] = ()  # -r files, -e projects, URLs: not read
 
 
 def collect(notebook: Notebook, python_version: str | None = None) -> Collected:
@@ -39,7 +46,10 @@ def collect(notebook: Notebook, python_version: str | None = None) -> Collected:
                if not _is_stdlib(site.module) and site.module.split(".")[0] not in local]
     installs = [spec for cell in notebook.code_cells for spec in _install_specs(cell)]
     used_local = sorted({s.module.split(".")[0] for s in _import_sites(notebook)} & local)
-    return Collected(tuple(imports), tuple(installs), tuple(used_local), _extends_sys_path(notebook))
+    others = [source for cell in notebook.code_cells for line, command in install_commands(cell)
+              for source in other_install_sources(command, cell.index, line)]
+    return Collected(tuple(imports), tuple(installs), tuple(used_local),
+                     _extends_sys_path(notebook), tuple(others))
 
 
 def _extends_sys_path(notebook: Notebook) -> bool:

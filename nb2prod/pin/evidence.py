@@ -43,7 +43,25 @@ def output_versions(notebook: Notebook) -> list[OutputVersion]:
         found += _dunder_versions(cell, text, aliases)
         found += [OutputVersion(m["name"], m["version"], cell.index, PACKAGE_LIST)
                   for m in map(_NAME_VERSION_LINE.match, text.splitlines()) if m]
+    for cell in notebook.code_cells:
+        found += [OutputVersion(m["name"], m["version"], cell.index, TRACEBACK_PATH)
+                  for m in _VERSIONED_PATH.finditer(_traceback_text(cell))]
     return found
+
+
+TRACEBACK_PATH = "a package path in a traceback"
+# site-packages/pandas-0.23.4-py3.6-linux-x86_64.egg/..., pkgs/pandas-0.23.4-py36he6710b0_0/...,
+# site-packages/pandas-0.23.4.dist-info: the folder names the version that raised
+_VERSIONED_PATH = re.compile(
+    rf"[/\\](?P<name>[A-Za-z][A-Za-z0-9_.-]*?)-(?P<version>{_VERSION})"
+    r"(?=-py\d|\.egg|\.dist-info)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _traceback_text(cell: Cell) -> str:
+    frames = [line for output in cell.outputs if output.get("output_type") == "error"
+              for line in (output.get("traceback") or []) if isinstance(line, str)]
+    return _ANSI.sub("", "\n".join(frames))
 
 
 def _dunder_versions(cell: Cell, text: str, aliases: dict[str, str]) -> list[OutputVersion]:

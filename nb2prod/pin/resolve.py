@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from nb2prod import __version__
-from nb2prod.analysis.installs import is_pinned
+from nb2prod.analysis.installs import OtherSource, is_pinned
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.collect import InstallSpec, collect
 from nb2prod.pin.era import RunDate
@@ -49,6 +49,15 @@ class PinResult:
     local_modules: tuple[str, ...]
     environment_note: str = ""  # why the environment's versions were not evidence ('' if used)
     as_of: RunDate | None = None  # unpinned requirements resolve to releases before this date
+    other_sources: tuple[OtherSource, ...] = ()  # installed from files, paths, URLs: not read
+
+    @property
+    def source_notes(self) -> tuple[str, ...]:
+        """One line per install source pin does not read, saying what to do."""
+        return tuple(
+            f"cell {s.cell} installs from the {s.kind} {_one_line(s.value)!r}, which pin does not "
+            f"{'read' if s.kind.endswith('file') else 'resolve'}: add what it provides to "
+            "requirements.in" for s in self.other_sources)
 
     @property
     def without_evidence(self) -> tuple[Requirement, ...]:
@@ -93,6 +102,7 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
         local_modules=tuple(sorted({m for c in collected for m in c.local_modules})),
         environment_note=note,
         as_of=as_of,
+        other_sources=tuple(source for c in collected for source in c.other_sources),
     )
 
 
@@ -178,6 +188,7 @@ def requirements_in(result: PinResult) -> str:
         lines.append(_one_line(f"# Unpinned requirements resolve as of {result.as_of.day} "
                                f"({result.as_of.how}): lock with pip's --uploaded-prior-to "
                                f"{result.as_of.iso}."))
+    lines += [f"# note: {note}" for note in result.source_notes]
     for unresolved in result.unresolved:
         lines.append(_one_line(f"# unresolved import {unresolved.import_name}: {unresolved.reason}"))
     lines.append("")

@@ -239,3 +239,29 @@ def test_ambiguity_reaches_requirements_in_and_the_pip_list_settles_it() -> None
     result = pin_notebooks([listed], BARE)
     assert [(r.distribution, r.version, r.alternatives) for r in result.requirements] == [
         ("jwt", "1.3.1", ())]
+
+
+def test_install_sources_pin_cannot_read_are_named_never_written_as_requirements() -> None:
+    cells = ran("!pip install -q --no-cache-dir -r requirements.txt --index-url https://i.example/simple\n"
+                "!pip install -e . git+https://user:ghp_secret123@github.com/x/y.git ./pkg.whl numpy==1.2")
+    result = pin_notebooks([load(cells)], BARE)
+    assert [(s.kind, s.value) for s in result.other_sources] == [
+        ("requirements file", "requirements.txt"), ("editable project", "."),
+        ("URL", "git+https://***@github.com/x/y.git"), ("local path", "./pkg.whl")]
+    text = requirements_in(result)
+    assert "ghp_secret123" not in text and "i.example" not in text
+    body = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert body == ["numpy==1.2  # installed in the notebook; pinned by pip install in cell 0"]
+    assert "# note: cell 0 installs from the requirements file 'requirements.txt'" in text
+
+
+def test_versions_from_package_folders_in_a_traceback() -> None:
+    cell = code("model.fit(df)", 1)
+    cell["outputs"] = [{"output_type": "error", "ename": "ValueError", "evalue": "x", "traceback": [
+        "\x1b[0;32m/opt/conda/lib/python3.6/site-packages/pandas-0.23.4-py3.6-linux-x86_64.egg"
+        "/pandas/core/frame.py\x1b[0m in \x1b[0;36m__getitem__\x1b[0m",
+        "/home/u/miniconda3/pkgs/scikit-learn-0.19.1-py36h7aa7ec6_0/lib/python3.6/site-packages/"
+        "sklearn/base.py in fit", "~/work/v-1.2/helpers.py in load"]}]
+    found = [(v.name, v.version, v.how) for v in output_versions(load([cell]))]
+    assert found == [("pandas", "0.23.4", "a package path in a traceback"),
+                     ("scikit-learn", "0.19.1", "a package path in a traceback")]
