@@ -64,6 +64,11 @@ def norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def loose(name: str) -> str:
+    """Separators ignored: ``SpeechRecognition`` is the project of ``speech_recognition``."""
+    return re.sub(r"[-_.]+", "", name).lower()
+
+
 def fetch(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d",
@@ -80,8 +85,11 @@ def pipreqs_votes(folder: Path) -> dict[str, str]:
 
 
 def debian_votes(folder: Path) -> dict[str, set[str]]:
-    """import name -> distributions, from Debian packages that ship exactly one distribution."""
-    modules: dict[str, set[str]] = defaultdict(set)
+    """import name -> distributions, from Debian packages that ship exactly one distribution.
+    A namespace package (``mpl_toolkits/``, ``google/`` without ``__init__.py``) gives its
+    first real packages (``mpl_toolkits.basemap``), never the shared namespace."""
+    packages: dict[str, set[str]] = defaultdict(set)  # package folders (dotted) and modules
+    tops: dict[str, set[str]] = defaultdict(set)
     dists: dict[str, set[str]] = defaultdict(set)
     prefix = "usr/lib/python3/dist-packages/"
     for arch in DEBIAN_ARCHES:
@@ -89,59 +97,79 @@ def debian_votes(folder: Path) -> dict[str, set[str]]:
             for line in lines:
                 if not line.startswith(prefix):
                     continue
-                path, _, packages = line.rstrip("\n").rpartition(" ")
-                _debian_entry(path.strip()[len(prefix):], packages.split(","), modules, dists)
+                path, _, owners = line.rstrip("\n").rpartition(" ")
+                _debian_entry(path.strip()[len(prefix):], owners.split(","), packages, tops, dists)
     votes: dict[str, set[str]] = defaultdict(set)
     for package, shipped in dists.items():
         if len(shipped) == 1:
-            for module in modules[package]:
+            for module in _import_names(packages[package], tops[package]):
                 votes[module] |= shipped
     return votes
 
 
-def _debian_entry(relative: str, packages: list[str], modules, dists) -> None:
-    first = relative.split("/", 1)[0]
-    info = _DIST_INFO.match(first)
-    for package in packages:
+def _debian_entry(relative: str, owners: list[str], packages, tops, dists) -> None:
+    parts = relative.split("/")
+    info = _DIST_INFO.match(parts[0])
+    for owner in owners:
         if info:
-            dists[package].add(info.group("name").replace("_", "-"))
-        elif "/" in relative and first.isidentifier() and not first.startswith("_"):
-            modules[package].add(first)
-        elif (match := _MODULE_FILE.match(first)) and not match.group("name").startswith("_"):
-            modules[package].add(match.group("name"))
+            dists[owner].add(info.group("name").replace("_", "-"))
+        elif len(parts) == 1:
+            if (match := _MODULE_FILE.match(parts[0])) and not match.group("name").startswith("_"):
+                packages[owner].add(match.group("name"))
+                tops[owner].add(match.group("name"))
+        elif parts[0].isidentifier() and not parts[0].startswith("_"):
+            tops[owner].add(parts[0])
+            if parts[-1] == "__init__.py" and all(p.isidentifier() for p in parts[:-1]):
+                packages[owner].add(".".join(parts[:-1]))
 
 
-def pigar_providers(folder: Path) -> dict[str, list[tuple[str, str]]]:
-    """import name -> [(distribution, version)] from pigar's database, bundles left out."""
+def _import_names(packages: set[str], tops: set[str]) -> set[str]:
+    names = set()
+    for top in tops:
+        if top in packages:
+            names.add(top)
+            continue
+        inner = sorted(p for p in packages if p.startswith(top + "."))
+        names |= {p for p in inner if not any(p.startswith(q + ".") for q in inner)}
+    return names
+
+
+def pigar_providers(folder: Path) -> dict[str, list[tuple[str, str, int]]]:
+    """import name -> [(distribution, version, how many top-level modules it ships)] from
+    pigar's database, bundles left out."""
     wheel = next(folder.glob("pigar-*.whl"))
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(zipfile.ZipFile(wheel).extract("pigar/.db.sqlite3", scratch))
         connection = sqlite3.connect(database)
         sizes = Counter(row[0] for row in connection.execute(
             "select distribution_id from top_level_module_names"))
-        providers: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        providers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         for dist_id, name, version, module in connection.execute(
                 "select d.id, d.name, d.version, t.name from top_level_module_names t "
                 "join distributions d on d.id = t.distribution_id"):
             if sizes[dist_id] <= BUNDLE_SIZE and module.isidentifier() and not module.startswith("_"):
-                providers[module].append((name, version))
+                providers[module].append((name, version, sizes[dist_id]))
         connection.close()
     return providers
 
 
-def _owners(module: str, providers: list[tuple[str, str]]) -> list[str]:
-    """The projects that really ship ``module`` by pigar's list, likeliest first: forks and 0.0.x
-    placeholders left out; the project named like the import first, unless it is pre-1.0 and
-    another has reached 1.0 (``ee`` 0.4 beside ``earthengine-api`` 1.6). Maturity is the only
-    hint pigar gives, so several owners make the row ambiguous and the user picks."""
-    kept = [(name, version) for name, version in without_forks(providers)
-            if not _placeholder(version)]
+def _owners(module: str, providers: list[tuple[str, str, int]]) -> list[str]:
+    """The projects that really ship ``module`` by pigar's list, likeliest first: forks, 0.0.x
+    placeholders and vendors (a project shipping other modules too, beside one that ships only
+    this) left out; the project named like the import first, unless it is pre-1.0 and another
+    has reached 1.0 (``ee`` 0.4 beside ``earthengine-api`` 1.6). Maturity is the only hint pigar
+    gives, so several owners make the row ambiguous and the user picks."""
+    kept = [item for item in without_forks(providers) if not _placeholder(item[1])]
+    if any(size == 1 for _, _, size in kept):
+        kept = [item for item in kept if item[2] == 1 or loose(item[0]) == loose(module)]
     ranked = sorted(kept, key=lambda item: _release(item[1]), reverse=True)
-    same = [item for item in ranked if norm(item[0]) == norm(module)]
+    same = [item for item in ranked if loose(item[0]) == loose(module)]
     mature = [item for item in ranked if _release(item[1])[:1] >= (1,)]
-    if same and (_release(same[0][1])[:1] >= (1,) or not mature):
+    if same and _release(same[0][1])[:1] >= (1,):
+        return [same[0][0]]  # a released project named like its import: the others are noise
+    if same and not mature:
         ranked = same + [item for item in ranked if item not in same]
-    return [name for name, _ in ranked]
+    return [item[0] for item in ranked]
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -149,12 +177,12 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(int(n) for n in numbers)
 
 
-def without_forks(providers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def without_forks(providers: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """Drop ``base-suffix`` projects when ``base`` ships the same module: forks name themselves
     after the original."""
-    names = {norm(name) for name, _ in providers}
-    return [(name, version) for name, version in providers
-            if not any(norm(name)[:cut] in names for cut in _dash_cuts(norm(name)))]
+    names = {loose(item[0]) for item in providers}
+    return [item for item in providers
+            if not any(loose(norm(item[0])[:cut]) in names for cut in _dash_cuts(norm(item[0])))]
 
 
 def _dash_cuts(name: str) -> list[int]:
@@ -212,10 +240,13 @@ def merge(folder: Path) -> list[str]:
 
 
 def _row(module: str, curated: list[str] | None, pipreqs: str | None, debian: set[str],
-         pigar: list[tuple[str, str]]) -> str | None:
+         pigar: list[tuple[str, str, int]]) -> str | None:
     votes: dict[str, list[str]] = defaultdict(list)  # normalised dist -> sources naming it
     spelled: dict[str, str] = {}
     owners = _owners(module, pigar)
+    if pipreqs or debian or curated is not None:  # reviewed: pigar may only agree
+        reviewed = {norm(d) for d in [pipreqs, *debian] if d}
+        owners = [name for name in owners if norm(name) in reviewed]
     for source, names in (("pipreqs", [pipreqs] if pipreqs else []), ("debian", sorted(debian)),
                           ("pigar", owners if len(owners) <= MAX_RIVALS else [])):
         for name in names:
@@ -244,9 +275,9 @@ def _curated_row(module: str, curated: list[str], votes, pigar) -> str:
     return "\t".join([module, distributions, ",".join(["curated", *agreeing]), note])
 
 
-def _rival(module: str, default: str, pigar: list[tuple[str, str]]) -> str | None:
+def _rival(module: str, default: str, pigar: list[tuple[str, str, int]]) -> str | None:
     """The project named exactly like the import, when it ships it and is not the default."""
-    for name, version in pigar:
+    for name, version, _ in pigar:
         if norm(name) == norm(module) != norm(default) and not _placeholder(version):
             return name
     return None

@@ -17,6 +17,7 @@ _REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^
                           r"(?P<spec>(?:[<>=!~]=?|===?)[^;]*)?$")
 
 
+_EXTRAS = re.compile(r"(?:\[\s*[A-Za-z0-9][A-Za-z0-9._-]*(?:\s*,\s*[A-Za-z0-9][A-Za-z0-9._-]*)*\s*\])?")
 # PEP 440 clauses, comma-separated: what is not one (`==`, `=0.9`, `==1.0 --hash=...`) is no pin
 _CLAUSE = r"\s*(?:===|==|~=|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!_-]*\s*"
 _SPECIFIER = re.compile(rf"(?:{_CLAUSE}(?:,{_CLAUSE})*)?")
@@ -74,7 +75,8 @@ def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[In
         parsed = _REQUIREMENT.match(token.strip())
         if parsed:
             specifier = (parsed["spec"] or "").strip()
-            specs.append(InstallSpec(parsed["name"], parsed["extras"] or "",
+            extras = parsed["extras"] or ""
+            specs.append(InstallSpec(parsed["name"], extras if _EXTRAS.fullmatch(extras) else "",
                                      specifier if _valid_specifier(specifier) else "",
                                      cell, line, conda))
     return specs
@@ -117,6 +119,9 @@ def other_install_sources(command: str, cell: int = 0, line: int = 1) -> list[Ot
             skip = False
         elif option in _OPTIONS_WITH_VALUE and option not in _SOURCE_OPTIONS:
             skip = not equals  # --index-url URL: where from, not what
+        elif token[:2] in {"-r", "-c", "-e"} and len(token) > 2:  # -rreqs.txt
+            found.append(OtherSource(_SOURCE_OPTIONS[token[:2]], _without_credentials(token[2:]),
+                                     cell, line))
         elif option in _SOURCE_OPTIONS:
             if equals:
                 found.append(OtherSource(_SOURCE_OPTIONS[option], _without_credentials(value),
@@ -131,9 +136,10 @@ def other_install_sources(command: str, cell: int = 0, line: int = 1) -> list[Ot
 
 
 def _without_credentials(value: str) -> str:
-    """``git+https://user:token@host/x`` -> ``git+https://***@host/x``: a token in an install URL
-    is a secret and never reaches a generated file."""
-    return re.sub(r"(://)[^/@\s]+@", r"\1***@", value)
+    """``git+https://user:token@host/x`` -> ``git+https://***@host/x``, ``…/a.whl?sig=…`` ->
+    ``…/a.whl?***``: a token in an install URL is a secret and never reaches a generated file."""
+    value = re.sub(r"(://)[^/\s]*@", r"\1***@", value)  # user:p@ss@host: up to the last @
+    return re.sub(r"[?#].*", "?***", value)  # signed URLs carry their token in the query
 
 
 def is_pinned(spec: InstallSpec) -> bool:

@@ -50,11 +50,12 @@ def run_pin(options: PinOptions) -> int:
         python, lock_note = lock_interpreter(result.python, options.python)
         try:
             if python is not None:
+                lock_note = _dated_lock_note(result, python, options) or lock_note
                 files["requirements.txt"] = compile_lock(files["requirements.in"], dataclasses.replace(
                     options.lock, python=python,
                     uploaded_prior_to=result.as_of.iso if result.as_of else None))
         except ResolutionError as exc:
-            failure = exc
+            failure = _explained(exc, result, folder)
     if not options.dry_run:
         _refuse_foreign_files(folder, files, options.overwrite)
         write_files_atomically(folder, {name: stamped(text) for name, text in files.items()})
@@ -96,6 +97,7 @@ def _environment(options: PinOptions, notebooks):
 def _check(result: PinResult, output_format: str) -> int:
     problems = [f"{', '.join(r.imports) or r.distribution}: {r.distribution} has no version evidence"
                 for r in result.without_evidence]
+    problems += [_unconfirmed(r) for r in result.requirements if r.guessed]
     problems += [f"{u.import_name}: unresolved ({u.reason})" for u in result.unresolved]
     if output_format == "json":
         sys.stdout.write(json.dumps({"problems": problems}, indent=2) + "\n")
@@ -105,6 +107,44 @@ def _check(result: PinResult, output_format: str) -> int:
         if not problems:
             sys.stdout.write("Every dependency has version evidence.\n")
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _dated_lock_note(result: PinResult, python: str, options: PinOptions) -> str:
+    """Why an as-of lock may still hold newer releases: pip's configuration adds sources whose
+    files carry no upload time."""
+    from nb2prod.pin.lock import undated_sources
+
+    if result.as_of is None or options.lock.no_index:
+        return ""
+    extra = undated_sources(python)
+    if not extra:
+        return ""
+    return (f"pip's configuration adds {', '.join(extra)}: files there carry no upload time, so "
+            f"the lock may take releases newer than {result.as_of.day} from them")
+
+
+def _explained(failure: ResolutionError, result: PinResult, folder: Path) -> ResolutionError:
+    """The lock failed: say what in the notebook's evidence likely caused it, and that an older
+    requirements.txt no longer matches."""
+    hints = []
+    from_environment = [r.line() for r in result.requirements if r.evidence.startswith("installed in")]
+    if result.as_of and from_environment:
+        hints.append(f"pins taken from an installed environment ({', '.join(from_environment[:3])}) "
+                     f"may be newer than {result.as_of.day}, when the notebook last ran: pass "
+                     "--no-env, or --as-of none")
+    if (folder / "requirements.txt").exists():
+        hints.append(f"{folder / 'requirements.txt'} was left as it was and does not lock the "
+                     "new requirements.in")
+    return ResolutionError("; ".join([str(failure), *hints]))
+
+
+def _unconfirmed(requirement) -> str:
+    """A distribution name no reviewed source gives: a stranger's project is one typo away."""
+    source = ("only pigar's list of PyPI uploads names it" if requirement.mapped_by == "pigar"
+              else "it is the import's own name, a guess")
+    return (f"{', '.join(requirement.imports)}: {requirement.distribution} is unconfirmed "
+            f"({source}); confirm it with `%pip install {requirement.distribution}==VERSION` "
+            "in the notebook")
 
 
 def _refuse_foreign_files(folder: Path, files: dict[str, str], overwrite: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from nb2prod.notebook.model import CELL_TYPES, CODE, Cell, Notebook, make_cell
 from nb2prod.notebook.percent import parse_percent
 
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
+MAX_NOTEBOOK_BYTES = 1 << 30  # 1 GB: larger is no notebook a person saved
 
 
 def load_notebook(path: str | os.PathLike[str]) -> Notebook:
@@ -40,6 +42,13 @@ def read_text(path: str | os.PathLike[str]) -> str:
     """The file's text, or a one-line reason why it cannot be read."""
     file = Path(path)
     try:
+        status = file.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+            raise NotebookReadError(path, "not a regular file")
+        if status.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookReadError(path, f"larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
         data = file.read_bytes()
     except FileNotFoundError:
         raise NotebookReadError(path, "no such file") from None

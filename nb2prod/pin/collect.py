@@ -72,6 +72,7 @@ def _import_sites(notebook: Notebook) -> list[ImportSite]:
     sites: list[ImportSite] = []
     for cell in notebook.code_cells:
         if cell.tree is None:
+            sites += _lenient_import_sites(cell)
             continue
         optional_lines, fallback_lines = _guarded_imports(cell.tree)
         for node in walk(cell.tree):
@@ -81,6 +82,25 @@ def _import_sites(notebook: Notebook) -> list[ImportSite]:
                 line = cell.original_line(node.lineno)
                 sites.append(ImportSite(module, cell.index, line, node.lineno in optional_lines))
     sites.sort(key=lambda s: (s.cell, s.line, s.module))
+    return sites
+
+
+_IMPORT_LINE = re.compile(r"^\s*(?:import\s+(?P<names>[\w., \t]+?)|from\s+(?P<module>[A-Za-z_][\w.]*)"
+                          r"\s+import\s+[\w*(, \t]+?)\s*(?:#.*)?$")
+
+
+def _lenient_import_sites(cell) -> list[ImportSite]:
+    """Imports of a cell that does not parse (Python 2 ``print "x"``, a typo): read line by line,
+    so one bad line does not hide the cell's dependencies."""
+    sites = []
+    for number, text in enumerate(cell.source.splitlines(), 1):
+        match = _IMPORT_LINE.match(text)
+        if match is None:
+            continue
+        modules = ([match["module"]] if match["module"] else
+                   [part.split(" as ")[0].strip() for part in match["names"].split(",")])
+        sites += [ImportSite(m, cell.index, number) for m in modules
+                  if _DOTTED_NAME.fullmatch(m) and m != "__future__"]
     return sites
 
 

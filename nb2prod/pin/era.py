@@ -8,11 +8,12 @@ date is the day the notebook's imports resolved; a commit date is only an upper 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from nb2prod.notebook.model import Notebook
@@ -20,7 +21,12 @@ from nb2prod.pin.evidence import output_text
 
 _EXECUTION_KEYS = ("iopub.status.idle", "shell.execute_reply", "iopub.execute_input",
                    "iopub.status.busy")
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+# ASCII digits only; an optional time, fraction and UTC offset (converted, not dropped)
+_STAMP = (r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
+          r"(?:[T ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.[0-9]{1,9})?)?"
+          r"\s*(?P<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+_WHOLE_STAMP = re.compile(_STAMP)
+_STAMP_IN_TEXT = re.compile(rf"(?<![0-9]){_STAMP}(?![0-9])")
 # the oldest and newest dates a notebook run can plausibly carry: Jupyter's predecessor
 # IPython notebooks start in 2011; a future date is a broken clock
 _EARLIEST = date(2011, 1, 1)
@@ -41,19 +47,35 @@ class RunDate:
 
 
 def parse_date(text: str, how: str) -> RunDate | None:
-    """An ISO 8601 date or date-time (``2019-03-04``, ``2019-03-04T10:01:02Z``) in UTC; None if
-    ``text`` is not one or is implausible for a notebook run (before 2011 or in the future)."""
-    match = _ISO_DATE.fullmatch(text.strip().rstrip("Z")) or _ISO_DATE.match(text.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    """An ISO 8601 date or date-time (``2019-03-04``, ``2019-03-04T10:01:02+05:00``) as UTC;
+    None if ``text`` is anything else or is implausible for a notebook run (before 2011 or in
+    the future)."""
+    match = _WHOLE_STAMP.fullmatch(text.strip()) if len(text) < 64 else None
+    return _from_match(match, how) if match else None
+
+
+def _from_match(match: re.Match[str], how: str) -> RunDate | None:
+    parts = {key: int(match[key] or 0) for key in ("y", "mo", "d", "h", "mi", "s")}
     try:
-        when = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+        when = datetime(parts["y"], parts["mo"], parts["d"], parts["h"], parts["mi"], parts["s"],
+                        tzinfo=_zone(match["tz"]))
     except ValueError:
         return None
+    when = when.astimezone(timezone.utc)
     if not _EARLIEST <= when.date() <= datetime.now(timezone.utc).date():
         return None
     return RunDate(when, how)
+
+
+def _zone(offset: str | None) -> timezone:
+    if not offset or offset == "Z":
+        return timezone.utc
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        raise ValueError(offset)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def run_date(notebook: Notebook) -> RunDate | None:
@@ -83,8 +105,8 @@ def _watermark_dates(notebook: Notebook) -> list[RunDate]:
     for cell in notebook.code_cells:
         if not any(magic.name == "watermark" for magic in cell.magics):
             continue
-        for match in _ISO_DATE.finditer(output_text(cell)):
-            parsed = parse_date(match.group(0), f"date %watermark printed in cell {cell.index}")
+        for match in _STAMP_IN_TEXT.finditer(output_text(cell)[:100_000]):
+            parsed = _from_match(match, f"date %watermark printed in cell {cell.index}")
             if parsed is not None:
                 found.append(parsed)
     return found
@@ -99,9 +121,19 @@ def git_commit_date(path: str) -> RunDate | None:
     """
     file = Path(path).resolve()
     log = _git(file.parent, "log", "-1", "--format=%cI", "--", file.name)
-    if not log or _git(file.parent, "status", "--porcelain", "--", file.name):
+    if not log or _git(file.parent, "rev-parse", f"HEAD:./{file.name}") != _blob_id(file):
         return None
     return parse_date(log, "date the notebook was last committed to git")
+
+
+def _blob_id(file: Path) -> str:
+    """git's id of the file's bytes as they are, computed here: asking git (``git status``,
+    ``hash-object``) may run the clean filters the repository's config names."""
+    try:
+        data = file.read_bytes()
+    except OSError:
+        return ""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _git(folder: Path, *args: str) -> str:
@@ -110,7 +142,7 @@ def _git(folder: Path, *args: str) -> str:
     environment = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
                    "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=10,
+        result = subprocess.run(command, capture_output=True, text=True, timeout=5,
                                 stdin=subprocess.DEVNULL, env=environment, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return ""

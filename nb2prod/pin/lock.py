@@ -164,7 +164,22 @@ def _reason(result: subprocess.CompletedProcess[str]) -> str:
     lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
     useful = [line for line in lines if any(marker in line for marker in _REASON_MARKERS)]
     chosen = useful[-2:] if useful else lines[-1:]
+    # pip lists every version it saw ("from versions: 0.1, 0.2, ..."): keep the message short
+    chosen = [line if len(line) <= 300 else line[:297] + "..." for line in chosen]
     return " | ".join(chosen) if chosen else f"exit status {result.returncode}"
+
+
+def undated_sources(python: str) -> list[str]:
+    """Package sources the pip configuration of ``python`` adds (find-links folders, extra
+    indexes): their files carry no upload time, so --uploaded-prior-to cannot filter them."""
+    try:
+        result = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True,
+                                text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.split("=", 1)[1].strip().strip("'\"") for line in result.stdout.splitlines()
+            if "=" in line and line.split("=", 1)[0].rsplit(".", 1)[-1] in {"find-links",
+                                                                              "extra-index-url"}]
 
 
 def _relabel(text: str, folder: str) -> str:

@@ -68,6 +68,14 @@ class Environment:
         return ""
 
 
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?")
+
+
+def is_project_name(name: str) -> bool:
+    """A valid PyPI project name (PEP 508): never an option like ``--pre`` or ``-e``."""
+    return bool(_PROJECT_NAME.fullmatch(name))
+
+
 def normalize(name: str) -> str:
     """PEP 503 normalised project name."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -211,6 +219,9 @@ def _without_table(top: str, installed_names: frozenset[str],
                    extends_sys_path: bool) -> ImportMapping:
     if normalize(top) in installed_names:  # `!pip install foo` then `import foo`
         return ImportMapping(top, normalize(top), "install")
+    if top.startswith("_") or not top.isascii():
+        return ImportMapping(top, None, "not-on-pypi", reason="a private or non-ASCII module "
+                             "name: no PyPI project is named like it")
     if looks_local(top) or not top.isidentifier():
         return ImportMapping(top, None, "local-looking",
                              reason="looks like the author's own module, but no such file is next "

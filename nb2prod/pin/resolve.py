@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from nb2prod import __version__
@@ -9,8 +10,15 @@ from nb2prod.analysis.installs import OtherSource, is_pinned
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.collect import InstallSpec, collect
 from nb2prod.pin.era import RunDate
-from nb2prod.pin.evidence import PACKAGE_LIST, OutputVersion, output_versions
-from nb2prod.pin.mapping import Environment, ImportMapping, map_import, normalize
+from nb2prod.pin.evidence import DUNDER, OutputVersion, output_versions
+from nb2prod.pin.mapping import (
+    Environment,
+    ImportMapping,
+    is_project_name,
+    map_import,
+    normalize,
+)
+from nb2prod.redact import redact_tokens
 
 
 @dataclass(frozen=True)
@@ -51,13 +59,19 @@ class PinResult:
     as_of: RunDate | None = None  # unpinned requirements resolve to releases before this date
     other_sources: tuple[OtherSource, ...] = ()  # installed from files, paths, URLs: not read
 
+    conda_only: tuple[InstallSpec, ...] = ()  # conda packages no import maps to
+    python_note: str = ""  # the notebooks ran on several Pythons
+
     @property
     def source_notes(self) -> tuple[str, ...]:
         """One line per install source pin does not read, saying what to do."""
-        return tuple(
-            f"cell {s.cell} installs from the {s.kind} {_one_line(s.value)!r}, which pin does not "
-            f"{'read' if s.kind.endswith('file') else 'resolve'}: add what it provides to "
-            "requirements.in" for s in self.other_sources)
+        notes = [f"cell {s.cell} installs from the {s.kind} {s.value!r}, which pin does not "
+                 f"{'read' if s.kind.endswith('file') else 'resolve'}: add what it provides to "
+                 "requirements.in" for s in self.other_sources]
+        notes += [f"cell {s.cell} installs {s.name!r} with conda, and no import needs it: a "
+                  "conda package is no PyPI requirement (install it with conda, or add its PyPI "
+                  "name)" for s in self.conda_only]
+        return tuple(notes + ([self.python_note] if self.python_note else []))
 
     @property
     def without_evidence(self) -> tuple[Requirement, ...]:
@@ -70,14 +84,14 @@ class PinResult:
 def pin_notebooks(notebooks: list[Notebook], environment: Environment,
                   use_environment_versions: bool = True, as_of: RunDate | None = None) -> PinResult:
     """Requirements of one or more notebooks, merged."""
-    python = next((nb.python_version for nb in notebooks if nb.python_version), None)
+    python, python_note = _newest_python(notebooks)
     note = environment.versions_apply_to(python) if use_environment_versions else ""
     use_environment_versions = use_environment_versions and not note
     collected = [collect(nb) for nb in notebooks]
     installs = [spec for c in collected for spec in c.installs]
     installed_names = frozenset(normalize(s.name) for s in installs)
     outputs = [v for nb in notebooks for v in output_versions(nb)]
-    printed_names = frozenset(normalize(v.name) for v in outputs if v.how == PACKAGE_LIST)
+    printed_names = frozenset(normalize(v.name) for v in outputs if v.how != DUNDER)
     mapped: dict[str, tuple[ImportMapping, bool, tuple[str, ...]]] = {}
     unresolved: dict[str, Unresolved] = {}
     for collection in collected:
@@ -85,13 +99,10 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
             _add(mapped, unresolved, site, map_import(
                 site.module, environment, installed_names, collection.extends_sys_path,
                 printed_names))
-    requirements = [
-        _requirement(mapping, optional, names, installs, outputs, environment,
-                     use_environment_versions)
-        for mapping, optional, names in mapped.values()
-    ]
-    requirements += _installed_but_not_imported(installs, mapped, outputs, environment,
-                                                use_environment_versions)
+    evidence = _Evidence.build(installs, outputs, environment, use_environment_versions)
+    requirements = [_requirement(mapping, optional, names, evidence)
+                    for mapping, optional, names in mapped.values()]
+    requirements += _installed_but_not_imported(installs, mapped, evidence)
     if as_of is not None:
         requirements = [_dated(r, as_of) for r in requirements]
     return PinResult(
@@ -103,18 +114,35 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
         environment_note=note,
         as_of=as_of,
         other_sources=tuple(source for c in collected for source in c.other_sources),
+        conda_only=tuple({normalize(s.name): s for s in installs if s.conda
+                          and normalize(s.name) not in mapped}.values()),
+        python_note=python_note,
     )
+
+
+def _newest_python(notebooks: list[Notebook]) -> tuple[str | None, str]:
+    """The newest Python the notebooks ran on (the project must run them all), and a note when
+    they disagree."""
+    versions = sorted({nb.python_version for nb in notebooks if nb.python_version},
+                      key=lambda v: tuple(int(p) for p in v.split(".")[:2]))
+    if len(versions) <= 1:
+        return (versions[0] if versions else None), ""
+    return versions[-1], (f"the notebooks ran on Python {', '.join(versions)}: the requirements "
+                          f"are for Python {versions[-1]}, and pins from the older ones may not "
+                          "install there")
 
 
 def _dated(requirement: Requirement, as_of: RunDate) -> Requirement:
     if requirement.version or requirement.specifier:
         return requirement
-    return replace(requirement, evidence=f"no version evidence: the lock takes the release "
-                   f"current on {as_of.day} ({as_of.how})")
+    return replace(requirement, evidence=f"no version evidence; as of {as_of.day}")
 
 
 def _add(mapped: dict, unresolved: dict, site, mapping: ImportMapping) -> None:
     """Record one import's mapping; several imports of one distribution make one requirement."""
+    if mapping.distribution is not None and not is_project_name(mapping.distribution):
+        mapping = ImportMapping(mapping.import_name, None, "invalid",
+                                reason=f"{mapping.distribution!r} is no valid PyPI project name")
     if mapping.distribution is None:
         unresolved.setdefault(mapping.import_name, Unresolved(
             mapping.import_name, mapping.reason, mapping.candidates))
@@ -127,53 +155,96 @@ def _add(mapped: dict, unresolved: dict, site, mapping: ImportMapping) -> None:
 
 
 def _requirement(mapping: ImportMapping, optional: bool, names: tuple[str, ...],
-                 installs: list[InstallSpec], outputs: list[OutputVersion],
-                 environment: Environment, use_environment: bool) -> Requirement:
+                 evidence: _Evidence) -> Requirement:
     distribution = mapping.distribution or ""
-    version, specifier, extras, evidence = _version(distribution, names, installs, outputs,
-                                                    environment, use_environment)
-    return Requirement(distribution, names, version, specifier, extras, evidence, optional,
+    version, specifier, extras, why = _version(distribution, names, evidence)
+    return Requirement(distribution, names, version, specifier, extras, why, optional,
                        mapping.guessed, mapping.source,
                        mapping.candidates if mapping.ambiguous else (), mapping.reason)
 
 
-def _installed_but_not_imported(installs, mapped, outputs, environment, use_environment):
+def _installed_but_not_imported(installs, mapped, evidence: _Evidence) -> list[Requirement]:
+    """Packages a pip install names that no import maps to. Conda packages are not among them:
+    conda names are no PyPI names (``graphviz`` is the program there, a wrapper on PyPI)."""
     extra = {}
     for spec in installs:
         key = normalize(spec.name)
-        if key in mapped or key in extra:
+        if key in mapped or key in extra or spec.conda:
             continue
-        version, specifier, extras, evidence = _version(spec.name, (), installs, outputs,
-                                                        environment, use_environment)
-        extra[key] = Requirement(spec.name, (), version, specifier, extras, evidence,
+        version, specifier, extras, why = _version(spec.name, (), evidence)
+        extra[key] = Requirement(spec.name, (), version, specifier, extras, why,
                                  mapped_by="install")
     return list(extra.values())
 
 
-def _version(distribution: str, import_names: tuple[str, ...], installs: list[InstallSpec],
-             outputs: list[OutputVersion], environment: Environment,
-             use_environment: bool) -> tuple[str | None, str, str, str]:
+@dataclass(frozen=True)
+class _Evidence:
+    """Version evidence indexed by normalised name, built once per pin (notebooks can name
+    thousands of packages; a scan per requirement was quadratic)."""
+
+    installs: dict[str, list[InstallSpec]]
+    printed: dict[str, tuple[int, OutputVersion]]  # name -> (position, first printed)
+    environment: Environment
+    use_environment: bool
+
+    @classmethod
+    def build(cls, installs, outputs, environment, use_environment) -> _Evidence:
+        by_name: dict[str, list[InstallSpec]] = {}
+        for spec in installs:
+            by_name.setdefault(normalize(spec.name), []).append(spec)
+        printed: dict[str, tuple[int, OutputVersion]] = {}
+        for position, version in enumerate(outputs):
+            for name in (version.name, version.name.split(".")[0]):
+                printed.setdefault(normalize(name), (position, version))
+        return cls(by_name, printed, environment, use_environment)
+
+
+def _version(distribution: str, import_names: tuple[str, ...],
+             evidence: _Evidence) -> tuple[str | None, str, str, str]:
     """(version, specifier, extras, evidence): the best evidence first."""
     key = normalize(distribution)
-    specs = [s for s in installs if normalize(s.name) == key]
+    specs = evidence.installs.get(key, [])
     extras = next((s.extras for s in specs if s.extras), "")
     for spec in specs:
-        if is_pinned(spec):
+        version = safe_version(spec.specifier.lstrip("=").strip()) if is_pinned(spec) else None
+        if version:
             where = "%conda install" if spec.conda else "pip install"
-            return spec.specifier.lstrip("=").strip(), "", extras, \
-                f"pinned by {where} in cell {spec.cell}"
+            return version, "", extras, f"pinned by {where} in cell {spec.cell}"
     names = {key} | {normalize(n) for i in import_names for n in (i, i.split(".")[0])}
-    for printed in outputs:
-        if normalize(printed.name) in names or normalize(printed.name.split(".")[0]) in names:
-            return printed.version, "", extras, f"{printed.how} (cell {printed.cell})"
-    if use_environment:
-        installed = environment.version_of(distribution)
+    found = sorted((evidence.printed[name] for name in names if name in evidence.printed),
+                   key=lambda item: item[0])
+    for _, printed in found:
+        version = safe_version(printed.version)
+        if version:
+            return version, "", extras, f"{printed.how} (cell {printed.cell})"
+    if evidence.use_environment:
+        installed = safe_version(evidence.environment.version_of(distribution) or "")
         if installed:
-            return installed, "", extras, f"installed in the {environment.label}"
+            return installed, "", extras, f"installed in the {evidence.environment.label}"
     for spec in specs:
-        if spec.specifier:
+        if spec.specifier and "+" not in spec.specifier:
             return None, spec.specifier, extras, f"range from the install command in cell {spec.cell}"
     return None, "", extras, "no version evidence"
+
+
+_LOCAL_LABEL = re.compile(r"[a-z0-9]{1,12}(?:\.[a-z0-9]{1,12}){0,3}")
+
+
+def safe_version(version: str) -> str | None:
+    """A PEP 440 version fit for a requirement line, or None. A local label that is not a short
+    build tag (``+cu118``, ``+cpu``) is dropped: printed text can carry a token there."""
+    public, plus, local = version.partition("+")
+    if plus and not _LOCAL_LABEL.fullmatch(local):
+        version = public
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:  # pragma: no cover - packaging comes with pip-tools and black
+        return version if re.fullmatch(r"[0-9][0-9A-Za-z.+!_-]{0,63}", version) else None
+    try:
+        Version(version)
+    except InvalidVersion:
+        return None
+    return version
 
 
 def requirements_in(result: PinResult) -> str:
@@ -203,8 +274,14 @@ def requirements_in(result: PinResult) -> str:
                          "GUESSED distribution name: check it is the right project")
         if req.optional:
             notes.append("optional (imported under try/except ImportError)")
-        lines.append(_one_line(f"{req.line()}  # {'; '.join(notes)}"))
-    return "\n".join(lines) + "\n"
+        lines.append(f"{req.line()}  # {'; '.join(notes)}")
+    return "\n".join(_clean(line) for line in lines) + "\n"
+
+
+def _clean(line: str) -> str:
+    """One line, no credential: notebook-derived text (paths, URLs, printed output) reaches
+    these comments."""
+    return redact_tokens(_one_line(line))[0]
 
 
 def _one_line(text: str) -> str:

@@ -113,12 +113,16 @@ def test_unpinned_requirements_lock_to_the_release_current_when_the_notebook_ran
     assert latest.returncode == 0, latest.stderr
     assert "fakeera==2.0" in (tmp_path / "latest" / "requirements.txt").read_text()
     chosen = pin(str(notebook), "--no-env", "--index-url", dated_index, "--as-of", "2024-01-01",
-                 "-o", "chosen", "--check", cwd=tmp_path)
-    assert chosen.returncode == 0  # a date is evidence: nothing is left to chance
+                 "-o", "chosen", cwd=tmp_path)
+    assert chosen.returncode == 0, chosen.stderr
+    assert "fakeera==2.0" in (tmp_path / "chosen" / "requirements.txt").read_text()
 
 
 def test_without_a_date_check_fails_and_with_one_it_passes(tmp_path: Path) -> None:
-    bare = write(tmp_path, "bare.ipynb", ran("import fakeera"))
+    bare = write(tmp_path, "bare.ipynb", ran("import yaml"))
     assert pin(str(bare), "--check", "--no-env", cwd=tmp_path).returncode == 1
-    dated = write(tmp_path, "dated.ipynb", [timed("import fakeera", 1, "2019-03-04T10:00:00Z")])
+    dated = write(tmp_path, "dated.ipynb", [timed("import yaml", 1, "2019-03-04T10:00:00Z")])
     assert pin(str(dated), "--check", "--no-env", cwd=tmp_path).returncode == 0
+    guessed = write(tmp_path, "guessed.ipynb", [timed("import fakeera", 1, "2019-03-04T10:00:00Z")])
+    result = pin(str(guessed), "--check", "--no-env", cwd=tmp_path)
+    assert result.returncode == 1 and "fakeera is unconfirmed" in result.stdout

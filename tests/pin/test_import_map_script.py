@@ -66,7 +66,7 @@ def test_merge_keeps_curated_rows_and_records_where_each_row_comes_from(script, 
     assert rows["box"] == ["python-box", "debian"]
     assert rows["samgeo"] == ["segment-geospatial", "pigar"]  # fork, placeholder, bundle dropped
     assert rows["ee"] == ["earthengine-api|ee", "pigar"]
-    assert rows["hydra"] == ["hydra-core|Hydra", "pipreqs,pigar"]
+    assert rows["hydra"] == ["hydra-core|Hydra", "pipreqs"]  # pigar only agrees with reviewed rows
     assert "utils" not in rows  # the author's own module name, whatever a source lists
 
 
