@@ -58,14 +58,8 @@ def parse_install_command(command: str, cell: int = 0, line: int = 1) -> list[In
     match = match or _CONDA_INSTALL.search(command)
     if match is None:
         return []
-    try:
-        tokens = shlex.split(match["args"], comments=True)
-    except ValueError:
-        tokens = match["args"].split()
     specs, skip = [], False
-    for token in tokens:
-        if token in {"&&", "||", ";", "|"}:
-            break
+    for token in _arguments(match["args"]):
         if skip or token.startswith("-") or "{" in token or "$" in token:
             skip = token in _OPTIONS_WITH_VALUE
             continue
@@ -103,14 +97,8 @@ def other_install_sources(command: str, cell: int = 0, line: int = 1) -> list[Ot
     match = _PIP_INSTALL.search(command)
     if match is None:
         return []
-    try:
-        tokens = shlex.split(match["args"], comments=True)
-    except ValueError:
-        tokens = match["args"].split()
     found, pending, skip = [], None, False
-    for token in tokens:
-        if token in {"&&", "||", ";", "|"}:
-            break
+    for token in _arguments(match["args"]):
         option, equals, value = token.partition("=")
         if pending:
             found.append(OtherSource(pending, _without_credentials(token), cell, line))
@@ -140,6 +128,16 @@ def _without_credentials(value: str) -> str:
     ``…/a.whl?***``: a token in an install URL is a secret and never reaches a generated file."""
     value = re.sub(r"(://)[^/\s]*@", r"\1***@", value)  # user:p@ss@host: up to the last @
     return re.sub(r"[?#].*", "?***", value)  # signed URLs carry their token in the query
+
+
+def _arguments(args: str) -> list[str]:
+    """An install command's arguments as the shell splits them, up to the next command."""
+    try:
+        tokens = shlex.split(args, comments=True)
+    except ValueError:
+        tokens = args.split()
+    ends = [index for index, token in enumerate(tokens) if token in {"&&", "||", ";", "|"}]
+    return tokens[:ends[0]] if ends else tokens
 
 
 def is_pinned(spec: InstallSpec) -> bool:
