@@ -80,6 +80,20 @@ def check(
     config: Annotated[
         Path | None, typer.Option("--config", help="pyproject.toml to read [tool.nb2prod] from.")
     ] = None,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes (see --fixes), then report what "
+                           "is left.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the fixes as a diff and write nothing; exit 1 "
+                           "if there are any.")
+    ] = False,
+    fixes: Annotated[
+        str, typer.Option("--fixes", metavar="LIST", help="Fix categories, comma-separated: "
+                          "reorder (cells so names are defined above their use, fewest moves), "
+                          "outputs (clear stale outputs), seed (insert a seed cell; only when "
+                          "asked).")
+    ] = "reorder,outputs",
 ) -> int:
     """Lint notebooks for hidden state, out-of-order runs and unsafe habits."""
     from nb2prod.commands.check import CheckOptions, run_check
@@ -94,6 +108,9 @@ def check(
         show_source=show_source,
         jobs=jobs,
         config=config,
+        fix=fix,
+        diff=diff,
+        fixes=fixes,
     )
     return run_check(options)
 

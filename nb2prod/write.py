@@ -61,6 +61,25 @@ def write_files_atomically(folder: Path, files: Mapping[str, str]) -> list[Path]
     return [target for _, target in staged]
 
 
+def replace_file_atomically(path: Path, text: str) -> None:
+    """Replace a user's file (``check --fix``) in one rename, keeping its permissions; a
+    symlink's target is replaced, not the link."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode & 0o7777
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        os.fchmod(handle, mode)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise WriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
 @contextlib.contextmanager
 def locked_folder(folder: Path) -> Iterator[Path]:
     """Hold ``folder`` (created if missing) for one writer; a second one fails at once.

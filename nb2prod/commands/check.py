@@ -27,6 +27,9 @@ class CheckOptions:
     show_source: bool = False
     jobs: int | None = None
     config: Path | None = None
+    fix: bool = False
+    diff: bool = False
+    fixes: str = "reorder,outputs"
 
 
 def run_check(options: CheckOptions) -> int:
@@ -36,6 +39,10 @@ def run_check(options: CheckOptions) -> int:
     if options.jobs is not None and options.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
     settings = _settings(options)
+    if options.fix or options.diff:
+        changed = _fix(options)
+        if options.diff:
+            return EXIT_FINDINGS if changed else EXIT_OK
     progress = _progress_bar() if sys.stderr.isatty() else None
     results = api.check_paths(options.paths, settings, options.jobs, progress)
     findings = [f for r in results for f in r.findings]
@@ -47,6 +54,17 @@ def run_check(options: CheckOptions) -> int:
         return EXIT_USAGE
     failing = any(f.severity != INFO for f in findings)
     return EXIT_FINDINGS if failing and not options.exit_zero else EXIT_OK
+
+
+def _fix(options: CheckOptions) -> bool:
+    """Apply (``--fix``) or print (``--diff``) the safe fixes; whether any notebook changed."""
+    from nb2prod.commands.fix import fix_file, parse_categories, report_fixes
+
+    categories = parse_categories(options.fixes)
+    results = [fix_file(path, categories, write=options.fix and not options.diff)
+               for path in api.discover(options.paths)]
+    report_fixes(results, write=options.fix and not options.diff)
+    return any(r.changes for r in results)
 
 
 def _settings(options: CheckOptions):
