@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from nb2prod.config import Settings
 from nb2prod.errors import NotebookReadError
 from nb2prod.findings import Finding
 from nb2prod.notebook import Notebook, load_notebook
+from nb2prod.notebook.load import MAX_NOTEBOOK_BYTES
 from nb2prod.rules import RuleContext, run_rules
 from nb2prod.suppress import without_suppressed
 
@@ -78,12 +80,45 @@ def check_paths(
     settings: Settings,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache_folder: Path | None = None,
 ) -> list[FileResult]:
-    """Check every notebook under ``paths``, in a process pool when ``jobs`` > 1.
+    """Check every notebook under ``paths``, in a process pool when ``jobs`` > 1; with a
+    ``cache_folder``, unchanged notebooks are answered from the cache.
 
     ``jobs=None`` picks: one process for a few files, one per core for many; ``0`` is one per core.
     """
     files = list(discover(paths))
+    if cache_folder is None:
+        return _check_files(files, settings, jobs, progress)
+    from nb2prod.cache import entry_path, entry_text, read_entry
+    from nb2prod.write import write_cache_entries
+
+    keys = {file: _cache_key(file, settings) for file in files}
+    hits = {file: read_entry(cache_folder, key) for file, key in keys.items() if key}
+    misses = [file for file in files if hits.get(file) is None]
+    fresh = {r.path: r for r in _check_files(misses, settings, jobs, progress)}
+    write_cache_entries(cache_folder, {
+        entry_path(cache_folder, keys[path]): entry_text(result.findings)
+        for path, result in fresh.items() if keys.get(path) and result.error is None})
+    return [fresh[file] if file in fresh else FileResult(file, hits[file]) for file in files]
+
+
+def _cache_key(file: str, settings: Settings) -> str | None:
+    """The cache key of a regular file's bytes; None for anything else (it is checked, and its
+    error reported, as usual)."""
+    from nb2prod.cache import cache_key
+
+    try:
+        status = os.stat(file)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_NOTEBOOK_BYTES:
+            return None
+        return cache_key(file, Path(file).read_bytes(), settings)
+    except OSError:
+        return None
+
+
+def _check_files(files: list[str], settings: Settings, jobs: int | None,
+                 progress: Callable[[int, int], None] | None) -> list[FileResult]:
     cores = os.cpu_count() or 1
     if jobs is None:
         jobs = cores if len(files) >= PARALLEL_THRESHOLD else 1

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from nb2prod import __version__
-from nb2prod.errors import EXIT_INTERNAL, EXIT_USAGE, Nb2prodError
+from nb2prod.errors import EXIT_USAGE, Nb2prodError, run_guarded
 
 app = typer.Typer(
     name="nb2prod",
@@ -21,9 +21,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: `[tool.nb2prod]` stays text, no `<bool>` type tags
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-templates_app = typer.Typer(help="List and inspect project templates.", no_args_is_help=True)
+templates_app = typer.Typer(help="List and inspect project templates.", no_args_is_help=True,
+                            rich_markup_mode=None)
 app.add_typer(templates_app, name="templates")
 
 
@@ -94,6 +96,9 @@ def check(
                           "outputs (clear stale outputs), seed (insert a seed cell; only when "
                           "asked).")
     ] = "reorder,outputs",
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the .nb2prod_cache folder.")
+    ] = False,
 ) -> int:
     """Lint notebooks for hidden state, out-of-order runs and unsafe habits."""
     from nb2prod.commands.check import CheckOptions, run_check
@@ -111,6 +116,7 @@ def check(
         fix=fix,
         diff=diff,
         fixes=fixes,
+        cache=not no_cache,
     )
     return run_check(options)
 
@@ -261,33 +267,69 @@ def templates_list() -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning every error into a one-line message and an exit code."""
+    """Run the full command line, turning every error into a one-line message and an exit code."""
     exits, aborts, usage_errors = _click_exceptions()
     args = sys.argv[1:] if argv is None else argv
-    try:
-        code = app(args=args, prog_name="nb2prod", standalone_mode=False)
-    except Nb2prodError as exc:
-        _fail(str(exc), exc.exit_code)
-    except exits as exc:
-        code = exc.exit_code
-    except aborts:
-        _fail("aborted", EXIT_USAGE)
-    except usage_errors as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-    except BrokenPipeError:
-        sys.exit(0)
-    except Exception as exc:  # the one place an unexpected error becomes a message
-        if "--debug" in args:
-            raise
-        _fail(
-            f"internal error: {type(exc).__name__}: {exc}. This is a bug in nb2prod; please report "
-            "it with the notebook that triggered it (run again with --debug for a traceback)",
-            EXIT_INTERNAL,
-        )
-    sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke() -> int:
+        try:
+            command = _with_plain_metavars(typer.main.get_command(app))
+            return command.main(args=args, prog_name="nb2prod", standalone_mode=False)
+        except exits as exc:
+            return exc.exit_code
+        except aborts:
+            raise Nb2prodError("aborted") from None
+        except usage_errors as exc:
+            exc.show()
+            return EXIT_USAGE
+
+    run_guarded(invoke, debug="--debug" in args)
+
+
+_FORMATS = {"check": "[text|json|sarif|github]"}
+
+
+def _with_plain_metavars(command, name: str = ""):
+    """Help that reads like ruff's: `PATH...`, `--jobs N`, `--format [text|json]`, never the
+    type tags (`<list[Path]>`, `{paths}...`) newer typer versions print."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "is_flag", False) or param.metavar:
+            continue
+        if param.name == "output_format":
+            param.metavar = _FORMATS.get(name, "[text|json]")
+        elif "Argument" in type(param).__name__:
+            _plain_argument(param)
+        else:
+            param.metavar = _TYPE_METAVARS.get(_value_type(param), "TEXT")
+    for sub_name, sub in getattr(command, "commands", {}).items():
+        _with_plain_metavars(sub, sub_name)
+    return command
+
+
+def _plain_argument(param) -> None:
+    """``PATH...`` in the usage line and the help, with no type tag: newer typer prints
+    ``{paths}...`` and ``<list[Path]>`` (hence the per-instance overrides)."""
+    label = param.name.upper().rstrip("S") + ("..." if param.nargs == -1 else "")
+    usage = label if param.required else f"[{label}]"
+    param.metavar = label
+    param.display_type = lambda ctx: ""
+    param.get_usage_pieces = lambda ctx: [usage]
+
+
+_TYPE_METAVARS = {"Path": "PATH", "int": "N", "float": "NUMBER", "str": "TEXT",
+                  "path": "PATH", "integer": "N", "text": "TEXT"}
+
+
+def _value_type(param) -> str:
+    """The name of a parameter's value type: from typer's annotation (newer typer), else from
+    click's type (older typer)."""
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if annotation is None:
+        return getattr(getattr(param, "type", None), "name", "")
+    for inner in (*getattr(annotation, "__args__", ()), annotation):
+        if isinstance(inner, type):
+            return inner.__name__
+    return ""
 
 
 def _click_exceptions() -> tuple[tuple[type[Exception], ...], ...]:
@@ -307,6 +349,3 @@ def _click_exceptions() -> tuple[tuple[type[Exception], ...], ...]:
     return tuple(exits), tuple(aborts), tuple(errors)
 
 
-def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"error: {message}\n")
-    sys.exit(code)

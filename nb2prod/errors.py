@@ -37,3 +37,32 @@ class UnsupportedNotebookError(NotebookReadError):
 
 class ConfigError(Nb2prodError):
     """An invalid ``[tool.nb2prod]`` table or option value."""
+
+
+def run_guarded(call, debug: bool) -> None:
+    """Run a command and exit with its code; every error becomes one line on stderr and an exit
+    code (2: the user's to fix, 3: nb2prod's bug), never a traceback unless ``debug``."""
+    import sys
+
+    try:
+        code = call()
+    except Nb2prodError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # the one place an unexpected error becomes a message
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc}. This is a bug in nb2prod; please "
+              "report it with the notebook that triggered it (run again with --debug for a "
+              "traceback)", EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    import sys
+
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)

@@ -61,6 +61,27 @@ def write_files_atomically(folder: Path, files: Mapping[str, str]) -> list[Path]
     return [target for _, target in staged]
 
 
+def write_cache_entries(folder: Path, entries: Mapping[Path, str]) -> None:
+    """Write cache entries, each in one rename; the cache folder gets a ``.gitignore`` and a
+    ``CACHEDIR.TAG``. A cache that cannot be written is no error: the next run is only slower."""
+    with contextlib.suppress(OSError):
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / ".gitignore").write_text("# written by nb2prod\n*\n", encoding="utf-8")
+            (folder / "CACHEDIR.TAG").write_text(
+                "Signature: 8a477f597d28d172789f06886806bc55\n# nb2prod's check cache\n",
+                encoding="utf-8")
+        for path, text in entries.items():
+            path.parent.mkdir(exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    stream.write(text)
+                os.replace(temp, path)
+            except OSError:
+                Path(temp).unlink(missing_ok=True)
+
+
 def replace_file_atomically(path: Path, text: str) -> None:
     """Replace a user's file (``check --fix``) in one rename, keeping its permissions; a
     symlink's target is replaced, not the link."""
@@ -92,6 +113,10 @@ def locked_folder(folder: Path) -> Iterator[Path]:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         _lock(descriptor, folder)
+    except BaseException:
+        os.close(descriptor)  # the folder is the lock holder's now: never remove it under them
+        raise
+    try:
         _remove_stale_staging(folder)
         with _cleanup_on_termination():
             yield folder

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nb2prod import api, report
+from nb2prod.cache import CACHE_FOLDER
 from nb2prod.config import build_settings, find_pyproject, load_table
 from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from nb2prod.findings import INFO
@@ -30,6 +31,7 @@ class CheckOptions:
     fix: bool = False
     diff: bool = False
     fixes: str = "reorder,outputs"
+    cache: bool = True
 
 
 def run_check(options: CheckOptions) -> int:
@@ -44,7 +46,8 @@ def run_check(options: CheckOptions) -> int:
         if options.diff:
             return EXIT_FINDINGS if changed else EXIT_OK
     progress = _progress_bar() if sys.stderr.isatty() else None
-    results = api.check_paths(options.paths, settings, options.jobs, progress)
+    results = api.check_paths(options.paths, settings, options.jobs, progress,
+                              settings.root / CACHE_FOLDER if options.cache else None)
     findings = [f for r in results for f in r.findings]
     errors = [r.error for r in results if r.error]
     for message in errors:

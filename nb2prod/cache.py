@@ -1,0 +1,60 @@
+"""A content-hash cache of ``check`` results, like ruff's: ``.nb2prod_cache/`` in the project root.
+
+An entry is keyed by the notebook's bytes, its path, the codes enabled for it, the extra
+builtins, nb2prod's version and its own source files (so an edited checkout never reads stale
+results). Entries are written through :func:`nb2prod.write.write_cache_entries`, each in one
+rename, so concurrent runs (pre-commit on many files) never see half an entry; an entry that does
+not read back as findings is a miss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from nb2prod import __version__
+from nb2prod.config import Settings
+from nb2prod.findings import Finding, Related
+
+CACHE_FOLDER = ".nb2prod_cache"
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """nb2prod's version and the size and mtime of its modules: results of another build of
+    nb2prod are never reused."""
+    package = Path(__file__).resolve().parent
+    stats = sorted((str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns)
+                   for p in package.rglob("*.py"))
+    return hashlib.sha256(repr((__version__, FORMAT, stats)).encode()).hexdigest()
+
+
+def cache_key(path: str, content: bytes, settings: Settings) -> str:
+    digest = hashlib.sha256()
+    for part in (_code_fingerprint(), path, ",".join(sorted(settings.codes_for(path))),
+                 ",".join(sorted(settings.extra_builtins))):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def entry_path(folder: Path, key: str) -> Path:
+    return folder / key[:2] / f"{key}.json"
+
+
+def read_entry(folder: Path, key: str) -> tuple[Finding, ...] | None:
+    """The cached findings, or None on a miss (absent, unreadable or corrupt)."""
+    try:
+        data = json.loads(entry_path(folder, key).read_text(encoding="utf-8"))
+        return tuple(Finding(**{**item, "related": tuple(Related(**r) for r in item["related"])})
+                     for item in data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def entry_text(findings: tuple[Finding, ...]) -> str:
+    return json.dumps([dataclasses.asdict(f) for f in findings], separators=(",", ":"))
