@@ -87,12 +87,15 @@ def replace_file_atomically(path: Path, text: str) -> None:
     symlink's target is replaced, not the link."""
     target = Path(os.path.realpath(path))
     try:
-        mode = target.stat().st_mode & 0o7777
+        status = target.stat()
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
         raise WriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
-        os.fchmod(handle, mode)
+        os.fchmod(handle, status.st_mode & 0o7777)
+        if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.fchown(handle, status.st_uid, status.st_gid)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         os.replace(temp, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -147,3 +148,61 @@ def test_after_fix_no_name_is_used_before_its_definition(tmp_path: Path, cells) 
         assert path.read_bytes() == before
     again = fix_file(str(path), ("reorder", "outputs"), write=False)
     assert not again.changes
+
+
+def _fix_cells(tmp_path: Path, sources: list[str], categories=("reorder", "outputs")):
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook_dict([code(s, i + 1) for i, s in enumerate(sources)]),
+                               indent=1) + "\n")
+    result = fix_file(str(path), categories, write=True)
+    return result, ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+
+
+def test_a_move_never_changes_what_an_unmoved_cell_sees(tmp_path: Path) -> None:
+    # the definition of z also appends to lst: moving it above print(lst) would change the print
+    result, order = _fix_cells(tmp_path, ["lst = []", "print('z', z)", "print('lst', lst)",
+                                          "z = 1\nlst.append(1)"])
+    assert order == ["lst = []", "print('lst', lst)", "z = 1\nlst.append(1)", "print('z', z)"]
+    assert result.changes == ("moved cell 1 down: it uses 'z', defined below it",)
+    # random.seed(0) changes the module's state: a draw never moves above it
+    _, order = _fix_cells(tmp_path, ["import random", "print(a)", "random.seed(0)",
+                                     "a = random.random()", "print('b', random.random())"])
+    assert order == ["import random", "random.seed(0)", "a = random.random()", "print(a)",
+                     "print('b', random.random())"]
+
+
+def test_the_seed_cell_goes_where_the_reordered_cells_need_it(tmp_path: Path) -> None:
+    _, order = _fix_cells(tmp_path, ["print(v)\nw = 1", "import random\nprint(w)",
+                                     "import numpy as np", "v = np.random.rand()"],
+                          ("reorder", "outputs", "seed"))
+    seed = next(i for i, s in enumerate(order) if s.startswith("# nb2prod: seeded"))
+    assert order.index("import numpy as np") < seed < order.index("v = np.random.rand()")
+    if "random.seed(0)" in order[seed].splitlines():
+        assert order.index("import random\nprint(w)") < seed
+
+
+def test_files_a_fix_cannot_safely_replace_are_left_alone(tmp_path: Path) -> None:
+    raw = notebook_dict([code("print(x)", 1), code("x = 1", 2)])
+    readonly = tmp_path / "readonly.ipynb"
+    readonly.write_text(json.dumps(raw, indent=1) + "\n")
+    readonly.chmod(0o444)
+    linked = tmp_path / "linked.ipynb"
+    linked.write_text(json.dumps(raw, indent=1) + "\n")
+    (tmp_path / "link.ipynb").hardlink_to(linked)
+    bom = tmp_path / "bom.ipynb"
+    bom.write_bytes(b"\xef\xbb\xbf" + (json.dumps(raw, indent=1) + "\n").encode())
+    v3 = tmp_path / "v3.ipynb"
+    v3.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [
+        {"cells": [{"cell_type": "code", "input": "print(x)", "language": "python",
+                    "outputs": [], "prompt_number": 1},
+                   {"cell_type": "code", "input": "x = 1", "language": "python",
+                    "outputs": [], "prompt_number": 2}]}]}, indent=1) + "\n")
+    result = nb2prod("check", str(readonly), str(linked), str(v3), str(bom), "--fix",
+                     "--select", "NB201", cwd=tmp_path)
+    os.chmod(readonly, 0o644)
+    assert "readonly.ipynb: not fixed: the file is read-only" in result.stderr
+    assert "linked.ipynb: not fixed: the file has other hard links" in result.stderr
+    assert "v3.ipynb: not fixed: nbformat 3 notebook" in result.stderr
+    assert "bom.ipynb: fixed: moved cell 1 up" in result.stderr  # the batch goes on
+    assert bom.read_bytes().startswith(b"\xef\xbb\xbf")  # only the fix changes the file
+    assert json.loads(bom.read_bytes()[3:])["cells"][0]["source"] == "x = 1"

@@ -8,12 +8,13 @@ replaced in one rename. A notebook with nothing to fix is not touched.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from nb2prod.errors import UsageError
-from nb2prod.notebook import load_notebook
-from nb2prod.notebook.load import NotebookReadError, loads_ipynb, read_text
+from nb2prod.notebook.load import NotebookReadError, parse_notebook, read_text
 
 
 @dataclass(frozen=True)
@@ -36,43 +37,73 @@ def parse_categories(value: str) -> tuple[str, ...]:
 
 
 def fix_file(path: str, categories: tuple[str, ...], write: bool) -> FixResult:
-    from nb2prod.fix.apply import FormattingError
+    """Plan, apply and (when ``write``) save the fixes of one file; never raises for one file's
+    problem, so a batch goes on."""
+    from nb2prod.errors import Nb2prodError
     from nb2prod.fix.plan import plan_fixes
 
     try:
+        original = Path(path).read_bytes() if Path(path).is_file() else b""
         text = read_text(path)
-        notebook = load_notebook(path)
-    except NotebookReadError as exc:
-        return FixResult(path, error=str(exc))
-    plan = plan_fixes(notebook, categories)
-    if not plan.changed:
-        return FixResult(path, refusals=plan.refusals)
-    try:
+        notebook = parse_notebook(text, path)
+        refusal = _unfixable(path, notebook)
+        if refusal:
+            return FixResult(path, refusals=(f"not fixed: {refusal}",))
+        plan = plan_fixes(notebook, categories)
+        if not plan.changed:
+            return FixResult(path, refusals=plan.refusals)
         fixed = _fixed_text(text, notebook, plan)
-    except (FormattingError, ValueError) as exc:
-        return FixResult(path, refusals=(*plan.refusals, f"not fixed: {exc}"))
-    diff = "".join(difflib.unified_diff(text.splitlines(keepends=True),
-                                        fixed.splitlines(keepends=True), path, path))
-    if write:
-        from nb2prod.write import replace_file_atomically
-
-        replace_file_atomically(path, fixed)
+        if original.startswith(_BOM):
+            fixed = "\ufeff" + fixed
+        diff = "".join(difflib.unified_diff(text.splitlines(keepends=True),
+                                            fixed.lstrip("\ufeff").splitlines(keepends=True),
+                                            path, path))
+        if write:
+            _save(path, original, fixed)
+    except _NotFixed as exc:
+        return FixResult(path, refusals=(f"not fixed: {exc}",))
+    except NotebookReadError:
+        return FixResult(path)  # the check that follows reports it, once
+    except Nb2prodError as exc:
+        return FixResult(path, error=str(exc))
     return FixResult(path, plan.changes, plan.refusals, diff)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+class _NotFixed(ValueError):
+    """A fix that would do more than the fix (reformat, detach hard links, lose an edit)."""
+
+
+def _unfixable(path: str, notebook) -> str:
+    status = os.stat(path)
+    if status.st_nlink > 1:
+        return "the file has other hard links, which a fix (a new file renamed into place) would detach"
+    if not os.access(path, os.W_OK) or not status.st_mode & 0o222:
+        return "the file is read-only"
+    return ""
+
+
+def _save(path: str, original: bytes, fixed: str) -> None:
+    from nb2prod.write import replace_file_atomically
+
+    if Path(path).read_bytes() != original:
+        raise _NotFixed("the file changed while it was being fixed (saved from Jupyter?); "
+                        "run again")
+    replace_file_atomically(Path(path), fixed)
+
+
 def _fixed_text(text: str, notebook, plan) -> str:
-    from nb2prod.fix.apply import fixed_ipynb, fixed_percent
-    from nb2prod.notebook.percent import _MARKER
+    from nb2prod.fix.apply import FormattingError, fixed_ipynb, fixed_percent
 
-    if notebook.source_format == "percent":
-        markers = {n for n, line in enumerate(text.splitlines(), 1) if _MARKER.match(line)}
-        fixed = fixed_percent(text, plan, [line for line, _ in notebook.file_lines], markers)
-        from nb2prod.notebook.percent import parse_percent
-
-        parse_percent(fixed)
-    else:
+    try:
+        if notebook.source_format == "percent":
+            return fixed_percent(text, plan, [line for line, _ in notebook.file_lines])
         fixed = fixed_ipynb(text, plan)
-        loads_ipynb(fixed, notebook.path)  # the result must load, or nothing is written
+    except FormattingError as exc:
+        raise _NotFixed(str(exc)) from None
+    parse_notebook(fixed, notebook.path)  # the result must load, or nothing is written
     return fixed
 
 

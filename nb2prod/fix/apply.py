@@ -21,6 +21,9 @@ class FormattingError(ValueError):
 
 def fixed_ipynb(text: str, plan: FixPlan) -> str:
     raw = json.loads(text)
+    if not isinstance(raw.get("cells"), list):
+        raise FormattingError(f"nbformat {raw.get('nbformat', '?')} notebook: open and save it in "
+                              "Jupyter (which upgrades it to nbformat 4) first")
     style = _json_style(text, raw)
     cells = raw["cells"]
     for index in plan.cleared:
@@ -66,23 +69,54 @@ def _new_code_cell(source: str, raw, cells) -> dict:
     return cell
 
 
-def fixed_percent(text: str, plan: FixPlan, cell_lines: list[int], marker_lines: set[int]) -> str:
-    """Move the ``# %%`` blocks of a percent file: ``cell_lines`` are each cell's first body
-    line (1-based), ``marker_lines`` the lines holding a cell marker."""
+def fixed_percent(text: str, plan: FixPlan, cell_lines: list[int]) -> str:
+    """Move the ``# %%`` blocks of a percent file (``cell_lines``: each cell's first body line,
+    1-based). The result must parse into the same cells in the new order, or it is refused."""
+    from nb2prod.notebook.percent import _MARKER, parse_percent
+
     lines = text.splitlines(keepends=True)
     if not cell_lines:
         return text
-    starts = [line - 1 if line - 1 in marker_lines else line for line in cell_lines]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    starts = [_block_start(lines, n, _MARKER) for n in cell_lines]
     ends = [*starts[1:], len(lines) + 1]
-    blocks = ["".join(lines[start - 1:end - 1]) for start, end in zip(starts, ends, strict=True)]
-    # blocks keep their text; the blank line between cells goes with the position
-    blank = sum(b.endswith("\n\n") for b in blocks[:-1]) * 2 >= len(blocks) - 1
-    ending = blocks[-1][len(blocks[-1].rstrip("\n")):] if blocks else ""
-    separator = "\n\n" if blank else "\n"
-    blocks[-1] = blocks[-1].rstrip("\n") + separator  # it may not stay last
-    pieces = [f"# %%\n{new.source}{separator}" for new in plan.inserted]
-    inserted = dict(zip((new.before for new in plan.inserted), pieces, strict=True))
+    blocks = ["".join(lines[start - 1:end - 1]).rstrip("\r\n") for start, end
+              in zip(starts, ends, strict=True)]
+    # a block without a marker (code above the first one) gets one when it moves
+    blocks = [b if _MARKER.match(b.split("\n", 1)[0].rstrip("\r")) else f"# %%{newline}{b}"
+              for b in blocks]
+    blank = sum(_ends_with_blank(lines, end) for end in ends[:-1]) * 2 >= len(blocks) - 1
+    separator = newline * (2 if blank else 1)
+    inserted = {new.before: f"# %%{newline}{newline.join(new.source.splitlines())}"
+                for new in plan.inserted}
     body = [piece for i in plan.order for piece in (inserted.get(i), blocks[i]) if piece]
-    body[-1] = body[-1].rstrip("\n") + ending
-    head = "".join(lines[:starts[0] - 1]) if starts else text
-    return head + "".join(body)
+    ending = text[len(text.rstrip("\r\n")):]
+    result = "".join(lines[:starts[0] - 1]) + separator.join(body) + ending
+    expected = [_cell_text(c) for c in _planned_cells(parse_percent(text)[0], plan)]
+    if [_cell_text(c) for c in parse_percent(result)[0]] != expected:
+        raise FormattingError("moving its # %% blocks would merge or split cells")
+    return result
+
+
+def _block_start(lines: list[str], first_body_line: int, marker) -> int:
+    """The line of a cell's ``# %%`` marker (blank lines may sit between it and the body), or
+    the body's first line when no marker precedes it."""
+    line = first_body_line - 1
+    while line >= 1 and not lines[line - 1].strip():
+        line -= 1
+    return line if line >= 1 and marker.match(lines[line - 1].rstrip("\r\n")) else first_body_line
+
+
+def _ends_with_blank(lines: list[str], end: int) -> bool:
+    return end >= 2 and not lines[end - 2].strip()
+
+
+def _planned_cells(cells: list[dict], plan: FixPlan) -> list[dict]:
+    new = {n.before: {"cell_type": "code", "source": n.source} for n in plan.inserted}
+    return [cell for i in plan.order for cell in (new.get(i), cells[i]) if cell]
+
+
+def _cell_text(cell: dict) -> tuple[str, str]:
+    source = cell["source"]
+    source = "".join(source) if isinstance(source, list) else source
+    return cell["cell_type"], source.replace("\r\n", "\n").strip()

@@ -1,36 +1,60 @@
 """Which code cells must run before which, for the notebook's data flow to hold top down.
 
-Every name a cell needs (reads before binding it, including the globals read by notebook
-functions it calls) makes an edge from the cell that binds it. A name bound by one cell is
-unambiguous: its cell must come first. A name bound (or deleted) by several cells keeps the
-order those cells and its readers have now, since moving them would change which value a
-reader sees; when a reader has no binder above it, nothing says which one it wanted, and the
-notebook is not reordered. Star imports, ``%run``, ``exec`` and cells that do not parse bind
-names no analysis sees: no reorder either.
+Each cell *reads* names and *writes* them. A write is a binding, a deletion, or anything that may
+change the value in place: an attribute or item assignment (``df['a'] = …``), a method call
+(``lst.append(x)``, ``random.seed(0)``: a module's state is the module's), passing the value to a
+call that is not a known pure builtin (``random.shuffle(lst)``), or calling a notebook function
+(which may change any global it reads, or ``global``-writes).
+
+For every name, the cells touching it keep their order around each write: a read stays between
+the same two writes, writes stay in order. So moving a cell never changes what another cell
+computes. The one exception is the fix itself: a cell that reads a name before any cell above it
+writes it (NB201) must come after the one cell that binds it. It also stays ahead of the cells
+that change that value later. When several cells bind that name, nothing says which one it
+wanted, and the notebook is not reordered. Star imports, ``%run``, ``exec`` and cells that do not
+parse touch names no analysis sees, so there is no reorder for those either.
 """
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import pairwise
 
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.events import BIND, CALL, DELETE, READ, CellFlow, cell_flow
 from nb2prod.analysis.scopes import FunctionSummary
-from nb2prod.notebook.model import Notebook
+from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.notebook.pylab import pylab_names
+
+# calls that never change their arguments: passing a value to them is only a read
+_PURE_CALLS = frozenset({
+    "print", "len", "str", "repr", "int", "float", "bool", "list", "tuple", "dict", "set",
+    "frozenset", "sorted", "sum", "min", "max", "abs", "round", "isinstance", "issubclass",
+    "type", "range", "enumerate", "zip", "display", "id", "hash", "format", "any", "all",
+    "reversed", "iter", "getattr", "hasattr", "callable", "ord", "chr", "divmod", "pow", "map",
+    "filter",
+})
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True)
 class Constraints:
-    """``edges``: (before, after) pairs of code-cell indexes (notebook cell numbers);
-    ``refusal``: why no reorder is safe ('' when one is)."""
+    """``edges``: (before, after) pairs of code-cell indexes (notebook cell numbers), with the
+    name behind each; ``refusal``: why no reorder is safe ('' when one is)."""
 
     cells: tuple[int, ...]
     edges: frozenset[tuple[int, int]]
     refusal: str = ""
-    reasons: dict[tuple[int, int], str] | None = None  # edge -> the name that makes it
+    reasons: dict[tuple[int, int], str] | None = None
+    fixes: frozenset[tuple[int, int]] = frozenset()  # the edges a NB201 read needs
+
+
+@dataclass(frozen=True)
+class _Touches:
+    needs: set[str]  # read before the cell binds them itself
+    writes: set[str]
+    binds: set[str]
 
 
 def constraints(notebook: Notebook) -> Constraints:
@@ -40,16 +64,144 @@ def constraints(notebook: Notebook) -> Constraints:
                     if flow.opaque or flow.lenient), "")
     if blocked:
         return Constraints(cells, frozenset(), blocked)
-    binders = _binders(flows)
-    functions = _functions(flows, binders)
+    functions = _functions(flows)
     extra = pylab_names() if any(_uses_pylab(f) for f in flows.values()) else frozenset()
+    constants = _constants(notebook, flows)
+    touches = {c.index: _touches(c, flows[c.index], functions, extra, constants)
+               for c in notebook.code_cells}
     edges: dict[tuple[int, int], str] = {}
-    for reader, flow in flows.items():
-        for name in sorted(_needs(flow, functions) - extra):
-            refusal = _edges_for(reader, name, binders.get(name, []), edges)
-            if refusal:
-                return Constraints(cells, frozenset(), refusal)
-    return Constraints(cells, frozenset(edges), "", edges)
+    fixes: set[tuple[int, int]] = set()
+    touching: dict[str, list[int]] = defaultdict(list)
+    for cell in cells:
+        for name in touches[cell].needs | touches[cell].writes:
+            touching[name].append(cell)
+    for name in sorted(touching):
+        refusal = _order_around_writes(name, touching[name], touches, edges, fixes)
+        if refusal:
+            return Constraints(cells, frozenset(), refusal)
+    return Constraints(cells, frozenset(edges), "", edges, frozenset(fixes))
+
+
+def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touches],
+                         edges: dict[tuple[int, int], str], fixes: set[tuple[int, int]]) -> str:
+    """Add the edges that keep ``name``'s reads and writes (in ``cells``, in order) in order;
+    a reason when a read before every write cannot be placed unambiguously."""
+    writers = [c for c in cells if name in touches[c].writes]
+    binders = [c for c in writers if name in touches[c].binds]
+    last_write: int | None = None
+    reads_since: list[int] = []
+    for cell in cells:
+        if name in touches[cell].needs:
+            if last_write is None:
+                refusal = _fix_edges(cell, name, writers, binders, edges, fixes)
+                if refusal:
+                    return refusal
+                if cell in writers and cell not in binders:
+                    return (f"cell {cell} changes '{name}' before any cell above it defines it: "
+                            "moving it would change what the cells between see")
+                continue
+            else:
+                edges.setdefault((last_write, cell), name)
+                reads_since.append(cell)
+        if cell in writers:
+            for reader in reads_since:
+                if reader != cell:
+                    edges.setdefault((reader, cell), name)
+            if last_write is not None and last_write != cell:
+                edges.setdefault((last_write, cell), name)
+            last_write, reads_since = cell, []
+    return ""
+
+
+def _fix_edges(reader: int, name: str, writers: list[int], binders: list[int],
+               edges: dict[tuple[int, int], str], fixes: set[tuple[int, int]]) -> str:
+    """A read before any write (NB201): after the one cell binding the name, before the cells
+    that change it later."""
+    others = [b for b in binders if b != reader]
+    if not others:
+        return ""  # nothing binds it (NB202), or only the cell itself
+    if len(others) > 1:
+        return (f"cell {reader} reads '{name}', which cells {', '.join(map(str, others))} all "
+                "define: which one it needs is not clear")
+    binder = others[0]
+    edges.setdefault((binder, reader), name)
+    fixes.add((binder, reader))
+    for later in writers:
+        if later > binder and later != reader:
+            edges.setdefault((reader, later), name)
+    return ""
+
+
+def _touches(cell: Cell, flow: CellFlow, functions: dict[str, FunctionSummary],
+             extra: frozenset[str], constants: frozenset[str]) -> _Touches:
+    bound: set[str] = set()
+    needs: set[str] = set()
+    writes: set[str] = set()
+    for event in flow.events:
+        if event.kind == READ and event.name not in bound and not event.guarded \
+                and not is_builtin(event.name) and event.name not in extra:
+            needs.add(event.name)
+        elif event.kind in (BIND, DELETE):
+            bound.add(event.name)
+            writes.add(event.name)
+        elif event.kind == CALL and event.name in functions:
+            touched = _call_touches(event.name, functions)
+            needs |= {n for n in touched - bound if not is_builtin(n) and n not in extra}
+            writes |= touched
+    return _Touches(needs, writes | (_mutated(cell.tree) - constants), bound)
+
+
+def _constants(notebook: Notebook, flows: dict[int, CellFlow]) -> frozenset[str]:
+    """Names every binding of which is a literal (``TEST_SIZE = 0.25``): passing them to a call
+    cannot change them."""
+    literal: set[str] = set()
+    other: set[str] = set()
+    for cell in notebook.code_cells:
+        assigned = {}
+        for stmt in cell.tree.body if cell.tree is not None else []:
+            if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+                for target in stmt.targets:
+                    assigned[target.id] = assigned.get(target.id, True) and _literal(stmt.value)
+        literal |= {name for name, ok in assigned.items() if ok}
+        other |= {name for name, ok in assigned.items() if not ok}
+        other |= {e.name for e in flows[cell.index].events if e.kind in (BIND, DELETE)
+                  and e.name not in assigned}
+    return frozenset(literal - other)
+
+
+def _literal(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _literal(node.operand)
+    return isinstance(node, ast.Tuple) and all(_literal(e) for e in node.elts)
+
+
+def _mutated(tree: ast.Module | None) -> set[str]:
+    """Names whose value the cell's top-level code may change in place."""
+    found: set[str] = set()
+    stack: list[ast.AST] = list(tree.body) if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            stack += list(getattr(node, "decorator_list", []))
+            continue
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found |= _root(node)
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                found |= _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
+            if not (isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS):
+                for argument in [*node.args, *(k.value for k in node.keywords)]:
+                    found |= _root(argument)
+        stack += list(ast.iter_child_nodes(node))
+    return found
+
+
+def _root(node: ast.AST) -> set[str]:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return {node.id} if isinstance(node, ast.Name) else set()
 
 
 def _why_opaque(flow: CellFlow) -> str:
@@ -62,44 +214,20 @@ def _uses_pylab(flow: CellFlow) -> bool:
     return any(e.kind == BIND and e.name == "pylab" for e in flow.events)
 
 
-def _binders(flows: dict[int, CellFlow]) -> dict[str, list[int]]:
-    """Name -> the cells that bind or delete it, in notebook order."""
-    binders: dict[str, list[int]] = defaultdict(list)
-    for index, flow in flows.items():
-        for event in flow.events:
-            if event.kind in (BIND, DELETE) and index not in binders[event.name]:
-                binders[event.name].append(index)
-    return binders
-
-
-def _functions(flows: dict[int, CellFlow], binders: dict[str, list[int]]
-               ) -> dict[str, FunctionSummary]:
-    """Notebook functions bound once (a name defined twice is resolved by order, see above)."""
+def _functions(flows: dict[int, CellFlow]) -> dict[str, FunctionSummary]:
+    """Notebook functions by name (the last definition: calls read through any of them)."""
     found = {}
     for flow in flows.values():
         for event in flow.events:
-            if event.kind == BIND and event.function is not None and len(binders[event.name]) == 1:
+            if event.kind == BIND and event.function is not None:
                 found[event.name] = event.function
     return found
 
 
-def _needs(flow: CellFlow, functions: dict[str, FunctionSummary]) -> set[str]:
-    """Names the cell reads before binding them itself, and the globals its calls read."""
-    bound: set[str] = set()
-    needs: set[str] = set()
-    for event in flow.events:
-        if event.kind == READ and event.name not in bound and not event.guarded \
-                and not is_builtin(event.name):
-            needs.add(event.name)
-        elif event.kind == BIND:
-            bound.add(event.name)
-        elif event.kind == CALL and event.name in functions:
-            needs |= {n for n in _call_reads(event.name, functions) - bound if not is_builtin(n)}
-    return needs
-
-
-def _call_reads(name: str, functions: dict[str, FunctionSummary]) -> set[str]:
-    reads: set[str] = set()
+def _call_touches(name: str, functions: dict[str, FunctionSummary]) -> set[str]:
+    """Globals a call may read or change: those the function (and functions it calls) read or
+    ``global``-write."""
+    touched: set[str] = set()
     stack, seen = [name], set()
     while stack:
         current = stack.pop()
@@ -107,24 +235,6 @@ def _call_reads(name: str, functions: dict[str, FunctionSummary]) -> set[str]:
             continue
         seen.add(current)
         summary = functions[current]
-        reads |= set(summary.reads) - set(summary.writes)
+        touched |= set(summary.reads) | set(summary.writes)
         stack += sorted(summary.calls)
-    return reads
-
-
-def _edges_for(reader: int, name: str, binders: list[int],
-               edges: dict[tuple[int, int], str]) -> str:
-    """Add the edges reading ``name`` in ``reader`` needs; a reason when it is ambiguous."""
-    others = [b for b in binders if b != reader]
-    if not others:
-        return ""  # bound in the cell itself, a builtin-like name, or undefined (NB202)
-    if len(binders) == 1:
-        edges.setdefault((others[0], reader), name)
-        return ""
-    if not any(b < reader for b in others):
-        return (f"cell {reader} reads '{name}', which cells {', '.join(map(str, others))} all "
-                "define: which one it needs is not clear")
-    ordered = sorted({*binders, reader})
-    for before, after in pairwise(ordered):
-        edges.setdefault((before, after), name)
-    return ""
+    return touched

@@ -28,41 +28,61 @@ def fewest_moves(cells: tuple[int, ...], edges: frozenset[tuple[int, int]]
     unchanged when the edges hold."""
     if all(before < after for before, after in edges):
         return list(cells), set()
-    reach = _reachability(cells, edges)
-    inverted = {(a, b) for b in cells for a in reach[b] if a < b}
-    involved = tuple(sorted({c for pair in inverted for c in pair}))
+    below = _below(cells, edges)  # cell -> bitmask of the cells above it that must follow it
+    definers = {c for c in cells if below[c]}  # must come before a cell above them
+    readers = 0
+    for cell in definers:
+        readers |= below[cell]
+    involved = tuple(sorted(definers | set(_bits(readers))))
     if len(involved) <= EXACT_LIMIT:
+        inverted = {(a, b) for b in definers for a in _bits(below[b])}
         # two extreme largest antichains; prefer the one that moves definitions up, as a
         # person would ("move the defining cell above its first use")
         low = _largest_antichain(involved, inverted)
         high = _largest_antichain(involved, {(b, a) for a, b in inverted})
-        definers = {b for _, b in inverted}
         staying = max((high, low), key=lambda kept: len((set(involved) - kept) & definers))
-    else:  # heuristic: the cells that must move up (definitions) move; the readers stay
-        staying = set(involved) - {a for a, b in inverted if b > a} | {b for a, b in inverted}
-        staying -= {a for a, _ in inverted}
+    else:  # heuristic: every reader stays, the cells they need move up
+        staying = set(involved) - definers
     staying |= set(cells) - set(involved)
     return _placed(cells, edges, staying), set(cells) - staying
 
 
-def _reachability(cells: tuple[int, ...], edges: frozenset[tuple[int, int]]) -> dict[int, set[int]]:
-    """cell -> the cells that must come after it (transitively); raises CycleError."""
+def _bits(mask: int) -> list[int]:
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(low.bit_length() - 1)
+        mask ^= low
+    return found
+
+
+def _below(cells: tuple[int, ...], edges: frozenset[tuple[int, int]]) -> dict[int, int]:
+    """cell -> bitmask of the cells above it (smaller index) that must come after it,
+    directly or through others; raises CycleError. Bitmasks keep a 5,000-cell notebook's
+    reachability small and fast."""
     after: dict[int, list[int]] = defaultdict(list)
+    waiting = dict.fromkeys(cells, 0)
     for before, later in edges:
         after[before].append(later)
-    reach: dict[int, set[int]] = {}
-    for start in cells:
-        seen: set[int] = set()
-        stack = list(after[start])
-        while stack:
-            current = stack.pop()
-            if current == start:
-                raise CycleError(start)
-            if current not in seen:
-                seen.add(current)
-                stack += after[current]
-        reach[start] = seen
-    return reach
+        waiting[before] += 1  # counts successors: process sinks first
+    reach: dict[int, int] = {}
+    ready = [c for c in cells if waiting[c] == 0]
+    predecessors: dict[int, list[int]] = defaultdict(list)
+    for before, later in edges:
+        predecessors[later].append(before)
+    while ready:
+        cell = ready.pop()
+        mask = 0
+        for later in after[cell]:
+            mask |= reach[later] | (1 << later)
+        reach[cell] = mask
+        for before in predecessors[cell]:
+            waiting[before] -= 1
+            if waiting[before] == 0:
+                ready.append(before)
+    if len(reach) != len(cells):
+        raise CycleError(next(c for c in cells if c not in reach))
+    return {c: reach[c] & ((1 << c) - 1) for c in cells}
 
 
 def _largest_antichain(cells: tuple[int, ...], relation: set[tuple[int, int]]) -> set[int]:

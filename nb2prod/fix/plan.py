@@ -53,7 +53,8 @@ def plan_fixes(notebook: Notebook, categories: tuple[str, ...] = DEFAULT_CATEGOR
     if "seed" in categories:
         from nb2prod.fix.seed import seed_cell
 
-        new, why = seed_cell(notebook)
+        new, why = seed_cell(_reordered(notebook, order))  # seeded where the cells now are
+        new = NewCell(order[new.before], new.source) if new else None
         inserted = (new,) if new else ()
         changes += [f"inserted a cell seeding {why} above cell {new.before}"] if new else []
         refusals += [why] if not new and why else []
@@ -121,11 +122,18 @@ def _stale_outputs(notebook: Notebook, order: tuple[int, ...]) -> set[int]:
     from nb2prod.api import check_notebook
     from nb2prod.config import Settings
 
-    reordered = Notebook(notebook.path, tuple(
-        replace(notebook.cells[old], index=new) for new, old in enumerate(order)),
-        notebook.nbformat, notebook.nbformat_minor, notebook.metadata, notebook.source_format)
+    reordered = _reordered(notebook, order)
     stale = {order[f.cell] for f in check_notebook(reordered, Settings(frozenset({"NB203"})))}
     return {i for i in stale if _has_run_state(notebook, i)}
+
+
+def _reordered(notebook: Notebook, order: tuple[int, ...]) -> Notebook:
+    """The notebook as the fix leaves it (cells renumbered in the new order)."""
+    if list(order) == sorted(order):
+        return notebook
+    return Notebook(notebook.path, tuple(
+        replace(notebook.cells[old], index=new) for new, old in enumerate(order)),
+        notebook.nbformat, notebook.nbformat_minor, notebook.metadata, notebook.source_format)
 
 
 def _has_run_state(notebook: Notebook, index: int) -> bool:

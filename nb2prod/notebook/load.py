@@ -25,7 +25,11 @@ MAX_NOTEBOOK_BYTES = 1 << 30  # 1 GB: larger is no notebook a person saved
 
 def load_notebook(path: str | os.PathLike[str]) -> Notebook:
     """Load one notebook file, raising :class:`NotebookReadError` with a user-facing reason."""
-    text = read_text(path)
+    return parse_notebook(read_text(path), path)
+
+
+def parse_notebook(text: str, path: str | os.PathLike[str]) -> Notebook:
+    """A notebook from the text of its file (``.py``: jupytext percent format)."""
     display = str(path)
     if str(path).endswith(".py"):
         cells, metadata = parse_percent(text)
