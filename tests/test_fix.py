@@ -206,3 +206,10 @@ def test_files_a_fix_cannot_safely_replace_are_left_alone(tmp_path: Path) -> Non
     assert "bom.ipynb: fixed: moved cell 1 up" in result.stderr  # the batch goes on
     assert bom.read_bytes().startswith(b"\xef\xbb\xbf")  # only the fix changes the file
     assert json.loads(bom.read_bytes()[3:])["cells"][0]["source"] == "x = 1"
+
+
+def test_a_cycle_is_refused_and_named(tmp_path: Path) -> None:
+    result, order = _fix_cells(tmp_path, ["a = b + 1", "b = a * 2"])
+    assert order == ["a = b + 1", "b = a * 2"]
+    assert result.refusals == ("cells not reordered: no order works: cell 0 before cell 1 ('a'), "
+                               "cell 1 before cell 0 ('b')",)

@@ -67,7 +67,8 @@ def constraints(notebook: Notebook) -> Constraints:
     functions = _functions(flows)
     extra = pylab_names() if any(_uses_pylab(f) for f in flows.values()) else frozenset()
     constants = _constants(notebook, flows)
-    touches = {c.index: _touches(c, flows[c.index], functions, extra, constants)
+    modules = _modules(flows)
+    touches = {c.index: _touches(c, flows[c.index], functions, extra, constants, modules)
                for c in notebook.code_cells}
     edges: dict[tuple[int, int], str] = {}
     fixes: set[tuple[int, int]] = set()
@@ -76,64 +77,92 @@ def constraints(notebook: Notebook) -> Constraints:
         for name in touches[cell].needs | touches[cell].writes:
             touching[name].append(cell)
     for name in sorted(touching):
-        refusal = _order_around_writes(name, touching[name], touches, edges, fixes)
+        refusal = _order_around_writes(name, touching[name], touches, edges, fixes,
+                                       name in modules)
         if refusal:
             return Constraints(cells, frozenset(), refusal)
     return Constraints(cells, frozenset(edges), "", edges, frozenset(fixes))
 
 
 def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touches],
-                         edges: dict[tuple[int, int], str], fixes: set[tuple[int, int]]) -> str:
+                         edges: dict[tuple[int, int], str], fixes: set[tuple[int, int]],
+                         module: bool = False) -> str:
     """Add the edges that keep ``name``'s reads and writes (in ``cells``, in order) in order;
-    a reason when a read before every write cannot be placed unambiguously."""
-    writers = [c for c in cells if name in touches[c].writes]
-    binders = [c for c in writers if name in touches[c].binds]
-    last_write: int | None = None
-    reads_since: list[int] = []
+    a reason when a read before every write cannot be placed unambiguously.
+
+    A read before every write is the NB201 to fix: that cell is taken to sit right after the
+    one cell binding the name (where the fix puts it), and the order around writes is kept
+    from there."""
+    early = _early_readers(name, cells, touches)
+    sequence = cells
+    if early:
+        binders = [c for c in cells if name in touches[c].binds and c not in early]
+        if not binders:
+            return ""  # nothing binds it (NB202): nothing to order
+        if module:
+            binders = binders[:1]  # the first import below: what the reads need
+        if len(binders) > 1:
+            return (f"cell {early[0]} reads '{name}', which cells "
+                    f"{', '.join(map(str, binders))} all define: which one it needs is not clear")
+        binder = binders[0]
+        fixes.update((binder, reader) for reader in early)
+        rest = [c for c in cells if c not in early]
+        at = rest.index(binder) + 1
+        sequence = [*rest[:at], *early, *rest[at:]]
+    (_module_chain if module else _chain)(name, sequence, touches, edges)
+    return ""
+
+
+def _module_chain(name: str, sequence: list[int], touches: dict[int, _Touches],
+                  edges: dict[tuple[int, int], str]) -> None:
+    """A module: every use comes after an import of it; only the calls that change its state
+    (seeding or drawing from its generator, plotting) keep their order among themselves."""
+    last_import: int | None = None
+    last_state: int | None = None
+    for cell in sequence:
+        if name in touches[cell].needs and last_import is not None and last_import != cell:
+            edges.setdefault((last_import, cell), name)
+        if name in touches[cell].binds:
+            last_import = cell
+        elif name in touches[cell].writes:
+            if last_state is not None:
+                edges.setdefault((last_state, cell), name)
+            last_state = cell
+
+
+def _early_readers(name: str, cells: list[int], touches: dict[int, _Touches]) -> list[int]:
+    """Cells reading ``name`` before any cell above them wrote it. Such a cell stops at that
+    read (NameError) in a top-down run, so what it would write does not count."""
+    early = []
     for cell in cells:
         if name in touches[cell].needs:
-            if last_write is None:
-                refusal = _fix_edges(cell, name, writers, binders, edges, fixes)
-                if refusal:
-                    return refusal
-                if cell in writers and cell not in binders:
-                    return (f"cell {cell} changes '{name}' before any cell above it defines it: "
-                            "moving it would change what the cells between see")
-                continue
-            else:
-                edges.setdefault((last_write, cell), name)
-                reads_since.append(cell)
-        if cell in writers:
+            early.append(cell)
+        elif name in touches[cell].writes:
+            break
+    return early
+
+
+def _chain(name: str, sequence: list[int], touches: dict[int, _Touches],
+           edges: dict[tuple[int, int], str]) -> None:
+    """Reads stay between the same two writes; writes stay in order."""
+    last_write: int | None = None
+    reads_since: list[int] = []
+    for cell in sequence:
+        if name in touches[cell].needs and last_write is not None and last_write != cell:
+            edges.setdefault((last_write, cell), name)
+            reads_since.append(cell)
+        if name in touches[cell].writes:
             for reader in reads_since:
                 if reader != cell:
                     edges.setdefault((reader, cell), name)
             if last_write is not None and last_write != cell:
                 edges.setdefault((last_write, cell), name)
             last_write, reads_since = cell, []
-    return ""
-
-
-def _fix_edges(reader: int, name: str, writers: list[int], binders: list[int],
-               edges: dict[tuple[int, int], str], fixes: set[tuple[int, int]]) -> str:
-    """A read before any write (NB201): after the one cell binding the name, before the cells
-    that change it later."""
-    others = [b for b in binders if b != reader]
-    if not others:
-        return ""  # nothing binds it (NB202), or only the cell itself
-    if len(others) > 1:
-        return (f"cell {reader} reads '{name}', which cells {', '.join(map(str, others))} all "
-                "define: which one it needs is not clear")
-    binder = others[0]
-    edges.setdefault((binder, reader), name)
-    fixes.add((binder, reader))
-    for later in writers:
-        if later > binder and later != reader:
-            edges.setdefault((reader, later), name)
-    return ""
 
 
 def _touches(cell: Cell, flow: CellFlow, functions: dict[str, FunctionSummary],
-             extra: frozenset[str], constants: frozenset[str]) -> _Touches:
+             extra: frozenset[str], constants: frozenset[str],
+             modules: frozenset[str]) -> _Touches:
     bound: set[str] = set()
     needs: set[str] = set()
     writes: set[str] = set()
@@ -146,9 +175,10 @@ def _touches(cell: Cell, flow: CellFlow, functions: dict[str, FunctionSummary],
             writes.add(event.name)
         elif event.kind == CALL and event.name in functions:
             touched = _call_touches(event.name, functions)
-            needs |= {n for n in touched - bound if not is_builtin(n) and n not in extra}
+            touched = {n for n in touched if not is_builtin(n) and n not in extra}
+            needs |= touched - bound
             writes |= touched
-    return _Touches(needs, writes | (_mutated(cell.tree) - constants), bound)
+    return _Touches(needs, writes | (_mutated(cell.tree, modules) - constants), bound)
 
 
 def _constants(notebook: Notebook, flows: dict[int, CellFlow]) -> frozenset[str]:
@@ -177,7 +207,36 @@ def _literal(node: ast.AST) -> bool:
     return isinstance(node, ast.Tuple) and all(_literal(e) for e in node.elts)
 
 
-def _mutated(tree: ast.Module | None) -> set[str]:
+def _modules(flows: dict[int, CellFlow]) -> frozenset[str]:
+    """Names only ever bound by import statements."""
+    imported: set[str] = set()
+    other: set[str] = set()
+    for flow in flows.values():
+        for event in flow.events:
+            if event.kind in (BIND, DELETE):
+                (imported if event.imported else other).add(event.name)
+    return frozenset(imported - other)
+
+
+# a call through a module changes the module's state when it draws from or seeds its random
+# generator, or sets an option or the current figure: other calls (pd.read_csv) only read it
+_STATEFUL_PARTS = frozenset({"random", "plt", "pyplot", "rcParams"})
+_STATEFUL_PREFIXES = ("seed", "manual_seed", "set_", "use", "rc", "reset", "rand", "shuffle",
+                      "figure", "subplot", "plot", "show", "close")
+
+
+def _changes_module_state(function: ast.Attribute) -> bool:
+    parts = []
+    node: ast.AST = function
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return bool(_STATEFUL_PARTS & set(parts)) or function.attr.startswith(_STATEFUL_PREFIXES)
+
+
+def _mutated(tree: ast.Module | None, modules: frozenset[str] = frozenset()) -> set[str]:
     """Names whose value the cell's top-level code may change in place."""
     found: set[str] = set()
     stack: list[ast.AST] = list(tree.body) if tree is not None else []
@@ -190,7 +249,9 @@ def _mutated(tree: ast.Module | None) -> set[str]:
             found |= _root(node)
         elif isinstance(node, ast.Call):
             if isinstance(node.func, ast.Attribute):
-                found |= _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
+                receiver = _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
+                if not receiver & modules or _changes_module_state(node.func):
+                    found |= receiver
             if not (isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS):
                 for argument in [*node.args, *(k.value for k in node.keywords)]:
                     found |= _root(argument)

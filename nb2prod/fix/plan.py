@@ -10,6 +10,7 @@ random generators the notebook imports, above its first unseeded random call.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from nb2prod.fix.constraints import Constraints, constraints
 from nb2prod.fix.order import CycleError, fewest_moves
@@ -70,12 +71,40 @@ def _reorder(notebook: Notebook, changes: list[str], refusals: list[str]) -> tup
         return order
     try:
         code_order, moved = fewest_moves(found.cells, found.edges)
-    except CycleError as exc:
-        refusals.append(f"cells not reordered: cell {exc.args[0]} is part of a cycle (each of "
-                        "its cells needs a name another defines later)")
+    except CycleError:
+        refusals.append(f"cells not reordered: {_cycle(found)}")
         return order
     changes += [_describe_move(cell, found) for cell in sorted(moved)]
     return _with_markdown(notebook, code_order) if moved else order
+
+
+def _cycle(found: Constraints) -> str:
+    """One cycle of the constraints, in words."""
+    after: dict[int, list[int]] = {}
+    for before, later in sorted(found.edges):
+        after.setdefault(before, []).append(later)
+    state: dict[int, int] = {}
+    path: list[int] = []
+
+    def visit(cell: int) -> list[int] | None:
+        state[cell] = 1
+        path.append(cell)
+        for later in after.get(cell, []):
+            if state.get(later) == 1:
+                return [*path[path.index(later):], later]
+            if later not in state and (loop := visit(later)):
+                return loop
+        state[cell] = 2
+        path.pop()
+        return None
+
+    loop = next((found_loop for cell in sorted(after) if cell not in state
+                 and (found_loop := visit(cell))), None)
+    if not loop:
+        return "the cells' order constraints contradict each other"
+    steps = [f"cell {a} before cell {b} ('{(found.reasons or {}).get((a, b), '?')}')"
+             for a, b in pairwise(loop)]
+    return "no order works: " + ", ".join(steps)
 
 
 def _has_used_before_defined(notebook: Notebook) -> bool:
