@@ -151,10 +151,12 @@ def parse_python(translation: Translation) -> tuple[ast.Module | None, CellSynta
 
 
 def nesting_depth(tree: ast.AST) -> int:
-    """How deep the syntax tree goes, measured without recursion."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
+    """How deep the syntax tree goes, measured level by level (no recursion, no per-node
+    bookkeeping: this runs on every long cell)."""
+    from nb2prod.analysis.astutil import children
+
+    depth, level = 0, [tree]
+    while level:
+        depth += 1
+        level = [child for node in level for child in children(node)]
+    return depth
