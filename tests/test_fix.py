@@ -34,7 +34,8 @@ def test_fix_moves_the_definition_up_on_the_messy_example(tmp_path: Path) -> Non
     original = notebook.read_text()
     preview = nb2prod("check", str(notebook), "--diff", cwd=tmp_path)
     assert preview.returncode == 1 and notebook.read_text() == original  # --diff writes nothing
-    assert "would fix: moved cell 15 up: it defines 'TEST_SIZE', used above it" in preview.stdout
+    assert ("would fix: moved cell 15 up, above cell 10: it defines 'TEST_SIZE', which cell 10 "
+            "uses") in preview.stdout
     fixed = nb2prod("check", str(notebook), "--fix", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr  # nothing left: NB201 and NB101 gone
     before, after = json.loads(original), json.loads(notebook.read_text())
@@ -65,7 +66,7 @@ def test_a_stale_output_is_cleared_and_a_moved_cell_keeps_one_that_is_not(tmp_pa
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(raw, indent=1) + "\n")
     result = fix_file(str(path), ("reorder", "outputs"), write=True)
-    assert result.changes == ("moved cell 2 up: it defines 'y', used above it",)
+    assert result.changes == ("moved cell 2 up, above cell 1: it defines 'y', which cell 1 uses",)
     cells = json.loads(path.read_text())["cells"]
     assert [c["source"] for c in cells][:3] == ["x = 1", "y = x + 1", "print(y)"]
     assert cells[2]["outputs"] and cells[2]["execution_count"] == 3
@@ -79,8 +80,35 @@ def test_ambiguous_rebinding_is_refused_with_the_reason(tmp_path: Path) -> None:
     before = path.read_bytes()
     result = fix_file(str(path), ("reorder", "outputs"), write=True)
     assert result.refusals == ("cells not reordered: cell 0 reads 'df', which cells 1, 2 all "
-                               "define: which one it needs is not clear",)
+                               "define, and the execution counts do not tell which one it read",)
     assert path.read_bytes() == before
+
+
+def test_execution_counts_tell_which_binding_a_read_saw(tmp_path: Path) -> None:
+    # the reader ran (In [3]) after 'df = 1' (In [2]) and before 'df = 2' (In [4])
+    raw = notebook_dict([code("print(df)", 3), code("df = 1", 2), code("df = 2", 4)])
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(raw, indent=1) + "\n")
+    fix_file(str(path), ("reorder",), write=True)
+    sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+    assert sources == ["df = 1", "print(df)", "df = 2"]
+
+
+def test_a_contradiction_is_settled_by_the_order_the_cells_ran(tmp_path: Path) -> None:
+    # gabors-data-analysis da_case_studies ch13 (cells 30/31 swapped): the plot cell adds a
+    # column to 'data' and reads 'regs'; the cell fitting 'regs' passes 'data' to a call. Top
+    # down, no order keeps both; the counts say the fit ran first, so the plot moves below it.
+    raw = notebook_dict([
+        code("import pandas as pd\ndata = pd.DataFrame({'age': [1, 2]})", 1),
+        code("data['pred'] = regs[0].predict()\nprint(data)", 3),
+        code("regs = []\nregs.append(fit(data))", 2),
+    ])
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(raw, indent=1) + "\n")
+    result = fix_file(str(path), ("reorder",), write=True)
+    sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+    assert sources[1].startswith("regs = []") and sources[2].startswith("data['pred']")
+    assert result.refusals == ()
 
 
 def test_markdown_travels_with_its_cell_and_the_seed_cell_is_opt_in(tmp_path: Path) -> None:
@@ -99,6 +127,15 @@ def test_markdown_travels_with_its_cell_and_the_seed_cell_is_opt_in(tmp_path: Pa
     assert seed["source"][-1] == "np.random.seed(0)" and len(seed["id"]) == 8
     assert "inserted a cell seeding numpy above cell 2" in result.changes
     assert not codes(path, "NB201,NB303")
+    # a notebook whose keys are not sorted: the new cell's keys follow its cells' order, and
+    # the id --diff shows is the one --fix writes
+    raw["cells"] = [dict(reversed(c.items())) for c in raw["cells"]]
+    path.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + "\n")
+    preview = fix_file(str(path), ("seed",), write=False)
+    fix_file(str(path), ("seed",), write=True)
+    inserted = json.loads(path.read_text())["cells"][2]
+    assert list(inserted) == list(raw["cells"][1])
+    assert f'+   "id": "{inserted["id"]}",' in preview.diff
 
 
 def test_percent_files_are_fixed_as_text(tmp_path: Path) -> None:
@@ -163,7 +200,7 @@ def test_a_move_never_changes_what_an_unmoved_cell_sees(tmp_path: Path) -> None:
     result, order = _fix_cells(tmp_path, ["lst = []", "print('z', z)", "print('lst', lst)",
                                           "z = 1\nlst.append(1)"])
     assert order == ["lst = []", "print('lst', lst)", "z = 1\nlst.append(1)", "print('z', z)"]
-    assert result.changes == ("moved cell 1 down: it uses 'z', defined below it",)
+    assert result.changes == ("moved cell 1 down, below cell 3: it uses 'z', which cell 3 defines",)
     # random.seed(0) changes the module's state: a draw never moves above it
     _, order = _fix_cells(tmp_path, ["import random", "print(a)", "random.seed(0)",
                                      "a = random.random()", "print('b', random.random())"])
@@ -204,6 +241,16 @@ def test_files_a_fix_cannot_safely_replace_are_left_alone(tmp_path: Path) -> Non
     assert "linked.ipynb: not fixed: the file has other hard links" in result.stderr
     assert "v3.ipynb: not fixed: nbformat 3 notebook" in result.stderr
     assert "bom.ipynb: fixed: moved cell 1 up" in result.stderr  # the batch goes on
+    readonly.chmod(0o444)
+    preview = nb2prod("check", str(readonly), "--diff", "--select", "NB201", cwd=tmp_path)
+    clean = tmp_path / "clean.ipynb"
+    clean.write_text(json.dumps(notebook_dict([code("x = 1", 1)]), indent=1) + "\n")
+    clean.chmod(0o444)
+    untouched = nb2prod("check", str(clean), "--fix", cwd=tmp_path)
+    os.chmod(readonly, 0o644)
+    assert "would fix: moved cell 1 up" in preview.stdout and "not fixed" not in preview.stdout
+    assert "\n@@ " in preview.stdout and preview.returncode == 1  # the diff is shown
+    assert untouched.returncode == 0 and "not fixed" not in untouched.stderr
     assert bom.read_bytes().startswith(b"\xef\xbb\xbf")  # only the fix changes the file
     assert json.loads(bom.read_bytes()[3:])["cells"][0]["source"] == "x = 1"
 

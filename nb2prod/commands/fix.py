@@ -24,6 +24,7 @@ class FixResult:
     refusals: tuple[str, ...] = ()
     diff: str = ""
     error: str = ""
+    needs_run: bool = False  # the saved outputs and counts no longer describe a top-down run
 
 
 def parse_categories(value: str) -> tuple[str, ...]:
@@ -46,12 +47,12 @@ def fix_file(path: str, categories: tuple[str, ...], write: bool) -> FixResult:
         original = Path(path).read_bytes() if Path(path).is_file() else b""
         text = read_text(path)
         notebook = parse_notebook(text, path)
-        refusal = _unfixable(path, notebook)
-        if refusal:
-            return FixResult(path, refusals=(f"not fixed: {refusal}",))
         plan = plan_fixes(notebook, categories)
         if not plan.changed:
             return FixResult(path, refusals=plan.refusals)
+        refusal = _unfixable(path) if write else ""  # a preview of a read-only file is fine
+        if refusal:
+            return FixResult(path, refusals=(f"not fixed: {refusal}",))
         fixed = _fixed_text(text, notebook, plan)
         if original.startswith(_BOM):
             fixed = "\ufeff" + fixed
@@ -66,7 +67,8 @@ def fix_file(path: str, categories: tuple[str, ...], write: bool) -> FixResult:
         return FixResult(path)  # the check that follows reports it, once
     except Nb2prodError as exc:
         return FixResult(path, error=str(exc))
-    return FixResult(path, plan.changes, plan.refusals, diff)
+    ran = any(c.execution_count is not None or c.outputs for c in notebook.code_cells)
+    return FixResult(path, plan.changes, plan.refusals, diff, needs_run=ran)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -76,7 +78,7 @@ class _NotFixed(ValueError):
     """A fix that would do more than the fix (reformat, detach hard links, lose an edit)."""
 
 
-def _unfixable(path: str, notebook) -> str:
+def _unfixable(path: str) -> str:
     status = os.stat(path)
     if status.st_nlink > 1:
         return "the file has other hard links, which a fix (a new file renamed into place) would detach"
@@ -123,3 +125,6 @@ def report_fixes(results: list[FixResult], write: bool) -> None:
     if fixed:
         verb = "Fixed" if write else "Would fix"
         out.write(f"{verb} {fixed} {'notebook' if fixed == 1 else 'notebooks'}.\n")
+    if write and any(r.changes and r.needs_run for r in results):
+        out.write("Next: restart the kernel, run all cells and save, so the outputs and execution "
+                  "counts match the new order (no static fix can run the notebook).\n")

@@ -8,9 +8,10 @@ files: the ``# %%`` blocks are moved as text.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import re
-import secrets
 
 from nb2prod.fix.plan import FixPlan
 
@@ -61,12 +62,18 @@ def _dumps(raw, style: dict) -> str:
 
 
 def _new_code_cell(source: str, raw, cells) -> dict:
+    """A code cell with its keys in the order the notebook's own code cells have them, and an
+    id derived from its text (the same in ``--diff`` and ``--fix``) that no cell has yet."""
     cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
             "source": source.splitlines(keepends=True)}
     if (raw.get("nbformat"), raw.get("nbformat_minor", 0)) >= (4, 5):
         taken = {c.get("id") for c in cells}
-        cell["id"] = next(i for i in iter(lambda: secrets.token_hex(4), None) if i not in taken)
-    return cell
+        cell["id"] = next(candidate for n in itertools.count()
+                          if (candidate := hashlib.sha1(f"{n}:{source}".encode()).hexdigest()[:8])
+                          not in taken)
+    model = next((list(c) for c in cells if c.get("cell_type") == "code"), [])
+    rank = {key: at for at, key in enumerate(model)}
+    return dict(sorted(cell.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def fixed_percent(text: str, plan: FixPlan, cell_lines: list[int]) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.events import BIND, CALL, DELETE, READ, CellFlow, cell_flow
 from nb2prod.analysis.scopes import FunctionSummary
+from nb2prod.fix.order import find_cycle
 from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.notebook.pylab import pylab_names
 
@@ -46,8 +47,9 @@ class Constraints:
     cells: tuple[int, ...]
     edges: frozenset[tuple[int, int]]
     refusal: str = ""
-    reasons: dict[tuple[int, int], str] | None = None
-    fixes: frozenset[tuple[int, int]] = frozenset()  # the edges a NB201 read needs
+    reasons: dict[tuple[int, int], tuple[str, ...]] | None = None  # the names behind each edge
+    defines: dict[int, frozenset[str]] | None = None  # names each cell binds
+    reads: dict[int, frozenset[str]] | None = None  # names each cell reads before binding
 
 
 @dataclass(frozen=True)
@@ -70,29 +72,72 @@ def constraints(notebook: Notebook) -> Constraints:
     modules = _modules(flows)
     touches = {c.index: _touches(c, flows[c.index], functions, extra, constants, modules)
                for c in notebook.code_cells}
-    edges: dict[tuple[int, int], str] = {}
-    fixes: set[tuple[int, int]] = set()
     touching: dict[str, list[int]] = defaultdict(list)
     for cell in cells:
         for name in touches[cell].needs | touches[cell].writes:
             touching[name].append(cell)
+    counts = {c.index: c.execution_count for c in notebook.code_cells}
+    ran_as = list(cells)
+    for _ in range(_RETRIES):
+        found = _ordered(cells, ran_as, touching, touches, modules, counts)
+        loop = find_cycle(found.edges) if not found.refusal else None
+        better = _as_they_ran(ran_as, loop, counts) if loop else None
+        if not better:
+            return found
+        ran_as = better
+    return found
+
+
+_RETRIES = 20  # rounds of taking a contradiction's cells in the order they ran
+
+
+def _ordered(cells: tuple[int, ...], ran_as: list[int], touching: dict[str, list[int]],
+             touches: dict[int, _Touches], modules: frozenset[str],
+             counts: dict[int, int | None]) -> Constraints:
+    """The edges keeping every name's reads and writes in the order ``ran_as`` has them."""
+    position = {cell: at for at, cell in enumerate(ran_as)}
+    edges: dict[tuple[int, int], tuple[str, ...]] = {}
+    fixes: dict[tuple[int, int], tuple[str, ...]] = {}
     for name in sorted(touching):
-        refusal = _order_around_writes(name, touching[name], touches, edges, fixes,
+        sequence = sorted(touching[name], key=position.__getitem__)
+        refusal = _order_around_writes(name, sequence, touches, edges, fixes, counts,
                                        name in modules)
         if refusal:
             return Constraints(cells, frozenset(), refusal)
-    return Constraints(cells, frozenset(edges), "", edges, frozenset(fixes))
+    return Constraints(cells, frozenset(edges), "", edges,
+                       {c: frozenset(touches[c].binds) for c in cells},
+                       {c: frozenset(touches[c].needs) for c in cells})
+
+
+def _as_they_ran(ran_as: list[int], loop: list[int], counts: dict[int, int | None]
+                 ) -> list[int] | None:
+    """``ran_as`` with the cells of a contradiction put in the order their execution counts
+    say the author ran them (the evidence of which write a read saw); None when a cell of it
+    has no count or they already are in that order."""
+    caught = set(loop)
+    if any(counts[cell] is None for cell in caught):
+        return None
+    slots = [at for at, cell in enumerate(ran_as) if cell in caught]
+    by_run = sorted(caught, key=lambda cell: (counts[cell], cell))
+    if [ran_as[at] for at in slots] == by_run:
+        return None
+    reordered = list(ran_as)
+    for at, cell in zip(slots, by_run, strict=True):
+        reordered[at] = cell
+    return reordered
 
 
 def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touches],
-                         edges: dict[tuple[int, int], str], fixes: set[tuple[int, int]],
-                         module: bool = False) -> str:
+                         edges: dict[tuple[int, int], tuple[str, ...]],
+                         fixes: dict[tuple[int, int], tuple[str, ...]],
+                         counts: dict[int, int | None], module: bool = False) -> str:
     """Add the edges that keep ``name``'s reads and writes (in ``cells``, in order) in order;
     a reason when a read before every write cannot be placed unambiguously.
 
     A read before every write is the NB201 to fix: that cell is taken to sit right after the
-    one cell binding the name (where the fix puts it), and the order around writes is kept
-    from there."""
+    cell binding the name (where the fix puts it), and the order around writes is kept from
+    there. When several cells bind it, the execution counts tell which one it read: the one
+    that ran last before it."""
     early = _early_readers(name, cells, touches)
     sequence = cells
     if early:
@@ -101,32 +146,54 @@ def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touche
             return ""  # nothing binds it (NB202): nothing to order
         if module:
             binders = binders[:1]  # the first import below: what the reads need
-        if len(binders) > 1:
-            return (f"cell {early[0]} reads '{name}', which cells "
-                    f"{', '.join(map(str, binders))} all define: which one it needs is not clear")
-        binder = binders[0]
-        fixes.update((binder, reader) for reader in early)
-        rest = [c for c in cells if c not in early]
-        at = rest.index(binder) + 1
-        sequence = [*rest[:at], *early, *rest[at:]]
+        chosen = {reader: _binder_it_read(reader, binders, counts) for reader in early}
+        unclear = next((reader for reader, binder in chosen.items() if binder is None), None)
+        if unclear is not None:
+            return (f"cell {unclear} reads '{name}', which cells "
+                    f"{', '.join(map(str, binders))} all define, and the execution counts do "
+                    "not tell which one it read")
+        for reader, binder in chosen.items():
+            _because(fixes, (binder, reader), name)
+        sequence = [c for c in cells if c not in early]
+        last_placed = {binder: binder for binder in chosen.values()}
+        for reader in early:  # each right after its binder, in their own order
+            sequence.insert(sequence.index(last_placed[chosen[reader]]) + 1, reader)
+            last_placed[chosen[reader]] = reader
     (_module_chain if module else _chain)(name, sequence, touches, edges)
     return ""
 
 
+def _binder_it_read(reader: int, binders: list[int], counts: dict[int, int | None]
+                    ) -> int | None:
+    """The one binder, or the one that ran last before the reader by execution count."""
+    if len(binders) == 1:
+        return binders[0]
+    if any(counts[cell] is None for cell in (reader, *binders)):
+        return None
+    ran_before = [b for b in binders if counts[b] < counts[reader]]
+    return max(ran_before, key=counts.__getitem__, default=None)
+
+
+def _because(edges: dict[tuple[int, int], tuple[str, ...]], edge: tuple[int, int],
+             name: str) -> None:
+    if name not in edges.get(edge, ()):
+        edges[edge] = (*edges.get(edge, ()), name)
+
+
 def _module_chain(name: str, sequence: list[int], touches: dict[int, _Touches],
-                  edges: dict[tuple[int, int], str]) -> None:
+                  edges: dict[tuple[int, int], tuple[str, ...]]) -> None:
     """A module: every use comes after an import of it; only the calls that change its state
     (seeding or drawing from its generator, plotting) keep their order among themselves."""
     last_import: int | None = None
     last_state: int | None = None
     for cell in sequence:
         if name in touches[cell].needs and last_import is not None and last_import != cell:
-            edges.setdefault((last_import, cell), name)
+            _because(edges, (last_import, cell), name)
         if name in touches[cell].binds:
             last_import = cell
         elif name in touches[cell].writes:
             if last_state is not None:
-                edges.setdefault((last_state, cell), name)
+                _because(edges, (last_state, cell), name)
             last_state = cell
 
 
@@ -143,20 +210,20 @@ def _early_readers(name: str, cells: list[int], touches: dict[int, _Touches]) ->
 
 
 def _chain(name: str, sequence: list[int], touches: dict[int, _Touches],
-           edges: dict[tuple[int, int], str]) -> None:
+           edges: dict[tuple[int, int], tuple[str, ...]]) -> None:
     """Reads stay between the same two writes; writes stay in order."""
     last_write: int | None = None
     reads_since: list[int] = []
     for cell in sequence:
         if name in touches[cell].needs and last_write is not None and last_write != cell:
-            edges.setdefault((last_write, cell), name)
+            _because(edges, (last_write, cell), name)
             reads_since.append(cell)
         if name in touches[cell].writes:
             for reader in reads_since:
                 if reader != cell:
-                    edges.setdefault((reader, cell), name)
+                    _because(edges, (reader, cell), name)
             if last_write is not None and last_write != cell:
-                edges.setdefault((last_write, cell), name)
+                _because(edges, (last_write, cell), name)
             last_write, reads_since = cell, []
 
 

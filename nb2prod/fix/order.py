@@ -11,6 +11,7 @@ edges allow.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import defaultdict
 from itertools import pairwise
@@ -22,10 +23,11 @@ class CycleError(ValueError):
     """The edges contradict each other: no order satisfies them."""
 
 
-def fewest_moves(cells: tuple[int, ...], edges: frozenset[tuple[int, int]]
-                 ) -> tuple[list[int], set[int]]:
+def fewest_moves(cells: tuple[int, ...], edges: frozenset[tuple[int, int]],
+                 counts: dict[int, int | None] | None = None) -> tuple[list[int], set[int]]:
     """``cells`` (in notebook order) reordered to satisfy ``edges``, and the cells that moved;
-    unchanged when the edges hold."""
+    unchanged when the edges hold. A moved cell goes where its execution count (in ``counts``)
+    says the author ran it, as far as the edges allow."""
     if all(before < after for before, after in edges):
         return list(cells), set()
     below = _below(cells, edges)  # cell -> bitmask of the cells above it that must follow it
@@ -44,7 +46,7 @@ def fewest_moves(cells: tuple[int, ...], edges: frozenset[tuple[int, int]]
     else:  # heuristic: every reader stays, the cells they need move up
         staying = set(involved) - definers
     staying |= set(cells) - set(involved)
-    return _placed(cells, edges, staying), set(cells) - staying
+    return _placed(cells, edges, staying, counts or {}), set(cells) - staying
 
 
 def _bits(mask: int) -> list[int]:
@@ -122,9 +124,11 @@ def _augment(left: int, successors, match_right: dict[int, int], visited: set[in
     return False
 
 
-def _placed(cells: tuple[int, ...], edges: frozenset[tuple[int, int]], staying: set[int]) -> list[int]:
-    """A topological order keeping the staying cells in their order, each cell as early in
-    notebook order as the edges allow (so moved cells land just before what needs them)."""
+def _placed(cells: tuple[int, ...], edges: frozenset[tuple[int, int]], staying: set[int],
+            counts: dict[int, int | None]) -> list[int]:
+    """A topological order keeping the staying cells in their order; a moved cell goes just
+    after the staying cell that ran before it (by execution count), else as early in notebook
+    order as the edges allow (so it lands just before what needs it)."""
     kept = [c for c in cells if c in staying]
     all_edges = set(edges) | set(pairwise(kept))
     waiting: dict[int, int] = dict.fromkeys(cells, 0)
@@ -132,16 +136,61 @@ def _placed(cells: tuple[int, ...], edges: frozenset[tuple[int, int]], staying: 
     for before, later in all_edges:
         after[before].append(later)
         waiting[later] += 1
-    ready = [c for c in cells if waiting[c] == 0]
+    priority = _priorities(cells, kept, counts)
+    ready = [(priority[c], c) for c in cells if waiting[c] == 0]
     heapq.heapify(ready)
     order = []
     while ready:
-        current = heapq.heappop(ready)
+        current = heapq.heappop(ready)[1]
         order.append(current)
         for later in after[current]:
             waiting[later] -= 1
             if waiting[later] == 0:
-                heapq.heappush(ready, later)
+                heapq.heappush(ready, (priority[later], later))
     if len(order) != len(cells):
         raise CycleError(next(c for c in cells if c not in order))
     return order
+
+
+def _priorities(cells: tuple[int, ...], kept: list[int], counts: dict[int, int | None]
+                ) -> dict[int, tuple[float, float]]:
+    """Sort keys: a staying cell by its place; a moved cell with a count just after the last
+    staying cell that ran before it, a moved cell without one by its own place."""
+    ran = sorted((counts[c], c) for c in kept if counts.get(c) is not None)
+    ran_counts = [count for count, _ in ran]
+    priority: dict[int, tuple[float, float]] = {c: (c, 0) for c in kept}
+    for cell in cells:
+        count = counts.get(cell)
+        if cell in priority or count is None:
+            priority.setdefault(cell, (cell, 0))
+            continue
+        before = bisect.bisect_left(ran_counts, count)
+        anchor = ran[before - 1][1] if before else -1
+        priority[cell] = (anchor + 0.5, count)
+    return priority
+
+
+def find_cycle(edges: frozenset[tuple[int, int]]) -> list[int] | None:
+    """One cycle of ``edges`` as the cells along it (first cell repeated at the end), or None."""
+    after: dict[int, list[int]] = defaultdict(list)
+    for before, later in sorted(edges):
+        after[before].append(later)
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(after):
+        if start in state:
+            continue
+        path: list[int] = [start]
+        pending = [iter(after[start])]
+        state[start] = 1
+        while pending:
+            later = next(pending[-1], None)
+            if later is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(later) == 1:
+                return [*path[path.index(later):], later]
+            elif later not in state:
+                state[later] = 1
+                path.append(later)
+                pending.append(iter(after[later]))
+    return None

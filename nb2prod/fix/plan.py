@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from nb2prod.fix.constraints import Constraints, constraints
-from nb2prod.fix.order import CycleError, fewest_moves
+from nb2prod.fix.order import CycleError, fewest_moves, find_cycle
 from nb2prod.notebook.model import Notebook
 
 CATEGORIES = ("reorder", "outputs", "seed")
@@ -70,39 +70,21 @@ def _reorder(notebook: Notebook, changes: list[str], refusals: list[str]) -> tup
             refusals.append(f"cells not reordered: {found.refusal}")
         return order
     try:
-        code_order, moved = fewest_moves(found.cells, found.edges)
+        counts = {c.index: c.execution_count for c in notebook.code_cells}
+        code_order, moved = fewest_moves(found.cells, found.edges, counts)
     except CycleError:
         refusals.append(f"cells not reordered: {_cycle(found)}")
         return order
-    changes += [_describe_move(cell, found) for cell in sorted(moved)]
+    changes += [_describe_move(cell, found, code_order) for cell in sorted(moved)]
     return _with_markdown(notebook, code_order) if moved else order
 
 
 def _cycle(found: Constraints) -> str:
     """One cycle of the constraints, in words."""
-    after: dict[int, list[int]] = {}
-    for before, later in sorted(found.edges):
-        after.setdefault(before, []).append(later)
-    state: dict[int, int] = {}
-    path: list[int] = []
-
-    def visit(cell: int) -> list[int] | None:
-        state[cell] = 1
-        path.append(cell)
-        for later in after.get(cell, []):
-            if state.get(later) == 1:
-                return [*path[path.index(later):], later]
-            if later not in state and (loop := visit(later)):
-                return loop
-        state[cell] = 2
-        path.pop()
-        return None
-
-    loop = next((found_loop for cell in sorted(after) if cell not in state
-                 and (found_loop := visit(cell))), None)
+    loop = find_cycle(found.edges)
     if not loop:
         return "the cells' order constraints contradict each other"
-    steps = [f"cell {a} before cell {b} ('{(found.reasons or {}).get((a, b), '?')}')"
+    steps = [f"cell {a} before cell {b} ({_names(list((found.reasons or {}).get((a, b), ())))})"
              for a, b in pairwise(loop)]
     return "no order works: " + ", ".join(steps)
 
@@ -114,35 +96,56 @@ def _has_used_before_defined(notebook: Notebook) -> bool:
     return bool(check_notebook(notebook, Settings(frozenset({"NB201"}))))
 
 
-def _describe_move(cell: int, found: Constraints) -> str:
-    reasons = found.reasons or {}
-    defines = sorted({n for (before, after), n in reasons.items() if before == cell and after < cell})
-    uses = sorted({n for (before, after), n in reasons.items() if after == cell and before > cell})
-    if defines:
-        return f"moved cell {cell} up: it defines {_names(defines)}, used above it"
-    if uses:
-        return f"moved cell {cell} down: it uses {_names(uses)}, defined below it"
-    return f"moved cell {cell} with the cells it depends on"
+def _describe_move(cell: int, found: Constraints, code_order: list[int]) -> str:
+    """Where the cell went and the names that made it move, with the cells they tie it to."""
+    at = code_order.index(cell)
+    went_up = at < found.cells.index(cell)
+    neighbour = code_order[at + 1] if went_up else code_order[at - 1]
+    where = f"up, above cell {neighbour}" if went_up else f"down, below cell {neighbour}"
+    defines, reads = found.defines or {}, found.reads or {}
+    ties = {(before, after): names for (before, after), names in (found.reasons or {}).items()
+            if ((before == cell and after < cell) if went_up
+                else (after == cell and before > cell))}
+    flow = {edge: [n for n in names if n in defines[edge[0]] and n in reads[edge[1]]]
+            for edge, names in ties.items()}
+    if any(flow.values()):
+        return f"moved cell {cell} {where}: " + _ties(cell, flow, "defines", "uses", went_up)
+    if ties:
+        return f"moved cell {cell} {where}: " + _ties(cell, ties, "changes", "reads", went_up)
+    return f"moved cell {cell} {where}, with the cells it depends on"
+
+
+def _ties(cell: int, ties: dict, writes: str, reads: str, went_up: bool) -> str:
+    """'it defines 'x', which cell 3 uses' (moved up) / 'it uses 'x', which cell 9 defines'."""
+    names = _names(sorted({name for tied in ties.values() for name in tied}))
+    others = sorted({b if a == cell else a for (a, b), tied in ties.items() if tied})
+    cells = f"cell{'s' if len(others) > 1 else ''} {', '.join(map(str, others))}"
+    its, theirs = (writes, reads) if went_up else (reads, writes)
+    if len(others) > 1:
+        theirs = theirs.removesuffix("s")  # "which cells 3, 4 use"
+    return f"it {its} {names}, which {cells} {theirs}"
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(f"'{n}'" for n in names[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    shown = ", ".join(f"'{n}'" for n in names[:6])
+    return shown + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
 def _with_markdown(notebook: Notebook, code_order: list[int]) -> tuple[int, ...]:
-    """Every cell in the new order: markdown cells just above a code cell travel with it;
-    those above the first code cell and below the last stay where they are."""
+    """Every cell in the new order: markdown cells just above a code cell travel with it.
+    Of those above the first code cell, the last one (its heading) travels and the rest (the
+    title) stay on top; those below the last code cell stay where they are."""
     first = notebook.code_cells[0].index
+    top = first - 1 if first >= 2 else first
     attached: dict[int, list[int]] = {}
-    pending: list[int] = []
+    pending: list[int] = list(range(top, first))
     for cell in notebook.cells[first:]:
         if cell.is_code:
             attached[cell.index], pending = pending, []
         else:
             pending.append(cell.index)
     moved = [i for code in code_order for i in (*attached[code], code)]
-    return (*range(first), *moved, *pending)
+    return (*range(top), *moved, *pending)
 
 
 def _stale_outputs(notebook: Notebook, order: tuple[int, ...]) -> set[int]:

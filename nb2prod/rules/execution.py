@@ -108,7 +108,8 @@ def _skipped(context: RuleContext) -> Iterator[Finding]:
         if cell.execution_count is None:
             yield NB102.at(
                 context.notebook, cell, 1, 1,
-                "code cell was never executed, but cells above and below it were",
+                "code cell has no execution count (never run, or its output was cleared), but cells "
+                "above and below it ran: the outputs below were made without it",
             )
 
 
