@@ -6,17 +6,16 @@ import dataclasses
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nb2prod.config import Settings
 from nb2prod.errors import NotebookReadError
 from nb2prod.findings import Finding
-from nb2prod.notebook import Notebook, load_notebook
-from nb2prod.notebook.load import MAX_NOTEBOOK_BYTES
-from nb2prod.rules import RuleContext, run_rules
-from nb2prod.suppress import without_suppressed
+
+if TYPE_CHECKING:
+    from nb2prod.notebook import Notebook
 
 PARALLEL_THRESHOLD = 64  # files; below this a process pool costs more than it saves
 SKIPPED_FOLDERS = frozenset({".ipynb_checkpoints", ".git", ".hg", ".svn", "__pycache__",
@@ -57,6 +56,9 @@ def _notebooks_under(folder: Path) -> Iterator[Path]:
 
 def check_notebook(notebook: Notebook, settings: Settings) -> tuple[Finding, ...]:
     """Every finding on one loaded notebook, after selection and suppressions, in order."""
+    from nb2prod.rules import RuleContext, run_rules
+    from nb2prod.suppress import without_suppressed
+
     codes = settings.codes_for(notebook.path)
     context = RuleContext(notebook, settings.extra_builtins)
     findings = without_suppressed(notebook, run_rules(context, codes))
@@ -68,6 +70,8 @@ def check_notebook(notebook: Notebook, settings: Settings) -> tuple[Finding, ...
 
 def check_file(path: str, settings: Settings) -> FileResult:
     """Load and check one file; an unreadable file gives a result with ``error`` set."""
+    from nb2prod.notebook import load_notebook
+
     try:
         notebook = load_notebook(path)
     except NotebookReadError as exc:
@@ -91,15 +95,17 @@ def check_paths(
     if cache_folder is None:
         return _check_files(files, settings, jobs, progress)
     from nb2prod.cache import entry_path, entry_text, read_entry
-    from nb2prod.write import write_cache_entries
 
     keys = {file: _cache_key(file, settings) for file in files}
     hits = {file: read_entry(cache_folder, key) for file, key in keys.items() if key}
     misses = [file for file in files if hits.get(file) is None]
     fresh = {r.path: r for r in _check_files(misses, settings, jobs, progress)}
-    write_cache_entries(cache_folder, {
-        entry_path(cache_folder, keys[path]): entry_text(result.findings)
-        for path, result in fresh.items() if keys.get(path) and result.error is None})
+    if fresh:
+        from nb2prod.write import write_cache_entries
+
+        write_cache_entries(cache_folder, {
+            entry_path(cache_folder, keys[path]): entry_text(result.findings)
+            for path, result in fresh.items() if keys.get(path) and result.error is None})
     return [fresh[file] if file in fresh else FileResult(file, hits[file]) for file in files]
 
 
@@ -107,6 +113,7 @@ def _cache_key(file: str, settings: Settings) -> str | None:
     """The cache key of a regular file's bytes; None for anything else (it is checked, and its
     error reported, as usual)."""
     from nb2prod.cache import cache_key
+    from nb2prod.limits import MAX_NOTEBOOK_BYTES
 
     try:
         status = os.stat(file)
@@ -130,6 +137,8 @@ def _check_files(files: list[str], settings: Settings, jobs: int | None,
             if progress:
                 progress(done, len(files))
         return results
+    from concurrent.futures import ProcessPoolExecutor  # only when there is work for it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = []
         chunk = max(1, min(16, len(files) // (workers * 4) or 1))

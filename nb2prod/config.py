@@ -31,6 +31,8 @@ class Settings:
     def codes_for(self, path: str) -> frozenset[str]:
         """The enabled codes for one file, after ``per-file-ignores``."""
         codes = self.codes
+        if not self.per_file_ignores:
+            return codes
         relative = _relative_posix(path, self.root)
         for pattern, ignored in self.per_file_ignores:
             if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(path).name, pattern):

@@ -68,6 +68,12 @@ _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/]+={0,2}")
 _HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
 
 
+def may_hold_token(text: str) -> bool:
+    """Whether ``text`` holds a marker of a known credential format: False means ``find_token``
+    finds nothing in it or in any part of it (one test for a whole notebook)."""
+    return any(marker in text for marker, _, _ in TOKEN_PATTERNS)
+
+
 def find_token(text: str) -> str | None:
     """The kind of the first credential in a known format in ``text``, or None."""
     for marker, kind, pattern in TOKEN_PATTERNS:

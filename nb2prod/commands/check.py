@@ -11,7 +11,6 @@ from nb2prod.cache import CACHE_FOLDER
 from nb2prod.config import build_settings, find_pyproject, load_table
 from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from nb2prod.findings import INFO
-from nb2prod.notebook import load_notebook
 from nb2prod.rules import ALL_RULES
 
 PROGRESS_THRESHOLD = 20  # files; fewer finish before a bar is worth drawing
@@ -94,6 +93,8 @@ def _print(options: CheckOptions, findings, files: int, unreadable: int) -> None
 
 def _sources(findings) -> dict[str, list[list[str]]]:
     """Cell source lines of the files with findings, for --show-source snippets."""
+    from nb2prod.notebook import load_notebook
+
     sources = {}
     for path in sorted({f.path for f in findings}):
         notebook = load_notebook(path)

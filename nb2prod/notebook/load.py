@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.errors import NotebookReadError, UnsupportedNotebookError
+from nb2prod.limits import MAX_NOTEBOOK_BYTES
 from nb2prod.notebook.model import CELL_TYPES, CODE, Cell, Notebook, make_cell
 from nb2prod.notebook.percent import parse_percent
 
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
-MAX_NOTEBOOK_BYTES = 1 << 30  # 1 GB: larger is no notebook a person saved
 
 
 def load_notebook(path: str | os.PathLike[str]) -> Notebook:

@@ -6,11 +6,13 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from nb2prod.analysis.astutil import walk
-from nb2prod.analysis.dataflow import Dataflow, analyse
 from nb2prod.findings import Finding, Related
-from nb2prod.notebook.model import Cell, Notebook
+
+if TYPE_CHECKING:  # the analyses load when a rule first needs them: a cached run needs none
+    from nb2prod.analysis.dataflow import Dataflow
+    from nb2prod.notebook.model import Cell, Notebook
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,28 @@ class RuleContext:
         self.notebook = notebook
         self.extra_builtins = extra_builtins
         self.cells = {cell.index: cell for cell in notebook.cells}
-        self._nodes: dict[int, tuple[ast.AST, ...]] = {}
+        self._nodes: dict[int, dict[type, list[ast.AST]]] = {}
 
     @cached_property
     def dataflow(self) -> Dataflow:
+        from nb2prod.analysis.dataflow import analyse
+
         return analyse(self.notebook, self.extra_builtins)
 
-    def nodes(self, cell: Cell) -> tuple[ast.AST, ...]:
-        """Every AST node of a cell, walked once and shared by the rules that scan whole trees."""
-        cached = self._nodes.get(cell.index)
-        if cached is None:
-            cached = tuple(walk(cell.tree)) if cell.tree is not None else ()
-            self._nodes[cell.index] = cached
-        return cached
+    def nodes_of(self, cell: Cell, *types: type) -> list[ast.AST]:
+        """The cell's AST nodes of the given types (walk order within a type): each tree is
+        walked once, and a rule visits only the kinds of node it looks at."""
+        index = self._nodes.get(cell.index)
+        if index is None:
+            from nb2prod.analysis.astutil import walk
+
+            index = {}
+            for node in walk(cell.tree) if cell.tree is not None else ():
+                index.setdefault(node.__class__, []).append(node)
+            self._nodes[cell.index] = index
+        if len(types) == 1:
+            return index.get(types[0], [])
+        return [node for kind in types for node in index.get(kind, [])]
 
     @cached_property
     def executed(self) -> list[Cell]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from nb2prod.analysis.dataflow import Dependency, MissingRead
-from nb2prod.analysis.events import BIND, READ
 from nb2prod.findings import ERROR, INFO, WARNING, Finding, Related
 from nb2prod.rules.base import Rule, RuleContext
+
+if TYPE_CHECKING:
+    from nb2prod.analysis.dataflow import Dependency, MissingRead
 
 NB201 = Rule(
     code="NB201",
@@ -239,6 +241,8 @@ def _latest_lower_binder(
 
 
 def _non_idempotent(context: RuleContext) -> Iterator[Finding]:
+    from nb2prod.analysis.events import BIND, READ
+
     disordered = _cells_run_out_of_turn(context)
     for index in disordered:
         cell = context.cells[index]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from nb2prod.analysis.installs import install_commands, is_pinned, parse_install_command
 from nb2prod.findings import INFO, WARNING, Finding
-from nb2prod.notebook.model import Cell
 from nb2prod.rules.base import Rule, RuleContext
+
+if TYPE_CHECKING:
+    from nb2prod.notebook.model import Cell
 
 NB301 = Rule(
     code="NB301",
@@ -114,14 +116,16 @@ def _cell_checks(context: RuleContext) -> Iterator[Finding]:
     for cell in context.notebook.code_cells:
         yield from _installs(context, cell)
         yield from _magic_paths(context, cell)
-        for node in context.nodes(cell):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        for node in context.nodes_of(cell, ast.Constant):
+            if isinstance(node.value, str):
                 yield from _user_path(context, cell, node)
-            elif isinstance(node, ast.Call):
-                yield from _call_checks(context, cell, node, seeded)
+        for node in context.nodes_of(cell, ast.Call):
+            yield from _call_checks(context, cell, node, seeded)
 
 
 def _installs(context: RuleContext, cell: Cell) -> Iterator[Finding]:
+    from nb2prod.analysis.installs import install_commands
+
     for line, command in install_commands(cell):
         unpinned = _unpinned_packages(command)
         if unpinned:
@@ -133,6 +137,8 @@ def _installs(context: RuleContext, cell: Cell) -> Iterator[Finding]:
 
 
 def _unpinned_packages(command: str) -> list[str]:
+    from nb2prod.analysis.installs import is_pinned, parse_install_command
+
     return [spec.name + spec.extras + spec.specifier for spec in parse_install_command(command)
             if not is_pinned(spec)]
 
@@ -215,8 +221,8 @@ def unseeded_randomness(tree: ast.AST) -> str:
 
 def _sets_seed(context: RuleContext) -> bool:
     for cell in context.notebook.code_cells:
-        for node in context.nodes(cell):
-            if isinstance(node, ast.Call) and _SEED_CALLS.search(_call_name(node.func)):
+        for node in context.nodes_of(cell, ast.Call):
+            if _SEED_CALLS.search(_call_name(node.func)):
                 return True
     return False
 

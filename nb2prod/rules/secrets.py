@@ -9,11 +9,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from nb2prod.findings import ERROR, Finding
-from nb2prod.notebook.model import Cell
-from nb2prod.redact import find_token, is_sensitive_name, looks_like_secret_value
 from nb2prod.rules.base import Rule, RuleContext
+
+if TYPE_CHECKING:
+    from nb2prod.notebook.model import Cell
 
 NB402 = Rule(
     code="NB402",
@@ -44,23 +46,34 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 def check(context: RuleContext) -> Iterator[Finding]:
-    for cell in context.notebook.code_cells:
+    from nb2prod.redact import may_hold_token
+
+    cells = context.notebook.code_cells
+    # one test over the whole notebook first: most hold no token anywhere
+    in_sources = may_hold_token("\n".join(cell.source for cell in cells))
+    in_outputs = may_hold_token("\n".join(text for cell in cells for output in cell.outputs
+                                           for text in _output_texts(output)))
+    for cell in cells:
         seen_lines: set[int] = set()
-        for line_no, kind in _source_secrets(cell, context.nodes(cell)):
+        for line_no, kind in _source_secrets(cell, context.nodes_of(
+                cell, ast.Assign, ast.keyword, ast.Dict), in_sources):
             if line_no not in seen_lines:
                 seen_lines.add(line_no)
                 yield NB402.at(context.notebook, cell, line_no, 1,
                                f"{kind} hard-coded in the source; read it from the environment "
                                "(os.environ) and revoke this one")
-        kind = _output_secret(cell)
+        kind = _output_secret(cell) if in_outputs else None
         if kind:
             yield NB402.at(context.notebook, cell, 1, 1,
                            f"{kind} printed in this cell's saved output; clear the output and "
                            "revoke the secret")
 
 
-def _source_secrets(cell: Cell, nodes: tuple[ast.AST, ...]) -> Iterator[tuple[int, str]]:
-    if find_token(cell.source):  # cheap whole-cell test first: most cells hold no token
+def _source_secrets(cell: Cell, nodes: list[ast.AST], tokens: bool = True
+                    ) -> Iterator[tuple[int, str]]:
+    from nb2prod.redact import find_token
+
+    if tokens and find_token(cell.source):  # cheap whole-cell test first: most cells hold no token
         for number, line in enumerate(cell.source_lines, 1):
             kind = find_token(line)
             if kind:
@@ -74,6 +87,8 @@ def _source_secrets(cell: Cell, nodes: tuple[ast.AST, ...]) -> Iterator[tuple[in
 def is_secret_literal(name: str, value: str) -> bool:
     """A string literal bound to a credential-like name that is not a placeholder or a pattern
     (``token_pattern=r'\\w{1,}'`` is scikit-learn's tokenizer, not a token)."""
+    from nb2prod.redact import is_sensitive_name, looks_like_secret_value
+
     return (is_sensitive_name(name) and len(value) >= 6 and looks_like_secret_value(value)
             and not PLACEHOLDER.match(value))
 
@@ -99,6 +114,8 @@ def _is_str(node: ast.AST) -> bool:
 
 
 def _output_secret(cell: Cell) -> str | None:
+    from nb2prod.redact import find_token
+
     for output in cell.outputs:
         for text in _output_texts(output):
             kind = find_token(text)
