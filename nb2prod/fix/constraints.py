@@ -23,20 +23,11 @@ from dataclasses import dataclass
 
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.events import BIND, CALL, DELETE, READ, CellFlow, cell_flow
+from nb2prod.analysis.mutation import mutated_names
 from nb2prod.analysis.scopes import FunctionSummary
 from nb2prod.fix.order import find_cycle
 from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.notebook.pylab import pylab_names
-
-# calls that never change their arguments: passing a value to them is only a read
-_PURE_CALLS = frozenset({
-    "print", "len", "str", "repr", "int", "float", "bool", "list", "tuple", "dict", "set",
-    "frozenset", "sorted", "sum", "min", "max", "abs", "round", "isinstance", "issubclass",
-    "type", "range", "enumerate", "zip", "display", "id", "hash", "format", "any", "all",
-    "reversed", "iter", "getattr", "hasattr", "callable", "ord", "chr", "divmod", "pow", "map",
-    "filter",
-})
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -245,7 +236,7 @@ def _touches(cell: Cell, flow: CellFlow, functions: dict[str, FunctionSummary],
             touched = {n for n in touched if not is_builtin(n) and n not in extra}
             needs |= touched - bound
             writes |= touched
-    return _Touches(needs, writes | (_mutated(cell.tree, modules) - constants), bound)
+    return _Touches(needs, writes | (mutated_names(cell.tree, modules) - constants), bound)
 
 
 def _constants(notebook: Notebook, flows: dict[int, CellFlow]) -> frozenset[str]:
@@ -283,53 +274,6 @@ def _modules(flows: dict[int, CellFlow]) -> frozenset[str]:
             if event.kind in (BIND, DELETE):
                 (imported if event.imported else other).add(event.name)
     return frozenset(imported - other)
-
-
-# a call through a module changes the module's state when it draws from or seeds its random
-# generator, or sets an option or the current figure: other calls (pd.read_csv) only read it
-_STATEFUL_PARTS = frozenset({"random", "plt", "pyplot", "rcParams"})
-_STATEFUL_PREFIXES = ("seed", "manual_seed", "set_", "use", "rc", "reset", "rand", "shuffle",
-                      "figure", "subplot", "plot", "show", "close")
-
-
-def _changes_module_state(function: ast.Attribute) -> bool:
-    parts = []
-    node: ast.AST = function
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return bool(_STATEFUL_PARTS & set(parts)) or function.attr.startswith(_STATEFUL_PREFIXES)
-
-
-def _mutated(tree: ast.Module | None, modules: frozenset[str] = frozenset()) -> set[str]:
-    """Names whose value the cell's top-level code may change in place."""
-    found: set[str] = set()
-    stack: list[ast.AST] = list(tree.body) if tree is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _SCOPES):
-            stack += list(getattr(node, "decorator_list", []))
-            continue
-        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            found |= _root(node)
-        elif isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute):
-                receiver = _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
-                if not receiver & modules or _changes_module_state(node.func):
-                    found |= receiver
-            if not (isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS):
-                for argument in [*node.args, *(k.value for k in node.keywords)]:
-                    found |= _root(argument)
-        stack += list(ast.iter_child_nodes(node))
-    return found
-
-
-def _root(node: ast.AST) -> set[str]:
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-        node = node.value
-    return {node.id} if isinstance(node, ast.Name) else set()
 
 
 def _why_opaque(flow: CellFlow) -> str:

@@ -55,6 +55,9 @@ class Step:
     body: str  # the function body (Python source, not indented)
     doc: str = ""
     nondeterministic: str = ""  # why its values change from run to run ('' when they do not)
+    # the steps it must run after (data flow, in-place changes, files, shared state): engines
+    # run steps that do not follow each other in parallel
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

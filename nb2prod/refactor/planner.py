@@ -19,8 +19,9 @@ from nb2prod.pin.mapping import Environment
 from nb2prod.refactor.assemble import assemble
 from nb2prod.refactor.collect import collect
 from nb2prod.refactor.describe import describe
+from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
-from nb2prod.refactor.imports import names_read, organise, unused_imports
+from nb2prod.refactor.imports import binding_names, names_read, organise, unused_imports
 from nb2prod.refactor.locate import unused_import
 from nb2prod.refactor.pieces import Collected, marked_import
 from nb2prod.refactor.plan import Change, ConversionPlan, ConvertWarning
@@ -65,7 +66,8 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         notebook_sha256=about.notebook_sha256, nb2prod_version=__version__, date=options.date,
         python_requires=about.python_requires, imports=imports,
         definitions=tuple(collected.definitions.values()), config=config,
-        steps=assembled.steps, secrets=collected.secrets,
+        steps=step_graph(assembled.steps, _bound_by(imports),
+                         frozenset(collected.definitions)), secrets=collected.secrets,
         dependencies=tuple(d for d in about.dependencies
                            if not d.imports or any(_top(i) in imported for i in d.imports)),
         data_files=about.data_files, missing_inputs=about.missing_inputs,
@@ -74,6 +76,12 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
         local_modules=_modules_to_provide(collected, about, imported),
     )
+
+
+def _bound_by(imports: tuple[str, ...]) -> frozenset[str]:
+    """The names the module-level import block binds (its lines include blanks and comments)."""
+    return frozenset(name for line in imports if line.lstrip().startswith(("import ", "from "))
+                     for name in binding_names(line))
 
 
 def _top(module: str) -> str:
