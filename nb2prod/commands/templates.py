@@ -13,5 +13,6 @@ def run_templates_list() -> int:
     if not templates:
         sys.stdout.write("no templates found\n")
     for template in templates:
-        sys.stdout.write(f"{template.name:<12} {template.description}  ({template.path})\n")
+        based = f", extends {template.extends}" if template.extends else ""
+        sys.stdout.write(f"{template.name:<12} {template.description}  ({template.path}{based})\n")
     return EXIT_OK

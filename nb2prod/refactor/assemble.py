@@ -51,9 +51,11 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         draft.statements = [code for i in draft.cells for chunk in collected.bodies.get(i, ())
                             if (code := _expand(chunk, collected, used, i, changes))]
     drafts = _merge_for_late_binding(_merge_comment_only(drafts), module_names)
-    name_steps(drafts, module_names | set(collected.config) | RESERVED)
     flows = [step_flow("".join(d.statements), module_names,
                        deferred_reads("".join(d.statements), module_names)) for d in drafts]
+    # a step's function name must not be a value's: run() binds the values by their names
+    values = {name for flow in flows for name in (*flow.reads, *flow.binds)}
+    name_steps(drafts, module_names | set(collected.config) | RESERVED | values)
     inputs, producers, required = _inputs(drafts, flows, collected)
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)

@@ -107,12 +107,15 @@ def _first_called(tree: ast.Module) -> str:
     return ""
 
 
-def unique_name(base: str, subject: str, used: set[str]) -> str:
-    """``base``, else ``base_subject``, else ``base_2``... never a keyword or a builtin."""
+def unique_name(base: str, subject: str, used: set[str], alternative: str = "") -> str:
+    """``base``, else ``alternative`` (the name from the code), else ``base_subject``, else
+    ``base_2``... never a keyword or a builtin."""
     if keyword.iskeyword(base) or is_builtin(base):
         base = f"{base}_step"
     if base not in used:
         return base
+    if alternative and alternative not in used and not keyword.iskeyword(alternative):
+        return alternative
     if subject and not base.endswith(subject) and f"{base}_{subject}" not in used:
         return f"{base}_{subject}"
     number = 2

@@ -30,6 +30,14 @@ class TemplateInfo:
     description: str
     path: Path
     required_variables: tuple[str, ...] = ()
+    extends: str = ""  # the template it builds on: its files, unless this one has the same path
+    # the templates it builds on, nearest first (filled in by resolve_template)
+    bases: tuple[TemplateInfo, ...] = ()
+
+    @property
+    def chain(self) -> tuple[TemplateInfo, ...]:
+        """This template, then the ones it extends, nearest first."""
+        return (self, *self.bases)
 
 
 def read_manifest(folder: Path) -> TemplateInfo:
@@ -43,12 +51,13 @@ def read_manifest(folder: Path) -> TemplateInfo:
     name = data.get("name", folder.name)
     description = data.get("description", "")
     required = data.get("required_variables", [])
-    if not isinstance(name, str) or not isinstance(description, str) or not (
+    extends = data.get("extends", "")
+    if not all(isinstance(v, str) for v in (name, description, extends)) or not (
         isinstance(required, list) and all(isinstance(v, str) for v in required)
     ):
-        raise ConfigError(f"{manifest}: name and description must be strings, "
+        raise ConfigError(f"{manifest}: name, description and extends must be strings, "
                           "required_variables a list of strings")
-    return TemplateInfo(name, description, folder, tuple(required))
+    return TemplateInfo(name, description, folder, tuple(required), extends)
 
 
 def template_roots() -> list[Path]:
@@ -77,9 +86,28 @@ def available_templates() -> list[TemplateInfo]:
 
 
 def resolve_template(name_or_path: str) -> TemplateInfo:
-    """A template by name (bundled or from a pack) or by folder path."""
+    """A template by name (bundled or from a pack) or by folder path, with the templates it
+    extends (by name) resolved."""
+    template = _find_template(name_or_path)
+    bases: list[TemplateInfo] = []
+    seen = [template.name]
+    current = template
+    while current.extends:
+        if current.extends in seen:
+            raise ConfigError(f"{template.path / MANIFEST}: templates extend each other in a "
+                              f"circle: {' -> '.join([*seen, current.extends])}")
+        current = _find_template(current.extends, by_name_only=True)
+        seen.append(current.name)
+        bases.append(current)
+    return TemplateInfo(template.name, template.description, template.path,
+                        tuple(dict.fromkeys(v for t in (template, *bases)
+                                            for v in t.required_variables)),
+                        template.extends, tuple(bases))
+
+
+def _find_template(name_or_path: str, by_name_only: bool = False) -> TemplateInfo:
     folder = Path(name_or_path)
-    if (folder / MANIFEST).is_file():
+    if not by_name_only and (folder / MANIFEST).is_file():
         return read_manifest(folder)
     templates = available_templates()
     for template in templates:

@@ -34,21 +34,18 @@ class GeneratedCodeError(Nb2prodError):
 def render_project(plan: ConversionPlan, template: TemplateInfo,
                    data: dict[str, bytes]) -> dict[str, str | bytes]:
     """Relative path -> content of every file of the generated project."""
-    environment = _environment(template.path)
+    environment = _environment(template)
     context = _context(plan, data)
     missing = [v for v in template.required_variables if v not in context]
     if missing:
         raise TemplateError(f"{template.path / MANIFEST}: needs variables nb2prod does not provide: "
                             f"{', '.join(missing)}")
     files: dict[str, str | bytes] = {}
-    for source in sorted(p for p in template.path.rglob("*") if p.is_file()):
-        relative = source.relative_to(template.path).as_posix()
-        if relative == MANIFEST or "__pycache__" in relative:
-            continue
-        target = _render(environment, relative, context, template.path)
+    for relative, source, folder in _template_files(template):
+        target = _render(environment, relative, context, folder)
         if relative.endswith(TEMPLATE_SUFFIX):
             target = target[: -len(TEMPLATE_SUFFIX)]
-            content: str | bytes = _render_file(environment, relative, context, template.path)
+            content: str | bytes = _render_file(environment, relative, context, folder)
         else:
             content = source.read_bytes()
         if target.endswith(".py") and isinstance(content, str):
@@ -57,6 +54,18 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
     for relative, blob in data.items():
         files[f"tests/data/{relative}"] = blob
     return files
+
+
+def _template_files(template: TemplateInfo) -> list[tuple[str, Path, Path]]:
+    """(relative path, file, its template folder) of every file the project gets: a template's
+    own files, then those of the templates it extends that it does not replace."""
+    found: dict[str, tuple[Path, Path]] = {}
+    for layer in template.chain:
+        for source in sorted(p for p in layer.path.rglob("*") if p.is_file()):
+            relative = source.relative_to(layer.path).as_posix()
+            if relative != MANIFEST and "__pycache__" not in relative:
+                found.setdefault(relative, (source, layer.path))
+    return [(relative, source, folder) for relative, (source, folder) in sorted(found.items())]
 
 
 def format_python(code: str, name: str) -> str:
@@ -112,15 +121,32 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "missing_inputs": list(plan.missing_inputs),
         "local_modules": list(plan.local_modules),
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
+        # for the engines: the step whose output each step input is (the last one before it)
+        "sources": _sources(plan),
     }
 
 
-def _environment(folder: Path):
-    from jinja2 import FileSystemLoader, StrictUndefined
+def _sources(plan: ConversionPlan) -> dict[str, dict[str, str]]:
+    last: dict[str, str] = {}
+    found: dict[str, dict[str, str]] = {}
+    for step in plan.steps:
+        found[step.name] = {name: last[name] for name in step.inputs if name in last}
+        last.update(dict.fromkeys(step.outputs, step.name))
+    return found
+
+
+def _environment(template: TemplateInfo):
+    """A sandbox whose loader finds a file in the nearest template that has it, and a base
+    template's own version as ``BASE/path`` (``{% extends "default/README.md.j2" %}``)."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    loader = ChoiceLoader([
+        *(FileSystemLoader(str(layer.path)) for layer in template.chain),
+        PrefixLoader({base.name: FileSystemLoader(str(base.path)) for base in template.bases}),
+    ])
     environment = SandboxedEnvironment(
-        loader=FileSystemLoader(str(folder)), undefined=StrictUndefined, keep_trailing_newline=True,
+        loader=loader, undefined=StrictUndefined, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
     )
     environment.filters["pyrepr"] = repr

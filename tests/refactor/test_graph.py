@@ -33,7 +33,7 @@ def test_the_churn_example_is_a_chain_and_the_branches_example_forks() -> None:
     assert after == {"make_customer_table": (),
                      "spend_by_age_band": ("make_customer_table",),
                      "spend_against_income": ("make_customer_table",),
-                     "report": ("spend_by_age_band", "spend_against_income")}
+                     "compute_report": ("spend_by_age_band", "spend_against_income")}
     assert independent_pairs(branches.steps) == [("spend_by_age_band", "spend_against_income")]
 
 
