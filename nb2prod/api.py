@@ -68,12 +68,17 @@ def check_notebook(notebook: Notebook, settings: Settings) -> tuple[Finding, ...
     return tuple(sorted(located, key=Finding.sort_key))
 
 
-def check_file(path: str, settings: Settings) -> FileResult:
-    """Load and check one file; an unreadable file gives a result with ``error`` set."""
+def check_file(path: str, settings: Settings, content: bytes | None = None) -> FileResult:
+    """Load and check one file (from ``content``, its bytes, when the caller read them); an
+    unreadable file gives a result with ``error`` set."""
     from nb2prod.notebook import load_notebook
+    from nb2prod.notebook.load import decode_text, parse_notebook
 
     try:
-        notebook = load_notebook(path)
+        if content is None:
+            notebook = load_notebook(path)
+        else:
+            notebook = parse_notebook(decode_text(content, path), path)
     except NotebookReadError as exc:
         return FileResult(path, error=str(exc))
     return FileResult(path, check_notebook(notebook, settings))
@@ -94,12 +99,23 @@ def check_paths(
     files = list(discover(paths))
     if cache_folder is None:
         return _check_files(files, settings, jobs, progress)
-    from nb2prod.cache import entry_path, entry_text, read_entry
+    from nb2prod.cache import cache_key, entry_path, entry_text, read_entry
 
-    keys = {file: _cache_key(file, settings) for file in files}
-    hits = {file: read_entry(cache_folder, key) for file, key in keys.items() if key}
-    misses = [file for file in files if hits.get(file) is None]
-    fresh = {r.path: r for r in _check_files(misses, settings, jobs, progress)}
+    # findings are made from the very bytes the key was made from: a notebook saved between
+    # two reads must not store one version's findings under the other's key
+    keys: dict[str, str] = {}
+    hits: dict[str, tuple[Finding, ...] | None] = {}
+    contents: dict[str, bytes | None] = {}  # kept for the misses only
+    for file in files:
+        data = _content(file)
+        if data is not None:
+            keys[file] = cache_key(file, data, settings)
+            hits[file] = read_entry(cache_folder, keys[file])
+        if hits.get(file) is None:
+            contents[file] = data
+    misses = list(contents)
+    fresh = {r.path: r for r in _check_files(misses, settings, jobs, progress,
+                                             list(contents.values()))}
     if fresh:
         from nb2prod.write import write_cache_entries
 
@@ -109,31 +125,32 @@ def check_paths(
     return [fresh[file] if file in fresh else FileResult(file, hits[file]) for file in files]
 
 
-def _cache_key(file: str, settings: Settings) -> str | None:
-    """The cache key of a regular file's bytes; None for anything else (it is checked, and its
-    error reported, as usual)."""
-    from nb2prod.cache import cache_key
+def _content(file: str) -> bytes | None:
+    """A regular file's bytes; None for anything else (it is checked, and its error reported,
+    as usual)."""
     from nb2prod.limits import MAX_NOTEBOOK_BYTES
 
     try:
         status = os.stat(file)
         if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_NOTEBOOK_BYTES:
             return None
-        return cache_key(file, Path(file).read_bytes(), settings)
+        return Path(file).read_bytes()
     except OSError:
         return None
 
 
 def _check_files(files: list[str], settings: Settings, jobs: int | None,
-                 progress: Callable[[int, int], None] | None) -> list[FileResult]:
+                 progress: Callable[[int, int], None] | None,
+                 contents: list[bytes | None] | None = None) -> list[FileResult]:
     cores = os.cpu_count() or 1
+    contents = contents or [None] * len(files)
     if jobs is None:
         jobs = cores if len(files) >= PARALLEL_THRESHOLD else 1
     workers = min(jobs if jobs > 0 else cores, len(files))
     if workers <= 1:
         results = []
-        for done, file in enumerate(files, 1):
-            results.append(check_file(file, settings))
+        for done, (file, content) in enumerate(zip(files, contents, strict=True), 1):
+            results.append(check_file(file, settings, content))
             if progress:
                 progress(done, len(files))
         return results
@@ -143,7 +160,7 @@ def _check_files(files: list[str], settings: Settings, jobs: int | None,
         results = []
         chunk = max(1, min(16, len(files) // (workers * 4) or 1))
         for done, result in enumerate(pool.map(check_file, files, [settings] * len(files),
-                                               chunksize=chunk), 1):
+                                               contents, chunksize=chunk), 1):
             results.append(result)
             if progress:
                 progress(done, len(files))

@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
 from nb2prod import __version__
 from nb2prod.config import Settings
-from nb2prod.findings import Finding, Related
+from nb2prod.findings import SEVERITY_ORDER, Finding, Related
 
 CACHE_FOLDER = ".nb2prod_cache"
 FORMAT = 1
@@ -47,13 +49,36 @@ def entry_path(folder: Path, key: str) -> Path:
 
 
 def read_entry(folder: Path, key: str) -> tuple[Finding, ...] | None:
-    """The cached findings, or None on a miss (absent, unreadable or corrupt)."""
+    """The cached findings, or None on a miss: absent, not a regular file (a FIFO would block),
+    unreadable, or not findings of the right shape (a cache is untrusted input too)."""
+    path = entry_path(folder, key)
     try:
-        data = json.loads(entry_path(folder, key).read_text(encoding="utf-8"))
-        return tuple(Finding(**{**item, "related": tuple(Related(**r) for r in item["related"])})
-                     for item in data)
-    except (OSError, ValueError, TypeError, KeyError):
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        findings = tuple(_finding(item) for item in data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
+    return findings if all(findings) else None
+
+
+_FIELD_TYPES = {"path": str, "cell": int, "line": int, "column": int, "code": str,
+                "message": str, "severity": str, "rule": str}
+
+
+def _finding(item: dict) -> Finding | None:
+    """One cached finding, or None when a field has the wrong type or value."""
+    if set(item) != {*_FIELD_TYPES, "cell_id", "related", "file_line"}:
+        return None
+    typed = all(type(item[name]) is kind for name, kind in _FIELD_TYPES.items())
+    optional = (item["cell_id"] is None or type(item["cell_id"]) is str) and (
+        item["file_line"] is None or type(item["file_line"]) is int)
+    related = [r for r in item["related"] if type(r) is dict and set(r) == {"cell", "line", "name"}
+               and type(r["cell"]) is int and type(r["line"]) is int and type(r["name"]) is str]
+    if not (typed and optional and item["severity"] in SEVERITY_ORDER
+            and len(related) == len(item["related"])):
+        return None
+    return Finding(**{**item, "related": tuple(Related(**r) for r in related)})
 
 
 def entry_text(findings: tuple[Finding, ...]) -> str:

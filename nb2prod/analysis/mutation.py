@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import ast
 
-# calls that never change their arguments: passing a value to them is only a read
+# calls that never change their arguments: passing a value to them is only a read (not
+# list, sorted, sum, any...: they consume an iterator passed to them)
 _PURE_CALLS = frozenset({
-    "print", "len", "str", "repr", "int", "float", "bool", "list", "tuple", "dict", "set",
-    "frozenset", "sorted", "sum", "min", "max", "abs", "round", "isinstance", "issubclass",
-    "type", "range", "enumerate", "zip", "display", "id", "hash", "format", "any", "all",
-    "reversed", "iter", "getattr", "hasattr", "callable", "ord", "chr", "divmod", "pow", "map",
-    "filter",
+    "print", "len", "str", "repr", "int", "float", "bool", "abs", "round", "isinstance",
+    "issubclass", "type", "range", "display", "id", "hash", "format", "getattr", "hasattr",
+    "callable", "ord", "chr", "divmod", "pow",
 })
+# calls that run code or reach a namespace no analysis sees
+_HIDDEN_CALLS = frozenset({"exec", "eval", "execfile", "globals", "locals", "vars", "run_cell",
+                           "setattr", "delattr"})
+_MAGIC_CALLS = frozenset({"run_line_magic", "run_cell_magic"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -55,8 +58,9 @@ def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()
                 receiver = _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
                 if not receiver & modules or _changes_module_state(node.func):
                     found |= receiver
-            if not (isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS):
-                for argument in [*node.args, *(k.value for k in node.keywords)]:
+            pure = isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS
+            for argument in [*node.args, *(k.value for k in node.keywords)]:
+                if not pure or isinstance(argument, ast.Starred):  # print(*it) consumes it
                     found |= _root(argument)
         stack += list(ast.iter_child_nodes(node))
     return found
@@ -68,3 +72,76 @@ def _root(node: ast.AST) -> set[str]:
     return {node.id} if isinstance(node, ast.Name) else set()
 
 
+
+
+def hidden_definitions(tree: ast.Module | None) -> str:
+    """What in the code (function bodies included) can define or change names that no
+    statement shows: ``eval``/``exec`` (also through ``builtins``), ``globals()``, ``vars()``,
+    IPython's ``run_line_magic('run', …)``, ``setattr``, a ``__dict__`` or ``sys.modules``; ''
+    when nothing."""
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else (
+                node.func.id if isinstance(node.func, ast.Name) else "")
+            if name in _HIDDEN_CALLS or (name in _MAGIC_CALLS and _binding_magic(node)):
+                return f"{name}()"
+        elif isinstance(node, ast.Attribute) and (
+                node.attr == "__dict__"
+                or (node.attr == "modules" and isinstance(node.value, ast.Name)
+                    and node.value.id == "sys")):
+            return ast.unparse(node)
+    return ""
+
+
+_ENV_FUNCTIONS = {"getenv": False, "putenv": True, "unsetenv": True}  # name -> changes it
+_READ_METHODS = frozenset({"get", "copy", "items", "keys", "values", "__contains__"})
+
+
+def _binding_magic(call: ast.Call) -> bool:
+    """``get_ipython().run_line_magic('run', 'setup.py')``: a magic that may bind names (one
+    whose name or arguments are not literal may be anything)."""
+    from nb2prod.notebook.ipysyntax import magic_may_bind
+
+    values = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
+              for a in call.args[:2]]
+    if len(values) < 2 or None in values:
+        return True
+    # a cell magic's body is not Python run here (%%bash, %%writefile) or is parsed as the
+    # cell (%%time, %%capture): only a line magic such as %run can bind names unseen
+    return call.func.attr == "run_line_magic" and magic_may_bind(values[0], values[1])
+
+
+def module_attributes(tree: ast.Module | None, modules: frozenset[str]
+                      ) -> tuple[set[str], set[str]]:
+    """Module attributes the code reads and changes, as ``module.attr`` names:
+    ``os.environ['MODE'] = 'prod'`` changes ``os.environ``, ``os.environ.get(...)`` and
+    ``os.getenv(...)`` read it."""
+    reads: set[str] = set()
+    writes: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in modules:
+            if node.attr in _ENV_FUNCTIONS:
+                (writes if _ENV_FUNCTIONS[node.attr] else reads).add(f"{node.value.id}.environ")
+            else:
+                stored = isinstance(node.ctx, (ast.Store, ast.Del))
+                (writes if stored else reads).add(f"{node.value.id}.{node.attr}")
+        changed = _changed_module_attribute(node, modules)
+        if changed:
+            writes.add(changed)
+    return reads, writes
+
+
+def _changed_module_attribute(node: ast.AST, modules: frozenset[str]) -> str:
+    """``os.environ[k] = v``, ``del os.environ[k]``, ``os.environ.update(…)``: 'os.environ'."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        target = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr not in _READ_METHODS:
+        target = node.func.value
+    else:
+        return ""
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+            and target.value.id in modules:
+        return f"{target.value.id}.{target.attr}"
+    return ""

@@ -39,11 +39,14 @@ def run_check(options: CheckOptions) -> int:
                          f"(choose from {', '.join(report.FORMATS)})")
     if options.jobs is not None and options.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
+    if options.fixes != CheckOptions.fixes and not (options.fix or options.diff):
+        raise UsageError("--fixes chooses what --fix or --diff does: add one of them")
     settings = _settings(options)
+    fix_failed = False
     if options.fix or options.diff:
-        changed = _fix(options)
+        changed, fix_failed = _fix(options)
         if options.diff:
-            return EXIT_FINDINGS if changed else EXIT_OK
+            return EXIT_USAGE if fix_failed else EXIT_FINDINGS if changed else EXIT_OK
     progress = _progress_bar() if sys.stderr.isatty() else None
     results = api.check_paths(options.paths, settings, options.jobs, progress,
                               settings.root / CACHE_FOLDER if options.cache else None)
@@ -52,21 +55,22 @@ def run_check(options: CheckOptions) -> int:
     for message in errors:
         sys.stderr.write(f"error: {message}\n")
     _print(options, findings, len(results), len(errors))
-    if errors:
+    if errors or fix_failed:  # a file that could not be read, or a fix not written
         return EXIT_USAGE
     failing = any(f.severity != INFO for f in findings)
     return EXIT_FINDINGS if failing and not options.exit_zero else EXIT_OK
 
 
-def _fix(options: CheckOptions) -> bool:
-    """Apply (``--fix``) or print (``--diff``) the safe fixes; whether any notebook changed."""
+def _fix(options: CheckOptions) -> tuple[bool, bool]:
+    """Apply (``--fix``) or print (``--diff``) the safe fixes; whether any notebook changed,
+    and whether any could not be read or written."""
     from nb2prod.commands.fix import fix_file, parse_categories, report_fixes
 
     categories = parse_categories(options.fixes)
     results = [fix_file(path, categories, write=options.fix and not options.diff)
                for path in api.discover(options.paths)]
     report_fixes(results, write=options.fix and not options.diff)
-    return any(r.changes for r in results)
+    return any(r.changes for r in results), any(r.error for r in results)
 
 
 def _settings(options: CheckOptions):

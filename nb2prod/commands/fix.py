@@ -56,15 +56,16 @@ def fix_file(path: str, categories: tuple[str, ...], write: bool) -> FixResult:
         fixed = _fixed_text(text, notebook, plan)
         if original.startswith(_BOM):
             fixed = "\ufeff" + fixed
-        diff = "".join(difflib.unified_diff(text.splitlines(keepends=True),
-                                            fixed.lstrip("\ufeff").splitlines(keepends=True),
-                                            path, path))
+        diff = "".join(_shortened(line) for line in difflib.unified_diff(
+            text.splitlines(keepends=True), fixed.lstrip("\ufeff").splitlines(keepends=True),
+            path, path))
         if write:
             _save(path, original, fixed)
     except _NotFixed as exc:
         return FixResult(path, refusals=(f"not fixed: {exc}",))
-    except NotebookReadError:
-        return FixResult(path)  # the check that follows reports it, once
+    except NotebookReadError as exc:
+        # --fix: the check that follows reports it, once; --diff has no check after it
+        return FixResult(path) if write else FixResult(path, error=str(exc))
     except Nb2prodError as exc:
         return FixResult(path, error=str(exc))
     ran = any(c.execution_count is not None or c.outputs for c in notebook.code_cells)
@@ -72,6 +73,14 @@ def fix_file(path: str, categories: tuple[str, ...], write: bool) -> FixResult:
 
 
 _BOM = b"\xef\xbb\xbf"
+_LONGEST_DIFF_LINE = 200
+
+
+def _shortened(line: str) -> str:
+    """A diff line as shown: a cleared figure is one base64 line of tens of kilobytes."""
+    if len(line) <= _LONGEST_DIFF_LINE:
+        return line
+    return f"{line[:120]}… ({len(line) - 120} more characters)\n"
 
 
 class _NotFixed(ValueError):

@@ -87,18 +87,22 @@ def fixed_percent(text: str, plan: FixPlan, cell_lines: list[int]) -> str:
     newline = "\r\n" if "\r\n" in text else "\n"
     starts = [_block_start(lines, n, _MARKER) for n in cell_lines]
     ends = [*starts[1:], len(lines) + 1]
-    blocks = ["".join(lines[start - 1:end - 1]).rstrip("\r\n") for start, end
-              in zip(starts, ends, strict=True)]
+    raw = ["".join(lines[start - 1:end - 1]) for start, end in zip(starts, ends, strict=True)]
+    blocks = [b.rstrip("\r\n") for b in raw]
+    # each block keeps the blank lines that followed it, so unmoved neighbours keep theirs
+    gaps = [r[len(b):] for r, b in zip(raw, blocks, strict=True)]
+    usual = max(set(gaps[:-1]), key=gaps[:-1].count) if len(gaps) > 1 else newline * 2
+    gaps[-1] = usual  # the file's ending goes after whichever block ends up last
     # a block without a marker (code above the first one) gets one when it moves
     blocks = [b if _MARKER.match(b.split("\n", 1)[0].rstrip("\r")) else f"# %%{newline}{b}"
               for b in blocks]
-    blank = sum(_ends_with_blank(lines, end) for end in ends[:-1]) * 2 >= len(blocks) - 1
-    separator = newline * (2 if blank else 1)
     inserted = {new.before: f"# %%{newline}{newline.join(new.source.splitlines())}"
                 for new in plan.inserted}
-    body = [piece for i in plan.order for piece in (inserted.get(i), blocks[i]) if piece]
+    body = [piece for i in plan.order for piece in (
+        (inserted[i], usual) if i in inserted else None, (blocks[i], gaps[i])) if piece]
     ending = text[len(text.rstrip("\r\n")):]
-    result = "".join(lines[:starts[0] - 1]) + separator.join(body) + ending
+    text_body = "".join(block + gap for block, gap in body)
+    result = "".join(lines[:starts[0] - 1]) + text_body.rstrip("\r\n") + ending
     expected = [_cell_text(c) for c in _planned_cells(parse_percent(text)[0], plan)]
     if [_cell_text(c) for c in parse_percent(result)[0]] != expected:
         raise FormattingError("moving its # %% blocks would merge or split cells")
@@ -112,10 +116,6 @@ def _block_start(lines: list[str], first_body_line: int, marker) -> int:
     while line >= 1 and not lines[line - 1].strip():
         line -= 1
     return line if line >= 1 and marker.match(lines[line - 1].rstrip("\r\n")) else first_body_line
-
-
-def _ends_with_blank(lines: list[str], end: int) -> bool:
-    return end >= 2 and not lines[end - 2].strip()
 
 
 def _planned_cells(cells: list[dict], plan: FixPlan) -> list[dict]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.events import BIND, CALL, DELETE, READ, CellFlow, cell_flow
-from nb2prod.analysis.mutation import mutated_names
+from nb2prod.analysis.mutation import hidden_definitions, module_attributes, mutated_names
 from nb2prod.analysis.scopes import FunctionSummary
 from nb2prod.fix.order import find_cycle
 from nb2prod.notebook.model import Cell, Notebook
@@ -47,7 +47,12 @@ class Constraints:
 class _Touches:
     needs: set[str]  # read before the cell binds them itself
     writes: set[str]
-    binds: set[str]
+    binds: set[str]  # bound (a deletion is no definition a read can get a value from)
+    soft: set[str] = field(default_factory=set)  # read only where a NameError is caught
+
+    @property
+    def reads(self) -> set[str]:
+        return self.needs | self.soft
 
 
 def constraints(notebook: Notebook) -> Constraints:
@@ -55,17 +60,25 @@ def constraints(notebook: Notebook) -> Constraints:
     flows = {c.index: cell_flow(c) for c in notebook.code_cells}
     blocked = next((f"cell {i} {_why_opaque(flow)}" for i, flow in flows.items()
                     if flow.opaque or flow.lenient), "")
+    blocked = blocked or next((f"cell {c.index} uses {why}, which can define or change names "
+                               "no code shows" for c in notebook.code_cells
+                               if (why := hidden_definitions(c.tree))), "")
     if blocked:
         return Constraints(cells, frozenset(), blocked)
     functions = _functions(flows)
     extra = pylab_names() if any(_uses_pylab(f) for f in flows.values()) else frozenset()
     constants = _constants(notebook, flows)
     modules = _modules(flows)
-    touches = {c.index: _touches(c, flows[c.index], functions, extra, constants, modules)
+    aliases = _aliases(notebook)
+    for name, others in aliases.items():  # h = inc; h(): a call of h is a call of inc
+        known = next((functions[o] for o in sorted(others) if o in functions), None)
+        if known is not None:
+            functions.setdefault(name, known)
+    touches = {c.index: _touches(c, flows[c.index], functions, extra, constants, modules, aliases)
                for c in notebook.code_cells}
     touching: dict[str, list[int]] = defaultdict(list)
     for cell in cells:
-        for name in touches[cell].needs | touches[cell].writes:
+        for name in touches[cell].reads | touches[cell].writes:
             touching[name].append(cell)
     counts = {c.index: c.execution_count for c in notebook.code_cells}
     ran_as = list(cells)
@@ -130,11 +143,9 @@ def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touche
     there. When several cells bind it, the execution counts tell which one it read: the one
     that ran last before it."""
     early = _early_readers(name, cells, touches)
+    binders = [c for c in cells if name in touches[c].binds and c not in early] if early else []
     sequence = cells
-    if early:
-        binders = [c for c in cells if name in touches[c].binds and c not in early]
-        if not binders:
-            return ""  # nothing binds it (NB202): nothing to order
+    if binders:  # (none: nothing defines it, NB202; its later reads and writes keep order)
         if module:
             binders = binders[:1]  # the first import below: what the reads need
         chosen = {reader: _binder_it_read(reader, binders, counts) for reader in early}
@@ -178,7 +189,7 @@ def _module_chain(name: str, sequence: list[int], touches: dict[int, _Touches],
     last_import: int | None = None
     last_state: int | None = None
     for cell in sequence:
-        if name in touches[cell].needs and last_import is not None and last_import != cell:
+        if name in touches[cell].reads and last_import is not None and last_import != cell:
             _because(edges, (last_import, cell), name)
         if name in touches[cell].binds:
             last_import = cell
@@ -206,7 +217,7 @@ def _chain(name: str, sequence: list[int], touches: dict[int, _Touches],
     last_write: int | None = None
     reads_since: list[int] = []
     for cell in sequence:
-        if name in touches[cell].needs and last_write is not None and last_write != cell:
+        if name in touches[cell].reads and last_write is not None and last_write != cell:
             _because(edges, (last_write, cell), name)
             reads_since.append(cell)
         if name in touches[cell].writes:
@@ -219,24 +230,61 @@ def _chain(name: str, sequence: list[int], touches: dict[int, _Touches],
 
 
 def _touches(cell: Cell, flow: CellFlow, functions: dict[str, FunctionSummary],
-             extra: frozenset[str], constants: frozenset[str],
-             modules: frozenset[str]) -> _Touches:
+             extra: frozenset[str], constants: frozenset[str], modules: frozenset[str],
+             aliases: dict[str, set[str]]) -> _Touches:
     bound: set[str] = set()
+    binds: set[str] = set()
     needs: set[str] = set()
+    soft: set[str] = set()
     writes: set[str] = set()
     for event in flow.events:
-        if event.kind == READ and event.name not in bound and not event.guarded \
+        if event.kind == READ and event.name not in bound \
                 and not is_builtin(event.name) and event.name not in extra:
-            needs.add(event.name)
+            (soft if event.guarded else needs).add(event.name)
         elif event.kind in (BIND, DELETE):
             bound.add(event.name)
             writes.add(event.name)
+            if event.kind == BIND:
+                binds.add(event.name)
         elif event.kind == CALL and event.name in functions:
             touched = _call_touches(event.name, functions)
             touched = {n for n in touched if not is_builtin(n) and n not in extra}
             needs |= touched - bound
             writes |= touched
-    return _Touches(needs, writes | (mutated_names(cell.tree, modules) - constants), bound)
+    for name in _decorators(cell.tree) & set(functions):  # @register runs register() now
+        touched = {n for n in _call_touches(name, functions) if not is_builtin(n)}
+        needs |= touched - bound
+        writes |= touched
+    attribute_reads, attribute_writes = module_attributes(cell.tree, modules)
+    changed = (mutated_names(cell.tree, modules) - constants) | attribute_writes
+    changed |= {alias for name in changed for alias in aliases.get(name, ())}
+    return _Touches(needs | attribute_reads, writes | changed, binds, soft)
+
+
+def _decorators(tree: ast.Module | None) -> set[str]:
+    found = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        for decorator in getattr(node, "decorator_list", ()):
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Name):
+                found.add(target.id)
+    return found
+
+
+def _aliases(notebook: Notebook) -> dict[str, set[str]]:
+    """Names bound to another name's value (``b = a``): a change through one is a change of
+    the other. Each name maps to every name it may share a value with."""
+    group: dict[str, set[str]] = {}
+    for cell in notebook.code_cells:
+        for node in ast.walk(cell.tree) if cell.tree is not None else ():
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id != node.value.id:
+                        merged = group.get(target.id, {target.id}) | group.get(
+                            node.value.id, {node.value.id})
+                        for name in merged:
+                            group[name] = merged
+    return {name: members - {name} for name, members in group.items()}
 
 
 def _constants(notebook: Notebook, flows: dict[int, CellFlow]) -> frozenset[str]:

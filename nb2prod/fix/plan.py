@@ -55,7 +55,8 @@ def plan_fixes(notebook: Notebook, categories: tuple[str, ...] = DEFAULT_CATEGOR
         from nb2prod.fix.seed import seed_cell
 
         new, why = seed_cell(_reordered(notebook, order))  # seeded where the cells now are
-        new = NewCell(order[new.before], new.source) if new else None
+        new = NewCell(order[_above_its_markdown(notebook, order, new.before)], new.source) \
+            if new else None
         inserted = (new,) if new else ()
         changes += [f"inserted a cell seeding {why} above cell {new.before}"] if new else []
         refusals += [why] if not new and why else []
@@ -75,8 +76,11 @@ def _reorder(notebook: Notebook, changes: list[str], refusals: list[str]) -> tup
     except CycleError:
         refusals.append(f"cells not reordered: {_cycle(found)}")
         return order
-    changes += [_describe_move(cell, found, code_order) for cell in sorted(moved)]
-    return _with_markdown(notebook, code_order) if moved else order
+    if not moved:
+        return order
+    placed = _with_markdown(notebook, code_order, moved)
+    changes += [_describe_move(cell, found, code_order, placed) for cell in sorted(moved)]
+    return placed
 
 
 def _cycle(found: Constraints) -> str:
@@ -96,11 +100,13 @@ def _has_used_before_defined(notebook: Notebook) -> bool:
     return bool(check_notebook(notebook, Settings(frozenset({"NB201"}))))
 
 
-def _describe_move(cell: int, found: Constraints, code_order: list[int]) -> str:
-    """Where the cell went and the names that made it move, with the cells they tie it to."""
-    at = code_order.index(cell)
-    went_up = at < found.cells.index(cell)
-    neighbour = code_order[at + 1] if went_up else code_order[at - 1]
+def _describe_move(cell: int, found: Constraints, code_order: list[int],
+                   placed: tuple[int, ...]) -> str:
+    """Where the cell went (the cell, markdown or code, it now sits next to) and the names that
+    made it move, with the cells they tie it to."""
+    went_up = code_order.index(cell) < found.cells.index(cell)
+    at = placed.index(cell)
+    neighbour = placed[at + 1] if went_up else placed[at - 1]
     where = f"up, above cell {neighbour}" if went_up else f"down, below cell {neighbour}"
     defines, reads = found.defines or {}, found.reads or {}
     ties = {(before, after): names for (before, after), names in (found.reasons or {}).items()
@@ -131,10 +137,12 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
-def _with_markdown(notebook: Notebook, code_order: list[int]) -> tuple[int, ...]:
-    """Every cell in the new order: markdown cells just above a code cell travel with it.
-    Of those above the first code cell, the last one (its heading) travels and the rest (the
-    title) stay on top; those below the last code cell stay where they are."""
+def _with_markdown(notebook: Notebook, code_order: list[int], moved: set[int]
+                   ) -> tuple[int, ...]:
+    """Every cell in the new order: markdown cells just above a code cell travel with it,
+    except that a moved cell leaves its section's heading (and what precedes it) behind, with
+    the rest of its section. Of those above the first code cell, the last one travels and the rest
+    (the title) stay on top; those below the last code cell stay where they are."""
     first = notebook.code_cells[0].index
     top = first - 1 if first >= 2 else first
     attached: dict[int, list[int]] = {}
@@ -144,8 +152,29 @@ def _with_markdown(notebook: Notebook, code_order: list[int]) -> tuple[int, ...]
             attached[cell.index], pending = pending, []
         else:
             pending.append(cell.index)
-    moved = [i for code in code_order for i in (*attached[code], code)]
-    return (*range(top), *moved, *pending)
+    codes = [c.index for c in notebook.code_cells]
+    for code, following in pairwise(codes):
+        heading = _last_heading(notebook, attached[code])
+        # the section goes on below the moved cell: its heading stays with the rest of it
+        if code in moved and heading >= 0 and _last_heading(notebook, attached[following]) < 0:
+            left, attached[code] = attached[code][:heading + 1], attached[code][heading + 1:]
+            attached[following][:0] = left
+    placed = [i for code in code_order for i in (*attached[code], code)]
+    return (*range(top), *placed, *pending)
+
+
+def _last_heading(notebook: Notebook, markdown: list[int]) -> int:
+    """Position in ``markdown`` of the last cell holding a heading, or -1."""
+    return max((at for at, index in enumerate(markdown) if any(
+        line.startswith("#") for line in notebook.cells[index].source.splitlines())), default=-1)
+
+
+def _above_its_markdown(notebook: Notebook, order: tuple[int, ...], at: int) -> int:
+    """The position a new cell goes to so that it lands above the markdown that introduces the
+    cell at ``at`` (not between that text and its code), below a notebook's title."""
+    while at > 1 and not notebook.cells[order[at - 1]].is_code:
+        at -= 1
+    return at
 
 
 def _stale_outputs(notebook: Notebook, order: tuple[int, ...]) -> set[int]:

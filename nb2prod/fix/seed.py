@@ -19,11 +19,16 @@ def seed_cell(notebook: Notebook):
     from nb2prod.config import Settings
     from nb2prod.fix.plan import NewCell
 
-    flagged = [f.cell for f in check_notebook(notebook, Settings(frozenset({"NB303"})))]
+    # only the draws a seed fixes: "without random_state" needs an argument, not a seed cell
+    # (and counting it would insert another seed cell on every run)
+    flagged = [f.cell for f in check_notebook(notebook, Settings(frozenset({"NB303"})))
+               if "without a seed" in f.message]
     if not flagged:
         return None, ""
     first = notebook.cells[min(flagged)]
-    aliases = _imported_above(notebook, first.index)
+    rebound = _rebound(notebook)  # `torch = None` after a failed import: torch.seed would fail
+    aliases = {module: name for module, name in _imported_above(notebook, first.index).items()
+               if name not in rebound}
     lines = [template.format(name=aliases[module]) for module, template in _SEEDERS.items()
              if module in aliases]
     if not lines:
@@ -46,3 +51,11 @@ def _imported_above(notebook: Notebook, limit: int) -> dict[str, str]:
                     if alias.name in _SEEDERS and (alias.asname or "." not in alias.name):
                         found.setdefault(alias.name, alias.asname or alias.name)
     return found
+
+
+def _rebound(notebook: Notebook) -> set[str]:
+    """Names some cell binds other than by importing them."""
+    from nb2prod.analysis.events import BIND, DELETE, cell_flow
+
+    return {event.name for cell in notebook.code_cells for event in cell_flow(cell).events
+            if event.kind in (BIND, DELETE) and not event.imported}

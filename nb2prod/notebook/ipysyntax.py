@@ -248,6 +248,11 @@ def _could_be_special(text: str) -> bool:
     )
 
 
+def magic_may_bind(name: str, args: str) -> bool:
+    """Whether a line magic may bind names no code shows (``%run``, ``%store -r``)."""
+    return _magic_bindings(name, args)[1]
+
+
 def _magic_bindings(name: str, args: str) -> tuple[tuple[str, ...], bool]:
     """Names a line magic binds, and whether it may bind names no code shows."""
     tokens = args.split()

@@ -62,6 +62,11 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise NotebookReadError(path, "permission denied") from None
     except OSError as exc:
         raise NotebookReadError(path, f"cannot read file ({exc.strerror or exc})") from None
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, path: str | os.PathLike[str]) -> str:
+    """A notebook file's bytes as text, or a one-line reason why they are not."""
     if not data.strip():
         raise NotebookReadError(path, "file is empty")
     try:

@@ -108,8 +108,9 @@ def _skipped(context: RuleContext) -> Iterator[Finding]:
         if cell.execution_count is None:
             yield NB102.at(
                 context.notebook, cell, 1, 1,
-                "code cell has no execution count (never run, or its output was cleared), but cells "
-                "above and below it ran: the outputs below were made without it",
+                "code cell has no execution count, but cells above and below it ran: it was never "
+                "run, or its output was cleared (check --fix clears stale outputs); re-run the "
+                "notebook from the top",
             )
 
 
