@@ -361,3 +361,12 @@ def test_a_percent_file_keeps_the_blank_lines_between_its_blocks(tmp_path: Path)
     script.write_text("# %%\nimport os\n\n\n# %%\ny = 2\n\n\n# %%\nprint(x)\n\n\n# %%\nx = 1\n")
     fix_file(str(script), ("reorder",), write=True)
     assert script.read_text() == "# %%\nimport os\n\n\n# %%\ny = 2\n\n\n# %%\nx = 1\n\n\n# %%\nprint(x)\n"
+
+
+def test_a_call_runs_the_definition_above_it_not_a_later_one(tmp_path: Path) -> None:
+    # ageron handson-ml2 (autodiff): d2f(3, 4) ran the d2f defined just above it; a later cell
+    # redefines the name to read a global that later cells define
+    result, order = _fix_cells(tmp_path, ["def f():\n    return 1", "f()", "print(w)", "w = 1",
+                                          "def f():\n    return w2", "w2 = 0"])
+    assert order == ["def f():\n    return 1", "f()", "w = 1", "print(w)",
+                     "def f():\n    return w2", "w2 = 0"], result.refusals

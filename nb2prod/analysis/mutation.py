@@ -20,6 +20,23 @@ _PURE_CALLS = frozenset({
 _HIDDEN_CALLS = frozenset({"exec", "eval", "execfile", "globals", "locals", "vars", "run_cell",
                            "setattr", "delattr"})
 _MAGIC_CALLS = frozenset({"run_line_magic", "run_cell_magic"})
+# methods that never change their receiver (unless asked with inplace=True): what pandas,
+# numpy and scikit-learn code mostly calls; any other method may change it
+READ_ONLY_METHODS = frozenset({
+    "head", "tail", "describe", "info", "mean", "median", "sum", "min", "max", "std", "var",
+    "count", "nunique", "unique", "value_counts", "groupby", "agg", "aggregate", "apply", "map",
+    "copy", "astype", "drop", "dropna", "fillna", "replace", "rename", "merge", "join", "concat",
+    "sort_values", "sort_index", "reset_index", "set_index", "pivot", "pivot_table", "melt",
+    "query", "filter", "select_dtypes", "isna", "isnull", "notna", "notnull", "corr", "cov",
+    "round", "abs", "cumsum", "shift", "diff", "pct_change", "rolling", "resample", "loc",
+    "iloc", "get", "keys", "values", "items", "reshape", "flatten", "ravel", "transpose", "dot",
+    "predict", "predict_proba", "score", "transform", "decision_function", "get_params",
+    "format", "split", "strip", "lower", "upper", "startswith", "endswith", "index",
+    "to_numpy", "tolist", "to_list", "to_dict", "nlargest", "nsmallest", "idxmax", "idxmin",
+    "argmax", "argmin", "any", "all", "isin", "between", "clip", "where", "mask", "sample",
+    "duplicated", "drop_duplicates", "quantile", "memory_usage", "equals",
+    "plot", "hist", "boxplot", "scatter", "bar", "barh", "pie", "kde", "line", "area",
+})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -56,7 +73,10 @@ def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()
         elif isinstance(node, ast.Call):
             if isinstance(node.func, ast.Attribute):
                 receiver = _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
-                if not receiver & modules or _changes_module_state(node.func):
+                if receiver & modules:
+                    if _changes_module_state(node.func):
+                        found |= receiver
+                elif asks_inplace(node) or node.func.attr not in READ_ONLY_METHODS:
                     found |= receiver
             pure = isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS
             for argument in [*node.args, *(k.value for k in node.keywords)]:
@@ -64,6 +84,12 @@ def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()
                     found |= _root(argument)
         stack += list(ast.iter_child_nodes(node))
     return found
+
+
+def asks_inplace(call: ast.Call) -> bool:
+    """``inplace=True`` (or anything but a literal False): the call changes its receiver."""
+    return any(k.arg == "inplace" and not (isinstance(k.value, ast.Constant)
+                                           and k.value.value is False) for k in call.keywords)
 
 
 def _root(node: ast.AST) -> set[str]:

@@ -18,7 +18,8 @@ parse touch names no analysis sees, so there is no reorder for those either.
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
+from collections import ChainMap, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nb2prod.analysis.dataflow import is_builtin
@@ -65,17 +66,13 @@ def constraints(notebook: Notebook) -> Constraints:
                                if (why := hidden_definitions(c.tree))), "")
     if blocked:
         return Constraints(cells, frozenset(), blocked)
-    functions = _functions(flows)
     extra = pylab_names() if any(_uses_pylab(f) for f in flows.values()) else frozenset()
     constants = _constants(notebook, flows)
     modules = _modules(flows)
     aliases = _aliases(notebook)
-    for name, others in aliases.items():  # h = inc; h(): a call of h is a call of inc
-        known = next((functions[o] for o in sorted(others) if o in functions), None)
-        if known is not None:
-            functions.setdefault(name, known)
-    touches = {c.index: _touches(c, flows[c.index], functions, extra, constants, modules, aliases)
-               for c in notebook.code_cells}
+    functions = _function_views(notebook, flows, aliases)
+    touches = {c.index: _touches(c, flows[c.index], functions[c.index], extra, constants,
+                                 modules, aliases) for c in notebook.code_cells}
     touching: dict[str, list[int]] = defaultdict(list)
     for cell in cells:
         for name in touches[cell].reads | touches[cell].writes:
@@ -229,7 +226,7 @@ def _chain(name: str, sequence: list[int], touches: dict[int, _Touches],
             last_write, reads_since = cell, []
 
 
-def _touches(cell: Cell, flow: CellFlow, functions: dict[str, FunctionSummary],
+def _touches(cell: Cell, flow: CellFlow, functions: Mapping[str, FunctionSummary],
              extra: frozenset[str], constants: frozenset[str], modules: frozenset[str],
              aliases: dict[str, set[str]]) -> _Touches:
     bound: set[str] = set()
@@ -334,17 +331,34 @@ def _uses_pylab(flow: CellFlow) -> bool:
     return any(e.kind == BIND and e.name == "pylab" for e in flow.events)
 
 
-def _functions(flows: dict[int, CellFlow]) -> dict[str, FunctionSummary]:
-    """Notebook functions by name (the last definition: calls read through any of them)."""
-    found = {}
+def _function_views(notebook: Notebook, flows: dict[int, CellFlow],
+                    aliases: dict[str, set[str]]) -> dict[int, Mapping[str, FunctionSummary]]:
+    """For each cell, the notebook functions a call there runs: the latest definition at or
+    above it, else the first one below (the one a fix would bring up). ``h = inc``: a call of
+    ``h`` is a call of ``inc``."""
+    first: dict[str, FunctionSummary] = {}
     for flow in flows.values():
         for event in flow.events:
             if event.kind == BIND and event.function is not None:
-                found[event.name] = event.function
-    return found
+                first.setdefault(event.name, event.function)
+    for name, others in aliases.items():
+        known = next((first[o] for o in sorted(others) if o in first), None)
+        if known is not None:
+            first.setdefault(name, known)
+    views: dict[int, Mapping[str, FunctionSummary]] = {}
+    running: dict[str, FunctionSummary] = {}
+    view: Mapping[str, FunctionSummary] = first
+    for cell in notebook.code_cells:
+        defined = {e.name: e.function for e in flows[cell.index].events
+                   if e.kind == BIND and e.function is not None}
+        if defined:
+            running = {**running, **defined}
+            view = ChainMap(running, first)
+        views[cell.index] = view
+    return views
 
 
-def _call_touches(name: str, functions: dict[str, FunctionSummary]) -> set[str]:
+def _call_touches(name: str, functions: Mapping[str, FunctionSummary]) -> set[str]:
     """Globals a call may read or change: those the function (and functions it calls) read or
     ``global``-write."""
     touched: set[str] = set()

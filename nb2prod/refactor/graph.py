@@ -21,6 +21,7 @@ import ast
 from dataclasses import replace
 from itertools import combinations
 
+from nb2prod.analysis.mutation import READ_ONLY_METHODS, asks_inplace
 from nb2prod.refactor.plan import Step
 
 # calls that read or write files, by their last name part (pd.read_csv, df.to_parquet, open...)
@@ -29,23 +30,6 @@ _FILE_CALLS = frozenset({"open", "savefig", "imread", "imwrite", "imsave", "writ
                          "write_bytes", "read_text", "read_bytes", "mkdir", "unlink", "rmtree",
                          "copy", "copyfile", "move", "remove", "rename", "listdir", "glob",
                          "save_figure", "loadtxt", "savetxt", "genfromtxt", "ExcelWriter"})
-# methods that never change their receiver (unless asked with inplace=True): what pandas,
-# numpy and scikit-learn code mostly calls; any other method may change it
-_READ_ONLY_METHODS = frozenset({
-    "head", "tail", "describe", "info", "mean", "median", "sum", "min", "max", "std", "var",
-    "count", "nunique", "unique", "value_counts", "groupby", "agg", "aggregate", "apply", "map",
-    "copy", "astype", "drop", "dropna", "fillna", "replace", "rename", "merge", "join", "concat",
-    "sort_values", "sort_index", "reset_index", "set_index", "pivot", "pivot_table", "melt",
-    "query", "filter", "select_dtypes", "isna", "isnull", "notna", "notnull", "corr", "cov",
-    "round", "abs", "cumsum", "shift", "diff", "pct_change", "rolling", "resample", "loc",
-    "iloc", "get", "keys", "values", "items", "reshape", "flatten", "ravel", "transpose", "dot",
-    "predict", "predict_proba", "score", "transform", "decision_function", "get_params",
-    "format", "split", "strip", "lower", "upper", "startswith", "endswith", "index",
-    "to_numpy", "tolist", "to_list", "to_dict", "nlargest", "nsmallest", "idxmax", "idxmin",
-    "argmax", "argmin", "any", "all", "isin", "between", "clip", "where", "mask", "sample",
-    "duplicated", "drop_duplicates", "quantile", "memory_usage", "equals",
-    "plot", "hist", "boxplot", "scatter", "bar", "barh", "pie", "kde", "line", "area",
-})
 _MUTATORS = frozenset({"shuffle", "setattr", "delattr", "exec", "eval"})
 _PLOTTING_MODULES = frozenset({"plt", "pyplot", "sns", "seaborn", "matplotlib", "mpl"})
 _PLOTTING_METHODS = frozenset({"plot", "hist", "boxplot", "scatter", "bar", "barh", "pie",
@@ -130,9 +114,7 @@ def _call_changes(node: ast.Call, modules: frozenset[str], functions: frozenset[
         if _RANDOM_PART & set(_parts(function)) or name.startswith(_RANDOM_PREFIXES):
             state.add("random")
         return
-    inplace = any(k.arg == "inplace" and not (isinstance(k.value, ast.Constant)
-                                              and k.value.value is False) for k in node.keywords)
-    if receiver and (inplace or name not in _READ_ONLY_METHODS):
+    if receiver and (asks_inplace(node) or name not in READ_ONLY_METHODS):
         changed |= receiver
     if name in functions or name in _MUTATORS:
         for argument in [*node.args, *(k.value for k in node.keywords)]:
