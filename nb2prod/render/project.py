@@ -123,6 +123,9 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
         # for the engines: the step whose output each step input is (the last one before it)
         "sources": _sources(plan),
+        "made_by": {name: step.name for step in plan.steps for name in step.outputs},  # last one
+        # and the one serialization layer of values that cross a process boundary
+        "storage_source": (Path(__file__).parent.parent / "storage.py").read_text(encoding="utf-8"),
     }
 
 

@@ -1,0 +1,43 @@
+"""Shared by the engine template tests: convert an example with a template, and run the
+generated project's own tests in an environment that has the engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def convert(notebook: Path, out: Path, template: str) -> Path:
+    work = out.parent / f"{notebook.stem}-src"
+    shutil.copytree(notebook.parent, work)
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(work / notebook.name),
+                             "-o", str(out), "--template", template],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def assert_clean(project: Path) -> None:
+    clean = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                            "F,I,E9", "."], cwd=project, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout
+
+
+def run_project_tests(python: str, project: Path, site: Path) -> str:
+    """Install the project (--no-deps) beside the engine and run its tests; their output."""
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps",
+                              "--no-build-isolation", "--target", str(site), str(project)],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests"],
+                         cwd=project, capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": str(site)})
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "skipped" not in run.stdout  # the engine test ran, it was not skipped
+    return run.stdout
