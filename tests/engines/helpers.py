@@ -41,3 +41,11 @@ def run_project_tests(python: str, project: Path, site: Path) -> str:
     assert run.returncode == 0, run.stdout[-3000:]
     assert "skipped" not in run.stdout  # the engine test ran, it was not skipped
     return run.stdout
+
+
+def run_in_engine(python: str, site: Path, code: str, cwd: Path) -> str:
+    """Run ``code`` with the engine's Python and the installed project; its stdout."""
+    run = subprocess.run([python, "-c", code], cwd=cwd, capture_output=True, text=True,
+                         timeout=600, env={**os.environ, "PYTHONPATH": str(site)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
