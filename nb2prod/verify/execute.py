@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import pickle
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class Run:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> name -> value
     stdout: str = ""
     files: dict[str, str] = field(default_factory=dict)  # files the run wrote -> sha256
+    engine: str = ""  # the orchestrator the project ran on ('' for python -m <package>)
 
 
 def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: int,
@@ -110,20 +112,33 @@ def run_project(notebook_folder: Path, project: Path, package: str, python: str,
     source = project / "src" if (project / "src" / package).is_dir() else project
     if not (source / package / "__main__.py").is_file():
         raise UsageError(f"{project}: no package {package!r} with a __main__.py (verify needs a "
-                         "project made with the default template)")
+                         "project made with the default template or one that extends it)")
+    engine = _engine_of(source / package)
+    module = f"{package}.engine_run" if engine else package
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
         sandbox = create_sandbox(python, Path(tmp))
         work, dumps = _workspace(notebook_folder, Path(tmp))
         before = _snapshot(work)
         code, stdout, stderr = sandbox.run(
-            [sandbox.python, "-m", package], cwd=work, timeout=timeout, log=Path(tmp) / "project",
+            [sandbox.python, "-m", module], cwd=work, timeout=timeout, log=Path(tmp) / "project",
             extra_env={DUMP_ENV: str(dumps), "PYTHONPATH": str(source)})
         if code is None:
             raise NotebookRunError(f"{project}: the project did not finish within {timeout} s")
         if code != 0:
             last = (stderr.strip().splitlines() or ["no error output"])[-1]
-            raise NotebookRunError(f"{project}: the generated project fails: {last}")
-        return Run(_load_dumps(dumps), stdout, _written(work, before))
+            where = f" on {engine} (verify needs a Python with {engine} installed: --python)" \
+                if engine and "ModuleNotFoundError" in last else ""
+            raise NotebookRunError(f"{project}: the generated project fails{where}: {last}")
+        return Run(_load_dumps(dumps), stdout, _written(work, before), engine)
+
+
+def _engine_of(package: Path) -> str:
+    """The orchestrator a project runs on: its ``engine_run`` module names it (``ENGINE``)."""
+    entry = package / "engine_run.py"
+    if not entry.is_file():
+        return ""
+    match = re.search(r"^ENGINE = [\"']([\w-]+)[\"']", entry.read_text(encoding="utf-8"), re.M)
+    return match.group(1) if match else "an orchestrator"
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:

@@ -49,3 +49,16 @@ def run_in_engine(python: str, site: Path, code: str, cwd: Path) -> str:
                          timeout=600, env={**os.environ, "PYTHONPATH": str(site)})
     assert run.returncode == 0, run.stderr[-3000:]
     return run.stdout
+
+
+def verify_on_engine(python: str, tmp_path: Path, template: str, engine: str) -> None:
+    """`nb2prod verify` runs the churn notebook and the project through ``engine`` (with the
+    engine's Python) and finds them the same, value by value."""
+    project = convert(EXAMPLES / "churn" / "churn.ipynb", tmp_path / "verified", template)
+    notebook = tmp_path / "churn-src" / "churn.ipynb"  # the copy convert read
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "verify", str(notebook),
+                             str(project), "--python", python], capture_output=True, text=True,
+                            timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.stdout.splitlines()[-1].startswith("SAME:")
+    assert f"the steps ran on {engine}" in " ".join(result.stdout.split())

@@ -18,6 +18,7 @@ from tests.engines.helpers import (
     convert,
     run_in_engine,
     run_project_tests,
+    verify_on_engine,
 )
 
 ENGINE_PYTHON = os.environ.get("NB2PROD_AIRFLOW_PYTHON", "")
@@ -58,3 +59,9 @@ def test_the_generated_dag_runs_on_airflow(tmp_path: Path, notebook: str) -> Non
                             "spend_by_age_band": ["make_customer_table"],
                             "spend_against_income": ["make_customer_table"],
                             "compute_report": ["spend_against_income", "spend_by_age_band"]}
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_AIRFLOW_PYTHON to a Python with Airflow 3")
+def test_verify_runs_the_project_through_airflow(tmp_path: Path) -> None:
+    verify_on_engine(ENGINE_PYTHON, tmp_path, "airflow", "airflow")

@@ -17,6 +17,7 @@ from tests.engines.helpers import (
     convert,
     run_in_engine,
     run_project_tests,
+    verify_on_engine,
 )
 
 ENGINE_PYTHON = os.environ.get("NB2PROD_KFP_PYTHON", "")
@@ -49,3 +50,9 @@ def test_the_generated_pipeline_runs_on_kfp_local(tmp_path: Path, notebook: str)
                            "spend-by-age-band": ["make-customer-table"],
                            "spend-against-income": ["make-customer-table"],
                            "compute-report": ["spend-against-income", "spend-by-age-band"]}
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_KFP_PYTHON to a Python with kfp 2")
+def test_verify_runs_the_project_through_kubeflow(tmp_path: Path) -> None:
+    verify_on_engine(ENGINE_PYTHON, tmp_path, "kubeflow", "kubeflow")

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.engines.helpers import EXAMPLES, assert_clean, convert, run_project_tests
+from tests.engines.helpers import (
+    EXAMPLES,
+    assert_clean,
+    convert,
+    run_project_tests,
+    verify_on_engine,
+)
 
 ENGINE_PYTHON = os.environ.get("NB2PROD_PREFECT_PYTHON", "")
 
@@ -37,8 +43,9 @@ def test_the_flow_runs_independent_branches_side_by_side(tmp_path: Path) -> None
     function = next(n for n in flow.body if isinstance(n, ast.FunctionDef)
                     and n.name == "pipeline_flow")
     loops = [n for n in function.body if isinstance(n, ast.For)]
-    assert "submit" in ast.unparse(loops[0]) and "result" not in ast.unparse(loops[0])
-    assert "result" in ast.unparse(loops[1])
+    assert len(loops) == 1 and "submit" in ast.unparse(loops[0])
+    assert "result" not in ast.unparse(loops[0])
+    assert "result" in ast.unparse(function.body[-1])  # the return, after the loop
     readme = (project / "README.md").read_text()
     assert "| `compute_report` | spend_by_age_band, spend_against_income |" in readme
     assert 'prefect = ["prefect>=3,<4"]' in (project / "pyproject.toml").read_text()
@@ -51,3 +58,9 @@ def test_the_flow_runs_independent_branches_side_by_side(tmp_path: Path) -> None
 def test_the_generated_flow_runs_on_prefect(tmp_path: Path, notebook: str) -> None:
     project = convert(EXAMPLES / notebook, tmp_path / "flowproject", "prefect")
     run_project_tests(ENGINE_PYTHON, project, tmp_path / "site")
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_PREFECT_PYTHON to a Python with Prefect 3")
+def test_verify_runs_the_project_through_prefect(tmp_path: Path) -> None:
+    verify_on_engine(ENGINE_PYTHON, tmp_path, "prefect", "prefect")
