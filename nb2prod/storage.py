@@ -38,8 +38,14 @@ def save(value: Any, folder: str | Path, name: str) -> tuple[Path, bool]:
         path = writer(value, folder, name)
         if path is not None:
             return path, False
+    try:
+        data = pickle.dumps(value)
+    except Exception as exc:  # a generator, an open file, a lambda...
+        raise TypeError(f"cannot save {name!r}, a {type(value).__name__}: no file format holds "
+                        f"it ({exc}); return something that can be saved instead (a list, a "
+                        "path, a module-level function)") from None
     path = folder / f"{name}.pkl"
-    path.write_bytes(pickle.dumps(value))
+    path.write_bytes(data)
     return path, True
 
 

@@ -71,3 +71,8 @@ def test_saving_again_replaces_the_earlier_file_in_any_format(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["value.parquet"]
     with pytest.raises(FileNotFoundError, match="no saved value 'other'"):
         storage.find(tmp_path, "other")
+
+
+def test_a_value_no_file_can_hold_is_named_with_its_type(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="cannot save 'rows', a generator: no file format holds it"):
+        storage.save((n for n in range(3)), tmp_path, "rows")

@@ -117,6 +117,11 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     files, swept = sweep_files(files)
     decision = write_project(folder, files, options.overwrite, f"nb2prod {__version__} convert")
     _print_summary(plan, options.output, len(files), decision, (*redactions, *swept))
+    if template.saves_values:
+        for value in plan.unsavable:
+            sys.stdout.write(f"warning: step {value.step} returns '{value.value}', {value.kind}: "
+                             f"the {template.name} template saves values between steps and "
+                             f"cannot save it; {value.fix} (README.md lists it)\n")
     if options.verify:
         from nb2prod.commands.verify import VerifyOptions, run_verify
 

@@ -61,6 +61,16 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Unsavable:
+    """A step output no file can hold: an engine that saves values between steps fails on it."""
+
+    step: str
+    value: str
+    kind: str  # "a generator"
+    fix: str  # "make it a list: [... for ...]"
+
+
+@dataclass(frozen=True)
 class DataFile:
     """An input file the notebook reads, relative to the notebook's folder."""
 
@@ -105,6 +115,9 @@ class ConversionPlan:
     # modules the project imports that are not on PyPI as far as nb2prod knows (a helper found
     # through a sys.path change, a local file that was not shipped): the user provides them
     local_modules: tuple[str, ...] = ()
+    # step outputs that cannot cross a process boundary (what the engine templates that save
+    # values between steps warn about)
+    unsavable: tuple[Unsavable, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,6 +18,7 @@ from nb2prod.notebook.model import Notebook
 from nb2prod.pin.mapping import Environment
 from nb2prod.refactor.assemble import assemble
 from nb2prod.refactor.collect import collect
+from nb2prod.refactor.crossing import unsavable_values
 from nb2prod.refactor.describe import describe
 from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
@@ -58,6 +59,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     if about.environment_note:
         warnings += (ConvertWarning(0, 1, f"{about.environment_note}; dependencies without "
                                     "other version evidence are left unpinned"),)
+    steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
     changes = {*collected.changes, *assembled.changes,
                *_unused_import_changes(collected, referenced)}
     return ConversionPlan(
@@ -66,8 +68,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         notebook_sha256=about.notebook_sha256, nb2prod_version=__version__, date=options.date,
         python_requires=about.python_requires, imports=imports,
         definitions=tuple(collected.definitions.values()), config=config,
-        steps=step_graph(assembled.steps, _bound_by(imports),
-                         frozenset(collected.definitions)), secrets=collected.secrets,
+        steps=steps, secrets=collected.secrets, unsavable=unsavable_values(steps),
         dependencies=tuple(d for d in about.dependencies
                            if not d.imports or any(_top(i) in imported for i in d.imports)),
         data_files=about.data_files, missing_inputs=about.missing_inputs,

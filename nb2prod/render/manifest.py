@@ -31,6 +31,7 @@ class TemplateInfo:
     path: Path
     required_variables: tuple[str, ...] = ()
     extends: str = ""  # the template it builds on: its files, unless this one has the same path
+    saves_values: bool = False  # its engine saves values between steps (in files)
     # the templates it builds on, nearest first (filled in by resolve_template)
     bases: tuple[TemplateInfo, ...] = ()
 
@@ -52,12 +53,13 @@ def read_manifest(folder: Path) -> TemplateInfo:
     description = data.get("description", "")
     required = data.get("required_variables", [])
     extends = data.get("extends", "")
+    saves = data.get("saves_values", False)
     if not all(isinstance(v, str) for v in (name, description, extends)) or not (
         isinstance(required, list) and all(isinstance(v, str) for v in required)
-    ):
+    ) or not isinstance(saves, bool):
         raise ConfigError(f"{manifest}: name, description and extends must be strings, "
-                          "required_variables a list of strings")
-    return TemplateInfo(name, description, folder, tuple(required), extends)
+                          "required_variables a list of strings, saves_values true or false")
+    return TemplateInfo(name, description, folder, tuple(required), extends, saves)
 
 
 def template_roots() -> list[Path]:
@@ -102,7 +104,7 @@ def resolve_template(name_or_path: str) -> TemplateInfo:
     return TemplateInfo(template.name, template.description, template.path,
                         tuple(dict.fromkeys(v for t in (template, *bases)
                                             for v in t.required_variables)),
-                        template.extends, tuple(bases))
+                        template.extends, template.saves_values, tuple(bases))
 
 
 def _find_template(name_or_path: str, by_name_only: bool = False) -> TemplateInfo:

@@ -64,3 +64,24 @@ def test_the_generated_assets_materialize_on_dagster(tmp_path: Path, notebook: s
 @pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_DAGSTER_PYTHON to a Python with Dagster 1")
 def test_verify_runs_the_project_through_dagster(tmp_path: Path) -> None:
     verify_on_engine(ENGINE_PYTHON, tmp_path, "dagster", "dagster")
+
+
+def test_values_no_file_can_hold_are_named_at_convert_time(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers import code, markdown, notebook_dict
+
+    notebook = tmp_path / "gen.ipynb"
+    notebook.write_text(json.dumps(notebook_dict([
+        markdown("## Make rows"), code("rows = (n * n for n in range(3))"),
+        markdown("## Sum rows"), code("total = sum(rows)\nprint(total)")])))
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(notebook), "-o",
+                             str(tmp_path / "out"), "--template", "dagster"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert ("warning: step make_rows returns 'rows', a generator: the dagster template saves "
+            "values between steps and cannot save it; make it a list") in result.stdout
+    assert "- `rows` from `make_rows`: a generator; make it a list" in (
+        tmp_path / "out" / "README.md").read_text()
