@@ -81,7 +81,8 @@ def test_a_cached_run_loads_no_analysis(project: Path) -> None:
     probe = ("import sys\n"
              "from nb2prod.entry import main\n"
              "try:\n    main(['check', 'analysis.ipynb'])\nexcept SystemExit:\n    pass\n"
-             "heavy = sorted(m for m in sys.modules if m.startswith(('nb2prod.analysis', "
+             "heavy = sorted(m for m in sys.modules if m.startswith(("
+             "'nb2prod.analysis.events', 'nb2prod.analysis.dataflow', 'nb2prod.analysis.scopes', "
              "'nb2prod.notebook', 'concurrent.futures.process', 'typer', 'libcst')))\n"
              "print('LOADED', heavy)\n")
     run = [sys.executable, "-c", probe]

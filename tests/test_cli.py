@@ -199,3 +199,6 @@ def test_templates_list(capsys) -> None:
     code_, out, _ = run(["templates", "list"], capsys)
     assert code_ == 0
     assert out.startswith("default") and "\nscript" in out
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == ["default", "airflow", "dagster", "kubeflow", "prefect", "script"]
+    assert "extends default" in out.splitlines()[1]

@@ -66,3 +66,15 @@ def walk(node: ast.AST) -> list[ast.AST]:
         result.append(current)
         stack.extend(children(current))
     return result
+
+
+def dotted_parts(node: ast.AST) -> list[str]:
+    """``np.random.seed`` -> ['seed', 'random', 'np'] (innermost last); a call or subscript in
+    the chain ends it."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return parts

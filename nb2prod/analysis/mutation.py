@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 
+from nb2prod.analysis.astutil import dotted_parts
+
 # calls that never change their arguments: passing a value to them is only a read (not
 # list, sorted, sum, any...: they consume an iterator passed to them)
 _PURE_CALLS = frozenset({
@@ -48,14 +50,8 @@ _STATEFUL_PREFIXES = ("seed", "manual_seed", "set_", "use", "rc", "reset", "rand
 
 
 def _changes_module_state(function: ast.Attribute) -> bool:
-    parts = []
-    node: ast.AST = function
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return bool(_STATEFUL_PARTS & set(parts)) or function.attr.startswith(_STATEFUL_PREFIXES)
+    return bool(_STATEFUL_PARTS & set(dotted_parts(function))) \
+        or function.attr.startswith(_STATEFUL_PREFIXES)
 
 
 def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()) -> set[str]:
@@ -69,10 +65,10 @@ def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()
             stack += list(getattr(node, "decorator_list", []))
             continue
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            found |= _root(node)
+            found |= root_names(node)
         elif isinstance(node, ast.Call):
             if isinstance(node.func, ast.Attribute):
-                receiver = _root(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
+                receiver = root_names(node.func.value)  # x.append(…), random.seed(…), df.a.fillna(…)
                 if receiver & modules:
                     if _changes_module_state(node.func):
                         found |= receiver
@@ -81,7 +77,7 @@ def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()
             pure = isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS
             for argument in [*node.args, *(k.value for k in node.keywords)]:
                 if not pure or isinstance(argument, ast.Starred):  # print(*it) consumes it
-                    found |= _root(argument)
+                    found |= root_names(argument)
         stack += list(ast.iter_child_nodes(node))
     return found
 
@@ -92,7 +88,8 @@ def asks_inplace(call: ast.Call) -> bool:
                                            and k.value.value is False) for k in call.keywords)
 
 
-def _root(node: ast.AST) -> set[str]:
+def root_names(node: ast.AST) -> set[str]:
+    """The name a chain of attributes, subscripts or a starred value starts from."""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
         node = node.value
     return {node.id} if isinstance(node, ast.Name) else set()

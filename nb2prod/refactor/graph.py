@@ -21,7 +21,8 @@ import ast
 from dataclasses import replace
 from itertools import combinations
 
-from nb2prod.analysis.mutation import READ_ONLY_METHODS, asks_inplace
+from nb2prod.analysis.astutil import dotted_parts
+from nb2prod.analysis.mutation import READ_ONLY_METHODS, asks_inplace, root_names
 from nb2prod.refactor.plan import Step
 
 # calls that read or write files, by their last name part (pd.read_csv, df.to_parquet, open...)
@@ -92,9 +93,9 @@ def _changes(tree: ast.AST, modules: frozenset[str], functions: frozenset[str]
     state: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            changed |= _root(node)
+            changed |= root_names(node)
         elif isinstance(node, ast.AugAssign):
-            changed |= _root(node.target)
+            changed |= root_names(node.target)
         elif isinstance(node, ast.Call):
             _call_changes(node, modules, functions, changed, state)
         elif isinstance(node, ast.Name) and node.id in functions:
@@ -107,34 +108,18 @@ def _call_changes(node: ast.Call, modules: frozenset[str], functions: frozenset[
     function = node.func
     name = function.attr if isinstance(function, ast.Attribute) else (
         function.id if isinstance(function, ast.Name) else "")
-    receiver = _root(function.value) if isinstance(function, ast.Attribute) else set()
+    receiver = root_names(function.value) if isinstance(function, ast.Attribute) else set()
     if receiver & _PLOTTING_MODULES or name in _PLOTTING_METHODS:
         state.add("figure")  # drawing on matplotlib's current figure
     if receiver & modules:
-        if _RANDOM_PART & set(_parts(function)) or name.startswith(_RANDOM_PREFIXES):
+        if _RANDOM_PART & set(dotted_parts(function)) or name.startswith(_RANDOM_PREFIXES):
             state.add("random")
         return
     if receiver and (asks_inplace(node) or name not in READ_ONLY_METHODS):
         changed |= receiver
     if name in functions or name in _MUTATORS:
         for argument in [*node.args, *(k.value for k in node.keywords)]:
-            changed |= _root(argument)
-
-
-def _parts(node: ast.AST) -> list[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return parts
-
-
-def _root(node: ast.AST) -> set[str]:
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-        node = node.value
-    return {node.id} if isinstance(node, ast.Name) else set()
+            changed |= root_names(argument)
 
 
 def _file_use(tree: ast.AST, config_fields: set[str]) -> tuple[set[str], bool, bool]:

@@ -84,7 +84,8 @@ def available_templates() -> list[TemplateInfo]:
         for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
             info = read_manifest(folder)
             found.setdefault(info.name, info)
-    return list(found.values())
+    # the default first: what convert uses when asked for none
+    return sorted(found.values(), key=lambda t: (t.name != "default", t.name))
 
 
 def resolve_template(name_or_path: str) -> TemplateInfo:

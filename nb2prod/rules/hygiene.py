@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from nb2prod.analysis.astutil import dotted_parts
 from nb2prod.findings import INFO, WARNING, Finding
 from nb2prod.rules.base import Rule, RuleContext
 
@@ -228,10 +229,4 @@ def _sets_seed(context: RuleContext) -> bool:
 
 
 def _call_name(func: ast.AST) -> str:
-    parts = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if isinstance(func, ast.Name):
-        parts.append(func.id)
-    return ".".join(reversed(parts))
+    return ".".join(reversed(dotted_parts(func)))

@@ -29,12 +29,17 @@ def assert_clean(project: Path) -> None:
     assert clean.returncode == 0, clean.stdout
 
 
-def run_project_tests(python: str, project: Path, site: Path) -> str:
-    """Install the project (--no-deps) beside the engine and run its tests; their output."""
+def install_project(python: str, project: Path, site: Path) -> None:
+    """Install the project (--no-deps) into ``site``, beside the engine's environment."""
     install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps",
                               "--no-build-isolation", "--target", str(site), str(project)],
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stderr
+
+
+def run_project_tests(python: str, project: Path, site: Path) -> str:
+    """Install the project beside the engine and run its tests; their output."""
+    install_project(python, project, site)
     run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests"],
                          cwd=project, capture_output=True, text=True, timeout=900,
                          env={**os.environ, "PYTHONPATH": str(site)})

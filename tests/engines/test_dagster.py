@@ -9,14 +9,10 @@ import ast
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.engines.helpers import (
     EXAMPLES,
     assert_clean,
     convert,
-    run_project_tests,
-    verify_on_engine,
 )
 
 ENGINE_PYTHON = os.environ.get("NB2PROD_DAGSTER_PYTHON", "")
@@ -52,18 +48,6 @@ def test_the_assets_follow_the_step_graph(tmp_path: Path) -> None:
     assert_clean(project)
 
 
-@pytest.mark.engine
-@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_DAGSTER_PYTHON to a Python with Dagster 1")
-@pytest.mark.parametrize("notebook", ["churn/churn.ipynb", "branches/branches.ipynb"])
-def test_the_generated_assets_materialize_on_dagster(tmp_path: Path, notebook: str) -> None:
-    project = convert(EXAMPLES / notebook, tmp_path / "assetsproject", "dagster")
-    run_project_tests(ENGINE_PYTHON, project, tmp_path / "site")
-
-
-@pytest.mark.engine
-@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_DAGSTER_PYTHON to a Python with Dagster 1")
-def test_verify_runs_the_project_through_dagster(tmp_path: Path) -> None:
-    verify_on_engine(ENGINE_PYTHON, tmp_path, "dagster", "dagster")
 
 
 def test_values_no_file_can_hold_are_named_at_convert_time(tmp_path: Path) -> None:

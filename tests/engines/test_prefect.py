@@ -8,14 +8,10 @@ import ast
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.engines.helpers import (
     EXAMPLES,
     assert_clean,
     convert,
-    run_project_tests,
-    verify_on_engine,
 )
 
 ENGINE_PYTHON = os.environ.get("NB2PROD_PREFECT_PYTHON", "")
@@ -52,15 +48,3 @@ def test_the_flow_runs_independent_branches_side_by_side(tmp_path: Path) -> None
     assert_clean(project)
 
 
-@pytest.mark.engine
-@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_PREFECT_PYTHON to a Python with Prefect 3")
-@pytest.mark.parametrize("notebook", ["churn/churn.ipynb", "branches/branches.ipynb"])
-def test_the_generated_flow_runs_on_prefect(tmp_path: Path, notebook: str) -> None:
-    project = convert(EXAMPLES / notebook, tmp_path / "flowproject", "prefect")
-    run_project_tests(ENGINE_PYTHON, project, tmp_path / "site")
-
-
-@pytest.mark.engine
-@pytest.mark.skipif(not ENGINE_PYTHON, reason="set NB2PROD_PREFECT_PYTHON to a Python with Prefect 3")
-def test_verify_runs_the_project_through_prefect(tmp_path: Path) -> None:
-    verify_on_engine(ENGINE_PYTHON, tmp_path, "prefect", "prefect")
