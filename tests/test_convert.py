@@ -112,7 +112,8 @@ def test_template_errors_name_the_file_and_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
     unknown = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(tmp_path / "out"), "-t", "nope")
     assert unknown.returncode == 2
-    assert "unknown template 'nope' (available: default, airflow, dagster, kubeflow, prefect, script" in unknown.stderr
+    assert ("unknown template 'nope' (available: default, airflow, dagster, kubeflow, prefect, "
+            "script") in unknown.stderr
 
 
 def test_notebook_without_code_converts_to_an_empty_pipeline(tmp_path: Path) -> None:
