@@ -30,6 +30,8 @@ SUFFIXES = (".parquet", ".series.parquet", ".npy", ".joblib", ".json", ".pkl")
 def save(value: Any, folder: str | Path, name: str) -> tuple[Path, bool]:
     """Write ``value`` to ``folder/name.<suffix>``; (the path, whether pickle was the last
     resort). An earlier file of the same name, in any format, is replaced."""
+    if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
+        raise ValueError(f"cannot save a value named {name!r}: a name is one file name")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for old in (folder / f"{name}{suffix}" for suffix in SUFFIXES):
@@ -90,6 +92,11 @@ def _frame(value: Any, folder: Path, name: str) -> Path | None:
     kind = type(value).__module__.split(".")[0], type(value).__name__
     if kind not in {("pandas", "DataFrame"), ("pandas", "Series")}:
         return None
+    columns = [value.iloc[:, i] for i in range(value.shape[1])] if kind[1] == "DataFrame" \
+        else [value]
+    if any(str(c.dtype) == "object" and not all(isinstance(v, str) or v is None for v in c)
+           for c in columns):
+        return None  # Python objects in a column (Decimal, lists): parquet converts them
     frame = value
     suffix = ".parquet"
     if kind[1] == "Series":
@@ -102,12 +109,20 @@ def _frame(value: Any, folder: Path, name: str) -> Path | None:
         restored = load(path)
         same = restored.equals(value) and restored.dtypes.equals(value.dtypes) \
             if kind[1] == "DataFrame" else restored.equals(value) and restored.dtype == value.dtype
-        if same and list(restored.index) == list(value.index):
+        if same and _same_index(restored, value) and (
+                kind[1] == "DataFrame" or type(restored.name) is type(value.name)):
             return path
     except Exception:  # no pyarrow, an object column, a MultiIndex...: pickle says the rest
         pass
     path.unlink(missing_ok=True)
     return None
+
+
+def _same_index(restored: Any, value: Any) -> bool:
+    """Same labels, names and frequency (a DatetimeIndex's freq is part of what it is)."""
+    return (list(restored.index) == list(value.index)
+            and list(restored.index.names) == list(value.index.names)
+            and getattr(restored.index, "freq", None) == getattr(value.index, "freq", None))
 
 
 def _array(value: Any, folder: Path, name: str) -> Path | None:
@@ -137,8 +152,12 @@ def _estimator(value: Any, folder: Path, name: str) -> Path | None:
 def _plain(value: Any, folder: Path, name: str) -> Path | None:
     if not _json_exact(value):
         return None
+    try:
+        text = json.dumps(value)
+    except ValueError:  # an int too long for text conversion: pickle keeps it
+        return None
     path = folder / f"{name}.json"
-    path.write_text(json.dumps(value), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 

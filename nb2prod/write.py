@@ -136,6 +136,9 @@ def write_project(folder: Path, files: Mapping[str, str | bytes], overwrite: boo
     Refuses, before touching anything, when a generated path holds a user's file (unless
     ``overwrite``) or cannot be written without removing a folder or following a symlink.
     """
+    outside = [p for p in files if p.startswith("/") or ".." in p.replace("\\", "/").split("/")]
+    if outside:  # the one writer never writes outside the folder it was given
+        raise WriteError(f"{folder}: not written: {outside[0]!r} is not a path inside it")
     decision = plan_tree_write(folder, files, overwrite)
     if decision.blocked:
         raise WriteError(f"{folder}: not written: a folder or symlink is in the way of "

@@ -76,3 +76,24 @@ def test_saving_again_replaces_the_earlier_file_in_any_format(tmp_path: Path) ->
 def test_a_value_no_file_can_hold_is_named_with_its_type(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="cannot save 'rows', a generator: no file format holds it"):
         storage.save((n for n in range(3)), tmp_path, "rows")
+
+
+def test_what_parquet_or_json_would_change_quietly_is_pickled(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    daily = pd.Series([1.0, 2.0], index=pd.date_range("2026-01-01", periods=2, freq="D"))
+    back, name, _ = _round_trip(daily, tmp_path)
+    assert back.index.freq == daily.index.freq
+    back, name, _ = _round_trip(pd.DataFrame({"d": [Decimal("2.5")]}), tmp_path)
+    assert name == "value.pkl" and str(back["d"][0]) == "2.5"
+    back, name, _ = _round_trip(pd.Series([1, 2], name=3), tmp_path)
+    assert type(back.name) is int
+    back, name, _ = _round_trip(10 ** 5000, tmp_path)
+    assert name == "value.pkl" and back == 10 ** 5000
+
+
+@pytest.mark.parametrize("name", ["../escape", "/tmp/abs", "a/b", "..", ""])
+def test_a_name_is_one_file_name(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match="a name is one file name"):
+        storage.save([1], tmp_path / "inner", name)
+    assert not list(tmp_path.rglob("*.json"))

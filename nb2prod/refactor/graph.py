@@ -5,14 +5,15 @@ The edges come from the data flow, not from notebook order, and they are conserv
 runs after
 - the step that produced each value it takes (the last one before it);
 - every earlier step that touched a value it may change in place (``df["x"] = …``,
-  ``lst.append``, passing it to a call), and a step reading a value after an in-place change
-  runs after the change;
-- every earlier step touching the same file (through the same config field), and every earlier
-  step that reads or writes files when either one's file is not a config field (a path built in
-  code could be anything);
+  ``lst.append``, passing it to a call, through an alias: ``b = a``, ``for row in rows``), and a
+  step reading a value after an in-place change runs after the change;
+- every earlier step that reads or writes files (paths built in code, or two config fields
+  naming one file, could be anything);
 - every earlier step that uses the same shared state: a module's random generator, seeded or not,
   matplotlib's current figure, a notebook function's globals.
-Two steps linked by none of these run in either order with the same results.
+Two steps linked by none of these run in either order with the same results. What the code
+cannot show makes the order stay: a step that does not parse, or changes process-wide state
+(options, the environment, the working folder), keeps its place relative to every step.
 """
 
 from __future__ import annotations
@@ -22,16 +23,45 @@ from dataclasses import replace
 from itertools import combinations
 
 from nb2prod.analysis.astutil import dotted_parts
-from nb2prod.analysis.mutation import READ_ONLY_METHODS, asks_inplace, root_names
+from nb2prod.analysis.dataflow import is_builtin
+from nb2prod.analysis.mutation import (
+    READ_ONLY_METHODS,
+    asks_inplace,
+    root_names,
+)
 from nb2prod.refactor.plan import Step
 
 # calls that read or write files, by their last name part (pd.read_csv, df.to_parquet, open...)
 _FILE_PREFIXES = ("read_", "to_", "save", "load", "dump")
 _FILE_CALLS = frozenset({"open", "savefig", "imread", "imwrite", "imsave", "write_text",
-                         "write_bytes", "read_text", "read_bytes", "mkdir", "unlink", "rmtree",
-                         "copy", "copyfile", "move", "remove", "rename", "listdir", "glob",
-                         "save_figure", "loadtxt", "savetxt", "genfromtxt", "ExcelWriter"})
-_MUTATORS = frozenset({"shuffle", "setattr", "delattr", "exec", "eval"})
+                         "write_bytes", "read_text", "read_bytes", "mkdir", "makedirs", "unlink",
+                         "rmtree", "copy", "copyfile", "copytree", "move", "remove", "rename",
+                         "replace", "listdir", "scandir", "walk", "glob", "rglob", "iterdir",
+                         "exists", "isfile", "isdir", "getsize", "stat", "touch", "connect",
+                         "save_figure", "loadtxt", "savetxt", "genfromtxt", "ExcelWriter",
+                         "read_sql", "read_sql_query", "read_sql_table", "Path", "urlretrieve",
+                         "system", "run", "call", "check_call", "check_output", "Popen"})
+# libraries whose functions return new values rather than change their arguments
+_COPYING_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "statsmodels", "seaborn",
+                                "matplotlib", "math", "statistics", "json", "re", "datetime",
+                                "pathlib", "textwrap", "string", "itertools", "functools",
+                                "operator", "xgboost", "lightgbm", "catboost", "plotly"})
+_IN_PLACE_FUNCTIONS = frozenset({"shuffle", "heappush", "heappop", "heapify", "heapreplace",
+                                 "heappushpop", "insort", "insort_left", "insort_right", "copyto",
+                                 "put", "place", "putmask", "fill_diagonal", "update"})
+_READ_ONLY_BUILTINS = frozenset({"print", "len", "str", "repr", "int", "float", "bool", "abs",
+                                 "round", "isinstance", "issubclass", "type", "range", "display",
+                                 "id", "hash", "format", "getattr", "hasattr", "callable"})
+_MODEL_METHODS = ("fit", "partial_fit", "predict", "score", "transform", "evaluate")
+# calls that change process-wide state: a step making one keeps its order around every step
+_PROCESS_PREFIXES = ("set_", "set", "use", "chdir", "putenv", "unsetenv", "filterwarnings",
+                     "simplefilter", "reset", "rc", "register", "configure", "seed", "enable",
+                     "disable", "add_dll", "umask")
+_PROCESS_OBJECTS = frozenset({"environ", "path", "options", "rcParams", "modules", "argv"})
+_READING = frozenset({"get", "copy", "items", "keys", "values", "join", "exists", "isfile",
+                      "isdir", "basename", "dirname", "abspath", "splitext", "split"})
+_PROCESS_CALLS = frozenset({"chdir", "putenv", "setattr", "delattr", "exec", "eval",
+                            "basicConfig", "setrecursionlimit", "set_option", "set_printoptions"})
 _PLOTTING_MODULES = frozenset({"plt", "pyplot", "sns", "seaborn", "matplotlib", "mpl"})
 _PLOTTING_METHODS = frozenset({"plot", "hist", "boxplot", "scatter", "bar", "barh", "pie",
                                "kde", "line", "area", "imshow", "heatmap", "savefig",
@@ -43,126 +73,180 @@ _FILE_EXCEPTIONS = frozenset({"to_numpy", "to_list", "to_dict", "to_frame", "to_
                               "to_period", "to_timestamp", "to_series", "to_array", "to_dense"})
 
 
-def step_graph(steps: tuple[Step, ...], modules: frozenset[str],
+def step_graph(steps: tuple[Step, ...], modules: dict[str, str],
                functions: frozenset[str] = frozenset()) -> tuple[Step, ...]:
-    """``steps`` with ``after`` set: the names of the steps each must follow (transitively
-    reduced, in notebook order). ``modules``: the names the pipeline imports at module level;
+    """``steps`` with ``after`` (the names of the steps each must follow, transitively reduced,
+    in notebook order) and ``changes`` (the inputs each may change in place) set. ``modules``:
+    each name the pipeline imports at module level -> the top-level package it comes from;
     ``functions``: the functions and classes the notebook defines."""
-    facts = [_facts(step, modules, functions) for step in steps]
+    aliases = _aliases(steps)
+    facts = [_facts(step, modules, functions, aliases) for step in steps]
     edges: set[tuple[int, int]] = set()
     for later, (step, fact) in enumerate(zip(steps, facts, strict=True)):
         for earlier in range(later):
             if _must_follow(steps[earlier], facts[earlier], step, fact, steps[earlier:later]):
                 edges.add((earlier, later))
     reduced = _transitive_reduction(len(steps), edges)
-    return tuple(replace(step, after=tuple(steps[before].name for before in sorted(
-        before for before, after in reduced if after == index)))
-        for index, step in enumerate(steps))
+    return tuple(replace(
+        step, changes=tuple(n for n in step.inputs if n in fact.changes),  # config: not passed
+        after=tuple(steps[before].name for before in sorted(
+            before for before, after in reduced if after == index)))
+        for index, (step, fact) in enumerate(zip(steps, facts, strict=True)))
 
 
 class _Facts:
-    """What one step touches, as far as its code shows."""
+    """What one step touches, as far as its code shows (names widened to their aliases)."""
 
-    def __init__(self, changes: set[str], state: set[str], fields: set[str],
-                 touches_files: bool, unknown_files: bool) -> None:
-        self.changes = changes  # values (inputs) it may change in place
-        self.state = state  # shared state it uses: module names, "figure", "random"
-        self.fields = fields  # config fields that name files it reads or writes
-        self.touches_files = touches_files
-        self.unknown_files = unknown_files  # a file whose name no config field gives
+    def __init__(self, names: set[str], changes: set[str], state: set[str],
+                 files: bool) -> None:
+        self.names = names  # values it takes or makes
+        self.changes = changes  # values it may change in place
+        self.state = state  # shared state: "process" (a barrier), "figure", "random", "globals"
+        self.files = files  # reads or writes files (all such steps keep their order)
 
 
-def _facts(step: Step, modules: frozenset[str], functions: frozenset[str]) -> _Facts:
+def _facts(step: Step, modules: dict[str, str], functions: frozenset[str],
+           aliases: dict[str, set[str]]) -> _Facts:
+    # a mutable config field (REGISTRY = []) is one object the steps share too
+    names = _widened({*step.inputs, *step.outputs, *step.config_fields}, aliases)
     try:
         tree = ast.parse(step.body)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _Facts(set(step.inputs), {"*"}, set(), True, True)  # unknown: follows everything
-    changes, state = _changes(tree, modules, functions)
+        return _Facts(names, names, {"process"}, True)  # unknown: it follows everything
+    changed = _changed(tree, modules, functions) - set(modules)
+    state = _shared_state(tree, frozenset(modules), functions)
     if step.nondeterministic:
         state.add("random")
-    fields, touches, unknown = _file_use(tree, set(step.config_fields))
-    return _Facts(changes & set(step.inputs), state, fields, touches, unknown)
+    return _Facts(names, _widened(changed, aliases) & names, state, _touches_files(tree))
 
 
-def _changes(tree: ast.AST, modules: frozenset[str], functions: frozenset[str]
-             ) -> tuple[set[str], set[str]]:
-    """(values the code may change in place, shared state it uses). A method call changes its
-    receiver unless it is a known read-only method without ``inplace=True``; a call passes its
-    arguments to be changed only when it is the notebook's own function or a known mutator."""
+def _changed(tree: ast.AST, modules: dict[str, str], functions: frozenset[str]) -> set[str]:
+    """Values the code may change in place: stores into them, methods not known to be read-only
+    (or asked ``inplace=True``), and values passed to a call that may change its arguments:
+    anything but a read-only builtin or a function of a data library that works on copies
+    (numpy, pandas, scikit-learn...: ``pd.cut(df.age)``, ``train_test_split(X, y)``) unless it
+    is one of their in-place functions or is given ``out=``."""
     changed: set[str] = set()
-    state: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
             changed |= root_names(node)
         elif isinstance(node, ast.AugAssign):
             changed |= root_names(node.target)
         elif isinstance(node, ast.Call):
-            _call_changes(node, modules, functions, changed, state)
-        elif isinstance(node, ast.Name) and node.id in functions:
-            state.add("globals")  # the notebook's functions may share module-level state
-    return changed, state
+            changed |= _call_changes(node, modules, functions)
+    return changed
 
 
-def _call_changes(node: ast.Call, modules: frozenset[str], functions: frozenset[str],
-                  changed: set[str], state: set[str]) -> None:
-    function = node.func
+def _call_changes(call: ast.Call, modules: dict[str, str], functions: frozenset[str]) -> set[str]:
+    function = call.func
     name = function.attr if isinstance(function, ast.Attribute) else (
         function.id if isinstance(function, ast.Name) else "")
     receiver = root_names(function.value) if isinstance(function, ast.Attribute) else set()
-    if receiver & _PLOTTING_MODULES or name in _PLOTTING_METHODS:
-        state.add("figure")  # drawing on matplotlib's current figure
-    if receiver & modules:
-        if _RANDOM_PART & set(dotted_parts(function)) or name.startswith(_RANDOM_PREFIXES):
-            state.add("random")
-        return
-    if receiver and (asks_inplace(node) or name not in READ_ONLY_METHODS):
-        changed |= receiver
-    if name in functions or name in _MUTATORS:
-        for argument in [*node.args, *(k.value for k in node.keywords)]:
-            changed |= root_names(argument)
+    found: set[str] = set()
+    if receiver and not receiver & set(modules):  # a method of a value
+        if asks_inplace(call) or name not in READ_ONLY_METHODS:
+            found |= receiver
+        library = name in READ_ONLY_METHODS or name.startswith(_MODEL_METHODS)
+    else:
+        owner = modules.get(next(iter(receiver), "") if receiver else name, "")
+        library = owner in _COPYING_LIBRARIES or (not owner and is_builtin(name)
+                                                   and name in _READ_ONLY_BUILTINS)
+    if name in functions or name in _IN_PLACE_FUNCTIONS or not library \
+            or any(k.arg == "out" for k in call.keywords):
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            found |= root_names(argument)
+    return found
 
 
-def _file_use(tree: ast.AST, config_fields: set[str]) -> tuple[set[str], bool, bool]:
-    fields: set[str] = set()
-    touches = unknown = False
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not _is_file_call(node.func):
+def _widened(names: set[str], aliases: dict[str, set[str]]) -> set[str]:
+    return names | {other for name in names for other in aliases.get(name, ())}
+
+
+def _aliases(steps: tuple[Step, ...]) -> dict[str, set[str]]:
+    """Names that may hold the same object: ``b = a``, ``for row in rows`` (a row of rows
+    changed is rows changed), ``with x as y``."""
+    group: dict[str, set[str]] = {}
+    for step in steps:
+        try:
+            tree = ast.parse(step.body)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        touches = True
-        named = {n.id for argument in [*node.args, *(k.value for k in node.keywords),
-                                       _receiver(node.func)]
-                 if argument is not None for n in ast.walk(argument)
-                 if isinstance(n, ast.Name) and n.id in config_fields}
-        fields |= named
-        unknown = unknown or not named
-    return fields, touches, unknown
+        for target, source in _shared_pairs(tree):
+            merged = group.get(target, {target}) | group.get(source, {source})
+            for name in merged:
+                group[name] = merged
+    return {name: members - {name} for name, members in group.items()}
 
 
-def _is_file_call(function: ast.AST) -> bool:
-    name = function.attr if isinstance(function, ast.Attribute) else (
-        function.id if isinstance(function, ast.Name) else "")
-    if name in _FILE_EXCEPTIONS:
-        return False
-    return name in _FILE_CALLS or name.startswith(_FILE_PREFIXES)
+def _shared_pairs(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                for name in root_names(target) if isinstance(target, ast.Name) else ():
+                    yield from ((name, source) for source in root_names(node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            for name in _bound(node.target):
+                yield from ((name, source) for source in root_names(node.iter))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            for name in _bound(node.optional_vars):
+                yield from ((name, source) for source in root_names(node.context_expr))
 
 
-def _receiver(function: ast.AST) -> ast.AST | None:
-    return function.value if isinstance(function, ast.Attribute) else None
+def _bound(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _shared_state(tree: ast.AST, modules: frozenset[str], functions: frozenset[str]) -> set[str]:
+    """Process-wide state a step changes (options, the environment, the working folder, a
+    module's attributes: a barrier every step keeps its order around), matplotlib's figure,
+    random generators, and the notebook's own functions and classes (which may share globals)."""
+    state: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in functions:
+            state.add("globals")
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(
+                node.ctx, (ast.Store, ast.Del)) and root_names(node) & modules:
+            state.add("process")  # os.environ[...] = ..., np.x = ..., pd.options... = ...
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        name = function.attr if isinstance(function, ast.Attribute) else (
+            function.id if isinstance(function, ast.Name) else "")
+        receiver = root_names(function.value) if isinstance(function, ast.Attribute) else set()
+        if receiver & _PLOTTING_MODULES or name in _PLOTTING_METHODS:
+            state.add("figure")  # drawing on matplotlib's current figure
+        if receiver & modules and (_RANDOM_PART & set(dotted_parts(function))
+                                   or name.startswith(_RANDOM_PREFIXES)):
+            state.add("random")
+        if (receiver & modules and name.startswith(_PROCESS_PREFIXES)) or name in _PROCESS_CALLS:
+            state.add("process")
+        parts = dotted_parts(function)[1:]  # os.environ.update(...), sys.path.append(...)
+        if receiver & modules and _PROCESS_OBJECTS & set(parts) and name not in _READING:
+            state.add("process")
+    return state
+
+
+def _touches_files(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else (
+                function.id if isinstance(function, ast.Name) else "")
+            if name not in _FILE_EXCEPTIONS and (
+                    name in _FILE_CALLS or name.startswith(_FILE_PREFIXES)):
+                return True
+    return False
 
 
 def _must_follow(before: Step, first: _Facts, step: Step, second: _Facts,
                  between: tuple[Step, ...]) -> bool:
-    produced_here = {name for name in step.inputs if _last_producer(name, between) is before}
-    if produced_here:
+    if any(_last_producer(name, between) is before for name in step.inputs):
         return True
-    shared_values = (set(before.inputs) | set(before.outputs)) & set(step.inputs)
-    if shared_values & (first.changes | second.changes):
+    if first.names & second.names & (first.changes | second.changes):
         return True
-    if "*" in first.state or "*" in second.state or first.state & second.state:
+    if "process" in first.state or "process" in second.state or first.state & second.state:
         return True
-    if first.touches_files and second.touches_files:
-        return first.fields & second.fields or first.unknown_files or second.unknown_files
-    return False
+    return first.files and second.files
 
 
 def _last_producer(name: str, steps: tuple[Step, ...]) -> Step | None:

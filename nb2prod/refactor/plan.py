@@ -58,6 +58,8 @@ class Step:
     # the steps it must run after (data flow, in-place changes, files, shared state): engines
     # run steps that do not follow each other in parallel
     after: tuple[str, ...] = ()
+    # inputs it may change in place: engines that pass values as files save them again after it
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

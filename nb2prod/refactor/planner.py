@@ -79,10 +79,16 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     )
 
 
-def _bound_by(imports: tuple[str, ...]) -> frozenset[str]:
-    """The names the module-level import block binds (its lines include blanks and comments)."""
-    return frozenset(name for line in imports if line.lstrip().startswith(("import ", "from "))
-                     for name in binding_names(line))
+def _bound_by(imports: tuple[str, ...]) -> dict[str, str]:
+    """Each name the module-level import block binds -> the top-level package it comes from
+    (its lines include blanks and comments)."""
+    found: dict[str, str] = {}
+    for line in imports:
+        stripped = line.lstrip()
+        if stripped.startswith(("import ", "from ")):
+            package = _top(stripped.split()[1])
+            found.update(dict.fromkeys(binding_names(line), package))
+    return found
 
 
 def _top(module: str) -> str:

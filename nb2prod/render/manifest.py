@@ -78,11 +78,17 @@ def template_roots() -> list[Path]:
 def available_templates() -> list[TemplateInfo]:
     """Every template found, by name; the first root that defines a name wins."""
     found: dict[str, TemplateInfo] = {}
+    bundled = templates_dir()
     for root in template_roots():
         if not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
-            info = read_manifest(folder)
+            try:
+                info = read_manifest(folder)
+            except ConfigError:
+                if root == bundled:
+                    raise
+                continue  # a broken third-party pack must not break nb2prod (nor other packs)
             found.setdefault(info.name, info)
     # the default first: what convert uses when asked for none
     return sorted(found.values(), key=lambda t: (t.name != "default", t.name))
@@ -99,7 +105,11 @@ def resolve_template(name_or_path: str) -> TemplateInfo:
         if current.extends in seen:
             raise ConfigError(f"{template.path / MANIFEST}: templates extend each other in a "
                               f"circle: {' -> '.join([*seen, current.extends])}")
-        current = _find_template(current.extends, by_name_only=True)
+        try:
+            current = _find_template(current.extends, by_name_only=True)
+        except ConfigError as exc:
+            raise ConfigError(f"{current.path / MANIFEST}: extends {current.extends!r}: {exc}") \
+                from None
         seen.append(current.name)
         bases.append(current)
     return TemplateInfo(template.name, template.description, template.path,

@@ -42,7 +42,10 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
                             f"{', '.join(missing)}")
     files: dict[str, str | bytes] = {}
     for relative, source, folder in _template_files(template):
-        target = _render(environment, relative, context, folder)
+        target = _safe_target(_render(environment, relative, context, folder), folder / relative)
+        if target in files:
+            raise TemplateError(f"{folder / relative}: renders to {target!r}, which another "
+                                "template file also renders to")
         if relative.endswith(TEMPLATE_SUFFIX):
             target = target[: -len(TEMPLATE_SUFFIX)]
             content: str | bytes = _render_file(environment, relative, context, folder)
@@ -58,14 +61,30 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
 
 def _template_files(template: TemplateInfo) -> list[tuple[str, Path, Path]]:
     """(relative path, file, its template folder) of every file the project gets: a template's
-    own files, then those of the templates it extends that it does not replace."""
+    own files, then those of the templates it extends that it does not replace. A file that
+    resolves outside its template folder (a symlink) is an error: a template ships only itself."""
     found: dict[str, tuple[Path, Path]] = {}
     for layer in template.chain:
+        root = layer.path.resolve()
         for source in sorted(p for p in layer.path.rglob("*") if p.is_file()):
             relative = source.relative_to(layer.path).as_posix()
-            if relative != MANIFEST and "__pycache__" not in relative:
-                found.setdefault(relative, (source, layer.path))
+            parts = relative.split("/")
+            if relative == MANIFEST or "__pycache__" in parts or ".git" in parts:
+                continue
+            if not source.resolve().is_relative_to(root):
+                raise TemplateError(f"{source}: links outside its template folder {layer.path}")
+            found.setdefault(relative, (source, layer.path))
     return [(relative, source, folder) for relative, (source, folder) in sorted(found.items())]
+
+
+def _safe_target(target: str, source: Path) -> str:
+    """A rendered file name, which must stay inside the project: relative, no ``..``, no empty
+    part (a template's names are code too)."""
+    parts = target.replace("\\", "/").split("/")
+    if target.startswith("/") or any(part in ("", ".", "..") for part in parts) or ":" in parts[0]:
+        raise TemplateError(f"{source}: renders to {target!r}, which is not a path inside the "
+                            "project")
+    return "/".join(parts)
 
 
 def format_python(code: str, name: str) -> str:
@@ -123,30 +142,37 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
         # for the engines: the step whose output each step input is (the last one before it)
         "sources": _sources(plan),
-        "made_by": {name: step.name for step in plan.steps for name in step.outputs},  # last one
+        # value -> the last step that makes it or changes it in place
+        "made_by": {name: step.name for step in plan.steps
+                    for name in (*step.outputs, *step.changes)},
+        # step -> what an engine saves after it: its outputs, then the inputs it changed
+        "saved": {step.name: [*step.outputs, *(n for n in step.changes if n not in step.outputs)]
+                  for step in plan.steps},
         # and the one serialization layer of values that cross a process boundary
         "storage_source": (Path(__file__).parent.parent / "storage.py").read_text(encoding="utf-8"),
     }
 
 
 def _sources(plan: ConversionPlan) -> dict[str, dict[str, str]]:
+    """step -> {input -> the step that last made it or changed it in place (an engine that
+    passes values as files gets it from there)}."""
     last: dict[str, str] = {}
     found: dict[str, dict[str, str]] = {}
     for step in plan.steps:
         found[step.name] = {name: last[name] for name in step.inputs if name in last}
-        last.update(dict.fromkeys(step.outputs, step.name))
+        last.update(dict.fromkeys((*step.outputs, *step.changes), step.name))
     return found
 
 
 def _environment(template: TemplateInfo):
     """A sandbox whose loader finds a file in the nearest template that has it, and a base
     template's own version as ``BASE/path`` (``{% extends "default/README.md.j2" %}``)."""
-    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
+    from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     loader = ChoiceLoader([
-        *(FileSystemLoader(str(layer.path)) for layer in template.chain),
-        PrefixLoader({base.name: FileSystemLoader(str(base.path)) for base in template.bases}),
+        *(_contained(layer.path) for layer in template.chain),
+        PrefixLoader({base.name: _contained(base.path) for base in template.bases}),
     ])
     environment = SandboxedEnvironment(
         loader=loader, undefined=StrictUndefined, keep_trailing_newline=True,
@@ -160,6 +186,20 @@ def _environment(template: TemplateInfo):
     return environment
 
 
+def _contained(folder: Path):
+    """A loader of ``folder``'s files that refuses one resolving outside it (a symlink)."""
+    from jinja2 import FileSystemLoader, TemplateNotFound
+
+    class ContainedLoader(FileSystemLoader):
+        def get_source(self, environment, name):
+            source, filename, uptodate = super().get_source(environment, name)
+            if not Path(filename).resolve().is_relative_to(folder.resolve()):
+                raise TemplateNotFound(f"{name} (links outside {folder})")
+            return source, filename, uptodate
+
+    return ContainedLoader(str(folder))
+
+
 def _render_file(environment, relative: str, context: dict[str, Any], folder: Path) -> str:
     import jinja2
 
@@ -170,6 +210,12 @@ def _render_file(environment, relative: str, context: dict[str, Any], folder: Pa
         raise TemplateError(f"{folder / relative}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{folder / relative}:{_template_line(exc, relative)}: {exc}") from None
+    except UnicodeDecodeError:
+        raise TemplateError(f"{folder / relative}: not UTF-8 text") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError,
+            MemoryError) as exc:  # the template's own code failed: name the template, not us
+        raise TemplateError(f"{folder / relative}:{_template_line(exc, relative)}: "
+                            f"{type(exc).__name__}: {exc}") from None
 
 
 def _render(environment, text: str, context: dict[str, Any], folder: Path) -> str:
@@ -177,7 +223,8 @@ def _render(environment, text: str, context: dict[str, Any], folder: Path) -> st
 
     try:
         return environment.from_string(text).render(context)
-    except jinja2.TemplateError as exc:
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError,
+            RecursionError, MemoryError) as exc:
         raise TemplateError(f"{folder}: file name {text!r}: {exc}") from None
 
 

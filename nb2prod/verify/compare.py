@@ -45,7 +45,11 @@ def compare(expected: object, actual: object, tolerance: Tolerance = _DEFAULT, d
         return Comparison(DIFFERS, f"type {type(expected).__name__} vs {type(actual).__name__}")
     if _equal(expected, actual):
         return Comparison(EQUAL)
-    left, right = _ADDRESS.sub("0x", repr(expected)), _ADDRESS.sub("0x", repr(actual))
+    raw = repr(expected)
+    left, right = _ADDRESS.sub("0x", raw), _ADDRESS.sub("0x", repr(actual))
+    if left != raw:  # `<X object at 0x…>`: the repr names the type, not the value
+        return Comparison(NOT_COMPARABLE, f"{type(expected).__name__} shows no value in its repr "
+                          "and has no equality")
     if left == right:
         return Comparison(EQUAL, "compared by repr")
     if type(expected).__eq__ is object.__eq__:

@@ -63,3 +63,40 @@ def test_shared_state_and_files_order_steps() -> None:
     assert _after(_two_readers("df.to_csv('out.csv')",
                                "back = pd.read_csv('out.csv')\nprint(back)")) == chained
     assert _after(_two_readers("df.plot()", "df.hist()")) == chained  # matplotlib's figure
+
+
+# the hostile review's cases: a setup step, a step that changes something, a step that reads it
+# (each would give another result if the last two ran side by side)
+INTERACTIONS = {
+    "an alias": ("a = [1]\nb = a", "a.append(10)", "print(len(b))"),
+    "heapq": ("import heapq\nh = [5]", "heapq.heappush(h, 1)", "print(h[0])"),
+    "an in-place shuffle": ("import numpy as np\narr = np.arange(5)", "np.random.shuffle(arr)",
+                            "print(arr[0])"),
+    "rows of a list": ("rows = [[1], [2]]", "for r in rows:\n    r.append(0)",
+                       "print(len(rows[0]))"),
+    "the environment": ("import os", "os.environ['MODE'] = 'prod'",
+                        "print(os.environ.get('MODE'))"),
+    "the working folder": ("import os", "os.chdir('sub')", "print(open('v.txt').read())"),
+    "pandas options": ("import pandas as pd\ndf = pd.DataFrame({'a': [1.23456]})",
+                       "pd.set_option('display.precision', 2)", "print(df.to_string())"),
+    "a file": ("import os", "open('flag.txt', 'w').write('x')",
+               "print(os.path.exists('flag.txt'))"),
+    "a notebook function's global": (
+        "REGISTRY = []\ndef register(x):\n    REGISTRY.append(x)", "register(1)",
+        "print(len(REGISTRY))"),
+}
+
+
+def test_steps_that_interact_through_state_are_never_side_by_side() -> None:
+    for case, (setup, change, read) in INTERACTIONS.items():
+        cells = [markdown("## Setup"), code(setup), markdown("## Change"), code(change),
+                 markdown("## Read"), code(read)]
+        steps = build_plan(load(cells), PlanOptions("demo", "demo", date="2026-01-01")).steps
+        changer = next(s for s in steps if s.name == "change")  # named from the headings
+        reader = next(s for s in steps if s.name == "read")
+        ancestors, todo = set(), list(reader.after)
+        while todo:
+            name = todo.pop()
+            ancestors.add(name)
+            todo += next(s for s in steps if s.name == name).after
+        assert changer.name in ancestors, case

@@ -72,4 +72,17 @@ def test_figures_are_not_compared_and_unknown_objects_by_repr() -> None:
     class Thing:
         pass
 
-    assert compare(Thing(), Thing()).status == EQUAL  # reprs equal once addresses are masked
+    # a default repr (`<Thing object at 0x…>`) shows no value: never "equal" by it (two frozen
+    # scipy distributions with different parameters look alike)
+    result = compare(Thing(), Thing())
+    assert result.status == NOT_COMPARABLE and "shows no value" in result.detail
+
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+        def __repr__(self):
+            return f"Point({self.x})"
+
+    assert compare(Point(1), Point(1)).status == EQUAL  # compared by repr
+    assert compare(Point(1), Point(2)).status == NOT_COMPARABLE
