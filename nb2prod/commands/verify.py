@@ -163,8 +163,8 @@ def _file_rows(notebook_runs, project_run, figures_dir: str) -> list[Row]:
         elif getattr(project_run, "engine", "") and path.endswith(_PICKLED):
             # the value was saved and read back between the engine's steps: pickle writes the
             # same value in other bytes (its memo, array layout), so its file cannot match
-            rows.append(Row("(files)", path, NOT_COMPARABLE, "pickled after the value crossed a "
-                            f"{project_run.engine} process boundary; the value itself is "
+            rows.append(Row("(files)", path, NOT_COMPARABLE, "pickled after the value crossed "
+                            f"a process boundary on {project_run.engine}; the value itself is "
                             "compared in its step's row"))
         else:
             rows.append(Row("(files)", path, DIFFERS, "contents differ"))

@@ -125,11 +125,18 @@ def run_project(notebook_folder: Path, project: Path, package: str, python: str,
         if code is None:
             raise NotebookRunError(f"{project}: the project did not finish within {timeout} s")
         if code != 0:
-            last = (stderr.strip().splitlines() or ["no error output"])[-1]
+            last = _error_line(stderr)
             where = f" on {engine} (verify needs a Python with {engine} installed: --python)" \
                 if engine and "ModuleNotFoundError" in last else ""
             raise NotebookRunError(f"{project}: the generated project fails{where}: {last}")
         return Run(_load_dumps(dumps), stdout, _written(work, before), engine)
+
+
+def _error_line(stderr: str) -> str:
+    """The line naming the exception that ended the run (engines log after it), else the last."""
+    lines = stderr.strip().splitlines() or ["no error output"]
+    errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception|Interrupt)\b.*", line)]
+    return (errors or lines)[-1]
 
 
 def _engine_of(package: Path) -> str:
