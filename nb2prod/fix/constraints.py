@@ -98,10 +98,9 @@ def _ordered(cells: tuple[int, ...], ran_as: list[int], touching: dict[str, list
     """The edges keeping every name's reads and writes in the order ``ran_as`` has them."""
     position = {cell: at for at, cell in enumerate(ran_as)}
     edges: dict[tuple[int, int], tuple[str, ...]] = {}
-    fixes: dict[tuple[int, int], tuple[str, ...]] = {}
     for name in sorted(touching):
         sequence = sorted(touching[name], key=position.__getitem__)
-        refusal = _order_around_writes(name, sequence, touches, edges, fixes, counts,
+        refusal = _order_around_writes(name, sequence, touches, edges, counts,
                                        name in modules)
         if refusal:
             return Constraints(cells, frozenset(), refusal)
@@ -130,7 +129,6 @@ def _as_they_ran(ran_as: list[int], loop: list[int], counts: dict[int, int | Non
 
 def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touches],
                          edges: dict[tuple[int, int], tuple[str, ...]],
-                         fixes: dict[tuple[int, int], tuple[str, ...]],
                          counts: dict[int, int | None], module: bool = False) -> str:
     """Add the edges that keep ``name``'s reads and writes (in ``cells``, in order) in order;
     a reason when a read before every write cannot be placed unambiguously.
@@ -151,8 +149,6 @@ def _order_around_writes(name: str, cells: list[int], touches: dict[int, _Touche
             return (f"cell {unclear} reads '{name}', which cells "
                     f"{', '.join(map(str, binders))} all define, and the execution counts do "
                     "not tell which one it read")
-        for reader, binder in chosen.items():
-            _because(fixes, (binder, reader), name)
         sequence = [c for c in cells if c not in early]
         last_placed = {binder: binder for binder in chosen.values()}
         for reader in early:  # each right after its binder, in their own order
