@@ -78,3 +78,11 @@ def dotted_parts(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Name):
         parts.append(node.id)
     return parts
+
+
+def called_name(func: ast.AST) -> str:
+    """The name a call is made through: ``seed`` for ``np.random.seed(…)``, ``open`` for
+    ``open(…)``; '' for anything else (``f()()``, ``fs[0]()``)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""

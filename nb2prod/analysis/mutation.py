@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ast
 
-from nb2prod.analysis.astutil import dotted_parts
+from nb2prod.analysis.astutil import called_name, dotted_parts
 
 # calls that never change their arguments: passing a value to them is only a read (not
 # list, sorted, sum, any...: they consume an iterator passed to them)
-_PURE_CALLS = frozenset({
+PURE_CALLS = frozenset({
     "print", "len", "str", "repr", "int", "float", "bool", "abs", "round", "isinstance",
     "issubclass", "type", "range", "display", "id", "hash", "format", "getattr", "hasattr",
     "callable", "ord", "chr", "divmod", "pow",
@@ -74,7 +74,7 @@ def mutated_names(tree: ast.Module | None, modules: frozenset[str] = frozenset()
                         found |= receiver
                 elif asks_inplace(node) or node.func.attr not in READ_ONLY_METHODS:
                     found |= receiver
-            pure = isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS
+            pure = isinstance(node.func, ast.Name) and node.func.id in PURE_CALLS
             for argument in [*node.args, *(k.value for k in node.keywords)]:
                 if not pure or isinstance(argument, ast.Starred):  # print(*it) consumes it
                     found |= root_names(argument)
@@ -86,6 +86,19 @@ def asks_inplace(call: ast.Call) -> bool:
     """``inplace=True`` (or anything but a literal False): the call changes its receiver."""
     return any(k.arg == "inplace" and not (isinstance(k.value, ast.Constant)
                                            and k.value.value is False) for k in call.keywords)
+
+
+def alias_groups(pairs) -> dict[str, set[str]]:
+    """Each name of the (name, name) ``pairs`` that may hold the same object -> every other name
+    it may share that object with (transitively: ``b = a``, ``c = b``)."""
+    group: dict[str, set[str]] = {}
+    for one, other in pairs:
+        if one == other:
+            continue
+        merged = group.get(one, {one}) | group.get(other, {other})
+        for name in merged:
+            group[name] = merged
+    return {name: members - {name} for name, members in group.items()}
 
 
 def root_names(node: ast.AST) -> set[str]:
@@ -104,8 +117,7 @@ def hidden_definitions(tree: ast.Module | None) -> str:
     when nothing."""
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Call):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else (
-                node.func.id if isinstance(node.func, ast.Name) else "")
+            name = called_name(node.func)
             if name in _HIDDEN_CALLS or (name in _MAGIC_CALLS and _binding_magic(node)):
                 return f"{name}()"
         elif isinstance(node, ast.Attribute) and (

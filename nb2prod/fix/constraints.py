@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.events import BIND, CALL, DELETE, READ, CellFlow, cell_flow
-from nb2prod.analysis.mutation import hidden_definitions, module_attributes, mutated_names
+from nb2prod.analysis.mutation import (
+    alias_groups,
+    hidden_definitions,
+    module_attributes,
+    mutated_names,
+)
 from nb2prod.analysis.scopes import FunctionSummary
 from nb2prod.fix.order import find_cycle
 from nb2prod.notebook.model import Cell, Notebook
@@ -267,17 +272,11 @@ def _decorators(tree: ast.Module | None) -> set[str]:
 def _aliases(notebook: Notebook) -> dict[str, set[str]]:
     """Names bound to another name's value (``b = a``): a change through one is a change of
     the other. Each name maps to every name it may share a value with."""
-    group: dict[str, set[str]] = {}
-    for cell in notebook.code_cells:
-        for node in ast.walk(cell.tree) if cell.tree is not None else ():
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and target.id != node.value.id:
-                        merged = group.get(target.id, {target.id}) | group.get(
-                            node.value.id, {node.value.id})
-                        for name in merged:
-                            group[name] = merged
-    return {name: members - {name} for name, members in group.items()}
+    return alias_groups(
+        (target.id, node.value.id) for cell in notebook.code_cells
+        for node in (ast.walk(cell.tree) if cell.tree is not None else ())
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+        for target in node.targets if isinstance(target, ast.Name))
 
 
 def _constants(notebook: Notebook, flows: dict[int, CellFlow]) -> frozenset[str]:

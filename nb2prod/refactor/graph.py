@@ -22,10 +22,12 @@ import ast
 from dataclasses import replace
 from itertools import combinations
 
-from nb2prod.analysis.astutil import dotted_parts
+from nb2prod.analysis.astutil import called_name, dotted_parts
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.mutation import (
+    PURE_CALLS,
     READ_ONLY_METHODS,
+    alias_groups,
     asks_inplace,
     root_names,
 )
@@ -49,9 +51,6 @@ _COPYING_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "statsmod
 _IN_PLACE_FUNCTIONS = frozenset({"shuffle", "heappush", "heappop", "heapify", "heapreplace",
                                  "heappushpop", "insort", "insort_left", "insort_right", "copyto",
                                  "put", "place", "putmask", "fill_diagonal", "update"})
-_READ_ONLY_BUILTINS = frozenset({"print", "len", "str", "repr", "int", "float", "bool", "abs",
-                                 "round", "isinstance", "issubclass", "type", "range", "display",
-                                 "id", "hash", "format", "getattr", "hasattr", "callable"})
 _MODEL_METHODS = ("fit", "partial_fit", "predict", "score", "transform", "evaluate")
 # calls that change process-wide state: a step making one keeps its order around every step
 _PROCESS_PREFIXES = ("set_", "set", "use", "chdir", "putenv", "unsetenv", "filterwarnings",
@@ -79,8 +78,10 @@ def step_graph(steps: tuple[Step, ...], modules: dict[str, str],
     in notebook order) and ``changes`` (the inputs each may change in place) set. ``modules``:
     each name the pipeline imports at module level -> the top-level package it comes from;
     ``functions``: the functions and classes the notebook defines."""
-    aliases = _aliases(steps)
-    facts = [_facts(step, modules, functions, aliases) for step in steps]
+    trees = [_parsed(step.body) for step in steps]
+    aliases = alias_groups(pair for tree in trees if tree is not None for pair in _shared_pairs(tree))
+    facts = [_facts(step, tree, modules, functions, aliases)
+             for step, tree in zip(steps, trees, strict=True)]
     edges: set[tuple[int, int]] = set()
     for later, (step, fact) in enumerate(zip(steps, facts, strict=True)):
         for earlier in range(later):
@@ -105,13 +106,18 @@ class _Facts:
         self.files = files  # reads or writes files (all such steps keep their order)
 
 
-def _facts(step: Step, modules: dict[str, str], functions: frozenset[str],
-           aliases: dict[str, set[str]]) -> _Facts:
+def _parsed(body: str) -> ast.Module | None:
+    try:
+        return ast.parse(body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _facts(step: Step, tree: ast.Module | None, modules: dict[str, str],
+           functions: frozenset[str], aliases: dict[str, set[str]]) -> _Facts:
     # a mutable config field (REGISTRY = []) is one object the steps share too
     names = _widened({*step.inputs, *step.outputs, *step.config_fields}, aliases)
-    try:
-        tree = ast.parse(step.body)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if tree is None:
         return _Facts(names, names, {"process"}, True)  # unknown: it follows everything
     changed = _changed(tree, modules, functions) - set(modules)
     state = _shared_state(tree, frozenset(modules), functions)
@@ -139,8 +145,7 @@ def _changed(tree: ast.AST, modules: dict[str, str], functions: frozenset[str]) 
 
 def _call_changes(call: ast.Call, modules: dict[str, str], functions: frozenset[str]) -> set[str]:
     function = call.func
-    name = function.attr if isinstance(function, ast.Attribute) else (
-        function.id if isinstance(function, ast.Name) else "")
+    name = called_name(function)
     receiver = root_names(function.value) if isinstance(function, ast.Attribute) else set()
     found: set[str] = set()
     if receiver and not receiver & set(modules):  # a method of a value
@@ -150,7 +155,7 @@ def _call_changes(call: ast.Call, modules: dict[str, str], functions: frozenset[
     else:
         owner = modules.get(next(iter(receiver), "") if receiver else name, "")
         library = owner in _COPYING_LIBRARIES or (not owner and is_builtin(name)
-                                                   and name in _READ_ONLY_BUILTINS)
+                                                   and name in PURE_CALLS)
     if name in functions or name in _IN_PLACE_FUNCTIONS or not library \
             or any(k.arg == "out" for k in call.keywords):
         for argument in [*call.args, *(k.value for k in call.keywords)]:
@@ -162,23 +167,9 @@ def _widened(names: set[str], aliases: dict[str, set[str]]) -> set[str]:
     return names | {other for name in names for other in aliases.get(name, ())}
 
 
-def _aliases(steps: tuple[Step, ...]) -> dict[str, set[str]]:
+def _shared_pairs(tree: ast.AST):
     """Names that may hold the same object: ``b = a``, ``for row in rows`` (a row of rows
     changed is rows changed), ``with x as y``."""
-    group: dict[str, set[str]] = {}
-    for step in steps:
-        try:
-            tree = ast.parse(step.body)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for target, source in _shared_pairs(tree):
-            merged = group.get(target, {target}) | group.get(source, {source})
-            for name in merged:
-                group[name] = merged
-    return {name: members - {name} for name, members in group.items()}
-
-
-def _shared_pairs(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
             for target in node.targets:
@@ -210,8 +201,7 @@ def _shared_state(tree: ast.AST, modules: frozenset[str], functions: frozenset[s
         if not isinstance(node, ast.Call):
             continue
         function = node.func
-        name = function.attr if isinstance(function, ast.Attribute) else (
-            function.id if isinstance(function, ast.Name) else "")
+        name = called_name(function)
         receiver = root_names(function.value) if isinstance(function, ast.Attribute) else set()
         if receiver & _PLOTTING_MODULES or name in _PLOTTING_METHODS:
             state.add("figure")  # drawing on matplotlib's current figure
@@ -230,8 +220,7 @@ def _touches_files(tree: ast.AST) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             function = node.func
-            name = function.attr if isinstance(function, ast.Attribute) else (
-                function.id if isinstance(function, ast.Name) else "")
+            name = called_name(function)
             if name not in _FILE_EXCEPTIONS and (
                     name in _FILE_CALLS or name.startswith(_FILE_PREFIXES)):
                 return True

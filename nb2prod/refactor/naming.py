@@ -14,6 +14,7 @@ import keyword
 import re
 from collections.abc import Sequence
 
+from nb2prod.analysis.astutil import called_name
 from nb2prod.analysis.dataflow import is_builtin
 
 MAX_NAME = 32
@@ -142,7 +143,7 @@ def _main_verb(tree: ast.Module) -> str:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = _call_name(node.func)
+            name = called_name(node.func)
             if name in GENERATED_CALLS:  # nb2prod's own code says nothing about the step
                 continue
             for rank, (verb, pattern) in enumerate(VERBS):
@@ -155,7 +156,7 @@ def _main_verb(tree: ast.Module) -> str:
 def _receiver(tree: ast.Module) -> str:
     """What the calls work on: a plot's title, else the first object (not module) called on."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _call_name(node.func) in {"title", "set_title",
+        if isinstance(node, ast.Call) and called_name(node.func) in {"title", "set_title",
                                                                      "suptitle"}:
             text = next((a.value for a in node.args if isinstance(a, ast.Constant)
                          and isinstance(a.value, str)), "")
@@ -177,12 +178,6 @@ _MODULE_ALIASES = frozenset({"plt", "np", "pd", "sns", "os", "sys", "tf", "torch
                              "pickle", "joblib", "pyplot", "matplotlib", "numpy", "pandas",
                              "seaborn", "scipy", "stats", "px", "go", "alt", "sklearn", "random",
                              "time", "re", "shutil", "glob", "cv2", "keras", "nn", "F"})
-
-
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _snake(name: str) -> str:
