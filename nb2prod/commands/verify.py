@@ -134,7 +134,7 @@ def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Toler
         for name in step["outputs"]:
             rows.append(Row(step["name"], name, *_status(name, reference, produced,
                                                          notebook_runs[1:], step["name"], tolerance)))
-    if getattr(project_run, "engine", ""):  # engines log, and run independent steps at once
+    if project_run.engine:  # engines log, and run independent steps at once
         rows.append(Row("(all)", "stdout", NOT_COMPARABLE,
                         f"not compared: the steps ran on {project_run.engine}, whose logs and "
                         "parallel steps change what is printed, and in which order"))
@@ -160,7 +160,7 @@ def _file_rows(notebook_runs, project_run, figures_dir: str) -> list[Row]:
             rows.append(Row("(files)", path, EQUAL))
         elif any(run.files.get(path) != reference[path] for run in notebook_runs[1:]):
             rows.append(Row("(files)", path, NONDETERMINISTIC, "differs between two notebook runs"))
-        elif getattr(project_run, "engine", "") and path.endswith(_PICKLED):
+        elif project_run.engine and path.endswith(_PICKLED):
             # the value was saved and read back between the engine's steps: pickle writes the
             # same value in other bytes (its memo, array layout), so its file cannot match
             rows.append(Row("(files)", path, NOT_COMPARABLE, "pickled after the value crossed "

@@ -120,6 +120,7 @@ def _leading_ups(path: str) -> int:
 
 def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
     workdir, _, not_shipped = data_layout(plan)
+    sources, made_by = _makers(plan)
     produced: list[str] = []
     for step in plan.steps:
         produced += [name for name in step.outputs if name not in produced]
@@ -140,11 +141,9 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "missing_inputs": list(plan.missing_inputs),
         "local_modules": list(plan.local_modules),
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
-        # for the engines: the step whose output each step input is (the last one before it)
-        "sources": _sources(plan),
-        # value -> the last step that makes it or changes it in place
-        "made_by": {name: step.name for step in plan.steps
-                    for name in (*step.outputs, *step.changes)},
+        # for the engines: the step each step input comes from, and each value's last maker
+        "sources": sources,
+        "made_by": made_by,
         # step -> what an engine saves after it: its outputs, then the inputs it changed
         "saved": {step.name: [*step.outputs, *(n for n in step.changes if n not in step.outputs)]
                   for step in plan.steps},
@@ -153,15 +152,15 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
     }
 
 
-def _sources(plan: ConversionPlan) -> dict[str, dict[str, str]]:
-    """step -> {input -> the step that last made it or changed it in place (an engine that
-    passes values as files gets it from there)}."""
+def _makers(plan: ConversionPlan) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """(step -> {input -> the step that last made it or changed it in place before it (an engine
+    that passes values as files gets it from there)}, value -> the last such step)."""
     last: dict[str, str] = {}
     found: dict[str, dict[str, str]] = {}
     for step in plan.steps:
         found[step.name] = {name: last[name] for name in step.inputs if name in last}
         last.update(dict.fromkeys((*step.outputs, *step.changes), step.name))
-    return found
+    return found, last
 
 
 def _environment(template: TemplateInfo):
@@ -184,6 +183,11 @@ def _environment(template: TemplateInfo):
     environment.filters["pyrepr_toml"] = lambda value: json.dumps(str(value))
     environment.filters["docstring"] = lambda value: str(value).replace("\\", "\\\\").replace('"""', "'''")
     return environment
+
+
+# what a template's own expressions can raise ({{ 1/0 }}, a missing key, endless recursion)
+_TEMPLATE_CODE_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, RecursionError,
+                         MemoryError)
 
 
 def _contained(folder: Path):
@@ -212,8 +216,7 @@ def _render_file(environment, relative: str, context: dict[str, Any], folder: Pa
         raise TemplateError(f"{folder / relative}:{_template_line(exc, relative)}: {exc}") from None
     except UnicodeDecodeError:
         raise TemplateError(f"{folder / relative}: not UTF-8 text") from None
-    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError,
-            MemoryError) as exc:  # the template's own code failed: name the template, not us
+    except _TEMPLATE_CODE_ERRORS as exc:  # the template's own code failed: name it, not us
         raise TemplateError(f"{folder / relative}:{_template_line(exc, relative)}: "
                             f"{type(exc).__name__}: {exc}") from None
 
@@ -223,8 +226,7 @@ def _render(environment, text: str, context: dict[str, Any], folder: Path) -> st
 
     try:
         return environment.from_string(text).render(context)
-    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError,
-            RecursionError, MemoryError) as exc:
+    except (jinja2.TemplateError, *_TEMPLATE_CODE_ERRORS) as exc:
         raise TemplateError(f"{folder}: file name {text!r}: {exc}") from None
 
 
