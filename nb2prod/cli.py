@@ -195,7 +195,9 @@ def pin(
 
 @app.command()
 def convert(
-    notebook: Annotated[Path, typer.Argument(help="The notebook to convert.")],
+    notebooks: Annotated[list[Path], typer.Argument(
+        help="The notebook to convert; or several, or a folder of them, for one project.",
+        metavar="NOTEBOOK...|FOLDER")],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Folder for the project: new, or one nb2prod "
                                   "wrote before (only its own unedited files are replaced).")
@@ -226,17 +228,22 @@ def convert(
     verify: Annotated[
         bool, typer.Option("--verify", help="Run `nb2prod verify` on the new project right away.")
     ] = False,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="With a folder: its subfolders' notebooks too.")
+    ] = False,
 ) -> int:
-    """Turn a notebook into a packaged, tested project."""
+    """Turn a notebook (or several: one project) into a packaged, tested project."""
     from nb2prod.commands.convert import ConvertOptions, run_convert
 
-    return run_convert(ConvertOptions(notebook, output, template, force, dry_run, name, lock,
-                                      output_format, verify, overwrite))
+    return run_convert(ConvertOptions(notebooks[0], output, template, force, dry_run, name, lock,
+                                      output_format, verify, overwrite,
+                                      tuple(notebooks) if len(notebooks) > 1 else (), recursive))
 
 
 @app.command()
 def verify(
-    notebook: Annotated[Path, typer.Argument(help="The original notebook.")],
+    notebook: Annotated[Path, typer.Argument(
+        help="The original notebook (or the folder of notebooks the project was made from).")],
     project: Annotated[Path, typer.Argument(help="The project nb2prod convert generated.")],
     python: Annotated[
         str | None, typer.Option("--python", help="Interpreter to run both with (default: this one).")

@@ -32,6 +32,9 @@ class ConvertOptions:
     output_format: str = "text"
     verify: bool = False
     overwrite: bool = False
+    # several notebooks, or a folder of them: one project (nb2prod/commands/convert_project.py)
+    notebooks: tuple[Path, ...] = ()
+    recursive: bool = False
 
 
 MAX_CHANGES_SHOWN = 25
@@ -43,6 +46,10 @@ def run_convert(options: ConvertOptions) -> int:
 
     if options.output is None and not options.dry_run:
         raise UsageError("where should the project go? pass -o/--output DIR (or --dry-run)")
+    if len(options.notebooks) > 1 or options.notebook.is_dir():
+        from nb2prod.commands.convert_project import run_convert_project
+
+        return run_convert_project(options)
     if options.dry_run:
         return _convert(load_notebook(options.notebook), options)
     folder = check_output_location(options.output, [options.notebook])
@@ -60,7 +67,7 @@ def _convert(notebook: Notebook, options: ConvertOptions, folder: Path | None = 
     if folder is None:
         _print_plan(plan, options.output_format)
         return EXIT_OK
-    return _write(plan, redactions, notebook, options, folder)
+    return write_plan(plan, redactions, [notebook], options, folder)
 
 
 def _blocking_findings(notebook: Notebook):
@@ -95,7 +102,10 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     return redact_plan(plan)
 
 
-def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder: Path) -> int:
+def write_plan(plan, redactions, notebooks: list[Notebook], options: ConvertOptions,
+               folder: Path, source_folder: Path | None = None) -> int:
+    """Render the plan and write the project; the notebooks' data files are read from
+    ``source_folder`` (the notebook's own folder when there is one notebook)."""
     from nb2prod import __version__
     from nb2prod.refactor.redaction import sweep_files
     from nb2prod.render.manifest import resolve_template
@@ -104,7 +114,7 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
 
     template = resolve_template(options.template)
     _, placed, _ = data_layout(plan)
-    source_folder = Path(notebook.path).resolve().parent
+    source_folder = source_folder or Path(notebooks[0].path).resolve().parent
     data = {(target + ".keep" if source.endswith("/") else target):
             (b"" if source.endswith("/") else (source_folder / source).read_bytes())
             for source, target in placed}
@@ -113,7 +123,7 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     files[".nb2prod/plan.json"] = json.dumps({**plan.as_dict(), "template": template.name},
                                              indent=2, sort_keys=True) + "\n"
     if options.lock and "requirements.in" in files:
-        files["requirements.txt"] = _lock(str(files["requirements.in"]), notebook)
+        files["requirements.txt"] = _lock(str(files["requirements.in"]), notebooks)
     files, swept = sweep_files(files)
     decision = write_project(folder, files, options.overwrite, f"nb2prod {__version__} convert")
     _print_summary(plan, options.output, len(files), decision, (*redactions, *swept))
@@ -125,21 +135,25 @@ def _write(plan, redactions, notebook: Notebook, options: ConvertOptions, folder
     if options.verify:
         from nb2prod.commands.verify import VerifyOptions, run_verify
 
-        return run_verify(VerifyOptions(Path(notebook.path), options.output))
+        target = Path(notebooks[0].path) if len(notebooks) == 1 else source_folder
+        return run_verify(VerifyOptions(target, options.output))
     return EXIT_OK
 
 
-def _lock(requirements_in: str, notebook: Notebook) -> str:
-    """The lock, made as ``pin`` makes it: on the notebook's Python, as of when it last ran."""
+def _lock(requirements_in: str, notebooks: list[Notebook]) -> str:
+    """The lock, made as ``pin`` makes it: on the notebooks' Python, as of when they last ran."""
     from nb2prod.commands.pin import notebook_run_date
     from nb2prod.pin.lock import LockOptions, ResolutionError, compile_lock, lock_interpreter
 
-    python, note = lock_interpreter(notebook.python_version)
+    versions = [n.python_version for n in notebooks if n.python_version]
+    newest = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")[:2] if p.isdigit()),
+                 default=None)
+    python, note = lock_interpreter(newest)
     if python is None:
         sys.stderr.write(f"warning: {note}; the project has requirements.in only\n")
         return f"# {note}; lock requirements.in with pip-compile on that Python\n"
     try:
-        as_of = notebook_run_date([notebook])
+        as_of = notebook_run_date(notebooks)
         return compile_lock(requirements_in, LockOptions(
             python=python, uploaded_prior_to=as_of.iso if as_of else None))
     except ResolutionError as exc:
@@ -182,14 +196,14 @@ def _print_plan(plan, output_format: str) -> None:
     out += [f"  {d.requirement}   ({d.evidence})" for d in plan.dependencies]
     if plan.changes:
         out.append("changes to the notebook's code:")
-        out += [f"  cell {c.cell}, line {c.line}: {c.what} ({c.why})" for c in plan.changes]
-    out += [f"warning: cell {w.cell}, line {w.line}: {w.message}" for w in plan.warnings]
+        out += [f"  {where(c)}{c.what} ({c.why})" for c in plan.changes]
+    out += [f"warning: {where(w)}{w.message}" for w in plan.warnings]
     sys.stdout.write("\n".join(out) + "\n")
 
 
 def _print_summary(plan, output: Path, count: int, decision, redactions) -> None:
     for warning in plan.warnings:
-        sys.stdout.write(f"warning: cell {warning.cell}, line {warning.line}: {warning.message}\n")
+        sys.stdout.write(f"warning: {where(warning)}{warning.message}\n")
     if plan.missing_inputs:
         sys.stdout.write(f"warning: {_count(len(plan.missing_inputs), 'input file')} the notebook "
                          f"reads {'is' if len(plan.missing_inputs) == 1 else 'are'} not beside it: "
@@ -222,9 +236,18 @@ def _print_changes(changes) -> None:
     sys.stdout.write(f"changed the notebook's code in {_count(len(changes), 'place')} (README.md, "
                      "'What nb2prod changed'):\n")
     for change in changes[:MAX_CHANGES_SHOWN]:
-        sys.stdout.write(f"  cell {change.cell}, line {change.line}: {change.what} ({change.why})\n")
+        sys.stdout.write(f"  {where(change)}{change.what} ({change.why})\n")
     if len(changes) > MAX_CHANGES_SHOWN:
         sys.stdout.write(f"  ... and {len(changes) - MAX_CHANGES_SHOWN} more in README.md\n")
+
+
+def where(item) -> str:
+    """``cell 3, line 2: `` (and the notebook's name, in a project made from several); nothing
+    for a note about the whole notebook or project (cell 0, line 1 with no cell of its own)."""
+    if item.cell < 0:
+        return f"{item.notebook}: " if item.notebook else ""
+    place = f"cell {item.cell}, line {item.line}: "
+    return f"{item.notebook}: {place}" if item.notebook else place
 
 
 def _count(number: int, noun: str) -> str:

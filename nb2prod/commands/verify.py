@@ -50,6 +50,8 @@ def run_verify(options: VerifyOptions) -> int:
 
     if options.output_format not in {"text", "json"}:
         raise UsageError(f"unknown --format {options.output_format!r} (choose text or json)")
+    if options.notebook.is_dir():
+        return _verify_folder(options)
     if not options.notebook.is_file():
         raise UsageError(f"{options.notebook}: no such notebook file")
     plan = read_plan(options.project)
@@ -64,6 +66,41 @@ def run_verify(options: VerifyOptions) -> int:
                                   options.timeout) for _ in range(max(options.runs, 1))]
     project_run = run_project(options.notebook.resolve().parent, options.project.resolve(),
                               plan["package"], python, options.timeout)
+    return _report(plan, steps, notebook_runs, project_run, options)
+
+
+def _verify_folder(options: VerifyOptions) -> int:
+    """A project made from a folder of notebooks: run them in the project's order in one shared
+    working copy of the folder, and the project in another."""
+    from nb2prod.notebook import load_notebook
+    from nb2prod.verify.execute import run_notebooks, run_project
+
+    plan = read_plan(options.project)
+    graph = plan.get("notebook_graph") or []
+    if not graph:
+        raise UsageError(f"{options.project} was converted from one notebook "
+                         f"({plan.get('notebook')}); pass that notebook, not a folder")
+    folder = options.notebook.resolve()
+    parts = {part.get("module"): part for part in plan.get("parts", []) if isinstance(part, dict)}
+    notebooks = []
+    for relative, module, _ in graph:
+        path = folder / relative
+        if not path.is_file():
+            raise UsageError(f"{options.notebook}: has no {relative}, which {options.project} "
+                             "was converted from; pass the folder the project was made from")
+        _warn_absolute_paths(load_notebook(path))
+        _check_provenance(path, options.project, parts.get(module, {}))
+        notebooks.append((relative, [s for s in plan["steps"] if s.get("module") == module]))
+    python = options.python or sys.executable
+    notebook_runs = [run_notebooks(folder, notebooks, python, options.cell_timeout,
+                                   options.timeout) for _ in range(max(options.runs, 1))]
+    project_run = run_project(folder, options.project.resolve(), plan["package"], python,
+                              options.timeout)
+    return _report(plan, plan["steps"], notebook_runs, project_run, options)
+
+
+def _report(plan: dict, steps: list[dict], notebook_runs, project_run,
+            options: VerifyOptions) -> int:
     figures = next((f["value"].strip("'\"") for f in plan.get("config", [])
                     if f["name"] == "figures_dir"), "figures")
     rows = compare_runs(steps, notebook_runs, project_run, options.tolerance, figures)

@@ -16,6 +16,7 @@ class ConvertWarning:
     cell: int
     line: int
     message: str
+    notebook: str = ""  # which notebook, in a project made from several ('' for one)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Change:
     line: int
     what: str  # "removed `df.head()`"
     why: str  # "it only displayed a value"
+    notebook: str = ""  # which notebook, in a project made from several ('' for one)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ConfigField:
     mutable: bool = False  # list/dict defaults need a default_factory
     comments: tuple[str, ...] = ()  # the notebook's comments on the assignment it came from
     required: bool = False  # no default: a name no cell defines (--force); the run must set it
+    notebook: str = ""  # the notebook of `cell`, in a project made from several ('' for one)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Step:
     after: tuple[str, ...] = ()
     # inputs it may change in place: engines that pass values as files save them again after it
     changes: tuple[str, ...] = ()
+    module: str = ""  # the module of its notebook, in a project made from several ('' for one)
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,14 @@ class ConversionPlan:
     # step outputs that cannot cross a process boundary (what the engine templates that save
     # values between steps warn about)
     unsavable: tuple[Unsavable, ...] = ()
+    # a project made from several notebooks: this plan's module ("get_data"), the names it
+    # imports from the shared helpers' module, and (on the project's plan) one plan per module,
+    # in the order they run, the shared helpers' module ("common", no steps) among them
+    module: str = ""
+    shared: tuple[str, ...] = ()
+    parts: tuple[ConversionPlan, ...] = ()
+    # the project's notebook graph: (notebook, module, the notebooks it needs) in run order
+    notebook_graph: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

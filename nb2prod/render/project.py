@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from nb2prod.refactor.plan import ConversionPlan
 from nb2prod.render.manifest import MANIFEST, TemplateInfo
 
 TEMPLATE_SUFFIX = ".j2"
+MODULE_MARK = re.compile(r"\{\{-?\s*module\s*-?\}\}")
 
 
 class TemplateError(Nb2prodError):
@@ -42,21 +44,37 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
                             f"{', '.join(missing)}")
     files: dict[str, str | bytes] = {}
     for relative, source, folder in _template_files(template):
-        target = _safe_target(_render(environment, relative, context, folder), folder / relative)
-        if target in files:
-            raise TemplateError(f"{folder / relative}: renders to {target!r}, which another "
-                                "template file also renders to")
-        if relative.endswith(TEMPLATE_SUFFIX):
-            target = target[: -len(TEMPLATE_SUFFIX)]
-            content: str | bytes = _render_file(environment, relative, context, folder)
-        else:
-            content = source.read_bytes()
-        if target.endswith(".py") and isinstance(content, str):
-            content = format_python(content, target)
-        files[target] = content
+        for file_context in _contexts(plan, relative, context, data):
+            target = _safe_target(_render(environment, relative, file_context, folder),
+                                  folder / relative)
+            if target in files:
+                raise TemplateError(f"{folder / relative}: renders to {target!r}, which another "
+                                    "template file also renders to")
+            if relative.endswith(TEMPLATE_SUFFIX):
+                target = target[: -len(TEMPLATE_SUFFIX)]
+                content: str | bytes = _render_file(environment, relative, file_context, folder)
+            else:
+                content = source.read_bytes()
+            if target.endswith(".py") and isinstance(content, str):
+                content = format_python(content, target)
+            files[target] = content
     for relative, blob in data.items():
         files[f"tests/data/{relative}"] = blob
     return files
+
+
+def per_module(relative: str) -> bool:
+    """A template file rendered once per module of a project made from several notebooks (its
+    name says ``{{ module }}``), with ``plan`` that module's own plan; never for one notebook."""
+    return MODULE_MARK.search(relative) is not None
+
+
+def _contexts(plan: ConversionPlan, relative: str, context: dict[str, Any],
+              data: dict[str, bytes]) -> list[dict[str, Any]]:
+    if not per_module(relative):
+        return [context]
+    return [{**_context(part, data), "package": plan.package, "project": plan.project,
+             "module": part.module, "project_plan": context["plan"]} for part in plan.parts]
 
 
 def _template_files(template: TemplateInfo) -> list[tuple[str, Path, Path]]:

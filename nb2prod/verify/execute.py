@@ -81,27 +81,47 @@ def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: i
                  timeout: int) -> Run:
     """Execute a copy of the notebook with a capture cell after each step's last cell, in a
     throwaway environment (see :mod:`nb2prod.verify.sandbox`)."""
-    from nb2prod.verify.sandbox import KERNEL_NAME, create_sandbox
+    return run_notebooks(notebook.parent, [(notebook.name, steps)], python, cell_timeout, timeout)
+
+
+def run_notebooks(folder: Path, notebooks: list[tuple[str, list[dict]]], python: str,
+                  cell_timeout: int, timeout: int) -> Run:
+    """Execute copies of the notebooks (paths relative to ``folder``, each with its steps), one
+    after the other, each in its own kernel, all in one copy of ``folder``: what one writes, the
+    next reads, as when a person runs a project's notebooks in order."""
+    from nb2prod.verify.sandbox import create_sandbox
 
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
         sandbox = create_sandbox(python, Path(tmp))
-        work, dumps = _workspace(notebook.parent, Path(tmp))
-        raw = json.loads(notebook.read_text(encoding="utf-8-sig"))
-        instrumented_raw, origin = _instrument(raw, steps, dumps)
-        instrumented = work / f".nb2prod-{notebook.name}"
-        instrumented.write_text(json.dumps(instrumented_raw), encoding="utf-8")
+        work, dumps = _workspace(folder, Path(tmp))
         before = _snapshot(work)
-        executed = Path(tmp) / "executed.ipynb"
-        code, stdout, stderr = sandbox.run(
-            [sandbox.python, "-c", RUNNER, str(instrumented), str(work), str(cell_timeout),
-             str(executed), KERNEL_NAME], cwd=work, timeout=timeout, log=Path(tmp) / "runner")
-        if code is None:
-            raise NotebookRunError(f"{notebook}: the notebook did not finish within {timeout} s")
-        status = _runner_status(code, stdout, stderr, python)
-        if not status["ok"]:
-            raise NotebookRunError(_failure_message(notebook, status, origin))
-        return Run(_load_dumps(dumps), _stdout(json.loads(executed.read_text(encoding="utf-8"))),
-                   _written(work, before))
+        stdout = "".join(_execute(sandbox, folder / relative, work / relative, steps, dumps,
+                                  (python, cell_timeout, timeout), Path(tmp))
+                         for relative, steps in notebooks)
+        return Run(_load_dumps(dumps), stdout, _written(work, before))
+
+
+def _execute(sandbox, notebook: Path, copy: Path, steps: list[dict], dumps: Path,
+             limits: tuple[str, int, int], tmp: Path) -> str:
+    """Run one instrumented notebook beside its copy; its stdout. ``limits``: the user's
+    Python (for messages), seconds per cell, seconds for the notebook."""
+    from nb2prod.verify.sandbox import KERNEL_NAME
+
+    python, cell_timeout, timeout = limits
+    raw = json.loads(notebook.read_text(encoding="utf-8-sig"))
+    instrumented_raw, origin = _instrument(raw, steps, dumps)
+    instrumented = copy.parent / f".nb2prod-{copy.name}"
+    instrumented.write_text(json.dumps(instrumented_raw), encoding="utf-8")
+    executed = tmp / "executed.ipynb"
+    code, stdout, stderr = sandbox.run(
+        [sandbox.python, "-c", RUNNER, str(instrumented), str(copy.parent), str(cell_timeout),
+         str(executed), KERNEL_NAME], cwd=copy.parent, timeout=timeout, log=tmp / "runner")
+    if code is None:
+        raise NotebookRunError(f"{notebook}: the notebook did not finish within {timeout} s")
+    status = _runner_status(code, stdout, stderr, python)
+    if not status["ok"]:
+        raise NotebookRunError(_failure_message(notebook, status, origin))
+    return _stdout(json.loads(executed.read_text(encoding="utf-8")))
 
 
 def run_project(notebook_folder: Path, project: Path, package: str, python: str, timeout: int) -> Run:

@@ -1,0 +1,161 @@
+"""``nb2prod convert NOTEBOOK... | FOLDER``: one project from several notebooks.
+
+Each notebook is planned as ``convert`` plans one; the notebook graph (from the files they hand
+on) orders them; the plans merge into one project (``nb2prod/project/merge.py``) and are
+written by the same writer as a single notebook's.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nb2prod.commands.convert import (
+    ConvertOptions,
+    _blocking_findings,
+    _plan,
+    package_name,
+    project_name,
+    write_plan,
+)
+from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from nb2prod.notebook import Notebook, load_notebook
+from nb2prod.project.discover import module_names, project_notebooks
+from nb2prod.project.exchange import file_exchange
+from nb2prod.project.graph import NotebookGraph, notebook_graph
+from nb2prod.render.project import per_module
+
+
+def run_convert_project(options: ConvertOptions) -> int:
+    from nb2prod.ownership import check_output_location
+    from nb2prod.write import locked_folder
+
+    root, paths = project_notebooks(list(options.notebooks or (options.notebook,)),
+                                    options.recursive)
+    if len(paths) == 1:  # a folder with one notebook: that notebook's project
+        from nb2prod.commands.convert import run_convert
+
+        return run_convert(_one(options, paths[0]))
+    _check_template(options.template)
+    relatives = [p.relative_to(root).as_posix() for p in paths]
+    notebooks = {rel: load_notebook(path) for rel, path in zip(relatives, paths, strict=True)}
+    graph = notebook_graph({rel: file_exchange(nb) for rel, nb in notebooks.items()})
+    refused = _refusals(graph, notebooks, options.force)
+    if refused:
+        return refused
+    if options.dry_run:
+        return _dry_run(graph, notebooks, options, root)
+    folder = check_output_location(options.output, paths)
+    with locked_folder(folder):
+        plan, redactions = _project_plan(graph, notebooks, options, root)
+        return write_plan(plan, redactions, list(notebooks.values()), options, folder, root)
+
+
+def _one(options: ConvertOptions, path: Path) -> ConvertOptions:
+    from dataclasses import replace
+
+    return replace(options, notebook=path, notebooks=())
+
+
+def _check_template(name: str) -> None:
+    from nb2prod.render.manifest import resolve_template
+    from nb2prod.render.project import _template_files
+
+    template = resolve_template(name)
+    if not any(per_module(relative) for relative, _, _ in _template_files(template)):
+        raise UsageError(f"template {template.name!r} makes a project from one notebook only (it "
+                         "has no file named with {{ module }}); convert the notebooks one by one, "
+                         "or use a template that has one, such as default")
+
+
+def _refusals(graph: NotebookGraph, notebooks: dict[str, Notebook], force: bool) -> int:
+    """Exit 1 with every reason the notebooks would not run as one project (unless --force)."""
+    from nb2prod.report import render_text
+
+    if graph.cycle and not force:
+        sys.stderr.write(f"error: not converted: the notebooks {', '.join(graph.cycle)} read "
+                         f"files each other writes ({_cycle_files(graph)}), so no order runs them; "
+                         "break the cycle, or use --force to run them in file-name order\n")
+        return EXIT_FINDINGS
+    blocking = {rel: _blocking_findings(nb) for rel, nb in notebooks.items()}
+    blocking = {rel: found for rel, found in blocking.items() if found}
+    if blocking and not force:
+        for found in blocking.values():
+            sys.stdout.write(render_text(found, None) + "\n")
+        sys.stderr.write(f"error: not converted: {', '.join(blocking)} would break on a top-down "
+                         "run (problems above); fix them, or use --force to convert anyway\n")
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _cycle_files(graph: NotebookGraph) -> str:
+    return "; ".join(f"{h.reader} reads {h.path} from {h.writer}" for h in graph.handoffs
+                     if h.reader in graph.cycle and h.writer in graph.cycle)
+
+
+def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options: ConvertOptions,
+                  root: Path):
+    from dataclasses import replace
+
+    from nb2prod.project.merge import Part, merge_plans
+
+    output_name = options.output.expanduser().resolve().name if options.output else ""
+    project = project_name(options.name or output_name or root.name)
+    modules = module_names(list(graph.order))
+    parts, redactions = [], []
+    for relative in graph.order:
+        plan, redacted = _plan(notebooks[relative], replace(options, name=project),
+                               _flagged(notebooks[relative], options.force))
+        parts.append(Part(relative, modules[relative], plan))
+        redactions += [_in_notebook(r, relative) for r in redacted]
+    plan = merge_plans(parts, graph, project, package_name(project), _title(root))
+    return plan, tuple(redactions)
+
+
+def _flagged(notebook: Notebook, force: bool):
+    return _blocking_findings(notebook) if force else ()
+
+
+def _in_notebook(redaction, relative: str):
+    """A redaction's place names its notebook, in a project made from several."""
+    from dataclasses import replace
+
+    return replace(redaction, where=f"{relative}, {redaction.where}")
+
+
+def _title(root: Path) -> str:
+    words = [w for w in root.name.replace("-", " ").replace("_", " ").split() if w]
+    text = " ".join(words) or "Notebooks"
+    return text[0].upper() + text[1:]
+
+
+def _dry_run(graph: NotebookGraph, notebooks: dict[str, Notebook], options: ConvertOptions,
+             root: Path) -> int:
+    import json
+
+    if options.output_format == "json":
+        plan, _ = _project_plan(graph, notebooks, options, root)
+        sys.stdout.write(json.dumps(plan.as_dict(), indent=2) + "\n")
+        return EXIT_OK
+    sys.stdout.write(render_graph(graph, module_names(list(graph.order))))
+    plan, _ = _project_plan(graph, notebooks, options, root)
+    from nb2prod.commands.convert import _print_plan
+
+    _print_plan(plan, "text")
+    return EXIT_OK
+
+
+def render_graph(graph: NotebookGraph, modules: dict[str, str]) -> str:
+    """The notebook graph as text: each notebook in run order, what it needs and hands on."""
+    out = ["notebooks, in the order they run:"]
+    for position, notebook in enumerate(graph.order, 1):
+        out.append(f"  {position}. {notebook} -> module {modules[notebook]}")
+        for handoff in graph.handoffs:
+            if handoff.reader == notebook:
+                out.append(f"       reads {handoff.path} (written by {handoff.writer})")
+        for orphan in graph.orphans:
+            if orphan.reader == notebook:
+                out.append(f"       reads {orphan.path} (an input: no notebook writes it)")
+    if graph.cycle:
+        out.append(f"cycle: {', '.join(graph.cycle)} read each other's files ({_cycle_files(graph)})")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,157 @@
+"""The files a notebook reads and writes: how the notebooks of a folder hand work to each other.
+
+Pure analysis over the cells' syntax trees (never runs them). A path counts when it is a string
+literal, or a name the notebook binds once to one at the top level (``RAW = "raw.csv"``), in a
+call that reads or writes a file: pandas ``read_*``/``to_*``, ``open`` by its mode, numpy's
+``load``/``save``, ``savefig``, ``joblib.dump(obj, path)``, ``Path(p).write_text`` and the like.
+Paths are kept as the notebook wrote them, relative to its folder.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nb2prod.notebook.model import Notebook
+
+_READS = re.compile(r"^(?:read_\w+|load|loadtxt|genfromtxt|fromfile|imread|read_text|read_bytes)$")
+_WRITES = re.compile(r"^(?:to_(?!dict|list|numpy|string|period|timestamp|frame|records|"
+                     r"datetime|numeric|markdown|latex)\w+|save|savez\w*|savetxt|savefig|tofile|"
+                     r"imwrite|imsave|write_text|write_bytes)$")
+_DUMPS = frozenset({"dump"})  # joblib.dump(value, "model.joblib"): the path comes second
+_PATH_WRAPPERS = frozenset({"Path", "PurePath", "PosixPath"})
+# looks like a file: a name with an extension, or a folder path; never a URL
+_FILE_LIKE = re.compile(r"^(?![a-z][a-z0-9+.-]*://)[\w .@/\\-]*\.[A-Za-z0-9]{1,8}$")
+
+
+@dataclass(frozen=True)
+class FileUse:
+    path: str  # as the notebook wrote it
+    cell: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """The files one notebook reads and writes, first use of each."""
+
+    reads: tuple[FileUse, ...]
+    writes: tuple[FileUse, ...]
+
+    def read_paths(self) -> set[str]:
+        return {use.path for use in self.reads}
+
+    def written_paths(self) -> set[str]:
+        return {use.path for use in self.writes}
+
+
+def file_exchange(notebook: Notebook) -> Exchange:
+    constants = _string_constants(notebook)
+    reads: dict[str, FileUse] = {}
+    writes: dict[str, FileUse] = {}
+    for cell in notebook.cells:
+        if cell.tree is None:
+            continue
+        for node in ast.walk(cell.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            for kind, path in _file_uses(node, constants):
+                found = writes if kind == "write" else reads
+                found.setdefault(path, FileUse(path, cell.index, cell.original_line(node.lineno)))
+    return Exchange(tuple(reads.values()), tuple(writes.values()))
+
+
+def _string_constants(notebook: Notebook) -> dict[str, str]:
+    """Top-level names bound exactly once, to a string literal."""
+    values: dict[str, str | None] = {}
+    for cell in notebook.cells:
+        if cell.tree is None:
+            continue
+        for statement in cell.tree.body:
+            for name, value in _assigned_strings(statement):
+                values[name] = value if name not in values else None
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _assigned_strings(statement: ast.stmt) -> Iterator[tuple[str, str | None]]:
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            if isinstance(target, ast.Name):
+                yield target.id, _string(statement.value, {})
+    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        yield statement.target.id, _string(statement.value, {}) if statement.value else None
+
+
+def _file_uses(call: ast.Call, constants: dict[str, str]) -> Iterator[tuple[str, str]]:
+    name = _called(call.func)
+    if name == "open":
+        path = _argument(call, 0, "file", constants)
+        if path:
+            yield ("write" if any(flag in _open_mode(call) for flag in "wax") else "read"), path
+    elif name in _DUMPS:
+        path = _argument(call, 1, "filename", constants)
+        if path:
+            yield "write", path
+    elif _READS.match(name) or _WRITES.match(name):
+        kind = "read" if _READS.match(name) else "write"
+        path = _receiver_path(call.func, constants) if name.endswith(("_text", "_bytes")) else \
+            _argument(call, 0, "path", constants)
+        if path:
+            yield kind, path
+
+
+def _called(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _open_mode(call: ast.Call) -> str:
+    mode = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return "r"
+    return mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else ""
+
+
+def _argument(call: ast.Call, position: int, keyword: str,
+              constants: dict[str, str]) -> str | None:
+    if len(call.args) > position and not isinstance(call.args[position], ast.Starred):
+        return _path(call.args[position], constants)
+    for item in call.keywords:
+        if item.arg in (keyword, "path_or_buf", "fname", "filepath_or_buffer", "fp"):
+            return _path(item.value, constants)
+    return None
+
+
+def _receiver_path(func: ast.expr, constants: dict[str, str]) -> str | None:
+    """``Path("x.txt").write_text(...)``: the path the method is called on."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+            and _called(func.value.func) in _PATH_WRAPPERS and func.value.args:
+        return _path(func.value.args[0], constants)
+    return None
+
+
+def _path(node: ast.expr, constants: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Call) and _called(node.func) in _PATH_WRAPPERS and len(node.args) == 1:
+        node = node.args[0]
+    value = _string(node, constants)
+    return normalised(value) if value and _FILE_LIKE.match(value) else None
+
+
+def _string(node: ast.expr, constants: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    return None
+
+
+def normalised(path: str) -> str:
+    """``./data//x.csv`` and ``data/x.csv`` are one file."""
+    import posixpath
+
+    text = posixpath.normpath(path.replace("\\", "/"))
+    return text[2:] if text.startswith("./") else text

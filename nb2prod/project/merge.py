@@ -1,0 +1,268 @@
+"""One project plan from the plans of several notebooks.
+
+Each notebook keeps its own module (its plan becomes one of the project's ``parts``); the project
+plan holds what they share: one config (a field two notebooks define alike is one field; fields
+that clash are namespaced by module), step names unique across modules, the helpers several
+notebooks define alike (a ``common`` part), one dependency set, and the notebooks' inputs minus
+the files the notebooks themselves write. Pure: plans in, plan out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, replace
+
+from nb2prod.project.graph import NotebookGraph
+from nb2prod.project.shared import shared_helpers
+from nb2prod.refactor.imports import names_read, unused_imports
+from nb2prod.refactor.pieces import PATH_SOURCE
+from nb2prod.refactor.plan import ConfigField, ConversionPlan, ConvertWarning, Dependency
+
+COMMON = "common"
+
+
+@dataclass(frozen=True)
+class Part:
+    notebook: str  # relative to the project's folder, posix
+    module: str
+    plan: ConversionPlan
+
+
+def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: str,
+                title: str) -> ConversionPlan:
+    """``parts`` in run order (the graph's)."""
+    parts = [_rebased(part) for part in parts]
+    parts = _unique_steps(parts)
+    parts, config = _one_config(parts)
+    helpers = shared_helpers({p.notebook: p.plan.definitions for p in parts},
+                             {p.notebook: p.plan.imports for p in parts})
+    plans = [_without_shared(p, helpers.names) for p in parts]
+    dependencies, conflicts = _dependencies(parts)
+    written = graph.written
+    first = plans[0] if plans else None
+    warnings = tuple(w for p in parts for w in _attributed(p.plan.warnings, p.notebook)) + \
+        tuple(ConvertWarning(-1, 0, f"'{name}' is defined differently in {', '.join(notebooks)}: "
+                             "each module keeps its own") for name, notebooks in helpers.differing) + \
+        conflicts
+    common = (_common_part(helpers, package, title, first.nb2prod_version if first else "")
+              if helpers.sources else None)
+    return ConversionPlan(
+        project=project, package=package, title=title,
+        description=first.description if first else "",
+        notebook=", ".join(p.notebook for p in parts),
+        notebook_sha256=hashlib.sha256("".join(p.plan.notebook_sha256 for p in parts)
+                                       .encode()).hexdigest(),
+        nb2prod_version=first.nb2prod_version if first else "", date=first.date if first else "",
+        python_requires=max((p.plan.python_requires for p in parts), key=_version, default=">=3.10"),
+        imports=(), definitions=(), config=config,
+        steps=tuple(step for plan in plans for step in plan.steps),
+        dependencies=dependencies,
+        secrets=tuple(dict.fromkeys(s for p in parts for s in p.plan.secrets)),
+        data_files=tuple({f.path: f for p in parts for f in p.plan.data_files
+                          if posixpath.normpath(f.path) not in written}.values()),
+        missing_inputs=tuple(sorted({m for p in parts for m in p.plan.missing_inputs
+                                     if posixpath.normpath(m) not in written})),
+        expected_stdout=_stdout(parts),
+        warnings=warnings,
+        changes=tuple(c for p in parts for c in _attributed(p.plan.changes, p.notebook)),
+        helpers=tuple(dict.fromkeys(h for p in parts for h in p.plan.helpers)),
+        local_modules=tuple(sorted({m for p in parts for m in p.plan.local_modules})),
+        unsavable=tuple(u for plan in plans for u in plan.unsavable),
+        parts=(*((common,) if common else ()), *plans),
+        notebook_graph=tuple((p.notebook, p.module, tuple(graph.needs(p.notebook)))
+                             for p in parts),
+    )
+
+
+def _rebased(part: Part) -> Part:
+    """A notebook in a subfolder: its relative paths, and its input files, from the project's
+    folder (every module runs in that one folder)."""
+    folder = posixpath.dirname(part.notebook)
+    if not folder:
+        return part
+    plan = part.plan
+
+    def moved(path: str) -> str:
+        return path if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path) \
+            else posixpath.normpath(posixpath.join(folder, path))
+
+    config = tuple(replace(f, value=repr(moved(eval_literal(f.value))))
+                   if f.source == PATH_SOURCE and isinstance(eval_literal(f.value), str) else f
+                   for f in plan.config)
+    return replace(part, plan=replace(
+        plan, config=config,
+        data_files=tuple(replace(f, path=moved(f.path)) for f in plan.data_files),
+        missing_inputs=tuple(moved(m) for m in plan.missing_inputs)))
+
+
+def eval_literal(source: str):
+    import ast
+
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError, RecursionError):
+        return None
+
+
+def _unique_steps(parts: list[Part]) -> list[Part]:
+    """A step name two notebooks use gets its module's name in front, in each of them; one
+    that is a module's name gets ``_step`` after it (``from pkg.train import train`` would hide
+    the module ``train``)."""
+    seen: dict[str, int] = {}
+    for part in parts:
+        for step in part.plan.steps:
+            seen[step.name] = seen.get(step.name, 0) + 1
+    modules = {part.module for part in parts} | {COMMON}
+    taken = set(seen) | modules
+    result = []
+    for part in parts:
+        names: dict[str, str] = {}
+        for step in part.plan.steps:
+            if step.name in modules or seen[step.name] > 1:
+                base = f"{step.name}_step" if step.name in modules else f"{part.module}_{step.name}"
+                names[step.name] = _free_name(base, taken)
+        steps = tuple(replace(s, name=names.get(s.name, s.name), module=part.module,
+                              after=tuple(names.get(a, a) for a in s.after))
+                      for s in part.plan.steps)
+        unsavable = tuple(replace(u, step=names.get(u.step, u.step)) for u in part.plan.unsavable)
+        result.append(replace(part, plan=replace(part.plan, steps=steps, unsavable=unsavable,
+                                                 module=part.module)))
+    return result
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _one_config(parts: list[Part]) -> tuple[list[Part], tuple[ConfigField, ...]]:
+    """One field per name and value. A file path is one field per file (two notebooks that
+    write and read it must agree on it); other names that clash get the module's name."""
+    by_path: dict[str, str] = {}  # file -> the field the first notebook named it
+    fields: dict[str, ConfigField] = {}
+    clashing = _clashing_names(parts)
+    result = []
+    for part in parts:
+        renames: dict[str, str] = {}
+        for item in part.plan.config:
+            value = eval_literal(item.value) if item.source == PATH_SOURCE else None
+            if isinstance(value, str) and value in by_path:
+                renames[item.name] = by_path[value]
+                continue
+            name = f"{part.module}_{item.name}" if item.name in clashing else item.name
+            renames[item.name] = name
+            if isinstance(value, str):
+                by_path[value] = name
+            fields.setdefault(name, replace(item, name=name, notebook=part.notebook))
+        result.append(replace(part, plan=_renamed_fields(part.plan, renames)))
+    required = tuple(f for f in fields.values() if f.required)
+    return result, (*required, *(f for f in fields.values() if not f.required))
+
+
+def _clashing_names(parts: list[Part]) -> set[str]:
+    """Names two notebooks give different values (file paths aside: they merge by file)."""
+    values: dict[str, set[tuple[str, str]]] = {}
+    for part in parts:
+        for item in part.plan.config:
+            if item.source != PATH_SOURCE:
+                values.setdefault(item.name, set()).add((item.value, item.type))
+    return {name for name, found in values.items() if len(found) > 1}
+
+
+def _renamed_fields(plan: ConversionPlan, renames: dict[str, str]) -> ConversionPlan:
+    changed = {old: new for old, new in renames.items() if old != new}
+    if not changed:
+        return plan
+    pattern = re.compile(r"\bconfig\.(" + "|".join(map(re.escape, changed)) + r")\b")
+
+    def rename(text: str) -> str:
+        return pattern.sub(lambda m: f"config.{changed[m.group(1)]}", text)
+
+    steps = tuple(replace(s, body=rename(s.body),
+                          config_fields=tuple(changed.get(f, f) for f in s.config_fields))
+                  for s in plan.steps)
+    return replace(plan, steps=steps, definitions=tuple(map(rename, plan.definitions)))
+
+
+def _without_shared(part: Part, shared: frozenset[str]) -> ConversionPlan:
+    """A notebook's plan without the helpers ``common`` holds, importing the ones it uses;
+    imports only those helpers needed go with them."""
+    plan = part.plan
+    own = tuple(d for d in plan.definitions if _defined_name(d) not in shared)
+    uses = sorted(_defined_name(d) for d in plan.definitions if _defined_name(d) in shared)
+    referenced = names_read([*own, *(s.body for s in plan.steps), *(f.value for f in plan.config)])
+    statements = [line.strip() for line in plan.imports
+                  if line.lstrip().startswith(("import ", "from "))]
+    unused = set(unused_imports(statements, referenced))
+    imports = _tidy(tuple(line for line in plan.imports if line.strip() not in unused))
+    return replace(plan, definitions=own, shared=tuple(uses), imports=imports)
+
+
+def _tidy(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """No blank line at either end or two in a row (where a whole import group went)."""
+    out: list[str] = []
+    for line in lines:
+        if not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return tuple(out)
+
+
+def _defined_name(source: str) -> str:
+    match = re.search(r"^(?:async\s+def|def|class)\s+(\w+)", source, re.MULTILINE)
+    return match.group(1) if match else ""
+
+
+def _common_part(helpers, package: str, title: str, version: str) -> ConversionPlan:
+    from nb2prod.refactor.imports import organise
+
+    imports = organise(helpers.imports, names_read(helpers.sources))
+    return ConversionPlan(
+        project="", package=package, title=title,
+        description="", notebook="", notebook_sha256="", nb2prod_version=version, date="",
+        python_requires="", imports=imports, definitions=helpers.sources, config=(), steps=(),
+        dependencies=(), secrets=(), data_files=(), missing_inputs=(), expected_stdout=None,
+        module=COMMON)
+
+
+def _dependencies(parts: list[Part]) -> tuple[tuple[Dependency, ...], tuple[ConvertWarning, ...]]:
+    """One requirement per distribution; two notebooks pinning it differently are reported, and
+    the first notebook's pin (in run order) is kept."""
+    chosen: dict[str, tuple[Dependency, str]] = {}
+    warnings: list[ConvertWarning] = []
+    for part in parts:
+        for dependency in part.plan.dependencies:
+            key = dependency.distribution.lower()
+            if key not in chosen:
+                chosen[key] = (dependency, part.notebook)
+                continue
+            kept, where = chosen[key]
+            if dependency.version and kept.version and dependency.version != kept.version:
+                warnings.append(ConvertWarning(-1, 0, f"{dependency.distribution} is pinned to "
+                                               f"{kept.version} by {where} and to "
+                                               f"{dependency.version} by {part.notebook}; "
+                                               f"requirements.in keeps {kept.version}"))
+            elif dependency.version and not kept.version:
+                chosen[key] = (dependency, part.notebook)
+    return tuple(d for d, _ in chosen.values()), tuple(warnings)
+
+
+def _attributed(items, notebook: str):
+    return tuple(replace(item, notebook=notebook) for item in items)
+
+
+def _stdout(parts: list[Part]) -> str | None:
+    """The notebooks' recorded output, one after the other, when every one is trustworthy."""
+    found = [p.plan.expected_stdout for p in parts]
+    return "".join(found) if found and all(s is not None for s in found) else None
+
+
+def _version(requires: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", requires)[:2]) or (0,)
