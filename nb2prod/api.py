@@ -16,6 +16,7 @@ from nb2prod.findings import Finding
 
 if TYPE_CHECKING:
     from nb2prod.notebook import Notebook
+    from nb2prod.project.exchange import Exchange
 
 PARALLEL_THRESHOLD = 64  # files; below this a process pool costs more than it saves
 SKIPPED_FOLDERS = frozenset({".ipynb_checkpoints", ".git", ".hg", ".svn", "__pycache__",
@@ -29,6 +30,7 @@ class FileResult:
     path: str
     findings: tuple[Finding, ...] = ()
     error: str | None = None
+    files: Exchange | None = None  # the files it reads and writes, when asked for
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
@@ -68,9 +70,11 @@ def check_notebook(notebook: Notebook, settings: Settings) -> tuple[Finding, ...
     return tuple(sorted(located, key=Finding.sort_key))
 
 
-def check_file(path: str, settings: Settings, content: bytes | None = None) -> FileResult:
+def check_file(path: str, settings: Settings, content: bytes | None = None,
+               exchange: bool = False) -> FileResult:
     """Load and check one file (from ``content``, its bytes, when the caller read them); an
-    unreadable file gives a result with ``error`` set."""
+    unreadable file gives a result with ``error`` set. With ``exchange``, the result also says
+    which files the notebook reads and writes (for the rules that see a whole folder)."""
     from nb2prod.notebook import load_notebook
     from nb2prod.notebook.load import decode_text, parse_notebook
 
@@ -81,7 +85,12 @@ def check_file(path: str, settings: Settings, content: bytes | None = None) -> F
             notebook = parse_notebook(decode_text(content, path), path)
     except NotebookReadError as exc:
         return FileResult(path, error=str(exc))
-    return FileResult(path, check_notebook(notebook, settings))
+    files = None
+    if exchange:
+        from nb2prod.project.exchange import file_exchange
+
+        files = file_exchange(notebook)
+    return FileResult(path, check_notebook(notebook, settings), files=files)
 
 
 def check_paths(
@@ -90,39 +99,43 @@ def check_paths(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache_folder: Path | None = None,
+    exchange: bool = False,
 ) -> list[FileResult]:
     """Check every notebook under ``paths``, in a process pool when ``jobs`` > 1; with a
-    ``cache_folder``, unchanged notebooks are answered from the cache.
+    ``cache_folder``, unchanged notebooks are answered from the cache; with ``exchange``, each
+    result says which files its notebook reads and writes.
 
     ``jobs=None`` picks: one process for a few files, one per core for many; ``0`` is one per core.
     """
     files = list(discover(paths))
     if cache_folder is None:
-        return _check_files(files, settings, jobs, progress)
+        return _check_files(files, settings, jobs, progress, exchange=exchange)
     from nb2prod.cache import cache_key, entry_path, entry_text, read_entry
 
     # findings are made from the very bytes the key was made from: a notebook saved between
     # two reads must not store one version's findings under the other's key
     keys: dict[str, str] = {}
-    hits: dict[str, tuple[Finding, ...] | None] = {}
+    hits: dict[str, FileResult] = {}
     contents: dict[str, bytes | None] = {}  # kept for the misses only
     for file in files:
         data = _content(file)
         if data is not None:
             keys[file] = cache_key(file, data, settings)
-            hits[file] = read_entry(cache_folder, keys[file])
-        if hits.get(file) is None:
+            entry = read_entry(cache_folder, keys[file], exchange)
+            if entry is not None:
+                hits[file] = FileResult(file, entry[0], files=entry[1])
+        if file not in hits:
             contents[file] = data
     misses = list(contents)
     fresh = {r.path: r for r in _check_files(misses, settings, jobs, progress,
-                                             list(contents.values()))}
+                                             list(contents.values()), exchange)}
     if fresh:
         from nb2prod.write import write_cache_entries
 
         write_cache_entries(cache_folder, {
-            entry_path(cache_folder, keys[path]): entry_text(result.findings)
+            entry_path(cache_folder, keys[path]): entry_text(result.findings, result.files)
             for path, result in fresh.items() if keys.get(path) and result.error is None})
-    return [fresh[file] if file in fresh else FileResult(file, hits[file]) for file in files]
+    return [fresh[file] if file in fresh else hits[file] for file in files]
 
 
 def _content(file: str) -> bytes | None:
@@ -141,7 +154,8 @@ def _content(file: str) -> bytes | None:
 
 def _check_files(files: list[str], settings: Settings, jobs: int | None,
                  progress: Callable[[int, int], None] | None,
-                 contents: list[bytes | None] | None = None) -> list[FileResult]:
+                 contents: list[bytes | None] | None = None,
+                 exchange: bool = False) -> list[FileResult]:
     cores = os.cpu_count() or 1
     contents = contents or [None] * len(files)
     if jobs is None:
@@ -150,7 +164,7 @@ def _check_files(files: list[str], settings: Settings, jobs: int | None,
     if workers <= 1:
         results = []
         for done, (file, content) in enumerate(zip(files, contents, strict=True), 1):
-            results.append(check_file(file, settings, content))
+            results.append(check_file(file, settings, content, exchange))
             if progress:
                 progress(done, len(files))
         return results
@@ -160,7 +174,8 @@ def _check_files(files: list[str], settings: Settings, jobs: int | None,
         results = []
         chunk = max(1, min(16, len(files) // (workers * 4) or 1))
         for done, result in enumerate(pool.map(check_file, files, [settings] * len(files),
-                                               contents, chunksize=chunk), 1):
+                                               contents, [exchange] * len(files),
+                                               chunksize=chunk), 1):
             results.append(result)
             if progress:
                 progress(done, len(files))

@@ -16,10 +16,14 @@ import os
 import stat
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nb2prod import __version__
 from nb2prod.config import Settings
 from nb2prod.findings import SEVERITY_ORDER, Finding, Related
+
+if TYPE_CHECKING:
+    from nb2prod.project.exchange import Exchange
 
 CACHE_FOLDER = ".nb2prod_cache"
 FORMAT = 1
@@ -48,18 +52,36 @@ def entry_path(folder: Path, key: str) -> Path:
     return folder / key[:2] / f"{key}.json"
 
 
-def read_entry(folder: Path, key: str) -> tuple[Finding, ...] | None:
-    """The cached findings, or None on a miss: absent, not a regular file (a FIFO would block),
-    unreadable, or not findings of the right shape (a cache is untrusted input too)."""
+def read_entry(folder: Path, key: str, exchange: bool = False) -> tuple[tuple[Finding, ...], Exchange | None] | None:
+    """The cached findings (and, when the entry has them, the files the notebook reads and
+    writes), or None on a miss: absent, not a regular file (a FIFO would block), unreadable, not
+    of the right shape (a cache is untrusted input too), or without the files when ``exchange``
+    asks for them."""
     path = entry_path(folder, key)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-        findings = tuple(_finding(item) for item in data)
+        items, files = (data, None) if isinstance(data, list) else (data["findings"], data["files"])
+        findings = tuple(_finding(item) for item in items)
+        exchanged = _exchange(files) if files is not None else None
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
-    return findings if all(findings) else None
+    if not all(findings) or (exchange and exchanged is None):
+        return None
+    return findings, exchanged
+
+
+def _exchange(files: dict) -> Exchange:
+    """The cached reads and writes: lists of [path, cell, line] (a wrong shape raises)."""
+    from nb2prod.project.exchange import Exchange, FileUse
+
+    def uses(items: list) -> tuple[FileUse, ...]:
+        if not all(type(p) is str and type(c) is int and type(n) is int for p, c, n in items):
+            raise ValueError("not a file use")
+        return tuple(FileUse(p, c, n) for p, c, n in items)
+
+    return Exchange(uses(files["reads"]), uses(files["writes"]))
 
 
 _FIELD_TYPES = {"path": str, "cell": int, "line": int, "column": int, "code": str,
@@ -81,5 +103,10 @@ def _finding(item: dict) -> Finding | None:
     return Finding(**{**item, "related": tuple(Related(**r) for r in related)})
 
 
-def entry_text(findings: tuple[Finding, ...]) -> str:
-    return json.dumps([dataclasses.asdict(f) for f in findings], separators=(",", ":"))
+def entry_text(findings: tuple[Finding, ...], files: Exchange | None = None) -> str:
+    items = [dataclasses.asdict(f) for f in findings]
+    if files is None:
+        return json.dumps(items, separators=(",", ":"))
+    exchanged = {"reads": [[u.path, u.cell, u.line] for u in files.reads],
+                 "writes": [[u.path, u.cell, u.line] for u in files.writes]}
+    return json.dumps({"findings": items, "files": exchanged}, separators=(",", ":"))

@@ -48,9 +48,12 @@ def run_check(options: CheckOptions) -> int:
         if options.diff:
             return EXIT_USAGE if fix_failed else EXIT_FINDINGS if changed else EXIT_OK
     progress = _progress_bar() if sys.stderr.isatty() else None
+    folders = _folders(options.paths, settings)
     results = api.check_paths(options.paths, settings, options.jobs, progress,
-                              settings.root / CACHE_FOLDER if options.cache else None)
-    findings = [f for r in results for f in r.findings]
+                              settings.root / CACHE_FOLDER if options.cache else None,
+                              exchange=bool(folders))
+    findings = [f for r in results for f in r.findings] + _folder_findings(folders, results,
+                                                                         settings)
     errors = [r.error for r in results if r.error]
     for message in errors:
         sys.stderr.write(f"error: {message}\n")
@@ -59,6 +62,33 @@ def run_check(options: CheckOptions) -> int:
         return EXIT_USAGE
     failing = any(f.severity != INFO for f in findings)
     return EXIT_FINDINGS if failing and not options.exit_zero else EXIT_OK
+
+
+def _folders(paths: tuple[Path, ...], settings) -> list[Path]:
+    """The folder arguments, when a rule that sees a whole folder is on (never for the single
+    files a pre-commit hook passes)."""
+    from nb2prod.rules.project import CODES
+
+    if not settings.codes & CODES:
+        return []
+    return [path for path in paths if path.is_dir()]
+
+
+def _folder_findings(folders: list[Path], results, settings) -> list:
+    """NB501-NB503 over each folder argument's notebooks (subfolders included, as checked)."""
+    import os
+
+    from nb2prod.findings import Finding
+    from nb2prod.rules.project import check_folder
+
+    found: list = []
+    for folder in folders:
+        root = Path(os.path.abspath(folder))
+        exchanges = {r.path: r.files for r in results if r.files is not None
+                     and Path(os.path.abspath(r.path)).is_relative_to(root)}
+        found += [f for f in check_folder(folder, exchanges)
+                  if f.code in settings.codes_for(f.path)]
+    return sorted(dict.fromkeys(found), key=Finding.sort_key)
 
 
 def _fix(options: CheckOptions) -> tuple[bool, bool]:

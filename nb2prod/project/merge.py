@@ -34,7 +34,7 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
                 title: str) -> ConversionPlan:
     """``parts`` in run order (the graph's)."""
     parts = [_rebased(part) for part in parts]
-    parts = _unique_steps(parts)
+    parts = _after_needed(_unique_steps(parts), graph)
     parts, config = _one_config(parts)
     helpers = shared_helpers({p.notebook: p.plan.definitions for p in parts},
                              {p.notebook: p.plan.imports for p in parts})
@@ -129,6 +129,25 @@ def _unique_steps(parts: list[Part]) -> list[Part]:
         unsavable = tuple(replace(u, step=names.get(u.step, u.step)) for u in part.plan.unsavable)
         result.append(replace(part, plan=replace(part.plan, steps=steps, unsavable=unsavable,
                                                  module=part.module)))
+    return result
+
+
+def _after_needed(parts: list[Part], graph: NotebookGraph) -> list[Part]:
+    """A notebook's first steps (those that wait for none of its own) wait for the last steps of
+    every notebook whose files it reads: an engine that runs independent steps at once must not
+    start reading a file before it is written."""
+    lasts: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        waited = {name for step in part.plan.steps for name in step.after}
+        lasts[part.notebook] = tuple(s.name for s in part.plan.steps if s.name not in waited)
+    result = []
+    for part in parts:
+        position = graph.order.index(part.notebook)
+        before = tuple(name for needed in graph.needs(part.notebook)  # a forced cycle: not back
+                       if graph.order.index(needed) < position for name in lasts[needed])
+        steps = tuple(replace(s, after=before) if not s.after and before else s
+                      for s in part.plan.steps)
+        result.append(replace(part, plan=replace(part.plan, steps=steps)))
     return result
 
 

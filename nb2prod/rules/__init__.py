@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nb2prod.findings import Finding
-from nb2prod.rules import execution, hidden_state, hygiene, outputs, secrets, syntax
+from nb2prod.rules import execution, hidden_state, hygiene, outputs, project, secrets, syntax
 from nb2prod.rules.base import Rule, RuleContext
 
-FAMILIES = (syntax, execution, hidden_state, hygiene, outputs, secrets)
+FAMILIES = (syntax, execution, hidden_state, hygiene, outputs, secrets, project)
 ALL_RULES: dict[str, Rule] = {
     rule.code: rule for family in FAMILIES for rule in family.RULES
 }
