@@ -14,9 +14,11 @@ EXAMPLES = ROOT / "examples"
 
 
 def convert(notebook: Path, out: Path, template: str) -> Path:
+    """Convert a copy of the notebook's folder (or of a folder of notebooks: one project)."""
     work = out.parent / f"{notebook.stem}-src"
-    shutil.copytree(notebook.parent, work)
-    result = subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(work / notebook.name),
+    shutil.copytree(notebook if notebook.is_dir() else notebook.parent, work)
+    source = work if notebook.is_dir() else work / notebook.name
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(source),
                              "-o", str(out), "--template", template],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

@@ -57,3 +57,9 @@ def test_airflow_builds_the_branches_side_by_side(tmp_path: Path) -> None:
                         "spend_against_income": ["make_customer_table"],
                         "compute_report": ["spend_against_income", "spend_by_age_band"]}
 
+
+
+def test_a_notebooks_tasks_wait_for_the_notebooks_whose_files_it_reads(tmp_path: Path) -> None:
+    graph = _graph(convert(EXAMPLES / "orders", tmp_path / "orders-dag", "airflow"))
+    assert graph["train_step"][1] == ["features_step"]
+    assert graph["features_step"][1] == ["get_data_step"]

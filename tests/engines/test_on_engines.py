@@ -1,5 +1,5 @@
 """Every orchestrator template, on its own engine: the generated project's tests run it on the
-engine's local runner (churn and branches examples), and `nb2prod verify` runs the churn
+engine's local runner (churn, branches and the orders folder), and `nb2prod verify` runs the churn
 notebook and the project through the engine and finds them the same. Each engine's Python comes
 from an environment variable (`.ci/run` builds the environments); without it the test skips."""
 
@@ -26,9 +26,11 @@ def engine_python(template: str) -> str:
     return python
 
 
-# the examples, and a step that changes a value in place (df.insert) without returning it: an
+# the examples (orders: three notebooks as one project, each waiting for the files of the one
+# before), and a step that changes a value in place (df.insert) without returning it: an
 # engine that passes values as files must save it again for the step after it
 NOTEBOOKS = [EXAMPLES / "churn" / "churn.ipynb", EXAMPLES / "branches" / "branches.ipynb",
+             EXAMPLES / "orders",
              Path(__file__).resolve().parents[1] / "data" / "inplace" / "inplace.ipynb"]
 
 

@@ -48,3 +48,12 @@ def test_the_flow_runs_independent_branches_side_by_side(tmp_path: Path) -> None
     assert_clean(project)
 
 
+
+
+def test_a_notebooks_steps_wait_for_the_notebooks_whose_files_it_reads(tmp_path: Path) -> None:
+    project = convert(EXAMPLES / "orders", tmp_path / "orders-flow", "prefect")
+    graph = _graph(project)
+    assert graph["get_data_step"] == ({}, [])
+    assert graph["features_step"] == ({}, ["get_data_step"])
+    assert graph["train_step"] == ({}, ["features_step"])
+    assert_clean(project)
