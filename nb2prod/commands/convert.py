@@ -191,7 +191,8 @@ def _print_plan(plan, output_format: str) -> None:
         out.append(f"  {step.name}({', '.join(('config', *step.inputs))}) -> "
                    f"{', '.join(step.outputs) or 'nothing'}   cells {', '.join(map(str, step.cells))}")
     out.append("config fields:")
-    out += [f"  {f.name}: {f.type} = {f.value}   ({f.source}, cell {f.cell})" for f in plan.config]
+    out += [f"  {f.name}: {f.type} = {f.value}   ({f.source}, "
+            f"{f.notebook + ', ' if f.notebook else ''}cell {f.cell})" for f in plan.config]
     out.append("dependencies:")
     out += [f"  {d.requirement}   ({d.evidence})" for d in plan.dependencies]
     if plan.changes:
@@ -205,8 +206,10 @@ def _print_summary(plan, output: Path, count: int, decision, redactions) -> None
     for warning in plan.warnings:
         sys.stdout.write(f"warning: {where(warning)}{warning.message}\n")
     if plan.missing_inputs:
-        sys.stdout.write(f"warning: {_count(len(plan.missing_inputs), 'input file')} the notebook "
-                         f"reads {'is' if len(plan.missing_inputs) == 1 else 'are'} not beside it: "
+        reader, place = (("the notebooks read", "there") if plan.parts
+                         else ("the notebook reads", "beside it"))
+        sys.stdout.write(f"warning: {_count(len(plan.missing_inputs), 'input file')} {reader} "
+                         f"{'is' if len(plan.missing_inputs) == 1 else 'are'} not {place}: "
                          f"{', '.join(plan.missing_inputs)}; the generated tests skip until you "
                          "provide them (README.md, 'Input files to provide')\n")
     if plan.local_modules:

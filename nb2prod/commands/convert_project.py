@@ -7,6 +7,7 @@ written by the same writer as a single notebook's.
 
 from __future__ import annotations
 
+import posixpath
 import sys
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options:
     from dataclasses import replace
 
     from nb2prod.project.merge import Part, merge_plans
+    from nb2prod.refactor.describe import data_files
 
     output_name = options.output.expanduser().resolve().name if options.output else ""
     project = project_name(options.name or output_name or root.name)
@@ -109,7 +111,11 @@ def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options:
         parts.append(Part(relative, modules[relative], plan))
         redactions += [_in_notebook(r, relative) for r in redacted]
     plan = merge_plans(parts, graph, project, package_name(project), _title(root))
-    return plan, tuple(redactions)
+    # what a notebook read beside it, or in a sibling folder, is judged from the project's folder;
+    # and each notebook's own folder is there (empty) for the files it writes beside it
+    folders = sorted({posixpath.dirname(n) + "/" for n in graph.order if posixpath.dirname(n)})
+    shipped = data_files(root, [*(f.path for f in plan.data_files), *folders])
+    return replace(plan, data_files=shipped), tuple(redactions)
 
 
 def _flagged(notebook: Notebook, force: bool):

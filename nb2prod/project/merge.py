@@ -84,9 +84,10 @@ def _rebased(part: Part) -> Part:
         return part
     plan = part.plan
 
-    def moved(path: str) -> str:
-        return path if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path) \
-            else posixpath.normpath(posixpath.join(folder, path))
+    def moved(path: str) -> str:  # a folder keeps its trailing slash
+        if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path):
+            return path
+        return posixpath.normpath(posixpath.join(folder, path)) + ("/" if path.endswith("/") else "")
 
     config = tuple(replace(f, value=repr(moved(eval_literal(f.value))))
                    if f.source == PATH_SOURCE and isinstance(eval_literal(f.value), str) else f

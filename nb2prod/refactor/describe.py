@@ -142,19 +142,27 @@ def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
     only regular files inside the notebook's folder tree (never through a symlink that leaves it),
     never credentials, within the size limits."""
     folder = Path(notebook.path).resolve().parent
-    found: dict[str, tuple[int, str]] = {}
+    found: list[str] = []
     for value in _string_constants(notebook):
         if not _looks_like_path(value):
             continue
-        candidate = folder / value
-        if _probe(candidate, Path.is_file):
-            found.setdefault(Path(value).as_posix(), (candidate.stat().st_size,
-                                                      _refusal(candidate, folder)))
+        if _probe(folder / value, Path.is_file):
+            found.append(Path(value).as_posix())
         elif "/" in value.replace("\\", "/").rstrip("/") and Path(value).parent != Path(".") \
                 and _probe(folder / Path(value).parent, Path.is_dir):
             # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
-            parent = folder / Path(value).parent
-            found.setdefault(Path(value).parent.as_posix() + "/", (0, _refusal(parent, folder)))
+            found.append(Path(value).parent.as_posix() + "/")
+    return data_files(folder, found)
+
+
+def data_files(folder: Path, paths: list[str]) -> tuple[DataFile, ...]:
+    """Which of these files (a trailing ``/``: a folder, shipped empty) inside ``folder`` may be
+    shipped, and why not the others."""
+    found: dict[str, tuple[int, str]] = {}
+    for path in paths:
+        candidate = folder / path.rstrip("/")
+        size = 0 if path.endswith("/") else _probe(candidate, lambda p: p.stat().st_size) or 0
+        found.setdefault(path, (size, _refusal(candidate, folder)))
     total, files = 0, []
     for path, (size, refusal) in sorted(found.items()):
         if not refusal and (size > MAX_DATA_FILE or total + size > MAX_DATA_TOTAL):

@@ -179,3 +179,31 @@ def test_clashing_config_names_and_step_names_are_namespaced(tmp_path: Path) -> 
                            cwd=out, capture_output=True, text=True, env={"PYTHONPATH": str(out / "src"),
                                                                          "PATH": "/usr/bin:/bin"})
     assert tests.returncode == 0, tests.stdout[-2000:]
+
+
+def test_recursive_folders_resolve_paths_from_each_notebooks_folder(tmp_path: Path) -> None:
+    """prep/clean.ipynb writes ../shared/clean.csv, model/train.ipynb reads it: in the project,
+    paths are from the folder the notebooks share, and each notebook's folder is there."""
+    folder = tmp_path / "rec"
+    (folder / "prep").mkdir(parents=True)
+    (folder / "model").mkdir()
+    (folder / "shared").mkdir()
+    (folder / "prep" / "raw.csv").write_text("a\n1\n2\n3\n")
+    write(folder / "prep", "clean.ipynb", ["import pandas as pd",
+                                           "df = pd.read_csv('raw.csv')\ndf['b'] = df['a'] * 2",
+                                           "df.to_csv('../shared/clean.csv', index=False)"])
+    write(folder / "model", "train.ipynb", ["import pandas as pd",
+                                            "df = pd.read_csv('../shared/clean.csv')",
+                                            "print(df['b'].sum())\ndf.describe().to_csv('summary.csv')"])
+    assert nb2prod("convert", str(folder), "-o", str(tmp_path / "none")).returncode == 2
+    out = tmp_path / "out"
+    result = nb2prod("convert", str(folder), "--recursive", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    config = (out / "src" / "out" / "config.py").read_text()
+    for value in ('"prep/raw.csv"', '"shared/clean.csv"', '"model/summary.csv"'):
+        assert value in config
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=out, capture_output=True, text=True, env={"PYTHONPATH": str(out / "src"),
+                                                                         "PATH": "/usr/bin:/bin"})
+    assert tests.returncode == 0, tests.stdout[-2000:]
+    assert "skipped" not in tests.stdout
