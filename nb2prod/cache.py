@@ -52,7 +52,8 @@ def entry_path(folder: Path, key: str) -> Path:
     return folder / key[:2] / f"{key}.json"
 
 
-def read_entry(folder: Path, key: str, exchange: bool = False) -> tuple[tuple[Finding, ...], Exchange | None] | None:
+def read_entry(folder: Path, key: str, exchange: bool = False
+               ) -> tuple[tuple[Finding, ...], Exchange | None] | None:
     """The cached findings (and, when the entry has them, the files the notebook reads and
     writes), or None on a miss: absent, not a regular file (a FIFO would block), unreadable, not
     of the right shape (a cache is untrusted input too), or without the files when ``exchange``
