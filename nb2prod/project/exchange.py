@@ -13,8 +13,10 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nb2prod.notebook.model import Notebook
+if TYPE_CHECKING:
+    from nb2prod.notebook.model import Notebook
 
 _READS = re.compile(r"^(?:read_\w+|load|loadtxt|genfromtxt|fromfile|imread|read_text|read_bytes)$")
 _WRITES = re.compile(r"^(?:to_(?!dict|list|numpy|string|period|timestamp|frame|records|"

@@ -11,11 +11,13 @@ import os
 import posixpath
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nb2prod.findings import ERROR, WARNING, Finding
-from nb2prod.project.exchange import Exchange, FileUse
-from nb2prod.project.graph import notebook_graph
 from nb2prod.rules.base import Rule, RuleContext
+
+if TYPE_CHECKING:  # a cached run loads neither
+    from nb2prod.project.exchange import Exchange, FileUse
 
 NB501 = Rule(
     code="NB501",
@@ -89,6 +91,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
 def check_folder(folder: Path, exchanges: Mapping[str, Exchange]) -> list[Finding]:
     """``exchanges``: each notebook's path (as reported) -> the files it uses."""
+    from nb2prod.project.graph import notebook_graph
+
     relative = {_relative(path, folder): path for path in exchanges}
     graph = notebook_graph({rel: exchanges[path] for rel, path in relative.items()})
     findings: list[Finding] = []
