@@ -60,6 +60,13 @@ def test_airflow_builds_the_branches_side_by_side(tmp_path: Path) -> None:
 
 
 def test_a_notebooks_tasks_wait_for_the_notebooks_whose_files_it_reads(tmp_path: Path) -> None:
-    graph = _graph(convert(EXAMPLES / "orders", tmp_path / "orders-dag", "airflow"))
+    project = convert(EXAMPLES / "orders", tmp_path / "orders-dag", "airflow")
+    graph = _graph(project)
     assert graph["train_step"][1] == ["features_step"]
     assert graph["features_step"][1] == ["get_data_step"]
+    module = next((project / "src").glob("*/dag.py"))
+    groups = next(node.value for node in ast.parse(module.read_text()).body
+                  if isinstance(node, ast.AnnAssign) and node.target.id == "GROUPS")
+    assert ast.literal_eval(groups) == {"get_data_step": "get_data", "features_step": "features",
+                                        "train_step": "train"}  # a task group per notebook
+    assert_clean(project)

@@ -69,3 +69,11 @@ def test_values_no_file_can_hold_are_named_at_convert_time(tmp_path: Path) -> No
             "values between steps and cannot save it; make it a list") in result.stdout
     assert "- `rows` from `make_rows`: a generator; make it a list" in (
         tmp_path / "out" / "README.md").read_text()
+
+
+def test_one_asset_group_per_notebook(tmp_path: Path) -> None:
+    project = convert(EXAMPLES / "orders", tmp_path / "orders-assets", "dagster")
+    text = next((project / "src").glob("*/definitions.py")).read_text()
+    for module in ("get_data", "features", "train"):
+        assert f'group_name="{module}"' in text
+    assert_clean(project)
