@@ -16,7 +16,7 @@ from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from nb2prod.notebook import Notebook, load_notebook
 
 REFUSE_CODES = frozenset({"NB001", "NB201", "NB202"})
-_SHADOWED = frozenset(sys.stdlib_module_names) | {"pandas", "numpy", "sklearn", "scipy", "matplotlib",
+SHADOWED = frozenset(sys.stdlib_module_names) | {"pandas", "numpy", "sklearn", "scipy", "matplotlib",
                                                   "seaborn", "torch", "tensorflow", "typer", "pytest"}
 
 
@@ -170,7 +170,7 @@ def package_name(project: str) -> str:
     name = re.sub(r"\W+", "_", project).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
-    if keyword.iskeyword(name) or name in _SHADOWED:
+    if keyword.iskeyword(name) or name in SHADOWED:
         name = f"{name}_pipeline"
     return name
 

@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from nb2prod.commands.convert import SHADOWED
 from nb2prod.errors import UsageError
 
 # module names a template's own files take (and Python's): a notebook never gets one
@@ -50,7 +51,8 @@ def module_names(relatives: list[str]) -> dict[str, str]:
         base = re.sub(r"\W+", "_", text).strip("_").lower() or "notebook"
         if base[0].isdigit():
             base = f"notebook_{base}"
-        if keyword.iskeyword(base) or base in RESERVED:
+        # a module beside others (the script template's) must not hide a library it imports
+        if keyword.iskeyword(base) or base in RESERVED or base in SHADOWED:
             base = f"{base}_notebook"
         name, n = base, 2
         while name in names.values():

@@ -166,6 +166,7 @@ def _one_config(parts: list[Part]) -> tuple[list[Part], tuple[ConfigField, ...]]
     by_path: dict[str, str] = {}  # file -> the field the first notebook named it
     fields: dict[str, ConfigField] = {}
     clashing = _clashing_names(parts)
+    taken = {item.name for part in parts for item in part.plan.config}
     result = []
     for part in parts:
         renames: dict[str, str] = {}
@@ -174,7 +175,8 @@ def _one_config(parts: list[Part]) -> tuple[list[Part], tuple[ConfigField, ...]]
             if isinstance(value, str) and value in by_path:
                 renames[item.name] = by_path[value]
                 continue
-            name = f"{part.module}_{item.name}" if item.name in clashing else item.name
+            name = (_free_name(f"{part.module}_{item.name}", taken) if item.name in clashing
+                    else item.name)
             renames[item.name] = name
             if isinstance(value, str):
                 by_path[value] = name
@@ -195,6 +197,11 @@ def _clashing_names(parts: list[Part]) -> set[str]:
 
 
 def _renamed_fields(plan: ConversionPlan, renames: dict[str, str]) -> ConversionPlan:
+    """The plan with its config fields under their project names (its own config too: a
+    template that gives each module its own config sees the project's names)."""
+    config = tuple({renames.get(f.name, f.name): replace(f, name=renames.get(f.name, f.name))
+                    for f in plan.config}.values())
+    plan = replace(plan, config=config)
     changed = {old: new for old, new in renames.items() if old != new}
     if not changed:
         return plan

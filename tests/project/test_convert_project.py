@@ -153,10 +153,35 @@ def test_a_missing_producer_becomes_an_input_to_provide(tmp_path: Path) -> None:
     assert "provide raw.csv in tests/data/." in tests.stdout
 
 
+def test_the_script_template_makes_a_script_per_notebook(tmp_path: Path) -> None:
+    out = tmp_path / "scripts"
+    result = nb2prod("convert", str(ORDERS), "-o", str(out), "--template", "script")
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in out.glob("*.py")} == {"scripts.py", "get_data.py", "features.py",
+                                                 "train.py", "common.py"}
+    assert "from common import zscore" in (out / "train.py").read_text()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ORDERS / "raw_orders.csv", work)
+    run = subprocess.run([sys.executable, str(out / "scripts.py")], cwd=work, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((work / "metrics.json").read_text())["customers"] == 118
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                           "F,I,E9", "."], cwd=out, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+
 def test_a_template_for_one_notebook_is_refused_for_several(tmp_path: Path) -> None:
-    result = nb2prod("convert", str(ORDERS), "-o", str(tmp_path / "out"), "--template", "script")
+    template = tmp_path / "single"
+    shutil.copytree(ROOT / "templates" / "script", template)
+    (template / "{{ module }}.py.j2").unlink()
+    (template / "template.toml").write_text('name = "single"\ndescription = "one file"\n')
+    result = nb2prod("convert", str(ORDERS), "-o", str(tmp_path / "out"), "--template",
+                     str(template))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: template 'script' makes a project from one notebook only")
+    assert result.stderr.startswith("error: template 'single' makes a project from one notebook "
+                                    "only")
     assert not (tmp_path / "out").exists()
 
 
