@@ -188,8 +188,13 @@ def _print_plan(plan, output_format: str) -> None:
         return
     out = [f"project {plan.project} (package {plan.package}) from {plan.notebook}", "steps:"]
     for step in plan.steps:
-        out.append(f"  {step.name}({', '.join(('config', *step.inputs))}) -> "
+        module = f"{step.module}." if step.module else ""
+        out.append(f"  {module}{step.name}({', '.join(('config', *step.inputs))}) -> "
                    f"{', '.join(step.outputs) or 'nothing'}   cells {', '.join(map(str, step.cells))}")
+    for part in plan.parts:
+        if not part.steps and part.definitions:
+            names = [d.split("(")[0].split(":")[0].split()[-1] for d in part.definitions]
+            out.append(f"shared helpers in {part.module}.py: {', '.join(names)}")
     out.append("config fields:")
     out += [f"  {f.name}: {f.type} = {f.value}   ({f.source}, "
             f"{f.notebook + ', ' if f.notebook else ''}cell {f.cell})" for f in plan.config]

@@ -21,7 +21,7 @@ from nb2prod.commands.convert import (
 )
 from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from nb2prod.notebook import Notebook, load_notebook
-from nb2prod.project.discover import module_names, project_notebooks
+from nb2prod.project.discover import in_subfolders, module_names, project_notebooks
 from nb2prod.project.exchange import file_exchange
 from nb2prod.project.graph import NotebookGraph, notebook_graph
 from nb2prod.render.project import per_module
@@ -31,8 +31,12 @@ def run_convert_project(options: ConvertOptions) -> int:
     from nb2prod.ownership import check_output_location
     from nb2prod.write import locked_folder
 
-    root, paths = project_notebooks(list(options.notebooks or (options.notebook,)),
-                                    options.recursive)
+    arguments = list(options.notebooks or (options.notebook,))
+    root, paths = project_notebooks(arguments, options.recursive)
+    hidden = 0 if options.recursive else in_subfolders(arguments)
+    if hidden:
+        sys.stdout.write(f"note: {hidden} notebook{'s' if hidden > 1 else ''} in subfolders "
+                         "left out; --recursive includes them\n")
     if len(paths) == 1:  # a folder with one notebook: that notebook's project
         from nb2prod.commands.convert import run_convert
 
@@ -114,8 +118,20 @@ def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options:
     # what a notebook read beside it, or in a sibling folder, is judged from the project's folder;
     # and each notebook's own folder is there (empty) for the files it writes beside it
     folders = sorted({posixpath.dirname(n) + "/" for n in graph.order if posixpath.dirname(n)})
-    shipped = data_files(root, [*(f.path for f in plan.data_files), *folders])
-    return replace(plan, data_files=shipped), tuple(redactions)
+    # the files no notebook writes are the project's inputs, however a notebook spelled them
+    # (os.path.join(DATA, "raw.csv")): shipped when there, listed to provide when not
+    inputs = {o.path for o in graph.orphans if not o.path.startswith(("/", "~", "../"))}
+    present = {path for path in inputs if _is_file(root / path)}
+    shipped = data_files(root, sorted({*(f.path for f in plan.data_files), *folders, *present}))
+    missing = tuple(sorted({*plan.missing_inputs, *(inputs - present)}))
+    return replace(plan, data_files=shipped, missing_inputs=missing), tuple(redactions)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system
+        return False
 
 
 def _flagged(notebook: Notebook, force: bool):

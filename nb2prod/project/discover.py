@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import os
 import re
@@ -14,6 +15,8 @@ from nb2prod.errors import UsageError
 RESERVED = frozenset({"pipeline", "config", "support", "cli", "compare", "redact", "storage",
                       "common", "flow", "dag", "definitions", "engine_run", "kfp_pipeline",
                       "kfp_steps", "assets", "main", "test", "tests"})
+
+_BUILTINS = frozenset(name.lower() for name in dir(builtins))
 
 
 def project_notebooks(paths: list[Path], recursive: bool = False) -> tuple[Path, list[Path]]:
@@ -35,6 +38,12 @@ def project_notebooks(paths: list[Path], recursive: bool = False) -> tuple[Path,
     return root, sorted(resolved, key=lambda p: p.relative_to(root).as_posix())
 
 
+def in_subfolders(paths: list[Path]) -> int:
+    """How many notebooks the folder arguments hold in subfolders (left out without
+    ``--recursive``)."""
+    return sum(len(_in_folder(p, True)) - len(_in_folder(p, False)) for p in paths if p.is_dir())
+
+
 def _in_folder(folder: Path, recursive: bool) -> list[Path]:
     pattern = folder.rglob("*.ipynb") if recursive else folder.glob("*.ipynb")
     return sorted(p for p in pattern if p.is_file() and ".ipynb_checkpoints" not in p.parts
@@ -47,13 +56,18 @@ def module_names(relatives: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     for relative in relatives:
         stem = Path(relative).stem
-        text = re.sub(r"^[\d\s._-]+(?=[A-Za-z])", "", stem)
+        # 01_, 00a_, 1.2-, 03b. : an ordering prefix (not the 2 of 06_2nd_stage)
+        text = re.sub(r"^(?:\d+[a-z]?[\s._-]+)+(?=[A-Za-z0-9])", "", stem, flags=re.IGNORECASE)
         base = re.sub(r"\W+", "_", text).strip("_").lower() or "notebook"
         if base[0].isdigit():
-            base = f"notebook_{base}"
-        # a module beside others (the script template's) must not hide a library it imports
-        if keyword.iskeyword(base) or base in RESERVED or base in SHADOWED:
+            base = f"nb_{base}"
+        # a module beside others (the script template's) must not hide a library it imports,
+        # nor the pipeline's `from pkg import list` a builtin
+        if keyword.iskeyword(base) or base in RESERVED or base in SHADOWED or base in _BUILTINS:
             base = f"{base}_notebook"
+        folder = re.sub(r"\W+", "_", Path(relative).parent.name).strip("_").lower()
+        if base in names.values() and folder and not folder[0].isdigit():
+            base = f"{folder}_{base}"  # data_prep/01_clean and modeling/01_clean
         name, n = base, 2
         while name in names.values():
             name, n = f"{base}_{n}", n + 1

@@ -24,6 +24,7 @@ _WRITES = re.compile(r"^(?:to_(?!dict|list|numpy|string|period|timestamp|frame|r
                      r"imwrite|imsave|write_text|write_bytes)$")
 _DUMPS = frozenset({"dump"})  # joblib.dump(value, "model.joblib"): the path comes second
 _PATH_WRAPPERS = frozenset({"Path", "PurePath", "PosixPath"})
+_NUMPY_SUFFIX = {"save": ".npy", "savez": ".npz", "savez_compressed": ".npz"}
 # looks like a file: a name with an extension, or a folder path; never a URL
 _FILE_LIKE = re.compile(r"^(?![a-z][a-z0-9+.-]*://)[\w .@/\\-]*\.[A-Za-z0-9]{1,8}$")
 
@@ -99,7 +100,8 @@ def _file_uses(call: ast.Call, constants: dict[str, str]) -> Iterator[tuple[str,
     elif _READS.match(name) or _WRITES.match(name):
         kind = "read" if _READS.match(name) else "write"
         path = _receiver_path(call.func, constants) if name.endswith(("_text", "_bytes")) else \
-            _argument(call, 0, "path", constants)
+            _argument(call, 0, "path", constants,
+                      _NUMPY_SUFFIX.get(name, "") if _on_numpy(call) else "")
         if path:
             yield kind, path
 
@@ -119,36 +121,71 @@ def _open_mode(call: ast.Call) -> str:
 
 
 def _argument(call: ast.Call, position: int, keyword: str,
-              constants: dict[str, str]) -> str | None:
+              constants: dict[str, str], suffix: str = "") -> str | None:
     if len(call.args) > position and not isinstance(call.args[position], ast.Starred):
-        return _path(call.args[position], constants)
+        return _path(call.args[position], constants, suffix)
     for item in call.keywords:
-        if item.arg in (keyword, "path_or_buf", "fname", "filepath_or_buffer", "fp"):
-            return _path(item.value, constants)
+        if item.arg in (keyword, "path_or_buf", "fname", "filepath_or_buffer", "fp", "file"):
+            return _path(item.value, constants, suffix)
     return None
+
+
+def _on_numpy(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+        and call.func.value.id in {"np", "numpy"}
 
 
 def _receiver_path(func: ast.expr, constants: dict[str, str]) -> str | None:
-    """``Path("x.txt").write_text(...)``: the path the method is called on."""
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
-            and _called(func.value.func) in _PATH_WRAPPERS and func.value.args:
-        return _path(func.value.args[0], constants)
+    """``Path("x.txt").write_text(...)``, ``(out / "x.txt").read_text()``: the path the method
+    is called on."""
+    if isinstance(func, ast.Attribute) and (
+            _is_path_expression(func.value) or isinstance(func.value, ast.BinOp)):
+        return _path(func.value, constants)
     return None
 
 
-def _path(node: ast.expr, constants: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Call) and _called(node.func) in _PATH_WRAPPERS and len(node.args) == 1:
-        node = node.args[0]
+def _path(node: ast.expr, constants: dict[str, str], suffix: str = "") -> str | None:
     value = _string(node, constants)
+    if value and suffix and not value.endswith(suffix):  # np.save("arr", a) writes arr.npy
+        value += suffix
     return normalised(value) if value and _FILE_LIKE.match(value) else None
 
 
 def _string(node: ast.expr, constants: dict[str, str]) -> str | None:
+    """The text an expression surely has: a literal, a constant name, an f-string, a join or
+    ``Path(...) / ...`` of those."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name):
         return constants.get(node.id)
+    if isinstance(node, ast.JoinedStr):
+        parts = [_string(v.value if isinstance(v, ast.FormattedValue) and not v.format_spec
+                         and v.conversion == -1 else v, constants) for v in node.values]
+        return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    if isinstance(node, ast.Call) and _called(node.func) in _PATH_WRAPPERS | {"join"} \
+            and node.args and not node.keywords:
+        if _called(node.func) == "join" and not _is_os_path(node.func):
+            return None
+        parts = [_string(arg, constants) for arg in node.args]
+        return "/".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        # `a / "x.csv"` only runs when `a` is a path: a name bound to Path(...) will do
+        left, right = _string(node.left, constants), _string(node.right, constants)
+        return f"{left}/{right}" if left is not None and right is not None else None
     return None
+
+
+def _is_os_path(func: ast.expr) -> bool:
+    """``os.path.join`` or ``path.join`` (not ``",".join``)."""
+    return isinstance(func, ast.Attribute) and (
+        (isinstance(func.value, ast.Attribute) and func.value.attr == "path")
+        or (isinstance(func.value, ast.Name) and func.value.id in {"path", "osp"}))
+
+
+def _is_path_expression(node: ast.expr) -> bool:
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        node = node.left
+    return isinstance(node, ast.Call) and _called(node.func) in _PATH_WRAPPERS
 
 
 def normalised(path: str) -> str:

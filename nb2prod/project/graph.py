@@ -39,6 +39,8 @@ class NotebookGraph:
     orphans: tuple[Orphan, ...]  # the project's inputs (or missing files)
     cycle: tuple[str, ...] = ()  # notebooks that need each other's files (none: empty)
     written: frozenset[str] = frozenset()  # every file some notebook writes
+    # files more than one notebook writes: (file, its writers); the last one run wins
+    rewritten: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def needs(self, notebook: str) -> list[str]:
         return sorted({h.writer for h in self.handoffs if h.reader == notebook},
@@ -60,15 +62,19 @@ def notebook_graph(exchanges: dict[str, Exchange]) -> NotebookGraph:
     handoffs: list[Handoff] = []
     orphans: list[Orphan] = []
     for name in names:
+        own = {_in_folder(name, w.path): (w.cell, w.line) for w in exchanges[name].writes}
         for use in exchanges[name].reads:
             path = _in_folder(name, use.path)
+            if path in own and own[path] <= (use.cell, use.line):
+                continue  # it reads back what it wrote itself
             makers = [w for w in writers.get(path, []) if w != name]
             handoffs += [Handoff(path, maker, name, use) for maker in makers]
-            if not makers and name not in writers.get(path, []):
+            if not makers and path not in own:
                 orphans.append(Orphan(path, name, use))
     order, cycle = _order(names, handoffs)
     return NotebookGraph(tuple(order), tuple(handoffs), tuple(orphans), tuple(cycle),
-                         frozenset(writers))
+                         frozenset(writers),
+                         tuple((path, tuple(w)) for path, w in sorted(writers.items()) if len(w) > 1))
 
 
 def _in_folder(notebook: str, path: str) -> str:

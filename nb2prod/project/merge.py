@@ -33,7 +33,8 @@ class Part:
 def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: str,
                 title: str) -> ConversionPlan:
     """``parts`` in run order (the graph's)."""
-    parts = [_rebased(part) for part in parts]
+    empty = [p.notebook for p in parts if not p.plan.steps and not p.plan.definitions]
+    parts = [_rebased(part) for part in parts if part.notebook not in empty]
     parts = _after_needed(_unique_steps(parts), graph)
     parts, config = _one_config(parts)
     helpers = shared_helpers({p.notebook: p.plan.definitions for p in parts},
@@ -43,8 +44,13 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
     written = graph.written
     first = plans[0] if plans else None
     warnings = tuple(w for p in parts for w in _attributed(p.plan.warnings, p.notebook)) + \
-        tuple(ConvertWarning(-1, 0, f"'{name}' is defined differently in {', '.join(notebooks)}: "
-                             "each module keeps its own") for name, notebooks in helpers.differing) + \
+        tuple(ConvertWarning(-1, 0, f"'{name}' is not the same in {', '.join(notebooks)} (its "
+                             "code, or a default it took from the notebook, differs): each module "
+                             "keeps its own") for name, notebooks in helpers.differing) + \
+        tuple(ConvertWarning(-1, 0, f"{path} is written by {', '.join(writers)}: the last of "
+                             "them to run leaves its version") for path, writers in graph.rewritten) + \
+        tuple(ConvertWarning(-1, 0, f"{notebook} has no code to convert: left out")
+              for notebook in empty) + \
         conflicts
     common = (_common_part(helpers, package, title, first.nb2prod_version if first else "")
               if helpers.sources else None)
@@ -221,8 +227,10 @@ def _without_shared(part: Part, shared: frozenset[str]) -> ConversionPlan:
     imports only those helpers needed go with them."""
     plan = part.plan
     own = tuple(d for d in plan.definitions if _defined_name(d) not in shared)
-    uses = sorted(_defined_name(d) for d in plan.definitions if _defined_name(d) in shared)
     referenced = names_read([*own, *(s.body for s in plan.steps), *(f.value for f in plan.config)])
+    # only what its own code calls: a shared helper another shared helper uses stays in common
+    uses = sorted(_defined_name(d) for d in plan.definitions
+                  if _defined_name(d) in shared and _defined_name(d) in referenced)
     statements = [line.strip() for line in plan.imports
                   if line.lstrip().startswith(("import ", "from "))]
     unused = set(unused_imports(statements, referenced))

@@ -470,7 +470,10 @@ class _CellTransformer(CommentKeeper):
         name = _root_attr(updated.func)
         if not name or not FILE_CALLS.match(name) or name in _NOT_FILE_CALLS or not updated.args:
             return updated
-        first = updated.args[0]
+        # joblib.dump(model, "model.joblib"): the file comes second
+        at = 1 if name == "dump" and len(updated.args) > 1 and not isinstance(
+            updated.args[0].value, cst.SimpleString) else 0
+        first = updated.args[at]
         if first.keyword is not None or first.star:
             return updated
         value = _literal(first.value) if isinstance(first.value, cst.SimpleString) else None
@@ -487,8 +490,9 @@ class _CellTransformer(CommentKeeper):
         why = ("an absolute path only exists on the machine the notebook ran on" if absolute
                else "file locations are configuration: relative paths resolve against data_dir")
         self._change(original, f"{value!r} became config field `{field_name}`", why)
-        return updated.with_changes(args=[first.with_changes(value=cst.Name(field_name)),
-                                          *updated.args[1:]])
+        args = list(updated.args)
+        args[at] = first.with_changes(value=cst.Name(field_name))
+        return updated.with_changes(args=args)
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString):
         if original in self.secret_literals:

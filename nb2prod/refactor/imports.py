@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterable, Mapping
 
@@ -175,11 +176,11 @@ def _plain_key(statement: str) -> tuple[str, str, str]:
     return (*_module_key(parts[1]), alias.lower())
 
 
-def _module_key(module: str) -> tuple[str, str]:
-    return (module.lower(), module)
+def _module_key(module: str) -> tuple[tuple, str]:
+    return (_natural(module.lower()), module)
 
 
-def _member_key(name: str) -> tuple[int, str, str]:
+def _member_key(name: str) -> tuple[int, tuple, str]:
     """isort's order-by-type: CONSTANTS, then Classes, then everything else."""
     bare = name.split(" as ")[0]
     if bare.isupper() and len(bare) > 1:
@@ -188,7 +189,13 @@ def _member_key(name: str) -> tuple[int, str, str]:
         kind = 1
     else:
         kind = 2
-    return (kind, bare.lower(), name)
+    return (kind, _natural(bare.lower()), name)
+
+
+def _natural(text: str) -> tuple:
+    """ruff's natural order: runs of digits compare as numbers (``x_6`` before ``x_10``)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", text) if part)
 
 
 _EXPORTS_PROBE = (

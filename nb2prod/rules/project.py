@@ -107,11 +107,17 @@ def check_folder(folder: Path, exchanges: Mapping[str, Exchange]) -> list[Findin
         findings.append(_at(NB502, relative[handoff.reader], handoff.read,
                             f"reads '{handoff.read.path}', which {handoff.writer} writes, but "
                             f"comes before {handoff.writer} by file name"))
+    reported: set[tuple[str, str]] = set()
     for handoff in graph.handoffs:
-        if handoff.reader in graph.cycle and handoff.writer in graph.cycle:
+        if handoff.reader in graph.cycle and handoff.writer in graph.cycle \
+                and (handoff.reader, handoff.path) not in reported:
+            reported.add((handoff.reader, handoff.path))
+            writers = sorted({h.writer for h in graph.handoffs if h.reader == handoff.reader
+                              and h.path == handoff.path and h.writer in graph.cycle})
             findings.append(_at(NB503, relative[handoff.reader], handoff.read,
-                                f"reads '{handoff.read.path}' from {handoff.writer}, which needs "
-                                f"files from this notebook too (cycle: {', '.join(graph.cycle)})"))
+                                f"reads '{handoff.read.path}' from {', '.join(writers)}, which "
+                                f"{'needs' if len(writers) == 1 else 'need'} files from this "
+                                f"notebook too (cycle: {', '.join(graph.cycle)})"))
     return findings
 
 
