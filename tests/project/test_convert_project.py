@@ -233,3 +233,24 @@ def test_recursive_folders_resolve_paths_from_each_notebooks_folder(tmp_path: Pa
                                                                          "PATH": "/usr/bin:/bin"})
     assert tests.returncode == 0, tests.stdout[-2000:]
     assert "skipped" not in tests.stdout
+
+
+def test_a_notebook_without_code_is_left_out_and_helpers_imported_only_where_called(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    write(folder, "00_README.ipynb", [{"cell_type": "markdown", "metadata": {},
+                                       "source": "# About\n\nRead me."}])
+    helpers = "def double(x):\n    return 2 * x\n\n\ndef quad(x):\n    return double(double(x))"
+    write(folder, "01_a.ipynb", [helpers, "print(quad(1))"])
+    write(folder, "02_b.ipynb", [helpers, "print(quad(2))"])
+    out = tmp_path / "out"
+    result = nb2prod("convert", str(folder), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "warning: 00_README.ipynb has no code to convert: left out" in result.stdout
+    package = out / "src" / "out"
+    assert not (package / "readme.py").exists()
+    assert "from out.common import quad\n" in (package / "a.py").read_text()
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                           "F,I,E9", "."], cwd=out, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout

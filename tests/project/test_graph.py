@@ -83,3 +83,33 @@ def test_a_cycle_is_named_and_the_rest_still_ordered() -> None:
 def test_a_notebook_reading_its_own_output_needs_no_one() -> None:
     graph = notebook_graph({"a.ipynb": exchange("df.to_csv('cache.csv')\nd = pd.read_csv('cache.csv')")})
     assert graph.handoffs == () and graph.orphans == () and graph.order == ("a.ipynb",)
+
+
+def test_paths_built_from_constants_are_files_too() -> None:
+    found = exchange(
+        "import os\nDATA = 'data'\nname = 'stats'\nout = Path('out')",
+        "raw = pd.read_csv(os.path.join(DATA, 'raw.csv'))\nnp.save('arr', x)\n"
+        "df.to_csv(f'{name}.csv')\ndf.to_parquet(out / 'feat.parquet')\n"
+        "text = (Path(DATA) / 'notes.txt').read_text()\nlabel = ','.join(['a.csv', 'b.csv'])",
+    )
+    assert found.read_paths() == {"data/raw.csv", "data/notes.txt"}
+    assert found.written_paths() == {"arr.npy", "stats.csv", "out/feat.parquet"}
+
+
+def test_two_notebooks_that_each_read_back_their_own_file_are_no_cycle() -> None:
+    lab = exchange("df.to_csv('awards.csv')", "again = pd.read_csv('awards.csv')")
+    graph = notebook_graph({"lab.ipynb": lab, "lab_solutions.ipynb": lab})
+    assert graph.cycle == () and graph.handoffs == () and graph.orphans == ()
+    assert graph.rewritten == (("awards.csv", ("lab.ipynb", "lab_solutions.ipynb")),)
+
+
+def test_module_names_drop_ordering_prefixes_and_avoid_what_they_would_hide() -> None:
+    from nb2prod.project.discover import module_names
+
+    assert module_names(["00a_Overview.ipynb", "06_2nd_stage.ipynb", "list.ipynb", "json.ipynb",
+                         "pipeline.ipynb", "prep/01_clean.ipynb", "model/01_clean.ipynb",
+                         "1.2-report.ipynb"]) == {
+        "00a_Overview.ipynb": "overview", "06_2nd_stage.ipynb": "nb_2nd_stage",
+        "list.ipynb": "list_notebook", "json.ipynb": "json_notebook",
+        "pipeline.ipynb": "pipeline_notebook", "prep/01_clean.ipynb": "clean",
+        "model/01_clean.ipynb": "model_clean", "1.2-report.ipynb": "report"}
