@@ -165,7 +165,7 @@ def _unpack(field: ConfigField) -> str:
     if field.required:
         return (f"# TODO(nb2prod): no notebook cell defines '{field.name}'; set it in the config\n"
                 f"{field.name} = config.{field.name}\n")
-    if field.source == PATH_SOURCE:
+    if field.source == PATH_SOURCE or field.is_path:
         return f"{field.name} = config.path(config.{field.name})\n"
     return f"{field.name} = config.{field.name}\n"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 
 import libcst as cst
 
@@ -75,7 +76,45 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
             if closing:  # a comment-only cell, or comments after the cell's last statement
                 pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
     _mark_flagged(pieces, flagged)
+    _mark_path_constants(pieces, notebook)
     return pieces.freeze()
+
+
+def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
+    """Constants the notebook passes to a file call (``pd.read_csv(DATA_PATH)``) with a relative
+    file path for a value resolve against data_dir too; the config gets data_dir for them."""
+    from nb2prod.refactor.cells import RELATIVE_PATH
+    from nb2prod.rules.hygiene import FILE_CALLS
+
+    passed: set[str] = set()
+    for cell in notebook.code_cells:
+        for node in ast.walk(cell.tree) if cell.tree is not None else ():
+            if isinstance(node, ast.Call) and node.args and FILE_CALLS.match(_call_name(node)):
+                passed |= {a.id for a in node.args[:2] if isinstance(a, ast.Name)}
+    marked = False
+    for name in passed & set(pieces.config):
+        item = pieces.config[name]
+        value = _string_value(item.value)
+        if item.source != PATH_SOURCE and value and RELATIVE_PATH.match(value) \
+                and not value.startswith(("/", "~")):
+            pieces.config[name] = replace(item, is_path=True)
+            marked = True
+    if marked and "data_dir" not in pieces.config:
+        first = min(item.cell for item in pieces.config.values() if item.is_path)
+        pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE, first)
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _string_value(source: str) -> str | None:
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _clashing_names(flow, pieces: Pieces) -> list[str]:

@@ -43,6 +43,9 @@ class ConfigField:
     comments: tuple[str, ...] = ()  # the notebook's comments on the assignment it came from
     required: bool = False  # no default: a name no cell defines (--force); the run must set it
     notebook: str = ""  # the notebook of `cell`, in a project made from several ('' for one)
+    # a constant the notebook passes to a file call (DATA_PATH = "x.csv"): a relative value
+    # resolves against data_dir, as file path fields do
+    is_path: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,19 @@ def test_a_dependency_whose_imports_all_went_is_no_dependency_and_unknown_module
     names = {d.distribution for d in result.dependencies}
     assert "pandas" in names and "numpy" not in names  # `import numpy` was unused: removed
     assert result.local_modules == ("helpers",)
+
+
+def test_a_constant_passed_to_a_file_call_resolves_against_data_dir() -> None:
+    """DATA_PATH = "customers.csv"; pd.read_csv(DATA_PATH): setting data_dir moves the input,
+    as it moves literal paths; a constant that is not a file's path stays as it is."""
+    from nb2prod.refactor.planner import PlanOptions, build_plan
+
+    plan = build_plan(load(["import pandas as pd\nDATA_PATH = 'customers.csv'\nNAME = 'run.v1'",
+                            "df = pd.read_csv(DATA_PATH)\nprint(NAME, len(df))"]),
+                      PlanOptions(project="p", package="p"))
+    fields = {f.name: f for f in plan.config}
+    assert fields["DATA_PATH"].is_path and not fields["NAME"].is_path
+    assert "data_dir" in fields
+    body = "\n".join(step.body for step in plan.steps)
+    assert "DATA_PATH = config.path(config.DATA_PATH)" in body
+    assert "NAME = config.NAME" in body
