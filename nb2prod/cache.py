@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from nb2prod.project.exchange import Exchange
 
 CACHE_FOLDER = ".nb2prod_cache"
+MAX_INDEX = 10**7  # cells, lines, columns: a cached number past any notebook is corrupt
 FORMAT = 1
 
 
@@ -78,7 +79,8 @@ def _exchange(files: dict) -> Exchange:
     from nb2prod.project.exchange import Exchange, FileUse
 
     def uses(items: list) -> tuple[FileUse, ...]:
-        if not all(type(p) is str and type(c) is int and type(n) is int for p, c, n in items):
+        if not all(type(p) is str and type(c) is int and type(n) is int
+                   and 0 <= c < MAX_INDEX and 1 <= n < MAX_INDEX for p, c, n in items):
             raise ValueError("not a file use")
         return tuple(FileUse(p, c, n) for p, c, n in items)
 
@@ -93,11 +95,14 @@ def _finding(item: dict) -> Finding | None:
     """One cached finding, or None when a field has the wrong type or value."""
     if set(item) != {*_FIELD_TYPES, "cell_id", "related", "file_line"}:
         return None
-    typed = all(type(item[name]) is kind for name, kind in _FIELD_TYPES.items())
+    typed = all(type(item[name]) is kind for name, kind in _FIELD_TYPES.items()) \
+        and 0 <= item["cell"] < MAX_INDEX and 1 <= item["line"] < MAX_INDEX \
+        and 1 <= item["column"] < MAX_INDEX
     optional = (item["cell_id"] is None or type(item["cell_id"]) is str) and (
         item["file_line"] is None or type(item["file_line"]) is int)
     related = [r for r in item["related"] if type(r) is dict and set(r) == {"cell", "line", "name"}
-               and type(r["cell"]) is int and type(r["line"]) is int and type(r["name"]) is str]
+               and type(r["cell"]) is int and type(r["line"]) is int and type(r["name"]) is str
+               and 0 <= r["cell"] < MAX_INDEX and 1 <= r["line"] < MAX_INDEX]
     if not (typed and optional and item["severity"] in SEVERITY_ORDER
             and len(related) == len(item["related"])):
         return None

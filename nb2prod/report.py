@@ -39,7 +39,7 @@ def render_text(findings: Sequence[Finding], sources: Mapping[str, list[list[str
 
 def _snippet(finding: Finding, sources: Mapping[str, list[list[str]]]) -> list[str]:
     cells = sources.get(finding.path) or []
-    cell_lines = cells[finding.cell] if finding.cell < len(cells) else []
+    cell_lines = cells[finding.cell] if 0 <= finding.cell < len(cells) else []
     if not 1 <= finding.line <= len(cell_lines):
         return []
     text = cell_lines[finding.line - 1]

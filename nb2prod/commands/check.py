@@ -88,7 +88,9 @@ def _folder_findings(folders: list[Path], results, settings) -> list:
                      and Path(os.path.abspath(r.path)).is_relative_to(root)}
         found += [f for f in check_folder(folder, exchanges)
                   if f.code in settings.codes_for(f.path)]
-    return sorted(dict.fromkeys(found), key=Finding.sort_key)
+    # a folder inside another folder argument: each problem once, as the outer folder sees it
+    unique = {(os.path.abspath(f.path), f.cell, f.line, f.code): f for f in reversed(found)}
+    return sorted(unique.values(), key=Finding.sort_key)
 
 
 def _fix(options: CheckOptions) -> tuple[bool, bool]:

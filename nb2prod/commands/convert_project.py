@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from nb2prod.commands.convert import (
@@ -41,36 +42,51 @@ def run_convert_project(options: ConvertOptions) -> int:
         from nb2prod.commands.convert import run_convert
 
         return run_convert(_one(options, paths[0]))
-    _check_template(options.template)
+    template = _check_template(options.template)
     relatives = [p.relative_to(root).as_posix() for p in paths]
     notebooks = {rel: load_notebook(path) for rel, path in zip(relatives, paths, strict=True)}
     graph = notebook_graph({rel: file_exchange(nb) for rel, nb in notebooks.items()})
     refused = _refusals(graph, notebooks, options.force)
     if refused:
         return refused
+    project = project_name(options.name or (options.output.expanduser().resolve().name
+                                            if options.output else "") or root.name)
+    modules = module_names(list(graph.order), _template_modules(template, package_name(project)))
     if options.dry_run:
-        return _dry_run(graph, notebooks, options, root)
+        return _dry_run(graph, notebooks, replace(options, name=project), root, modules)
     folder = check_output_location(options.output, paths)
     with locked_folder(folder):
-        plan, redactions = _project_plan(graph, notebooks, options, root)
+        plan, redactions = _project_plan(graph, notebooks, replace(options, name=project), root,
+                                         modules)
         return write_plan(plan, redactions, list(notebooks.values()), options, folder, root)
 
 
 def _one(options: ConvertOptions, path: Path) -> ConvertOptions:
-    from dataclasses import replace
-
     return replace(options, notebook=path, notebooks=())
 
 
-def _check_template(name: str) -> None:
+def _check_template(name: str):
     from nb2prod.render.manifest import resolve_template
-    from nb2prod.render.project import _template_files
+    from nb2prod.render.project import template_files
 
     template = resolve_template(name)
-    if not any(per_module(relative) for relative, _, _ in _template_files(template)):
+    if not any(per_module(relative) for relative, _, _ in template_files(template)):
         raise UsageError(f"template {template.name!r} makes a project from one notebook only (it "
                          "has no file named with {{ module }}); convert the notebooks one by one, "
                          "or use a template that has one, such as default")
+    return template
+
+
+def _template_modules(template, package: str) -> frozenset[str]:
+    """The module names the template's own files take: a notebook's module never replaces one."""
+    from nb2prod.render.project import template_files
+
+    names = set()
+    for relative, _, _ in template_files(template):
+        if not per_module(relative):
+            name = relative.rsplit("/", 1)[-1].replace("{{ package }}", package)
+            names.add(name.removesuffix(".j2").removesuffix(".py"))
+    return frozenset(names | {package})
 
 
 def _refusals(graph: NotebookGraph, notebooks: dict[str, Notebook], force: bool) -> int:
@@ -99,28 +115,27 @@ def _cycle_files(graph: NotebookGraph) -> str:
 
 
 def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options: ConvertOptions,
-                  root: Path):
-    from dataclasses import replace
-
+                  root: Path, modules: dict[str, str]):
+    """The project's plan (``options.name`` is the project's name), and what was redacted."""
     from nb2prod.project.merge import Part, merge_plans
     from nb2prod.refactor.describe import data_files
 
-    output_name = options.output.expanduser().resolve().name if options.output else ""
-    project = project_name(options.name or output_name or root.name)
-    modules = module_names(list(graph.order))
+    project = options.name or root.name
     parts, redactions = [], []
     for relative in graph.order:
-        plan, redacted = _plan(notebooks[relative], replace(options, name=project),
+        plan, redacted = _plan(notebooks[relative], options,
                                _flagged(notebooks[relative], options.force))
         parts.append(Part(relative, modules[relative], plan))
         redactions += [_in_notebook(r, relative) for r in redacted]
+    if not any(p.plan.steps or p.plan.definitions for p in parts):
+        raise UsageError(f"{root}: none of its notebooks has code to convert")
     plan = merge_plans(parts, graph, project, package_name(project), _title(root))
     # what a notebook read beside it, or in a sibling folder, is judged from the project's folder;
     # and each notebook's own folder is there (empty) for the files it writes beside it
     folders = sorted({posixpath.dirname(n) + "/" for n in graph.order if posixpath.dirname(n)})
     # the files no notebook writes are the project's inputs, however a notebook spelled them
     # (os.path.join(DATA, "raw.csv")): shipped when there, listed to provide when not
-    inputs = {o.path for o in graph.orphans if not o.path.startswith(("/", "~", "../"))}
+    inputs = {p for p in graph.inputs() if not p.startswith(("/", "~", "../"))}
     present = {path for path in inputs if _is_file(root / path)}
     shipped = data_files(root, sorted({*(f.path for f in plan.data_files), *folders, *present}))
     missing = tuple(sorted({*plan.missing_inputs, *(inputs - present)}))
@@ -140,8 +155,6 @@ def _flagged(notebook: Notebook, force: bool):
 
 def _in_notebook(redaction, relative: str):
     """A redaction's place names its notebook, in a project made from several."""
-    from dataclasses import replace
-
     return replace(redaction, where=f"{relative}, {redaction.where}")
 
 
@@ -152,15 +165,14 @@ def _title(root: Path) -> str:
 
 
 def _dry_run(graph: NotebookGraph, notebooks: dict[str, Notebook], options: ConvertOptions,
-             root: Path) -> int:
+             root: Path, modules: dict[str, str]) -> int:
     import json
 
+    plan, _ = _project_plan(graph, notebooks, options, root, modules)
     if options.output_format == "json":
-        plan, _ = _project_plan(graph, notebooks, options, root)
         sys.stdout.write(json.dumps(plan.as_dict(), indent=2) + "\n")
         return EXIT_OK
-    sys.stdout.write(render_graph(graph, module_names(list(graph.order))))
-    plan, _ = _project_plan(graph, notebooks, options, root)
+    sys.stdout.write(render_graph(graph, modules))
     from nb2prod.commands.convert import _print_plan
 
     _print_plan(plan, "text")

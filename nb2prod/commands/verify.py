@@ -76,11 +76,8 @@ def _verify_folder(options: VerifyOptions) -> int:
     from nb2prod.verify.execute import run_notebooks, run_project
 
     plan = read_plan(options.project)
-    graph = plan.get("notebook_graph") or []
-    if not graph:
-        raise UsageError(f"{options.project} was converted from one notebook "
-                         f"({plan.get('notebook')}); pass that notebook, not a folder")
     folder = options.notebook.resolve()
+    graph = _notebook_graph(plan, options.project, folder)
     parts = {part.get("module"): part for part in plan.get("parts", []) if isinstance(part, dict)}
     notebooks = []
     for relative, module, _ in graph:
@@ -97,6 +94,30 @@ def _verify_folder(options: VerifyOptions) -> int:
     project_run = run_project(folder, options.project.resolve(), plan["package"], python,
                               options.timeout)
     return _report(plan, plan["steps"], notebook_runs, project_run, options)
+
+
+def _notebook_graph(plan: dict, project: Path, folder: Path) -> list:
+    """The plan's notebooks, checked: the plan is input too, and its paths decide what runs
+    where (each must be a notebook inside the folder, named relative to it)."""
+    graph = plan.get("notebook_graph") or []
+    if not graph:
+        raise UsageError(f"{project} was converted from one notebook ({plan.get('notebook')}); "
+                         "pass that notebook, not a folder")
+    damaged = UsageError(f"{project / PLAN_FILE}: not a conversion plan nb2prod wrote (damaged or "
+                         "edited); convert the notebooks again")
+    if not isinstance(graph, list) or not isinstance(plan.get("parts", []), list):
+        raise damaged
+    for entry in graph:
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+                and isinstance(entry[1], str) and entry[1].isidentifier()
+                and isinstance(entry[2], list)):
+            raise damaged
+        relative = entry[0]
+        if relative.startswith(("/", "\\")) or ".." in relative.replace("\\", "/").split("/") \
+                or ":" in relative or "\0" in relative \
+                or not (folder / relative).resolve().is_relative_to(folder):
+            raise damaged
+    return graph
 
 
 def _report(plan: dict, steps: list[dict], notebook_runs, project_run,

@@ -46,6 +46,14 @@ class NotebookGraph:
         return sorted({h.writer for h in self.handoffs if h.reader == notebook},
                       key=self.order.index)
 
+    def inputs(self) -> set[str]:
+        """Files some notebook reads before any notebook, in run order, has written them: no
+        notebook writes them, or one writes them only later (a forced cycle, or its own write
+        after the read)."""
+        late = {h.path for h in self.handoffs
+                if self.order.index(h.writer) > self.order.index(h.reader)}
+        return {o.path for o in self.orphans} | late
+
     def early_reads(self) -> list[Handoff]:
         """Handoffs whose reader comes first by file name: run by name, it reads a stale file."""
         names = sorted(self.order)
@@ -69,7 +77,7 @@ def notebook_graph(exchanges: dict[str, Exchange]) -> NotebookGraph:
                 continue  # it reads back what it wrote itself
             makers = [w for w in writers.get(path, []) if w != name]
             handoffs += [Handoff(path, maker, name, use) for maker in makers]
-            if not makers and path not in own:
+            if not makers:  # read before its own write, or written by no notebook
                 orphans.append(Orphan(path, name, use))
     order, cycle = _order(names, handoffs)
     return NotebookGraph(tuple(order), tuple(handoffs), tuple(orphans), tuple(cycle),

@@ -35,15 +35,15 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
     """``parts`` in run order (the graph's)."""
     empty = [p.notebook for p in parts if not p.plan.steps and not p.plan.definitions]
     parts = [_rebased(part) for part in parts if part.notebook not in empty]
-    parts = _after_needed(_unique_steps(parts), graph)
+    parts = _late_reads(_after_needed(_unique_steps(parts), graph), graph)
     parts, config = _one_config(parts)
     helpers = shared_helpers({p.notebook: p.plan.definitions for p in parts},
                              {p.notebook: p.plan.imports for p in parts})
     plans = [_without_shared(p, helpers.names) for p in parts]
     dependencies, conflicts = _dependencies(parts)
-    written = graph.written
+    written = graph.written - graph.inputs()  # what is read before it is written is an input
     first = plans[0] if plans else None
-    warnings = tuple(w for p in parts for w in _attributed(p.plan.warnings, p.notebook)) + \
+    warnings = _notebook_warnings(parts) + \
         tuple(ConvertWarning(-1, 0, f"'{name}' is not the same in {', '.join(notebooks)} (its "
                              "code, or a default it took from the notebook, differs): each module "
                              "keeps its own") for name, notebooks in helpers.differing) + \
@@ -158,6 +158,22 @@ def _after_needed(parts: list[Part], graph: NotebookGraph) -> list[Part]:
     return result
 
 
+def _late_reads(parts: list[Part], graph: NotebookGraph) -> list[Part]:
+    """A step that reads a file a notebook later in the order writes (a cycle run by --force)
+    reads, replayed after a whole run, the rewritten file: its replay compares kinds only."""
+    late = [h for h in graph.handoffs if graph.order.index(h.writer) > graph.order.index(h.reader)]
+    result = []
+    for part in parts:
+        reads = {h.read.cell: h for h in late if h.reader == part.notebook}
+        steps = tuple(replace(s, nondeterministic=s.nondeterministic or (
+            f"it reads {reads[c].path}, which {reads[c].writer} writes after it: replayed after a "
+            "whole run, it reads the rewritten file"))
+            if (c := next((c for c in s.cells if c in reads), None)) is not None else s
+            for s in part.plan.steps)
+        result.append(replace(part, plan=replace(part.plan, steps=steps)))
+    return result
+
+
 def _free_name(base: str, taken: set[str]) -> str:
     name, n = base, 2
     while name in taken:
@@ -183,6 +199,9 @@ def _one_config(parts: list[Part]) -> tuple[list[Part], tuple[ConfigField, ...]]
                 continue
             name = (_free_name(f"{part.module}_{item.name}", taken) if item.name in clashing
                     else item.name)
+            if name in fields and not _same_field(fields[name], item):
+                # another file (2023/sales.csv vs 2024/sales.csv), or a constant of that name
+                name = _free_name(f"{part.module}_{item.name}", taken)
             renames[item.name] = name
             if isinstance(value, str):
                 by_path[value] = name
@@ -190,6 +209,12 @@ def _one_config(parts: list[Part]) -> tuple[list[Part], tuple[ConfigField, ...]]
         result.append(replace(part, plan=_renamed_fields(part.plan, renames)))
     required = tuple(f for f in fields.values() if f.required)
     return result, (*required, *(f for f in fields.values() if not f.required))
+
+
+def _same_field(kept: ConfigField, item: ConfigField) -> bool:
+    """Whether a field another notebook defined is this one: same kind, value and type."""
+    return (kept.source == PATH_SOURCE) == (item.source == PATH_SOURCE) \
+        and (kept.value, kept.type) == (item.value, item.type)
 
 
 def _clashing_names(parts: list[Part]) -> set[str]:
@@ -287,6 +312,22 @@ def _dependencies(parts: list[Part]) -> tuple[tuple[Dependency, ...], tuple[Conv
             elif dependency.version and not kept.version:
                 chosen[key] = (dependency, part.notebook)
     return tuple(d for d, _ in chosen.values()), tuple(warnings)
+
+
+def _notebook_warnings(parts: list[Part]) -> tuple[ConvertWarning, ...]:
+    """Each notebook's notes, those about a whole notebook said once for all that share them
+    ("the notebook does not record which Python it last ran on")."""
+    whole: dict[str, list[str]] = {}
+    found: list[ConvertWarning] = []
+    for part in parts:
+        for warning in part.plan.warnings:
+            if (warning.cell, warning.line) == (0, 1):
+                whole.setdefault(warning.message, []).append(part.notebook)
+            else:
+                found.append(replace(warning, notebook=part.notebook))
+    shared = [ConvertWarning(-1, 0, message, ", ".join(notebooks) if len(notebooks) < len(parts)
+                             else "") for message, notebooks in whole.items()]
+    return (*shared, *found)
 
 
 def _attributed(items, notebook: str):

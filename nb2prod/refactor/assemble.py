@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from nb2prod.notebook.model import Notebook
+from nb2prod.project.exchange import file_exchange
 from nb2prod.refactor.dead import drop_dead
 from nb2prod.refactor.imports import binding_names, names_read
 from nb2prod.refactor.inline import deferred_reads
@@ -59,6 +60,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     inputs, producers, required = _inputs(drafts, flows, collected)
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)
+    exchange = file_exchange(notebook)
     steps = []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]
@@ -70,7 +72,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                                           [n for n in flow.reads if n in config], config)
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
-                          nondeterministic=unseeded_randomness(ast.parse(body))))
+                          nondeterministic=unseeded_randomness(ast.parse(body))
+                          or _rewritten_input(draft.cells, exchange)))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
@@ -168,6 +171,17 @@ def _unpack(field: ConfigField) -> str:
     if field.source == PATH_SOURCE or field.is_path:
         return f"{field.name} = config.path(config.{field.name})\n"
     return f"{field.name} = config.{field.name}\n"
+
+
+def _rewritten_input(cells: list[int], exchange) -> str:
+    """Why a step's values differ when it is replayed after a whole run: it reads a file the
+    notebook writes again at or after that read ('' when it reads none)."""
+    written = {use.path: (use.cell, use.line) for use in exchange.writes}
+    for use in exchange.reads:
+        if use.cell in cells and use.path in written and written[use.path] >= (use.cell, use.line):
+            return (f"it reads {use.path}, which the notebook writes again afterwards: replayed "
+                    "after a whole run, it reads the rewritten file")
+    return ""
 
 
 def _final_results(body: str) -> list[str]:

@@ -15,7 +15,8 @@ from nb2prod.notebook.model import Cell
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 
 # Names the generated modules define themselves; notebook names may not take them.
-RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS"})
+RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS",
+                      "trace", "values", "NOTEBOOKS"})  # run()'s own names, in every template
 # Where a cell had an import or a definition: hoisted to module level, unless it must stay put.
 IMPORT_MARK = "# nb2prod-import: "
 DEFINITION_MARK = "# nb2prod-definition: "

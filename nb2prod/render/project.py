@@ -43,15 +43,16 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
         raise TemplateError(f"{template.path / MANIFEST}: needs variables nb2prod does not provide: "
                             f"{', '.join(missing)}")
     files: dict[str, str | bytes] = {}
-    for relative, source, folder in _template_files(template):
+    for relative, source, folder in template_files(template):
         for file_context in _contexts(plan, relative, context, data):
             target = _safe_target(_render(environment, relative, file_context, folder),
                                   folder / relative)
+            if relative.endswith(TEMPLATE_SUFFIX):
+                target = target.removesuffix(TEMPLATE_SUFFIX)
             if target in files:
                 raise TemplateError(f"{folder / relative}: renders to {target!r}, which another "
                                     "template file also renders to")
             if relative.endswith(TEMPLATE_SUFFIX):
-                target = target[: -len(TEMPLATE_SUFFIX)]
                 content: str | bytes = _render_file(environment, relative, file_context, folder)
             else:
                 content = source.read_bytes()
@@ -77,7 +78,7 @@ def _contexts(plan: ConversionPlan, relative: str, context: dict[str, Any],
              "module": part.module, "project_plan": context["plan"]} for part in plan.parts]
 
 
-def _template_files(template: TemplateInfo) -> list[tuple[str, Path, Path]]:
+def template_files(template: TemplateInfo) -> list[tuple[str, Path, Path]]:
     """(relative path, file, its template folder) of every file the project gets: a template's
     own files, then those of the templates it extends that it does not replace. A file that
     resolves outside its template folder (a symlink) is an error: a template ships only itself."""

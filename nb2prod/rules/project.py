@@ -97,7 +97,7 @@ def check_folder(folder: Path, exchanges: Mapping[str, Exchange]) -> list[Findin
     graph = notebook_graph({rel: exchanges[path] for rel, path in relative.items()})
     findings: list[Finding] = []
     for orphan in graph.orphans:
-        if not _exists(folder / orphan.path):
+        if orphan.path not in graph.written and not _exists(folder / orphan.path):
             findings.append(_at(NB501, relative[orphan.reader], orphan.read,
                                 f"reads '{orphan.read.path}', which no notebook in {folder} writes "
                                 "and which is not there"))
