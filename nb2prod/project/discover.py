@@ -94,8 +94,14 @@ def module_names(relatives: list[str], taken: frozenset[str] = frozenset()) -> d
     uses (``RESERVED``, and the names in ``taken``: the template's own files)."""
     names: dict[str, str] = {}
     reserved = RESERVED | taken
+    from nb2prod.redact import find_token
+
     for relative in relatives:
-        base = _identifier(Path(relative).stem, strip_order=True) or "notebook"
+        stem = Path(relative).stem
+        unordered = re.sub(r"^(?:\d+[a-z]?[\s._-]+)+", "", stem, flags=re.IGNORECASE)
+        # a token in a file name must not become a module name in the project
+        base = "notebook" if find_token(stem) or find_token(unordered) else \
+            _identifier(stem, strip_order=True) or "notebook"
         if base[0].isdigit():
             base = f"nb_{base}"
         folder = _identifier(Path(relative).parent.name)
