@@ -22,6 +22,8 @@ _READS = re.compile(r"^(?:read_\w+|load|loadtxt|genfromtxt|fromfile|imread|read_
 _WRITES = re.compile(r"^(?:to_(?!dict|list|numpy|string|period|timestamp|frame|records|"
                      r"datetime|numeric|markdown|latex)\w+|save|savez\w*|savetxt|savefig|tofile|"
                      r"imwrite|imsave|write_text|write_bytes)$")
+_MAY_USE_FILES = re.compile(r"read_|to_|open|load|save|dump|write_|imwrite|imsave|imread|"
+                            r"fromfile|tofile|genfromtxt")
 _DUMPS = frozenset({"dump"})  # joblib.dump(value, "model.joblib"): the path comes second
 _PATH_WRAPPERS = frozenset({"Path", "PurePath", "PosixPath"})
 _NUMPY_SUFFIX = {"save": ".npy", "savez": ".npz", "savez_compressed": ".npz"}
@@ -55,8 +57,8 @@ def file_exchange(notebook: Notebook) -> Exchange:
     reads: dict[str, FileUse] = {}
     writes: dict[str, FileUse] = {}
     for cell in notebook.cells:
-        if cell.tree is None:
-            continue
+        if cell.tree is None or not _MAY_USE_FILES.search(cell.source):
+            continue  # most cells touch no file: `check FOLDER` stays as fast as `check`
         for node in ast.walk(cell.tree):
             if not isinstance(node, ast.Call):
                 continue

@@ -23,7 +23,7 @@ from nb2prod.refactor.pieces import (
     DEFINITION_MARK,
     IMPORT_MARK,
     PATH_SOURCE,
-    RESERVED,
+    STEP_RESERVED,
     Collected,
     marked_import,
 )
@@ -56,7 +56,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                        deferred_reads("".join(d.statements), module_names)) for d in drafts]
     # a step's function name must not be a value's: run() binds the values by their names
     values = {name for flow in flows for name in (*flow.reads, *flow.binds)}
-    name_steps(drafts, module_names | set(collected.config) | RESERVED | values)
+    name_steps(drafts, module_names | set(collected.config) | STEP_RESERVED | values)
     inputs, producers, required = _inputs(drafts, flows, collected)
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)

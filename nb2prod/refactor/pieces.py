@@ -15,8 +15,9 @@ from nb2prod.notebook.model import Cell
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 
 # Names the generated modules define themselves; notebook names may not take them.
-RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS",
-                      "trace", "values", "NOTEBOOKS"})  # run()'s own names, in every template
+RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS"})
+# names run() binds itself: never a step's (a user's variable of that name is fine)
+STEP_RESERVED = RESERVED | {"trace", "values", "NOTEBOOKS"}
 # Where a cell had an import or a definition: hoisted to module level, unless it must stay put.
 IMPORT_MARK = "# nb2prod-import: "
 DEFINITION_MARK = "# nb2prod-definition: "
