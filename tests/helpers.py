@@ -79,3 +79,25 @@ def findings(cells: list[dict[str, Any] | str] | dict[str, Any], codes: str = "N
 def real(name: str) -> dict[str, Any]:
     """A real notebook from tests/data/real as a dict, to edit the way a person would."""
     return json.loads((DATA / "real" / name).read_text(encoding="utf-8"))
+
+
+def install_in_fresh_venv(base: Path, project: Path) -> Path:
+    """Install a generated project with pip into a fresh virtual environment that borrows this
+    environment's packages (so no network is needed); the environment's bin folder."""
+    import subprocess
+    import sys
+    import sysconfig
+    import venv
+
+    env_dir = base / "venv"
+    venv.create(env_dir, with_pip=True)
+    bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(bindir / "python"), "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+                              "--no-build-isolation", "--no-index", str(project)],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    return bindir

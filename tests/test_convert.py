@@ -7,13 +7,11 @@ import json
 import shutil
 import subprocess
 import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import code, markdown, write
+from tests.helpers import code, install_in_fresh_venv, markdown, write
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "churn"
@@ -129,17 +127,7 @@ def installed_example(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = base / "churn-model"
     result = convert(str(EXAMPLE / "churn.ipynb"), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    env_dir = base / "venv"
-    venv.create(env_dir, with_pip=True)
-    bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
-    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    site = subprocess.run([str(bindir / "python"), "-c", probe], capture_output=True, text=True,
-                          check=True).stdout.strip()
-    Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
-                              "--no-build-isolation", "--no-index", str(out)],
-                             capture_output=True, text=True)
-    assert install.returncode == 0, install.stdout + install.stderr
+    bindir = install_in_fresh_venv(base, out)
     return {"out": out, "bin": bindir, "base": base}
 
 
