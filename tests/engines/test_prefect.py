@@ -56,4 +56,6 @@ def test_a_notebooks_steps_wait_for_the_notebooks_whose_files_it_reads(tmp_path:
     assert graph["get_data_step"] == ({}, [])
     assert graph["features_step"] == ({}, ["get_data_step"])
     assert graph["train_step"] == ({}, ["features_step"])
+    flow = next((project / "src").glob("*/flow.py")).read_text()
+    assert '"tags": [GROUPS[name]]' in flow and '"train_step": "train"' in flow  # tag per notebook
     assert_clean(project)
