@@ -83,10 +83,13 @@ def step_graph(steps: tuple[Step, ...], modules: dict[str, str],
     facts = [_facts(step, tree, modules, functions, aliases)
              for step, tree in zip(steps, trees, strict=True)]
     edges: set[tuple[int, int]] = set()
+    last_made: dict[str, int] = {}  # value -> the last step so far that returns it
     for later, (step, fact) in enumerate(zip(steps, facts, strict=True)):
+        producers = {last_made[name] for name in step.inputs if name in last_made}
         for earlier in range(later):
-            if _must_follow(steps[earlier], facts[earlier], step, fact, steps[earlier:later]):
+            if earlier in producers or _must_follow(facts[earlier], fact):
                 edges.add((earlier, later))
+        last_made.update(dict.fromkeys(step.outputs, later))
     reduced = _transitive_reduction(len(steps), edges)
     return tuple(replace(
         step, changes=tuple(n for n in step.inputs if n in fact.changes),  # config: not passed
@@ -227,10 +230,9 @@ def _touches_files(tree: ast.AST) -> bool:
     return False
 
 
-def _must_follow(before: Step, first: _Facts, step: Step, second: _Facts,
-                 between: tuple[Step, ...]) -> bool:
-    if any(_last_producer(name, between) is before for name in step.inputs):
-        return True
+def _must_follow(first: _Facts, second: _Facts) -> bool:
+    """Whether a later step must wait for an earlier one, data flow aside (step_graph finds
+    each input's last producer itself)."""
     if first.names & second.names & (first.changes | second.changes):
         return True
     if "process" in first.state or "process" in second.state or first.state & second.state:
@@ -238,19 +240,22 @@ def _must_follow(before: Step, first: _Facts, step: Step, second: _Facts,
     return first.files and second.files
 
 
-def _last_producer(name: str, steps: tuple[Step, ...]) -> Step | None:
-    return next((s for s in reversed(steps) if name in s.outputs), None)
-
-
 def _transitive_reduction(count: int, edges: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    """The edges no longer path implies (the graph is ordered by index, so it has no cycle)."""
+    """The edges no longer path implies (the graph is ordered by index, so it has no cycle):
+    an edge a -> b goes when b is reachable from another successor of a. Linear in the edges
+    (bitmask sets), so a notebook of thousands of cells is not quadratic in its edges."""
+    successors: list[list[int]] = [[] for _ in range(count)]
+    for before, after in edges:
+        successors[before].append(after)
     reach: list[int] = [0] * count  # bitmask of the steps reachable from each step
+    through: list[int] = [0] * count  # ... reachable through one of its successors
     for node in reversed(range(count)):
-        for before, after in edges:
-            if before == node:
-                reach[node] |= reach[after] | (1 << after)
-    return {(a, b) for a, b in edges
-            if not any(reach[a] >> c & 1 and reach[c] >> b & 1 for c in range(a + 1, b))}
+        for after in successors[node]:
+            through[node] |= reach[after]
+        reach[node] = through[node]
+        for after in successors[node]:
+            reach[node] |= 1 << after
+    return {(a, b) for a, b in edges if not through[a] >> b & 1}
 
 
 def independent_pairs(steps: tuple[Step, ...]) -> list[tuple[str, str]]:
