@@ -82,15 +82,7 @@ def step_graph(steps: tuple[Step, ...], modules: dict[str, str],
     aliases = alias_groups(pair for tree in trees if tree is not None for pair in _shared_pairs(tree))
     facts = [_facts(step, tree, modules, functions, aliases)
              for step, tree in zip(steps, trees, strict=True)]
-    edges: set[tuple[int, int]] = set()
-    last_made: dict[str, int] = {}  # value -> the last step so far that returns it
-    for later, (step, fact) in enumerate(zip(steps, facts, strict=True)):
-        producers = {last_made[name] for name in step.inputs if name in last_made}
-        for earlier in range(later):
-            if earlier in producers or _must_follow(facts[earlier], fact):
-                edges.add((earlier, later))
-        last_made.update(dict.fromkeys(step.outputs, later))
-    reduced = _transitive_reduction(len(steps), edges)
+    reduced = _transitive_reduction(len(steps), _edges(steps, facts))
     return tuple(replace(
         step, changes=tuple(n for n in step.inputs if n in fact.changes),  # config: not passed
         after=tuple(steps[before].name for before in sorted(
@@ -228,6 +220,44 @@ def _touches_files(tree: ast.AST) -> bool:
                     name in _FILE_CALLS or name.startswith(_FILE_PREFIXES)):
                 return True
     return False
+
+
+def _edges(steps: tuple[Step, ...], facts: list[_Facts]) -> set[tuple[int, int]]:
+    """Edges whose transitive closure is "must follow" (_must_follow, over every pair), found in
+    one pass: each input from its last producer; a value's changer after every step that
+    touched it since its last changer, and its readers after that changer; each kind of shared
+    state and the files in a chain; a process-wide step after every step since the last one and
+    before every later step. Linear in the steps, where pairs were quadratic."""
+    edges: set[tuple[int, int]] = set()
+    last_made: dict[str, int] = {}  # value -> the last step so far that returns it
+    changer: dict[str, int] = {}  # value -> the last step that may have changed it in place
+    touched: dict[str, list[int]] = {}  # value -> steps that took or made it since then
+    last_state: dict[str, int] = {}  # shared state ("figure", "files"...) -> its last step
+    barrier: int | None = None
+    since_barrier: list[int] = []
+    for later, (step, fact) in enumerate(zip(steps, facts, strict=True)):
+        before = {last_made[name] for name in step.inputs if name in last_made}
+        for name in fact.names:
+            before |= {changer[name]} if name in changer else set()
+            if name in fact.changes:
+                before.update(touched.get(name, ()))
+        kinds = fact.state | ({"files"} if fact.files else set())
+        before |= {last_state[kind] for kind in kinds if kind in last_state}
+        before |= set(since_barrier) if "process" in fact.state else set()
+        before |= {barrier} if barrier is not None else set()
+        edges |= {(earlier, later) for earlier in before if earlier != later}
+        for name in fact.names:
+            if name in fact.changes:
+                changer[name], touched[name] = later, []
+            else:
+                touched.setdefault(name, []).append(later)
+        last_made.update(dict.fromkeys(step.outputs, later))
+        last_state.update(dict.fromkeys(kinds, later))
+        if "process" in fact.state:
+            barrier, since_barrier = later, []
+        else:
+            since_barrier.append(later)
+    return edges
 
 
 def _must_follow(first: _Facts, second: _Facts) -> bool:
