@@ -197,7 +197,7 @@ def pin(
 def convert(
     notebooks: Annotated[list[Path], typer.Argument(
         help="The notebook to convert; or several, or a folder of them, for one project.",
-        metavar="NOTEBOOK...|FOLDER")],
+        metavar="NOTEBOOK...|FOLDER")],  # the help's label (see _plain_argument)
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Folder for the project: new, or one nb2prod "
                                   "wrote before (only its own unedited files are replaced).")
@@ -257,7 +257,7 @@ def verify(
     ] = 2,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> int:
-    """Run a notebook and its generated project and compare their values."""
+    """Run a notebook (or a folder of them) and its generated project and compare their values."""
     from nb2prod.commands.verify import VerifyOptions, run_verify
     from nb2prod.verify.compare import Tolerance
 
@@ -300,12 +300,13 @@ def _with_plain_metavars(command, name: str = ""):
     """Help that reads like ruff's: `PATH...`, `--jobs N`, `--format [text|json]`, never the
     type tags (`<list[Path]>`, `{paths}...`) newer typer versions print."""
     for param in getattr(command, "params", ()):
+        if "Argument" in type(param).__name__:
+            _plain_argument(param)
+            continue
         if getattr(param, "is_flag", False) or param.metavar:
             continue
         if param.name == "output_format":
             param.metavar = _FORMATS.get(name, "[text|json]")
-        elif "Argument" in type(param).__name__:
-            _plain_argument(param)
         else:
             param.metavar = _TYPE_METAVARS.get(_value_type(param), "TEXT")
     for sub_name, sub in getattr(command, "commands", {}).items():
@@ -316,7 +317,7 @@ def _with_plain_metavars(command, name: str = ""):
 def _plain_argument(param) -> None:
     """``PATH...`` in the usage line and the help, with no type tag: newer typer prints
     ``{paths}...`` and ``<list[Path]>`` (hence the per-instance overrides)."""
-    label = param.name.upper().rstrip("S") + ("..." if param.nargs == -1 else "")
+    label = param.metavar or param.name.upper().rstrip("S") + ("..." if param.nargs == -1 else "")
     usage = label if param.required else f"[{label}]"
     param.metavar = label
     param.display_type = lambda ctx: ""
