@@ -86,3 +86,11 @@ def called_name(func: ast.AST) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else ""
+
+
+def literal_value(source: str) -> object | None:
+    """The value of a Python literal's source (``'x.csv'``, ``[1, 2]``); None when it is none."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None

@@ -46,18 +46,20 @@ def run_convert_project(options: ConvertOptions) -> int:
     relatives = [p.relative_to(root).as_posix() for p in paths]
     notebooks = {rel: load_notebook(path) for rel, path in zip(relatives, paths, strict=True)}
     graph = notebook_graph({rel: file_exchange(nb) for rel, nb in notebooks.items()})
-    refused = _refusals(graph, notebooks, options.force)
+    blocking = {rel: _blocking_findings(nb) for rel, nb in notebooks.items()}
+    refused = _refusals(graph, blocking, options.force)
     if refused:
         return refused
     project = project_name(options.name or (options.output.expanduser().resolve().name
                                             if options.output else "") or root.name)
     modules = module_names(list(graph.order), _template_modules(template, package_name(project)))
     if options.dry_run:
-        return _dry_run(graph, notebooks, replace(options, name=project), root, modules)
+        return _dry_run(graph, notebooks, replace(options, name=project), root, modules,
+                        blocking)
     folder = check_output_location(options.output, paths)
     with locked_folder(folder):
         plan, redactions = _project_plan(graph, notebooks, replace(options, name=project), root,
-                                         modules)
+                                         modules, blocking)
         return write_plan(plan, redactions, list(notebooks.values()), options, folder, root)
 
 
@@ -89,8 +91,9 @@ def _template_modules(template, package: str) -> frozenset[str]:
     return frozenset(names | {package})
 
 
-def _refusals(graph: NotebookGraph, notebooks: dict[str, Notebook], force: bool) -> int:
-    """Exit 1 with every reason the notebooks would not run as one project (unless --force)."""
+def _refusals(graph: NotebookGraph, blocking: dict[str, tuple], force: bool) -> int:
+    """Exit 1 with every reason the notebooks would not run as one project (unless --force);
+    ``blocking``: each notebook's findings that break a top-down run."""
     from nb2prod.report import render_text
 
     if graph.cycle and not force:
@@ -98,12 +101,11 @@ def _refusals(graph: NotebookGraph, notebooks: dict[str, Notebook], force: bool)
                          f"files each other writes ({_cycle_files(graph)}), so no order runs them; "
                          "break the cycle, or use --force to run them in file-name order\n")
         return EXIT_FINDINGS
-    blocking = {rel: _blocking_findings(nb) for rel, nb in notebooks.items()}
-    blocking = {rel: found for rel, found in blocking.items() if found}
-    if blocking and not force:
-        for found in blocking.values():
+    broken = {rel: found for rel, found in blocking.items() if found}
+    if broken and not force:
+        for found in broken.values():
             sys.stdout.write(render_text(found, None) + "\n")
-        sys.stderr.write(f"error: not converted: {', '.join(blocking)} would break on a top-down "
+        sys.stderr.write(f"error: not converted: {', '.join(broken)} would break on a top-down "
                          "run (problems above); fix them, or use --force to convert anyway\n")
         return EXIT_FINDINGS
     return EXIT_OK
@@ -115,16 +117,16 @@ def _cycle_files(graph: NotebookGraph) -> str:
 
 
 def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options: ConvertOptions,
-                  root: Path, modules: dict[str, str]):
-    """The project's plan (``options.name`` is the project's name), and what was redacted."""
+                  root: Path, modules: dict[str, str], blocking: dict[str, tuple]):
+    """The project's plan (``options.name`` is the project's name), and what was redacted;
+    ``blocking``: each notebook's findings that break a top-down run (TODOs under --force)."""
     from nb2prod.project.merge import Part, merge_plans
-    from nb2prod.refactor.describe import data_files
+    from nb2prod.refactor.describe import data_files, probe
 
     project = options.name or root.name
     parts, redactions = [], []
     for relative in graph.order:
-        plan, redacted = _plan(notebooks[relative], options,
-                               _flagged(notebooks[relative], options.force))
+        plan, redacted = _plan(notebooks[relative], options, blocking[relative])
         parts.append(Part(relative, modules[relative], plan))
         redactions += [_in_notebook(r, relative) for r in redacted]
     if not any(p.plan.steps or p.plan.definitions for p in parts):
@@ -136,21 +138,10 @@ def _project_plan(graph: NotebookGraph, notebooks: dict[str, Notebook], options:
     # the files no notebook writes are the project's inputs, however a notebook spelled them
     # (os.path.join(DATA, "raw.csv")): shipped when there, listed to provide when not
     inputs = {p for p in graph.inputs() if not p.startswith(("/", "~", "../"))}
-    present = {path for path in inputs if _is_file(root / path)}
+    present = {path for path in inputs if probe(root / path, Path.is_file)}
     shipped = data_files(root, sorted({*(f.path for f in plan.data_files), *folders, *present}))
     missing = tuple(sorted({*plan.missing_inputs, *(inputs - present)}))
     return replace(plan, data_files=shipped, missing_inputs=missing), tuple(redactions)
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):  # a name too long for the file system
-        return False
-
-
-def _flagged(notebook: Notebook, force: bool):
-    return _blocking_findings(notebook) if force else ()
 
 
 def _in_notebook(redaction, relative: str):
@@ -165,10 +156,10 @@ def _title(root: Path) -> str:
 
 
 def _dry_run(graph: NotebookGraph, notebooks: dict[str, Notebook], options: ConvertOptions,
-             root: Path, modules: dict[str, str]) -> int:
+             root: Path, modules: dict[str, str], blocking: dict[str, tuple]) -> int:
     import json
 
-    plan, _ = _project_plan(graph, notebooks, options, root, modules)
+    plan, _ = _project_plan(graph, notebooks, options, root, modules, blocking)
     if options.output_format == "json":
         sys.stdout.write(json.dumps(plan.as_dict(), indent=2) + "\n")
         return EXIT_OK

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nb2prod.analysis.astutil import called_name
+
 if TYPE_CHECKING:
     from nb2prod.notebook.model import Notebook
 
@@ -90,7 +92,7 @@ def _assigned_strings(statement: ast.stmt) -> Iterator[tuple[str, str | None]]:
 
 
 def _file_uses(call: ast.Call, constants: dict[str, str]) -> Iterator[tuple[str, str]]:
-    name = _called(call.func)
+    name = called_name(call.func)
     if name == "open":
         path = _argument(call, 0, "file", constants)
         if path:
@@ -106,12 +108,6 @@ def _file_uses(call: ast.Call, constants: dict[str, str]) -> Iterator[tuple[str,
                       _NUMPY_SUFFIX.get(name, "") if _on_numpy(call) else "")
         if path:
             yield kind, path
-
-
-def _called(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _open_mode(call: ast.Call) -> str:
@@ -164,9 +160,9 @@ def _string(node: ast.expr, constants: dict[str, str]) -> str | None:
         parts = [_string(v.value if isinstance(v, ast.FormattedValue) and not v.format_spec
                          and v.conversion == -1 else v, constants) for v in node.values]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
-    if isinstance(node, ast.Call) and _called(node.func) in _PATH_WRAPPERS | {"join"} \
+    if isinstance(node, ast.Call) and called_name(node.func) in _PATH_WRAPPERS | {"join"} \
             and node.args and not node.keywords:
-        if _called(node.func) == "join" and not _is_os_path(node.func):
+        if called_name(node.func) == "join" and not _is_os_path(node.func):
             return None
         parts = [_string(arg, constants) for arg in node.args]
         return "/".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
@@ -187,7 +183,7 @@ def _is_os_path(func: ast.expr) -> bool:
 def _is_path_expression(node: ast.expr) -> bool:
     while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         node = node.left
-    return isinstance(node, ast.Call) and _called(node.func) in _PATH_WRAPPERS
+    return isinstance(node, ast.Call) and called_name(node.func) in _PATH_WRAPPERS
 
 
 def normalised(path: str) -> str:

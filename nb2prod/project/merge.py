@@ -14,6 +14,7 @@ import posixpath
 import re
 from dataclasses import dataclass, replace
 
+from nb2prod.analysis.astutil import literal_value
 from nb2prod.project.graph import NotebookGraph
 from nb2prod.project.shared import shared_helpers
 from nb2prod.refactor.imports import names_read, unused_imports
@@ -95,22 +96,13 @@ def _rebased(part: Part) -> Part:
             return path
         return posixpath.normpath(posixpath.join(folder, path)) + ("/" if path.endswith("/") else "")
 
-    config = tuple(replace(f, value=repr(moved(eval_literal(f.value))))
-                   if f.source == PATH_SOURCE and isinstance(eval_literal(f.value), str) else f
-                   for f in plan.config)
+    config = tuple(replace(f, value=repr(moved(value)))
+                   if f.source == PATH_SOURCE and isinstance(value := literal_value(f.value), str)
+                   else f for f in plan.config)
     return replace(part, plan=replace(
         plan, config=config,
         data_files=tuple(replace(f, path=moved(f.path)) for f in plan.data_files),
         missing_inputs=tuple(moved(m) for m in plan.missing_inputs)))
-
-
-def eval_literal(source: str):
-    import ast
-
-    try:
-        return ast.literal_eval(source)
-    except (ValueError, SyntaxError, RecursionError):
-        return None
 
 
 def _unique_steps(parts: list[Part]) -> list[Part]:
@@ -193,7 +185,7 @@ def _one_config(parts: list[Part]) -> tuple[list[Part], tuple[ConfigField, ...]]
     for part in parts:
         renames: dict[str, str] = {}
         for item in part.plan.config:
-            value = eval_literal(item.value) if item.source == PATH_SOURCE else None
+            value = literal_value(item.value) if item.source == PATH_SOURCE else None
             if isinstance(value, str) and value in by_path:
                 renames[item.name] = by_path[value]
                 continue

@@ -61,6 +61,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)
     exchange = file_exchange(notebook)
+    written = {use.path: (use.cell, use.line) for use in exchange.writes}
     steps = []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]
@@ -73,7 +74,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
                           nondeterministic=unseeded_randomness(ast.parse(body))
-                          or _rewritten_input(draft.cells, exchange)))
+                          or _rewritten_input(draft.cells, exchange.reads, written)))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
@@ -173,11 +174,10 @@ def _unpack(field: ConfigField) -> str:
     return f"{field.name} = config.{field.name}\n"
 
 
-def _rewritten_input(cells: list[int], exchange) -> str:
+def _rewritten_input(cells: list[int], reads, written: dict[str, tuple[int, int]]) -> str:
     """Why a step's values differ when it is replayed after a whole run: it reads a file the
-    notebook writes again at or after that read ('' when it reads none)."""
-    written = {use.path: (use.cell, use.line) for use in exchange.writes}
-    for use in exchange.reads:
+    notebook writes (``written``: file -> where) at or after that read ('' when it reads none)."""
+    for use in reads:
         if use.cell in cells and use.path in written and written[use.path] >= (use.cell, use.line):
             return (f"it reads {use.path}, which the notebook writes again afterwards: replayed "
                     "after a whole run, it reads the rewritten file")

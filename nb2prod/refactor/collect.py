@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from nb2prod.analysis.astutil import called_name, literal_value
 from nb2prod.analysis.dataflow import analyse, is_builtin
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
@@ -89,32 +90,19 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
     passed: set[str] = set()
     for cell in notebook.code_cells:
         for node in ast.walk(cell.tree) if cell.tree is not None else ():
-            if isinstance(node, ast.Call) and node.args and FILE_CALLS.match(_call_name(node)):
+            if isinstance(node, ast.Call) and node.args and FILE_CALLS.match(called_name(node.func)):
                 passed |= {a.id for a in node.args[:2] if isinstance(a, ast.Name)}
     marked = False
     for name in passed & set(pieces.config):
         item = pieces.config[name]
-        value = _string_value(item.value)
-        if item.source != PATH_SOURCE and value and RELATIVE_PATH.match(value) \
+        value = literal_value(item.value)
+        if item.source != PATH_SOURCE and isinstance(value, str) and RELATIVE_PATH.match(value) \
                 and not value.startswith(("/", "~")):
             pieces.config[name] = replace(item, is_path=True)
             marked = True
     if marked and "data_dir" not in pieces.config:
         first = min(item.cell for item in pieces.config.values() if item.is_path)
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE, first)
-
-
-def _call_name(node: ast.Call) -> str:
-    func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-
-
-def _string_value(source: str) -> str | None:
-    try:
-        value = ast.literal_eval(source)
-    except (ValueError, SyntaxError, RecursionError, MemoryError):
-        return None
-    return value if isinstance(value, str) else None
 
 
 def _clashing_names(flow, pieces: Pieces) -> list[str]:

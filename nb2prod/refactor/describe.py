@@ -60,11 +60,11 @@ def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[
     folder = Path(notebook.path).resolve().parent
     missing = {value for value in path_reads.values()
                if not os.path.isabs(value) and not value.startswith("~")
-               and not ABSOLUTE_PATH.match(value) and not _probe(folder / value, Path.exists)}
+               and not ABSOLUTE_PATH.match(value) and not probe(folder / value, Path.exists)}
     return tuple(sorted(missing))
 
 
-def _probe(path: Path, test) -> bool:
+def probe(path: Path, test) -> bool:
     """``test(path)``, False when the path cannot even be asked about (a name too long...)."""
     try:
         return test(path)
@@ -146,10 +146,10 @@ def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
     for value in _string_constants(notebook):
         if not _looks_like_path(value):
             continue
-        if _probe(folder / value, Path.is_file):
+        if probe(folder / value, Path.is_file):
             found.append(Path(value).as_posix())
         elif "/" in value.replace("\\", "/").rstrip("/") and Path(value).parent != Path(".") \
-                and _probe(folder / Path(value).parent, Path.is_dir):
+                and probe(folder / Path(value).parent, Path.is_dir):
             # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
             found.append(Path(value).parent.as_posix() + "/")
     return data_files(folder, found)
@@ -161,7 +161,7 @@ def data_files(folder: Path, paths: list[str]) -> tuple[DataFile, ...]:
     found: dict[str, tuple[int, str]] = {}
     for path in paths:
         candidate = folder / path.rstrip("/")
-        size = 0 if path.endswith("/") else _probe(candidate, lambda p: p.stat().st_size) or 0
+        size = 0 if path.endswith("/") else probe(candidate, lambda p: p.stat().st_size) or 0
         found.setdefault(path, (size, _refusal(candidate, folder)))
     total, files = 0, []
     for path, (size, refusal) in sorted(found.items()):

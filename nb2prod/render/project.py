@@ -42,9 +42,13 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
     if missing:
         raise TemplateError(f"{template.path / MANIFEST}: needs variables nb2prod does not provide: "
                             f"{', '.join(missing)}")
+    # a file named with {{ module }}: once per module of a project made from several notebooks
+    module_contexts = [{**_context(part, data), "package": plan.package, "project": plan.project,
+                        "module": part.module, "project_plan": context["plan"]}
+                       for part in plan.parts]
     files: dict[str, str | bytes] = {}
     for relative, source, folder in template_files(template):
-        for file_context in _contexts(plan, relative, context, data):
+        for file_context in module_contexts if per_module(relative) else [context]:
             target = _safe_target(_render(environment, relative, file_context, folder),
                                   folder / relative)
             if relative.endswith(TEMPLATE_SUFFIX):
@@ -68,14 +72,6 @@ def per_module(relative: str) -> bool:
     """A template file rendered once per module of a project made from several notebooks (its
     name says ``{{ module }}``), with ``plan`` that module's own plan; never for one notebook."""
     return MODULE_MARK.search(relative) is not None
-
-
-def _contexts(plan: ConversionPlan, relative: str, context: dict[str, Any],
-              data: dict[str, bytes]) -> list[dict[str, Any]]:
-    if not per_module(relative):
-        return [context]
-    return [{**_context(part, data), "package": plan.package, "project": plan.project,
-             "module": part.module, "project_plan": context["plan"]} for part in plan.parts]
 
 
 def template_files(template: TemplateInfo) -> list[tuple[str, Path, Path]]:
