@@ -13,14 +13,16 @@ import re
 
 REDACTED = "<redacted>"
 
-# (cheap marker that must occur, kind, pattern): the marker test skips most texts at once
+# (marker, kind, pattern): the marker (a regular expression) must occur for the pattern to match;
+# all markers together are one quick test that skips most texts at once
 TOKEN_PATTERNS = tuple(
-    (marker, kind, re.compile(pattern))
+    (re.compile(marker), kind, re.compile(pattern))
     for marker, kind, pattern in [
-        ("A", "AWS access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
+        ("AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|A3T", "AWS access key id",
+         r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
         ("-----BEGIN", "private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY"
                                       r"-----(?:[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)?"),
-        ("gh", "GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+        ("gh[pousr]_", "GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
         ("github_pat_", "GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{40,}\b"),
         ("glpat-", "GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
         ("xox", "Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
@@ -33,10 +35,12 @@ TOKEN_PATTERNS = tuple(
         ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
         ("Basic ", "basic auth credentials",
          r"\bBasic\s+(?=[A-Za-z+/]*[0-9])[A-Za-z0-9+/]{12,}={0,2}(?![\w/])"),
-        ("SG.", "SendGrid key", r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
-        (";", "password in a connection string", r"(?i);\s*(?:password|pwd)\s*=\s*[^;'\"\s]{4,}"),
+        ("SG\\.", "SendGrid key", r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
+        (";\\s*(?i:password|pwd)", "password in a connection string",
+         r"(?i);\s*(?:password|pwd)\s*=\s*[^;'\"\s]{4,}"),
     ]
 )
+_ANY_MARKER = re.compile("|".join(marker.pattern for marker, _, _ in TOKEN_PATTERNS))
 _URL_PLACEHOLDER = re.compile(r"://[^:/@]+:(?:\*+|x+|<[^>]*>|\{[^}]*\}|\$\w+|password|pass|pwd)@",
                               re.IGNORECASE)
 # a name that says its value is a credential; `_pattern`, `_path`, `_count`... say it is not
@@ -71,13 +75,15 @@ _HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3
 def may_hold_token(text: str) -> bool:
     """Whether ``text`` holds a marker of a known credential format: False means ``find_token``
     finds nothing in it or in any part of it (one test for a whole notebook)."""
-    return any(marker in text for marker, _, _ in TOKEN_PATTERNS)
+    return _ANY_MARKER.search(text) is not None
 
 
 def find_token(text: str) -> str | None:
     """The kind of the first credential in a known format in ``text``, or None."""
+    if _ANY_MARKER.search(text) is None:
+        return None
     for marker, kind, pattern in TOKEN_PATTERNS:
-        if marker in text:
+        if marker.search(text):
             for match in pattern.finditer(text):
                 if kind == "password in a URL" and _URL_PLACEHOLDER.search(match.group(0)):
                     continue
@@ -129,9 +135,10 @@ def redact_tokens(text: str) -> tuple[str, list[str]]:
             return REDACTED
         return inner
 
-    for marker, kind, pattern in TOKEN_PATTERNS:
-        if marker in text:
-            text = pattern.sub(replace(kind), text)
+    if _ANY_MARKER.search(text):
+        for marker, kind, pattern in TOKEN_PATTERNS:
+            if marker.search(text):
+                text = pattern.sub(replace(kind), text)
 
     def random_token(match: re.Match[str]) -> str:
         if is_random_token(match.group(0)):

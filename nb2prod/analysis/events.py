@@ -11,6 +11,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from nb2prod.analysis.astutil import children, walk
 from nb2prod.analysis.scopes import (
@@ -19,6 +20,7 @@ from nb2prod.analysis.scopes import (
     bound_names,
     free_names,
     import_binding,
+    names_bound_by,
     summarise_class,
     summarise_function,
 )
@@ -26,6 +28,8 @@ from nb2prod.notebook.model import Cell
 from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_names
 
 READ, BIND, DELETE, CALL = "read", "bind", "del", "call"
+_NAME, _LOAD, _CONSTANT, _CALL = ast.Name, ast.Load, ast.Constant, ast.Call
+_IMMEDIATE_SCOPES = frozenset({ast.Lambda, *COMPREHENSIONS})
 # Calls that let code bind names no analysis can see.
 OPAQUE_CALLS = frozenset({"exec", "globals", "locals", "vars", "execfile"})
 _CATCHES_NAME_ERROR = frozenset({"NameError", "Exception", "BaseException", "UnboundLocalError"})
@@ -35,8 +39,9 @@ _LENIENT_BINDING = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One namespace effect (a named tuple: a notebook makes tens of thousands of them)."""
+
     kind: str
     name: str
     line: int
@@ -164,8 +169,7 @@ class _ModuleWalker:
     def _loop(self, nodes: list[ast.AST], run_body: Callable[[], None]) -> None:
         bound = set()
         for node in nodes:
-            for inner in walk(node):
-                bound |= bound_names(inner)
+            bound |= names_bound_by(walk(node))
         self.loop_names.append(bound)
         self.conditional += 1
         run_body()
@@ -257,21 +261,29 @@ class _ModuleWalker:
     # expressions ----------------------------------------------------------------------------
     def expression(self, node: ast.AST, load_stores: bool = False) -> None:
         """Reads (and walrus bindings, and calls) of one expression or simple statement."""
+        # the hottest loop of `check`: reads are emitted inline, node kinds compared by class
         stack = [node]
         walrus: list[ast.NamedExpr] = []
+        events, loops = self.events, self.loop_names
+        guarded, conditional = bool(self.guarded), bool(self.conditional)
         while stack:
             current = stack.pop()
-            if isinstance(current, ast.Name):
-                if isinstance(current.ctx, ast.Load) or load_stores:
-                    self._read(current.id, current)
+            kind = current.__class__
+            if kind is _NAME:
+                if load_stores or current.ctx.__class__ is _LOAD:
+                    name = current.id
+                    events.append(Event(READ, name, current.lineno, current.col_offset,
+                                        guarded or any(name in n for n in loops), conditional))
                 continue
-            if isinstance(current, ast.NamedExpr):
+            if kind is _CONSTANT:
+                continue
+            if kind is ast.NamedExpr:
                 walrus.append(current)
                 stack.append(current.value)
                 continue
-            if isinstance(current, ast.Call):
+            if kind is _CALL:
                 self._call(current)
-            if isinstance(current, (ast.Lambda, COMPREHENSIONS)):
+            elif kind in _IMMEDIATE_SCOPES:
                 self._immediate_scope(current)
                 continue
             stack.extend(reversed(children(current)))
@@ -319,14 +331,22 @@ class _ModuleWalker:
     def _read(self, name: str, node: ast.AST) -> None:
         self._emit(READ, name, node)  # _emit_at decides whether it is guarded
 
-    def _emit(self, kind: str, name: str, node: ast.AST, **extra) -> None:
-        self._emit_at(kind, name, getattr(node, "lineno", 1), getattr(node, "col_offset", 0), **extra)
+    def _emit(self, kind: str, name: str, node: ast.AST, guarded: bool | None = None,
+              conditional: bool | None = None, function: FunctionSummary | None = None,
+              imported: bool = False) -> None:
+        self._emit_at(kind, name, getattr(node, "lineno", 1), getattr(node, "col_offset", 0),
+                      guarded, conditional, function, imported)
 
-    def _emit_at(self, kind: str, name: str, line: int, column: int, **extra) -> None:
-        if kind == READ and "guarded" not in extra:
-            extra["guarded"] = bool(self.guarded) or any(name in n for n in self.loop_names)
-        extra.setdefault("conditional", bool(self.conditional))
-        self.events.append(Event(kind, name, line, column, **extra))
+    def _emit_at(self, kind: str, name: str, line: int, column: int, guarded: bool | None = None,
+                 conditional: bool | None = None, function: FunctionSummary | None = None,
+                 imported: bool = False) -> None:
+        if guarded is None:
+            guarded = kind == READ and (bool(self.guarded)
+                                        or any(name in n for n in self.loop_names))
+        if conditional is None:
+            conditional = bool(self.conditional)
+        self.events.append(Event(kind, name, line, column, guarded, conditional, function,
+                                 imported))
 
 
 def handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:

@@ -71,25 +71,49 @@ def free_names(
     ``skip_functions`` leaves out nested ``def`` bodies: a class body runs at once, its methods later.
     """
     body = _scope_body(scope)
-    declared_global = {n for stmt in _walk_scope(body) if isinstance(stmt, ast.Global)
-                       for n in stmt.names}
+    nodes = list(_walk_scope(body))  # one walk of the scope, read three ways
+    declared_global = {n for stmt in nodes if stmt.__class__ is ast.Global for n in stmt.names}
+    bound = names_bound_by(nodes)
     local = set(enclosing)
     if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         local |= parameter_names(scope.args)
-    local |= local_bindings(body) - declared_global
-    writes |= declared_global & local_bindings(body, include_globals=True)
+    local |= bound - declared_global
+    writes |= declared_global & bound
     frozen_local = frozenset(local)
-    for node in _walk_scope(body):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id not in local:
+    for node in nodes:
+        kind = node.__class__
+        if kind is ast.Name:
+            if node.ctx.__class__ is ast.Load and node.id not in local:
                 reads.setdefault(node.id, node.lineno)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id not in local:
+        elif kind is ast.Call:
+            if node.func.__class__ is ast.Name and node.func.id not in local:
                 calls.add(node.func.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and skip_functions:
+        elif kind in _FUNCTIONS and skip_functions:
             continue
-        elif isinstance(node, (SCOPE_NODES, COMPREHENSIONS)):
+        elif kind in _NESTED_SCOPES:
             free_names(node, reads, calls, writes, frozen_local)
+
+
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+_NESTED_SCOPES = frozenset({*SCOPE_NODES, *COMPREHENSIONS})
+# node kinds that bind a name other than a plain `Name` target
+_BINDERS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+                      ast.ImportFrom, ast.ExceptHandler, ast.MatchAs, ast.MatchStar,
+                      ast.MatchMapping})
+_STORE_OR_DEL = frozenset({ast.Store, ast.Del})
+
+
+def names_bound_by(nodes) -> set[str]:
+    """The names these nodes bind (:func:`bound_names` of each, the common case inline)."""
+    names: set[str] = set()
+    for node in nodes:
+        kind = node.__class__
+        if kind is ast.Name:
+            if node.ctx.__class__ in _STORE_OR_DEL:
+                names.add(node.id)
+        elif kind in _BINDERS:
+            names |= bound_names(node)
+    return names
 
 
 def _scope_body(scope: ast.AST) -> list[ast.AST]:
@@ -139,12 +163,9 @@ def _definition_time_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list
     return nodes
 
 
-def local_bindings(nodes: list[ast.AST], include_globals: bool = False) -> set[str]:
+def local_bindings(nodes: list[ast.AST]) -> set[str]:
     """Names bound directly in a scope body (not in nested scopes), by any binding form."""
-    names: set[str] = set()
-    for node in _walk_scope(nodes):
-        names |= bound_names(node)
-    return names
+    return names_bound_by(_walk_scope(nodes))
 
 
 def bound_names(node: ast.AST) -> set[str]:

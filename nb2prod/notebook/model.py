@@ -40,6 +40,9 @@ class Cell:
     translation: Translation | None = field(default=None, compare=False, repr=False)
     tree: ast.Module | None = field(default=None, compare=False, repr=False)
     syntax_error: CellSyntaxError | None = None
+    # every node of ``tree`` (breadth first, expression contexts left out), from the one walk
+    # that parsing makes anyway to measure the nesting: what the rules look through
+    nodes: tuple[ast.AST, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def is_code(self) -> bool:
@@ -111,9 +114,10 @@ def make_cell(
     tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
     tags = tuple(str(t) for t in tags) if isinstance(tags, (list, tuple)) else ()
     translation = tree = error = None
+    nodes: tuple[ast.AST, ...] = ()
     if cell_type == CODE:
         translation = translate(source)
-        tree, error = parse_python(translation)
+        tree, nodes, error = parse_cell(translation)
     return Cell(
         index=index,
         cell_type=cell_type,
@@ -126,6 +130,7 @@ def make_cell(
         translation=translation,
         tree=tree,
         syntax_error=error,
+        nodes=nodes,
     )
 
 
@@ -134,20 +139,40 @@ MAX_NESTING = 150  # syntax-tree levels; recursive analyses stay far from Python
 
 def parse_python(translation: Translation) -> tuple[ast.Module | None, CellSyntaxError | None]:
     """Parse a translated cell; errors are reported with the cell's original line numbers."""
+    tree, _, error = parse_cell(translation)
+    return tree, error
+
+
+def parse_cell(translation: Translation
+               ) -> tuple[ast.Module | None, tuple[ast.AST, ...], CellSyntaxError | None]:
+    """The cell's syntax tree, its nodes (breadth first) and the error that kept it from parsing."""
     try:
         tree = ast.parse(translation.python)
     except SyntaxError as exc:
         line = translation.original_line(exc.lineno or 1)
-        return None, CellSyntaxError(exc.msg or "invalid syntax", line, exc.offset or 1)
+        return None, (), CellSyntaxError(exc.msg or "invalid syntax", line, exc.offset or 1)
     except ValueError as exc:  # null bytes in source (Python < 3.12 raises ValueError)
-        return None, CellSyntaxError(str(exc), 1, 1)
+        return None, (), CellSyntaxError(str(exc), 1, 1)
     except (RecursionError, MemoryError):
-        return None, CellSyntaxError("code nested too deeply to parse", 1, 1)
-    # only long sources can nest deeper than the analysis' recursion allows: measure those alone
-    if len(translation.python) > 2 * MAX_NESTING and nesting_depth(tree) > MAX_NESTING:
-        return None, CellSyntaxError(f"code nested more than {MAX_NESTING} levels deep; nb2prod "
-                                     "cannot analyse it", 1, 1)
-    return tree, None
+        return None, (), CellSyntaxError("code nested too deeply to parse", 1, 1)
+    nodes, depth = _levels(tree)
+    if depth > MAX_NESTING:
+        return None, (), CellSyntaxError(f"code nested more than {MAX_NESTING} levels deep; "
+                                         "nb2prod cannot analyse it", 1, 1)
+    return tree, nodes, None
+
+
+def _levels(tree: ast.AST) -> tuple[tuple[ast.AST, ...], int]:
+    """Every node, level by level, and how many levels there are (no recursion)."""
+    from nb2prod.analysis.astutil import children
+
+    nodes: list[ast.AST] = []
+    depth, level = 0, [tree]
+    while level:
+        depth += 1
+        nodes += level
+        level = [child for node in level for child in children(node)]
+    return tuple(nodes), depth
 
 
 def nesting_depth(tree: ast.AST) -> int:

@@ -87,15 +87,17 @@ class RuleContext:
         return analyse(self.notebook, self.extra_builtins)
 
     def nodes_of(self, cell: Cell, *types: type) -> list[ast.AST]:
-        """The cell's AST nodes of the given types (walk order within a type): each tree is
-        walked once, and a rule visits only the kinds of node it looks at."""
+        """The cell's AST nodes of the given types (breadth first within a type): the nodes come
+        from the walk parsing made, and a rule visits only the kinds of node it looks at."""
         index = self._nodes.get(cell.index)
         if index is None:
-            from nb2prod.analysis.astutil import walk
-
             index = {}
-            for node in walk(cell.tree) if cell.tree is not None else ():
-                index.setdefault(node.__class__, []).append(node)
+            for node in cell.nodes:
+                kind = node.__class__
+                if kind in index:
+                    index[kind].append(node)
+                else:
+                    index[kind] = [node]
             self._nodes[cell.index] = index
         if len(types) == 1:
             return index.get(types[0], [])
