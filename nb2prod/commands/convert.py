@@ -118,7 +118,8 @@ def write_plan(plan, redactions, notebooks: list[Notebook], options: ConvertOpti
     data = {(target + ".keep" if source.endswith("/") else target):
             (b"" if source.endswith("/") else (source_folder / source).read_bytes())
             for source, target in placed}
-    files = render_project(plan, template, data)
+    modules = {f.target: (source_folder / f.source).read_bytes() for f in plan.module_files}
+    files = render_project(plan, template, data, modules)
     # the plan travels with the project: `nb2prod verify` reads which cells make which step
     files[".nb2prod/plan.json"] = json.dumps({**plan.as_dict(), "template": template.name},
                                              indent=2, sort_keys=True) + "\n"

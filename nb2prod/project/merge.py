@@ -19,7 +19,13 @@ from nb2prod.project.graph import NotebookGraph
 from nb2prod.project.shared import shared_helpers
 from nb2prod.refactor.imports import names_read, unused_imports
 from nb2prod.refactor.pieces import PATH_SOURCE
-from nb2prod.refactor.plan import ConfigField, ConversionPlan, ConvertWarning, Dependency
+from nb2prod.refactor.plan import (
+    ConfigField,
+    ConversionPlan,
+    ConvertWarning,
+    Dependency,
+    ModuleFile,
+)
 
 COMMON = "common"
 
@@ -44,7 +50,8 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
     dependencies, conflicts = _dependencies(parts)
     written = graph.written - graph.inputs()  # what is read before it is written is an input
     first = plans[0] if plans else None
-    warnings = _notebook_warnings(parts) + \
+    module_files, module_clashes = _module_files(parts)
+    warnings = _notebook_warnings(parts) + module_clashes + \
         tuple(ConvertWarning(-1, 0, f"'{name}' is not the same in {', '.join(notebooks)} (its "
                              "code, or a default it took from the notebook, differs): each module "
                              "keeps its own") for name, notebooks in helpers.differing) + \
@@ -76,6 +83,7 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
         changes=tuple(c for p in parts for c in _attributed(p.plan.changes, p.notebook)),
         helpers=tuple(dict.fromkeys(h for p in parts for h in p.plan.helpers)),
         local_modules=tuple(sorted({m for p in parts for m in p.plan.local_modules})),
+        module_files=module_files,
         unsavable=tuple(u for plan in plans for u in plan.unsavable),
         parts=(*((common,) if common else ()), *plans),
         notebook_graph=tuple((p.notebook, p.module, tuple(graph.needs(p.notebook)))
@@ -102,7 +110,25 @@ def _rebased(part: Part) -> Part:
     return replace(part, plan=replace(
         plan, config=config,
         data_files=tuple(replace(f, path=moved(f.path)) for f in plan.data_files),
+        module_files=tuple(replace(f, source=moved(f.source)) for f in plan.module_files),
         missing_inputs=tuple(moved(m) for m in plan.missing_inputs)))
+
+
+def _module_files(parts: list[Part]) -> tuple[tuple[ModuleFile, ...], tuple[ConvertWarning, ...]]:
+    """The notebooks' own modules, once each; of two different files one module name gives (a
+    helpers.py in each of two subfolders) the first notebook's wins, as on one sys.path, and a
+    note says which was left out."""
+    chosen: dict[str, ModuleFile] = {}
+    clashes: dict[str, str] = {}
+    for part in parts:
+        for file in part.plan.module_files:
+            kept = chosen.setdefault(file.target, file)
+            if kept.source != file.source:
+                clashes.setdefault(file.source, kept.source)
+    return tuple(chosen.values()), tuple(
+        ConvertWarning(-1, 0, f"{left} is not shipped: {kept}, which the project ships, has the "
+                       "same module name; the modules that import it get that one")
+        for left, kept in clashes.items())
 
 
 def _unique_steps(parts: list[Part]) -> list[Part]:
@@ -313,7 +339,7 @@ def _notebook_warnings(parts: list[Part]) -> tuple[ConvertWarning, ...]:
     found: list[ConvertWarning] = []
     for part in parts:
         for warning in part.plan.warnings:
-            if (warning.cell, warning.line) == (0, 1):
+            if warning.cell < 0:
                 whole.setdefault(warning.message, []).append(part.notebook)
             else:
                 found.append(replace(warning, notebook=part.notebook))

@@ -78,7 +78,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
-        warnings += (ConvertWarning(0, 1, "the notebook has no code to convert: the project has "
+        warnings += (ConvertWarning(-1, 0, "the notebook has no code to convert: the project has "
                                     "no steps"),)
     return Assembled(tuple(_fold_empty_steps(steps)), tuple(required), warnings, tuple(changes))
 

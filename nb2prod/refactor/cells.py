@@ -652,9 +652,17 @@ def _display_only(value: cst.BaseExpression) -> bool:
     # one (`df[df.year < 0].name`) only reads
     if isinstance(value, cst.Attribute):
         return not any(isinstance(n, cst.Call) for n in _walk(value))
-    if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString,
-                          cst.Comparison, cst.BinaryOperation, cst.Tuple, cst.List, cst.Dict)):
-        return not any(isinstance(n, (cst.Call, cst.Subscript)) for n in _walk(value))
+    if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString, cst.Comparison,
+                          cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
+            or (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+        # `ord("a") ^ 32`, `len(s)`: builtins that only compute a value
+        return _pure_calls_only(value, _NON_CONSUMING) and not any(
+            isinstance(n, cst.Subscript) for n in _walk(value))
+    if isinstance(value, cst.Call) and _string_method(value):  # `"-".join(["a", "b"])` (a name
+        # may be an iterator the call would exhaust)
+        return _pure_calls_only(value.func.value, _NON_CONSUMING) and all(
+            isinstance(arg.value, (cst.SimpleString, cst.List, cst.Tuple))
+            and _pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args)
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
         return (value.func.attr.value in DISPLAY_METHODS
                 and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)
@@ -690,11 +698,23 @@ def _plots(call: cst.Call) -> bool:
 _PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
                             "abs", "min", "max", "sum", "round", "id", "hash", "sorted", "set",
                             "list", "tuple", "dict"})
+# builtins that compute a value and leave their argument as it was (`list(it)` would exhaust an
+# iterator, so a bare `list(result)` is not only a display)
+_NON_CONSUMING = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
+                            "abs", "round", "id", "hash", "ord", "chr", "hex", "bin", "oct",
+                            "divmod", "pow", "complex", "ascii", "format", "callable",
+                            "issubclass", "hasattr"})
 
 
-def _pure_calls_only(value: cst.BaseExpression) -> bool:
+def _string_method(value: cst.Call) -> bool:
+    """A method of a string literal (``"->".join(parts)``): strings never change."""
+    return isinstance(value.func, cst.Attribute) and isinstance(
+        value.func.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
+def _pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _PURE_BUILTINS) -> bool:
     calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
-    return all(isinstance(c.func, cst.Name) and c.func.value in _PURE_BUILTINS for c in calls) \
+    return all(isinstance(c.func, cst.Name) and c.func.value in allowed for c in calls) \
         and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
 
 

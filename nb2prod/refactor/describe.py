@@ -42,10 +42,11 @@ class Description:
     unresolved_imports: tuple[str, ...] = ()  # imports pin could not map to a distribution
 
 
-def describe(notebook: Notebook, environment: Environment,
-             path_reads: Mapping[str, str]) -> Description:
+def describe(notebook: Notebook, environment: Environment, path_reads: Mapping[str, str],
+             modules: tuple[Notebook, ...] = ()) -> Description:
+    """``modules``: the notebook's own modules it ships, whose imports are dependencies too."""
     title, description = _title_and_description(notebook)
-    dependencies, environment_note, unresolved = _dependencies(notebook, environment)
+    dependencies, environment_note, unresolved = _dependencies(notebook, environment, modules)
     return Description(
         title=title, description=description, notebook_sha256=_sha256(notebook.path),
         python_requires=_python_requires(notebook.python_version),
@@ -72,22 +73,40 @@ def probe(path: Path, test) -> bool:
         return False
 
 
+_PLACEHOLDER_TITLES = frozenset({"title", "untitled", "notebook", "step", ""})
+
+
 def _title_and_description(notebook: Notebook) -> tuple[str, str]:
-    title, paragraphs = "", []
+    """The notebook's title heading (else a title made from its file name) and its first two
+    paragraphs."""
+    paragraphs: list[str] = []
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
             continue
         for block in re.split(r"\n\s*\n", cell.source.strip()):
-            heading = re.match(r"^#+\s+(.+)", block.strip())
-            if heading and not title:
-                title = clean_title(heading.group(1).split("\n")[0])
-            elif not heading and block.strip() and len(paragraphs) < 2 \
+            if block.strip() and not re.match(r"^#+\s", block.strip()) and len(paragraphs) < 2 \
                     and not block.lstrip().startswith("<"):
                 paragraphs.append(" ".join(block.split()))
-        if title and paragraphs:
-            break
-    return (title if title and title != "step" else _file_title(notebook.path)), \
-        "\n\n".join(paragraphs)
+    return _title_heading(notebook) or _file_title(notebook.path), "\n\n".join(paragraphs)
+
+
+def _title_heading(notebook: Notebook) -> str:
+    """The first heading, when it is the notebook's title: above all code, and of a level no other
+    heading has (``### Map`` then ``### Reduce`` are sections; ``# Title`` is a placeholder)."""
+    headings: list[tuple[int, str, bool]] = []  # (level, text, above all code)
+    code_seen = False
+    for cell in notebook.cells:
+        code_seen = code_seen or (cell.is_code and bool(cell.source.strip()))
+        if cell.cell_type == "markdown":
+            headings += [(len(m[1]), m[2].strip(), not code_seen)
+                         for m in re.finditer(r"(?m)^(#{1,6})\s+(.+)$", cell.source)]
+    if not headings or not headings[0][2]:
+        return ""
+    level, text, _ = headings[0]
+    if any(other <= level for other, _, _ in headings[1:]):
+        return ""
+    title = clean_title(text)
+    return "" if title.lower() in _PLACEHOLDER_TITLES else title
 
 
 def _file_title(path: str) -> str:
@@ -117,11 +136,11 @@ def _python_requires(version: str | None) -> str:
     return f">={floor[0]}.{floor[1]}"
 
 
-def _dependencies(notebook: Notebook, environment: Environment
+def _dependencies(notebook: Notebook, environment: Environment, modules: tuple[Notebook, ...]
                   ) -> tuple[tuple[Dependency, ...], str, tuple[str, ...]]:
     """The project's dependencies as ``pin`` finds them, why the environment's installed versions
     were not evidence ('' when they were), and the imports pin could not map."""
-    result = pin_notebooks([notebook], environment)
+    result = pin_notebooks([notebook, *modules], environment)
     older = _older_than_the_floor(notebook.python_version)
     deps = [Dependency(r.distribution, r.version, r.line(), r.evidence, r.imports)
             if not (older and r.version)
@@ -162,17 +181,17 @@ def data_files(folder: Path, paths: list[str]) -> tuple[DataFile, ...]:
     for path in paths:
         candidate = folder / path.rstrip("/")
         size = 0 if path.endswith("/") else probe(candidate, lambda p: p.stat().st_size) or 0
-        found.setdefault(path, (size, _refusal(candidate, folder)))
+        found.setdefault(path, (size, refusal(candidate, folder)))
     total, files = 0, []
-    for path, (size, refusal) in sorted(found.items()):
-        if not refusal and (size > MAX_DATA_FILE or total + size > MAX_DATA_TOTAL):
-            refusal = f"too large to ship ({size / 1e6:.1f} MB)"
-        total += 0 if refusal else size
-        files.append(DataFile(path, size, not refusal, refusal))
+    for path, (size, why) in sorted(found.items()):
+        if not why and (size > MAX_DATA_FILE or total + size > MAX_DATA_TOTAL):
+            why = f"too large to ship ({size / 1e6:.1f} MB)"
+        total += 0 if why else size
+        files.append(DataFile(path, size, not why, why))
     return tuple(files)
 
 
-def _refusal(candidate: Path, folder: Path) -> str:
+def refusal(candidate: Path, folder: Path) -> str:
     """Why a file the notebook reads must not be copied into the project ('' when it may)."""
     if not Path(os.path.normpath(candidate)).is_relative_to(folder):
         return "outside the notebook's folder"

@@ -32,6 +32,7 @@ _PATH_CHANGE = re.compile(r"\bsys\.path\s*(?:\.\s*(?:append|insert|extend)\b|\+=
 def hoist(collected: Collected) -> Collected:
     pieces = collected.thaw()
     _explicit_star_imports(pieces)
+    _import_missing_modules(pieces)
     keep_in_steps(pieces)
     _keep_imports_after_path_changes(pieces)
     _explicit_globals(pieces)
@@ -95,12 +96,69 @@ def _explicit_star_imports(pieces: Pieces) -> None:
     for line in reversed(stars):
         if exports[line] is None and len(unknown) > 1:
             pieces.warnings.append(ConvertWarning(
-                0, 1, f"`{line}` stays a star import: {line.split()[1]} is not importable here, "
+                -1, 0, f"`{line}` stays a star import: {line.split()[1]} is not importable here, "
                 "so the names it provides are unknown"))
             continue
         names = sorted(wanted if exports[line] is None else wanted & set(exports[line]))
         _make_explicit(pieces, line, [_explicit(line.split()[1], name) for name in names])
         wanted -= set(names)
+
+
+# Standard-library modules a notebook commonly uses; a name like `test` or `code` is more often
+# a variable some deleted cell defined, so only these, and only when used as `name.attribute`.
+COMMON_STDLIB = frozenset({
+    "argparse", "ast", "base64", "bisect", "calendar", "collections", "copy", "csv", "datetime",
+    "decimal", "fractions", "functools", "gc", "glob", "gzip", "hashlib", "heapq", "inspect",
+    "io", "itertools", "json", "logging", "math", "operator", "os", "pathlib", "pickle",
+    "platform", "pprint", "random", "re", "shutil", "socket", "sqlite3", "statistics", "string",
+    "struct", "subprocess", "sys", "tempfile", "textwrap", "threading", "time", "timeit",
+    "traceback", "typing", "unicodedata", "urllib", "uuid", "warnings", "zipfile",
+})
+
+
+def _import_missing_modules(pieces: Pieces) -> None:
+    """A standard-library module the code uses (``time.time()``) that no cell imports any more
+    (its import was in a deleted or edited cell): it is imported, and the change listed. Under
+    --force only: such a notebook is refused otherwise (NB202)."""
+    if any(line.endswith("import *") for line in pieces.imports):
+        return  # the star import may be what provides it
+    # (the modules nb2prod's own code needs, `subprocess` for a `!ls`, are imported already)
+    missing = sorted(name for name in _undefined_names(pieces) & COMMON_STDLIB
+                     if name not in pieces.stdlib_needed and _used_as_module(pieces, name))
+    for name in missing:
+        pieces.imports.append(f"import {name}")
+        cell, line = _first_use(pieces, name)
+        pieces.changes += located([Unplaced(line, f"added `import {name}`", (
+            f"no cell imports the standard-library module {name} the code uses; its import was "
+            "in a cell since deleted or edited"))], [pieces.cells[cell]])
+        _drop_flag(pieces, name)
+
+
+def _used_as_module(pieces: Pieces, name: str) -> bool:
+    pattern = re.compile(rf"(?<![\w.]){name}\s*\.\s*[A-Za-z_]")
+    sources = [*pieces.definitions.values(), *(c for cs in pieces.bodies.values() for c in cs)]
+    return any(pattern.search(source) for source in sources)
+
+
+def _first_use(pieces: Pieces, name: str) -> tuple[int, str]:
+    """The cell and the line of code where the module is first used."""
+    pattern = re.compile(rf"(?<![\w.]){name}\s*\.")
+    for cell, chunks in pieces.bodies.items():
+        for chunk in chunks:
+            for line in chunk.splitlines():
+                if pattern.search(line) and not line.lstrip().startswith("#"):
+                    return cell, line.strip()
+    cell = next(iter(pieces.cells))
+    return cell, ""
+
+
+def _drop_flag(pieces: Pieces, name: str) -> None:
+    """The NB202 TODO and note --force left for a name the import now defines."""
+    flag = f"NB202 '{name}' "
+    for cell, chunks in pieces.bodies.items():
+        pieces.bodies[cell] = [c for c in chunks
+                               if not (c.startswith("# TODO(nb2prod): ") and flag in c)]
+    pieces.warnings = [w for w in pieces.warnings if not w.message.startswith(flag)]
 
 
 def _undefined_names(pieces: Pieces) -> set[str]:

@@ -35,21 +35,25 @@ def split_import(statement: str) -> list[str]:
 
 
 def organise(statements: Iterable[str], referenced: set[str],
-             comments: Mapping[str, list[str]] | None = None) -> tuple[str, ...]:
+             comments: Mapping[str, list[str]] | None = None,
+             first_party: Iterable[str] = ()) -> tuple[str, ...]:
     """The module's import block, laid out as isort (and ruff's ``I`` rules) would: sections
     (standard library, third party, local) apart; in each, ``import x`` lines before ``from x
     import ...`` lines, modules compared case-insensitively, one ``from`` line per module with its
     names ordered by type. Only imports that bind a referenced name stay (star imports always);
     ``__future__`` imports go (the generated module has its own). ``comments`` are the notebook's
-    comments on an import, kept above it. Returns lines, with "" between sections."""
+    comments on an import, kept above it; ``first_party``: the top-level modules the project
+    itself has (its package, the notebook's own modules), a section after third party. Returns
+    lines, with "" between sections."""
     statements = list(statements)
     kept = _kept(statements, referenced)
     comments = _comments_on_kept(statements, comments, set(kept))
+    ours = frozenset(first_party)
     result: list[str] = []
-    for section in sorted({_section(s) for s in kept}):
+    for section in sorted({_section(s, ours) for s in kept}):
         if result:
             result.append("")
-        result += _section_lines([s for s in kept if _section(s) == section], comments)
+        result += _section_lines([s for s in kept if _section(s, ours) == section], comments)
     return tuple(result)
 
 
@@ -65,7 +69,8 @@ def names_read(sources: Iterable[str]) -> set[str]:
     return names
 
 
-def merged(lines: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
+def merged(lines: Iterable[str], extra: Iterable[str],
+           first_party: Iterable[str] = ()) -> tuple[str, ...]:
     """An organised import block (as :func:`organise` returns) with more imports laid in, each
     kept: what a template adds for its own code (``import sys as _sys``)."""
     statements: list[str] = []
@@ -82,7 +87,7 @@ def merged(lines: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
                 comments[statement], pending = pending, []
     statements += list(extra)
     names = {name for statement in statements for name in binding_names(statement)}
-    return organise(statements, names, comments)
+    return organise(statements, names, comments, first_party)
 
 
 def unused_imports(statements: Iterable[str], referenced: set[str]) -> list[str]:
@@ -160,13 +165,15 @@ def _wrapped(line: str) -> str:
     return f"{head} import (\n" + "".join(f"    {n},\n" for n in names.split(", ")) + ")"
 
 
-def _section(statement: str) -> int:
+def _section(statement: str, first_party: frozenset[str] = frozenset()) -> int:
     module = statement.split()[1]
     top = module.lstrip(".").split(".")[0]
     if module.startswith("."):
-        return 3
+        return 4
     if top == "__future__":
         return 0
+    if top in first_party:
+        return 3
     return 1 if top in sys.stdlib_module_names else 2
 
 

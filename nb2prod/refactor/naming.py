@@ -1,7 +1,7 @@
 """Step names from what the steps do.
 
 A step is named from its heading when the notebook has one (``## Train the model`` ->
-``train_model``), shortened at a word boundary and never ending on a filler word; otherwise from
+``train_model``), at most four whole words, cut only where a phrase ends; otherwise from
 its code: the verb of its main call and the value it makes (``df = pd.read_csv(...)`` ->
 ``load_df``, ``model.fit(X, y)`` -> ``fit_model``). Names are unique without numbering where the
 code offers a better word, and never ``step_N``.
@@ -54,24 +54,40 @@ VERBS: Sequence[tuple[str, re.Pattern[str]]] = tuple((verb, re.compile(pattern))
 ))
 
 
+MAX_WORDS = 4
+# headings about the notebook rather than about what the code under them does
+META_HEADINGS = frozenset({"hint", "hints", "description", "instructions", "instruction", "note",
+                           "notes", "title", "todo", "tip", "tips", "question", "questions",
+                           "answer", "answers", "exercise", "exercises", "solution", "your code",
+                           "your answer", "setup", "imports", "import", "libraries", "packages"})
+# phrases that only say "now we do something": dropped before naming
+_FILLER_PHRASES = re.compile(r"\b(?:make sure|take a look at|have a look at|look at|let us)\b")
+
+
 def title_name(title: str) -> str:
-    """``"Let's make sure we handled all the missing values"`` -> ``make_sure_handled_missing_values``."""
+    """``"Logistic regression for y with more than 2 classes"`` -> ``logistic_regression``: at
+    most four whole words that stand on their own as a phrase. A longer heading is cut only where
+    a phrase ends (before `for`, `with`, `using`...); one that cannot be cut so gives "" (the
+    step is then named from its code: a truncated heading reads as a mistake)."""
+    text = _FILLER_PHRASES.sub(" ", title.lower())
+    if " ".join(re.findall(r"[a-z0-9]+", text)) in META_HEADINGS:
+        return ""
     # a hyphenated word (cross-validation) is one word: kept whole or not at all
-    words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", title.lower())
+    words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text)
              if w not in FILLER]
     while words and words[0].isdigit():  # "2 1 Load data": section numbers
         words.pop(0)
-    name = ""
-    for word in words:
-        if name and len(name) + len(word) + 1 > MAX_NAME:
-            break
-        name = f"{name}_{word}" if name else word[:MAX_NAME]
-    parts = name.split("_") if name else []  # (a hyphenated word never ends on a filler word)
-    while parts and parts[-1] in DANGLING:
-        parts.pop()
-    while parts and parts[0] in DANGLING:
-        parts.pop(0)
-    return "_".join(parts)
+    while words and words[0] in DANGLING:
+        words.pop(0)
+    end = len(words)
+    if end > MAX_WORDS or len("_".join(words)) > MAX_NAME:
+        # the first phrase (of two words or more, when there is one) that ends where a new one
+        # starts: "logistic regression | for y with..."
+        cuts = [i for i in range(1, min(end, MAX_WORDS + 1))
+                if words[i] in DANGLING and words[i - 1] not in DANGLING
+                and len("_".join(words[:i])) <= MAX_NAME]
+        end = next((i for i in cuts if i >= 2), cuts[0] if cuts else 0)
+    return "_".join(words[:end]) if end and words[end - 1] not in DANGLING else ""
 
 
 def code_name(body: str) -> tuple[str, str]:

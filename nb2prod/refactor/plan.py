@@ -90,6 +90,14 @@ class DataFile:
 
 
 @dataclass(frozen=True)
+class ModuleFile:
+    """A file of a module the notebook imports from its own folder, shipped as it is."""
+
+    source: str  # relative to the notebook's folder (the project's folder, for several notebooks)
+    target: str  # relative to the folder the template keeps modules in: helpers.py, utils/io.py
+
+
+@dataclass(frozen=True)
 class Dependency:
     distribution: str
     version: str | None
@@ -124,6 +132,8 @@ class ConversionPlan:
     # modules the project imports that are not on PyPI as far as nb2prod knows (a helper found
     # through a sys.path change, a local file that was not shipped): the user provides them
     local_modules: tuple[str, ...] = ()
+    # the notebook's own modules (helpers.py beside it), shipped beside the package
+    module_files: tuple[ModuleFile, ...] = ()
     # step outputs that cannot cross a process boundary (what the engine templates that save
     # values between steps warn about)
     unsavable: tuple[Unsavable, ...] = ()

@@ -1,7 +1,8 @@
 """Build the conversion plan of a notebook: what goes where in the generated project.
 
 A straight line of passes, each a module with one public function and a frozen result:
-collect (cells -> sorted code) -> hoist (module level) -> assemble (steps) -> imports -> describe.
+collect (cells -> sorted code) -> hoist (module level) -> assemble (steps) -> imports -> describe
+-> local modules.
 Every change a pass makes to user code is a :class:`~nb2prod.refactor.plan.Change` it returns.
 Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; never writes or runs.
 """
@@ -23,6 +24,7 @@ from nb2prod.refactor.describe import describe
 from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
 from nb2prod.refactor.imports import binding_names, names_read, organise, unused_imports
+from nb2prod.refactor.local_modules import LocalModules, local_modules
 from nb2prod.refactor.locate import unused_import
 from nb2prod.refactor.pieces import Collected, marked_import
 from nb2prod.refactor.plan import Change, ConversionPlan, ConvertWarning
@@ -44,20 +46,25 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     config = (*assembled.required, *collected.config.values())  # required fields come first
     referenced = names_read([*collected.definitions.values(), *(s.body for s in assembled.steps),
                               *(f.value for f in config)])
-    imports = organise([*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))],
-                       referenced, collected.import_comments)
-    about = describe(notebook, options.environment, collected.path_reads)
+    import_lines = [*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))]
+    imports = organise(import_lines, referenced, collected.import_comments)
     imported = _imported_modules([*imports, *collected.definitions.values(),
                                   *(s.body for s in assembled.steps)])
-    warnings = (*collected.warnings, *assembled.warnings)
+    own = local_modules(Path(notebook.path).parent, imported)
+    if own.files:  # isort's sections: the notebook's own modules are the project's, not third party
+        imports = organise(import_lines, referenced, collected.import_comments,
+                           {f.target.split("/")[0].removesuffix(".py") for f in own.files})
+        imported |= own.imports
+    about = describe(notebook, options.environment, collected.path_reads, own.sources)
+    warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own))
     bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
     if bounded:
-        warnings += (ConvertWarning(0, 1, f"the notebook ran on Python {notebook.python_version}; "
+        warnings += (ConvertWarning(-1, 0, f"the notebook ran on Python {notebook.python_version}; "
                                     f"the project needs {about.python_requires}, so the notebook's "
                                     f"pins of {', '.join(bounded)} are lower bounds in "
                                     "requirements.in (each says what it was)"),)
-    if about.environment_note:
-        warnings += (ConvertWarning(0, 1, f"{about.environment_note}; dependencies without "
+    if about.environment_note and any(not d.version and d.imports for d in about.dependencies):
+        warnings += (ConvertWarning(-1, 0, f"{about.environment_note}; dependencies without "
                                     "other version evidence are left unpinned"),)
     steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
     changes = {*collected.changes, *assembled.changes,
@@ -75,7 +82,9 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         expected_stdout=about.expected_stdout,
         warnings=tuple(sorted(warnings, key=lambda w: (w.cell, w.line, w.message))),
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
-        local_modules=_modules_to_provide(collected, about, imported),
+        local_modules=tuple(sorted({*_modules_to_provide(collected, about, imported),
+                                    *(name for name, _ in own.refused)})),
+        module_files=own.files,
     )
 
 
@@ -120,6 +129,12 @@ def _modules_to_provide(collected: Collected, about, imported: set[str]) -> tupl
     inline = {_top(line.split()[1]) for line in collected.inline_imports}
     unresolved = {_top(name) for name in about.unresolved_imports}
     return tuple(sorted((inline | unresolved) & imported))
+
+
+def _refused_module_warnings(own: LocalModules) -> tuple[ConvertWarning, ...]:
+    return tuple(ConvertWarning(-1, 0, f"the notebook imports its own module {name!r}, which is not "
+                                f"shipped: {why}; provide it (README.md, 'Modules to provide')")
+                 for name, why in own.refused)
 
 
 def _unused_import_changes(collected: Collected, referenced: set[str]) -> list[Change]:

@@ -32,6 +32,8 @@ class TemplateInfo:
     required_variables: tuple[str, ...] = ()
     extends: str = ""  # the template it builds on: its files, unless this one has the same path
     saves_values: bool = False  # its engine saves values between steps (in files)
+    # where the notebook's own modules (helpers.py beside it) go; None: as the template it extends
+    modules_dir: str | None = None
     # the templates it builds on, nearest first (filled in by resolve_template)
     bases: tuple[TemplateInfo, ...] = ()
 
@@ -39,6 +41,11 @@ class TemplateInfo:
     def chain(self) -> tuple[TemplateInfo, ...]:
         """This template, then the ones it extends, nearest first."""
         return (self, *self.bases)
+
+    @property
+    def module_folder(self) -> str:
+        """The project folder the notebook's own modules are shipped in ("." for its root)."""
+        return next((t.modules_dir for t in self.chain if t.modules_dir is not None), "src")
 
 
 def read_manifest(folder: Path) -> TemplateInfo:
@@ -54,12 +61,22 @@ def read_manifest(folder: Path) -> TemplateInfo:
     required = data.get("required_variables", [])
     extends = data.get("extends", "")
     saves = data.get("saves_values", False)
+    modules_dir = data.get("modules_dir")
     if not all(isinstance(v, str) for v in (name, description, extends)) or not (
         isinstance(required, list) and all(isinstance(v, str) for v in required)
-    ) or not isinstance(saves, bool):
+    ) or not isinstance(saves, bool) or not _folder_inside(modules_dir):
         raise ConfigError(f"{manifest}: name, description and extends must be strings, "
-                          "required_variables a list of strings, saves_values true or false")
-    return TemplateInfo(name, description, folder, tuple(required), extends, saves)
+                          "required_variables a list of strings, saves_values true or false, "
+                          "modules_dir a relative folder inside the project")
+    return TemplateInfo(name, description, folder, tuple(required), extends, saves, modules_dir)
+
+
+def _folder_inside(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, str) or value.startswith(("/", "\\")) or ":" in value:
+        return False
+    return all(part not in ("", "..") for part in value.replace("\\", "/").split("/"))
 
 
 def template_roots() -> list[Path]:
@@ -115,7 +132,8 @@ def resolve_template(name_or_path: str) -> TemplateInfo:
     return TemplateInfo(template.name, template.description, template.path,
                         tuple(dict.fromkeys(v for t in (template, *bases)
                                             for v in t.required_variables)),
-                        template.extends, template.saves_values, tuple(bases))
+                        template.extends, template.saves_values, template.modules_dir,
+                        tuple(bases))
 
 
 def _find_template(name_or_path: str, by_name_only: bool = False) -> TemplateInfo:

@@ -33,17 +33,19 @@ class GeneratedCodeError(Nb2prodError):
     exit_code = 1
 
 
-def render_project(plan: ConversionPlan, template: TemplateInfo,
-                   data: dict[str, bytes]) -> dict[str, str | bytes]:
-    """Relative path -> content of every file of the generated project."""
+def render_project(plan: ConversionPlan, template: TemplateInfo, data: dict[str, bytes],
+                   modules: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
+    """Relative path -> content of every file of the generated project; ``data``: the input
+    files for tests/data, ``modules``: the notebook's own modules, as they are."""
     environment = _environment(template)
-    context = _context(plan, data)
+    context = {**_context(plan, data), **_module_context(plan, template)}
     missing = [v for v in template.required_variables if v not in context]
     if missing:
         raise TemplateError(f"{template.path / MANIFEST}: needs variables nb2prod does not provide: "
                             f"{', '.join(missing)}")
     # a file named with {{ module }}: once per module of a project made from several notebooks
-    module_contexts = [{**_context(part, data), "package": plan.package, "project": plan.project,
+    module_contexts = [{**_context(part, data), **_module_context(plan, template),
+                        "package": plan.package, "project": plan.project,
                         "module": part.module, "project_plan": context["plan"]}
                        for part in plan.parts]
     files: dict[str, str | bytes] = {}
@@ -65,7 +67,27 @@ def render_project(plan: ConversionPlan, template: TemplateInfo,
             files[target] = content
     for relative, blob in data.items():
         files[f"tests/data/{relative}"] = blob
+    for relative, blob in (modules or {}).items():
+        target = posixpath.normpath(posixpath.join(template.module_folder, relative))
+        if target in files:
+            raise TemplateError(f"the notebook's own module {relative} would replace the file "
+                                f"{target} of template {template.name}; rename the module")
+        files[target] = blob
     return files
+
+
+def _module_context(plan: ConversionPlan, template: TemplateInfo) -> dict[str, Any]:
+    """What the templates say about the notebook's own modules, shipped as they are: names to
+    install (a lone ``.py`` file is a py-module, a folder a package) and to keep out of the
+    formatter's and linter's way (they are the user's code, not generated)."""
+    folder = template.module_folder
+    tops = sorted({f.target.split("/")[0] for f in plan.module_files})
+    return {
+        "module_folder": folder,
+        "shipped_modules": [t.removesuffix(".py") for t in tops],
+        "single_file_modules": [t.removesuffix(".py") for t in tops if t.endswith(".py")],
+        "shipped_module_paths": [posixpath.normpath(posixpath.join(folder, t)) for t in tops],
+    }
 
 
 def per_module(relative: str) -> bool:
@@ -194,8 +216,11 @@ def _environment(template: TemplateInfo):
     )
     environment.filters["pyrepr"] = repr
     # a template's own imports laid into the plan's import block, as isort would
-    environment.filters["with_imports"] = lambda lines, *extra: merged(lines, extra)
+    environment.filters["with_imports"] = (
+        lambda lines, *extra, first_party=(): merged(lines, extra, first_party))
     environment.filters["pyrepr_toml"] = lambda value: json.dumps(str(value))
+    environment.filters["toml_list"] = lambda values: json.dumps([str(v) for v in values])
+    environment.filters["regex_escape"] = re.escape
     environment.filters["docstring"] = lambda value: str(value).replace("\\", "\\\\").replace('"""', "'''")
     return environment
 

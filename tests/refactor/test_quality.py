@@ -118,7 +118,7 @@ def test_heading_names_are_short_whole_words_and_a_table_of_contents_is_not_a_st
         code("print(sum(rows))", 3),
     ])
     assert [s.name for s in result.steps] == [
-        "compute_rows", "make_sure_handled_missing_values", "logistic_regression_for_y"]
+        "compute_rows", "handled_missing_values", "logistic_regression"]
 
 
 @pytest.mark.parametrize(("title", "name"), [
@@ -126,6 +126,10 @@ def test_heading_names_are_short_whole_words_and_a_table_of_contents_is_not_a_st
     ("Step 3: Train with cross-validation and grid search", "train_with_cross_validation"),
     ("What is the distribution of ages?", "distribution_of_ages"),
     ("1999", ""),
+    # never a truncated heading: cut where a phrase ends, or named from the code
+    ("Get all letters using list comprehension", "get_letters"),
+    ("Train random forest gradient boosting ensemble", ""),
+    ("Hints:", ""),
 ])
 def test_title_names(title: str, name: str) -> None:
     assert title_name(title) == name

@@ -1,0 +1,136 @@
+"""The notebook's own modules (``helpers.py`` beside it) travel with the project, as they are;
+a module the code uses that no cell imports any more is imported again, and said so."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import DATA, code, markdown, write
+from tests.test_convert import convert
+from tests.test_convert_quality import generated_tests
+
+MONKEY = DATA / "real" / "monkey_patch"
+
+
+def _lint(project: Path) -> subprocess.CompletedProcess[str]:
+    """ruff and black as the project configures them (its own files only)."""
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,I,E9", "."],
+                          cwd=project, capture_output=True, text=True, check=False)
+    if ruff.returncode:
+        return ruff
+    return subprocess.run([sys.executable, "-m", "black", "--check", "-q", "."], cwd=project,
+                          capture_output=True, text=True, check=False)
+
+
+def test_a_module_beside_a_real_notebook_is_shipped_as_it_is(tmp_path: Path) -> None:
+    # shawlu95/Data-Science-Toolbox data_structure/monkey_patch.ipynb: `import monk`, monk.py
+    # beside it, neither formatted nor sorted as black and ruff would
+    folder = tmp_path / "nb"
+    shutil.copytree(MONKEY, folder)
+    result = convert(str(folder / "monkey_patch.ipynb"), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "project"
+    assert (project / "src" / "monk.py").read_bytes() == (MONKEY / "monk.py").read_bytes()
+    pyproject = (project / "pyproject.toml").read_text()
+    assert 'py-modules = ["monk"]' in pyproject
+    assert 'extend-exclude = ["src/monk.py"]' in pyproject
+    assert "no dependency provides" not in result.stdout
+    readme = (project / "README.md").read_text()
+    assert "## The notebook's own modules" in readme and "- `src/monk.py`" in readme
+    run = generated_tests(project)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "monk" not in run.stdout  # no test skips for want of it
+    lint = _lint(project)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_modules_a_shipped_module_imports_come_too_and_their_packages_are_dependencies(
+        tmp_path: Path) -> None:
+    (tmp_path / "helpers.py").write_text("import extra\nimport numpy\n\n"
+                                         "def double(x):\n    return extra.TWO * numpy.int64(x)\n")
+    (tmp_path / "extra.py").write_text("TWO = 2\n")
+    (tmp_path / "unused.py").write_text("X = 1\n")
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text("")
+    (tmp_path / "utils" / "text.py").write_text("from .core import up\n\n\ndef shout(s):\n"
+                                                "    return up(s) + '!'\n")
+    (tmp_path / "utils" / "core.py").write_text("def up(s):\n    return s.upper()\n")
+    notebook = write(tmp_path, "demo.ipynb", [
+        markdown("# Demo"),
+        code("# doubling comes from our helpers\nfrom helpers import double\n"
+             "import utils.text as ut", 1),
+        code("print([int(double(i)) for i in range(3)], ut.shout('a'))", 2,
+             outputs=[{"output_type": "stream", "name": "stdout", "text": "[0, 2, 4] A!\n"}]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    src = tmp_path / "project" / "src"
+    shipped = sorted(p.relative_to(src).as_posix() for p in src.rglob("*.py")
+                     if p.parent.name != "project")
+    assert shipped == ["extra.py", "helpers.py", "utils/__init__.py", "utils/core.py",
+                       "utils/text.py"]
+    assert "numpy" in (tmp_path / "project" / "requirements.in").read_text()
+    # one import block as isort lays it out: the notebook's modules are the project's own
+    pipeline = (src / "project" / "pipeline.py").read_text()
+    assert "# doubling comes from our helpers\nfrom helpers import double\n" \
+           "from project.config import Config\n" in pipeline
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "provide" not in run.stdout  # no test skips for want of a module
+    lint = _lint(tmp_path / "project")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_a_module_holding_a_secret_is_not_shipped_and_the_tests_skip(tmp_path: Path) -> None:
+    key = "sk-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0"
+    (tmp_path / "client.py").write_text(f"API_KEY = {key!r}\n\ndef ask():\n    return 1\n")
+    notebook = write(tmp_path, "demo.ipynb", [code("import client\nprint(client.ask())", 1)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert "its own module 'client', which is not shipped: it holds a secret" in result.stdout
+    project = tmp_path / "project"
+    assert not (project / "src" / "client.py").exists()
+    assert not any(key in p.read_text(errors="replace") for p in project.rglob("*") if p.is_file())
+    assert "- `client`" in (project / "README.md").read_text()  # under Modules to provide
+    run = generated_tests(project)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "provide the module client" in run.stdout
+
+
+def test_the_script_template_keeps_the_module_beside_the_script(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    shutil.copytree(MONKEY, folder)
+    result = convert(str(folder / "monkey_patch.ipynb"), "-o", str(tmp_path / "project"),
+                     "--template", "script")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "project" / "monk.py").is_file()
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    lint = _lint(tmp_path / "project")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_a_standard_module_whose_import_cell_is_gone_is_imported_again_under_force(
+        tmp_path: Path) -> None:
+    notebook = write(tmp_path, "demo.ipynb", [
+        markdown("# Timing"),
+        code("values = [i for i in range(3)]", 1),
+        code("# when it ran\nstamp = time.time()\nprint(os.sep, values, test)", 3),
+    ])
+    refused = convert(str(notebook), "-o", str(tmp_path / "refused"))
+    assert refused.returncode == 1  # NB202: a top-down run would fail
+    result = convert(str(notebook), "-o", str(tmp_path / "project"), "--force")
+    assert result.returncode == 0, result.stderr
+    assert "cell 2, line 2: added `import time`" in result.stdout
+    assert "cell 2, line 3: added `import os`" in result.stdout
+    pipeline = (tmp_path / "project" / "src" / "project" / "pipeline.py").read_text()
+    assert "import os\nimport time\n" in pipeline
+    assert "config.time" not in pipeline and "config.os" not in pipeline
+    assert "NB202 'time'" not in pipeline
+    # a variable some deleted cell made is no module: it stays a required, flagged input
+    assert "test = config.test" in pipeline and "NB202 'test'" in pipeline
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "added `import time`" in readme
