@@ -13,6 +13,7 @@ import builtins
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from nb2prod.analysis.events import BIND, CALL, DELETE, READ, CellFlow, Event, cell_flow
 from nb2prod.analysis.scopes import FunctionSummary
@@ -33,16 +34,16 @@ def is_builtin(name: str, extra: frozenset[str] = frozenset()) -> bool:
             or bool(_IPYTHON_NUMBERED.match(name)))
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
+    """Where a name got its value (a named tuple: a notebook makes tens of thousands)."""
+
     cell: int  # index into notebook.cells
     line: int  # original line in that cell
     function: FunctionSummary | None = None
     imported: bool = False
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     """Cell ``reader`` read ``name`` on ``line``; a top-down run gives it the value bound by ``binder``."""
 
     reader: int

@@ -171,8 +171,13 @@ def _levels(tree: ast.AST) -> tuple[tuple[ast.AST, ...], int]:
     while level:
         depth += 1
         nodes += level
-        level = [child for node in level for child in children(node)]
+        level = [child for node in level if node.__class__ not in _LEAVES
+                 for child in children(node)]
     return tuple(nodes), depth
+
+
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast.Continue,
+                     ast.Global, ast.Nonlocal})  # nodes without child nodes: the most common
 
 
 def nesting_depth(tree: ast.AST) -> int:
