@@ -33,7 +33,7 @@ TOKEN_PATTERNS = tuple(
         ("npm_", "npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
         ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
         ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
-        ("Basic ", "basic auth credentials",
+        ("Basic\\s", "basic auth credentials",
          r"\bBasic\s+(?=[A-Za-z+/]*[0-9])[A-Za-z0-9+/]{12,}={0,2}(?![\w/])"),
         ("SG\\.", "SendGrid key", r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
         (";\\s*(?i:password|pwd)", "password in a connection string",
@@ -48,6 +48,9 @@ SENSITIVE_NAME = re.compile(
     r"(?:^|_|\b)(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
     r"private[_-]?key|auth[_-]?token|credentials?|client[_-]secret)(?:$|_|\b)", re.IGNORECASE,
 )
+# every word SENSITIVE_NAME looks for, anywhere (in `9password` too): the screen may_hold_secret uses
+_CREDENTIAL_WORD = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|access[_-]?key|"
+                              r"private[_-]?key|credential")
 NOT_SENSITIVE_SUFFIX = re.compile(
     r"_(?:pattern|regex|re|path|file|filename|dir|folder|name|names|type|len|length|count|counts|size|"
     r"max|min|num|limit|ids?|index|col|column|field|env|var|url|uri|endpoint|prefix|suffix|sep|"
@@ -76,6 +79,14 @@ def may_hold_token(text: str) -> bool:
     """Whether ``text`` holds a marker of a known credential format: False means ``find_token``
     finds nothing in it or in any part of it (one test for a whole notebook)."""
     return _ANY_MARKER.search(text) is not None
+
+
+def may_hold_secret(text: str) -> bool:
+    """Whether :func:`redact` could find anything in ``text`` or in any part of it: False only
+    when no credential format's marker, no credential word and no random-looking token is there
+    (one quick test before redacting a large file piece by piece)."""
+    return bool(_ANY_MARKER.search(text) or _CREDENTIAL_WORD.search(text)) or any(
+        is_random_token(match.group(0)) for match in _LONG_TOKEN.finditer(text))
 
 
 def find_token(text: str) -> str | None:

@@ -8,6 +8,7 @@ looked up once, and expression contexts (``Load``/``Store``), which carry nothin
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 
 _SCALAR_FIELDS = frozenset({"ctx", "id", "arg", "attr", "name", "names", "module", "level",
@@ -26,6 +27,13 @@ def _fields_of(node_type: type) -> tuple[str, ...]:
             fields = ("names",)
         _FIELDS[node_type] = fields
     return fields
+
+
+@functools.lru_cache(maxsize=16)
+def parsed(source: str) -> ast.Module:
+    """``ast.parse(source)``, shared: several passes read the same step's code, and a large
+    step costs as much to parse again as to analyse. Read-only: never change the tree."""
+    return ast.parse(source)
 
 
 def iter_children(node: ast.AST) -> Iterator[ast.AST]:

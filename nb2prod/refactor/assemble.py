@@ -12,6 +12,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
+from nb2prod.analysis.astutil import parsed, walk
 from nb2prod.notebook.model import Notebook
 from nb2prod.project.exchange import file_exchange
 from nb2prod.refactor.dead import drop_dead
@@ -62,6 +63,9 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     outputs = _outputs(drafts, producers)
     exchange = file_exchange(notebook)
     written = {use.path: (use.cell, use.line) for use in exchange.writes}
+    reads_by_cell: dict[int, list] = {}
+    for use in exchange.reads:
+        reads_by_cell.setdefault(use.cell, []).append(use)
     steps = []
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]
@@ -74,7 +78,9 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
                           nondeterministic=unseeded_randomness(ast.parse(body))
-                          or _rewritten_input(draft.cells, exchange.reads, written)))
+                          or _rewritten_input([use for cell in draft.cells
+                                               for use in reads_by_cell.get(cell, ())],
+                                              written)))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
@@ -105,7 +111,7 @@ def _fold_empty_steps(steps: list[Step]) -> list[Step]:
 
 
 def _empty(body: str) -> bool:
-    statements = ast.parse(body).body
+    statements = parsed(body).body
     return all(isinstance(s, ast.Pass) for s in statements)
 
 
@@ -155,7 +161,7 @@ def _inputs(drafts: list[StepDraft], flows, collected: Collected):
 def _finish_body(body: str, outputs: list[str], config_reads: list[str],
                  config) -> tuple[str, list[str]]:
     """The step's function body, and the config fields it still reads once dead code is gone."""
-    still_read = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+    still_read = {n.id for n in walk(parsed(body)) if isinstance(n, ast.Name)}
     config_reads = [name for name in config_reads if name in still_read]
     unpack = "".join(_unpack(config[name]) for name in config_reads)
     if outputs:
@@ -174,11 +180,12 @@ def _unpack(field: ConfigField) -> str:
     return f"{field.name} = config.{field.name}\n"
 
 
-def _rewritten_input(cells: list[int], reads, written: dict[str, tuple[int, int]]) -> str:
-    """Why a step's values differ when it is replayed after a whole run: it reads a file the
-    notebook writes (``written``: file -> where) at or after that read ('' when it reads none)."""
+def _rewritten_input(reads, written: dict[str, tuple[int, int]]) -> str:
+    """Why a step's values differ when it is replayed after a whole run: it reads (``reads``: the
+    file reads of its cells) a file the notebook writes (``written``: file -> where) at or after
+    that read ('' when it reads none)."""
     for use in reads:
-        if use.cell in cells and use.path in written and written[use.path] >= (use.cell, use.line):
+        if use.path in written and written[use.path] >= (use.cell, use.line):
             return (f"it reads {use.path}, which the notebook writes again afterwards: replayed "
                     "after a whole run, it reads the rewritten file")
     return ""
@@ -199,43 +206,43 @@ def _final_results(body: str) -> list[str]:
 
 def _merge_for_late_binding(drafts: list[StepDraft], module_names: set[str]) -> list[StepDraft]:
     """A function or class kept in a step that reads a name only a later step binds (late
-    binding, as notebooks allow) must share one function with that binding: merge those steps."""
-    flows: dict[str, tuple[set[str], set[str]]] = {}  # step text -> (binds, deferred reads)
-
-    def flow(draft: StepDraft) -> tuple[set[str], set[str]]:
+    binding, as notebooks allow) must share one function with that binding: merge those steps.
+    One pass: a step grows over the later steps its functions need, then over those that the
+    grown step's functions need, and so on; steps before it are settled."""
+    binds, deferred = [], []
+    for draft in drafts:  # each step parsed once: a merged step's flow is the union of its parts'
         text = "".join(draft.statements)
-        if text not in flows:
-            flows[text] = (set(step_flow(text, module_names).binds),
-                           set(deferred_reads(text, module_names)))
-        return flows[text]
-
-    while True:
-        merge = _first_late_binding([flow(d) for d in drafts])
-        if merge is None:
-            return drafts
-        first, last = merge
-        combined = StepDraft(drafts[first].title)
-        for draft in drafts[first:last + 1]:
-            combined.cells += draft.cells
-            combined.statements += draft.statements
-        drafts = [*drafts[:first], combined, *drafts[last + 1:]]
-
-
-def _first_late_binding(flows: list[tuple[set[str], set[str]]]) -> tuple[int, int] | None:
-    """The first step whose functions read a name only a later step binds, and the last such
-    later step; in one pass over the steps."""
-    binders: dict[str, list[int]] = {}
-    for position, (binds, _) in enumerate(flows):
-        for name in binds:
-            binders.setdefault(name, []).append(position)
+        binds.append(set(step_flow(text, module_names).binds))
+        deferred.append(set(deferred_reads(text, module_names)))
+    last_binder: dict[str, int] = {}
+    for position, names in enumerate(binds):
+        last_binder.update(dict.fromkeys(names, position))
+    merged: list[StepDraft] = []
     earlier: set[str] = set()
-    for position, (binds, deferred) in enumerate(flows):
-        wanted = deferred - binds - earlier
-        later = [p for name in wanted for p in binders.get(name, ()) if p > position]
-        if later:
-            return position, max(later)
-        earlier |= binds
-    return None
+    start = 0
+    while start < len(drafts):
+        end, bound, wanted = start, set(binds[start]), set(deferred[start])
+        while True:
+            later = max((last_binder.get(name, -1) for name in wanted - bound - earlier),
+                        default=-1)
+            if later <= end:
+                break
+            for position in range(end + 1, later + 1):
+                bound |= binds[position]
+                wanted |= deferred[position]
+            end = later
+        merged.append(drafts[start] if end == start else _combined(drafts[start:end + 1]))
+        earlier |= bound
+        start = end + 1
+    return merged
+
+
+def _combined(drafts: list[StepDraft]) -> StepDraft:
+    combined = StepDraft(drafts[0].title)
+    for draft in drafts:
+        combined.cells += draft.cells
+        combined.statements += draft.statements
+    return combined
 
 
 def _expand(chunk: str, collected: Collected, used: set[str], cell: int,

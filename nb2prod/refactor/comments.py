@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from nb2prod.refactor.fastcst import FastTransformer
+
 _PLACEHOLDER = "__nb2prod_removed__"
 
 
@@ -55,7 +57,7 @@ def fold(body: Sequence[cst.BaseStatement],
     return kept, [*pending, *footer]
 
 
-class CommentKeeper(cst.CSTTransformer):
+class CommentKeeper(FastTransformer):
     """Base for transforms that remove statements: returns ``removed(...)`` placeholders and lets
     this class fold them away. When every statement of a block goes, the statement around it goes
     too where that changes nothing: an ``if``/``for`` whose header has no calls, a ``try`` (its

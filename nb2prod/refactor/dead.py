@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nb2prod.analysis.astutil import children, parsed, walk
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
+from nb2prod.refactor.fastcst import FastTransformer
 from nb2prod.refactor.locate import Unplaced, one_line
 
 _ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
@@ -34,7 +36,7 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
     chunks = list(chunks)
     changes: list[Unplaced] = []
     for round_ in range(_ROUNDS):
-        names = unread(ast.parse("".join(chunks)), keep)
+        names = unread(parsed("".join(chunks)), keep)
         if round_:  # loops that keep their names got their noqa in the first round
             names = dataclasses.replace(names, quiet={})
         if not names:
@@ -51,11 +53,28 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
 
 
 def _mentions(names: Unread, chunk: str) -> bool:
-    """Whether ``chunk`` may bind one of ``names`` (cheap text test: only those chunks are
-    rewritten, so a long step with a common unread name costs no more than its dead code)."""
+    """Whether ``chunk`` binds one of ``names`` (only those chunks are rewritten, so a long step
+    with a common unread name costs no more than its dead code): a cheap text test, then the
+    chunk's syntax tree (a name read as `df.index` or written in a comment binds nothing)."""
     words = set(re.findall(r"[A-Za-z_]\w*", chunk))
-    return bool(words & (names.dead | names.loops)) or (
-        "for" in words and bool(words & set(names.quiet)))
+    loop_names = names.loops | set(names.quiet)
+    if not (words & names.dead or ("for" in words and words & loop_names)):
+        return False
+    try:
+        tree = ast.parse(chunk)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    for node in walk(tree):
+        kind = node.__class__
+        if kind is ast.Name:
+            if node.id in names.dead and node.ctx.__class__ is not ast.Load:
+                return True
+        elif kind in (ast.For, ast.AsyncFor):
+            if target_names(node.target) & loop_names:
+                return True
+        elif kind is ast.ExceptHandler and node.name in names.dead:
+            return True
+    return False
 
 
 def drop_dead_in_function(source: str) -> Cleaned:
@@ -115,13 +134,14 @@ def unread(node, keep: set[str] = frozenset()) -> Unread:
     if not names.loop_targets:  # (most steps: the loop analyses need not walk the tree)
         return Unread(dead, set(), {})
     taken = names.read | names.assigned | names.loop_targets | names.declared
-    read_elsewhere = names.read - _read_only_as_loop_variables(node)
+    unread_in_a_loop, read_only_in_loops = _loop_reads(node)
+    read_elsewhere = names.read - read_only_in_loops
     loops = {name for name in names.loop_targets - read_elsewhere - set(keep)
              if not name.startswith("_") and unused_name(name) not in taken
              and name not in names.assigned}
     quiet = {name: f"`{unused_name(name)}` is taken" if unused_name(name) in taken
              else f"`{name}` is read outside the loop, not in it"
-             for name in _unread_in_their_loop(node) - loops}
+             for name in unread_in_a_loop - loops}
     return Unread(dead, loops, quiet)
 
 
@@ -131,31 +151,42 @@ def unused_name(name: str) -> str:
     return "_" + (name.rstrip("_") or name)
 
 
-def _unread_in_their_loop(node) -> set[str]:
-    """Loop variables some loop that binds them does not read in its body."""
-    names: set[str] = set()
-    for loop in ast.walk(node):
-        if isinstance(loop, (ast.For, ast.AsyncFor)):
-            bound = target_names(loop.target)
-            read = {n.id for statement in loop.body for n in ast.walk(statement)
-                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-            names |= {name for name in bound - read if not name.startswith("_")}
-    return names
+class _Loop:
+    """A ``for`` loop being walked: the names its target binds, those its body reads."""
+
+    def __init__(self, target: ast.AST) -> None:
+        self.bound = target_names(target)
+        self.read: set[str] = set()
 
 
-def _read_only_as_loop_variables(node) -> set[str]:
-    """Names every read of which is inside the body of a loop that binds the name itself."""
-    covered: set[int] = set()
-    for loop in ast.walk(node):
-        if isinstance(loop, (ast.For, ast.AsyncFor)):
-            bound = target_names(loop.target)
-            covered |= {id(n) for statement in loop.body for n in ast.walk(statement)
-                        if isinstance(n, ast.Name) and n.id in bound}
-    reads: dict[str, bool] = {}
-    for name in ast.walk(node):
-        if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
-            reads[name.id] = reads.get(name.id, True) and id(name) in covered
-    return {name for name, only_in_loops in reads.items() if only_in_loops}
+def _loop_reads(node) -> tuple[set[str], set[str]]:
+    """In one walk: loop variables some loop that binds them does not read in its body, and
+    names every read of which is inside the body of a loop that binds the name itself."""
+    unread: set[str] = set()
+    only_in_loops: dict[str, bool] = {}
+    stack: list[tuple[ast.AST | _Loop, tuple[_Loop, ...]]] = [(node, ())]
+    while stack:
+        current, loops = stack.pop()
+        if isinstance(current, _Loop):  # its body is done
+            unread |= {name for name in current.bound - current.read if not name.startswith("_")}
+            continue
+        kind = current.__class__
+        if kind is ast.Name:
+            if current.ctx.__class__ is ast.Load:
+                enclosing = [loop for loop in loops if current.id in loop.bound]
+                for loop in enclosing:
+                    loop.read.add(current.id)
+                only_in_loops[current.id] = only_in_loops.get(current.id, True) and bool(enclosing)
+            continue
+        if kind in (ast.For, ast.AsyncFor):
+            loop = _Loop(current.target)
+            stack.append((loop, loops))
+            stack.extend((statement, (*loops, loop)) for statement in reversed(current.body))
+            stack.extend((child, loops) for child in (*reversed(current.orelse), current.iter,
+                                                      current.target))
+            continue
+        stack.extend((child, loops) for child in reversed(children(current)))
+    return unread, {name for name, only in only_in_loops.items() if only}
 
 
 _QUERY_NAME = re.compile(r"@([A-Za-z_]\w*)")
@@ -235,7 +266,7 @@ def _walk_with_shadowing(node):
             stack.extend((child, shadowed) for child in _comprehension_parts(current)
                          if child is not outer)
             continue
-        stack.extend((child, shadowed) for child in ast.iter_child_nodes(current))
+        stack.extend((child, shadowed) for child in children(current))
 
 
 def _annotations(function) -> list[ast.expr]:
@@ -377,7 +408,7 @@ class _DeadAssignments(CommentKeeper):
                                      why or "its body only assigned values nothing reads"))
 
 
-class _LoopTargetRenamer(cst.CSTTransformer):
+class _LoopTargetRenamer(FastTransformer):
     def __init__(self, names: set[str]) -> None:
         super().__init__()
         self.names = names

@@ -17,6 +17,7 @@ import libcst as cst
 
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import summarise_function
+from nb2prod.refactor.fastcst import FastTransformer
 
 _TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                whitespace_after=cst.SimpleWhitespace(""))
@@ -64,7 +65,7 @@ def add_parameters(source: str, names: list[str], defaults: Mapping[str, str]) -
     return module.with_changes(body=[function.with_changes(params=updated)]).code
 
 
-class CallSitePatcher(cst.CSTTransformer):
+class CallSitePatcher(FastTransformer):
     """Pass the needed globals at every call of a converted function (and wrap callbacks)."""
 
     def __init__(self, needed: Mapping[str, list[str]]) -> None:

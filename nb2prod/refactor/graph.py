@@ -22,7 +22,7 @@ import ast
 from dataclasses import replace
 from itertools import combinations
 
-from nb2prod.analysis.astutil import called_name, dotted_parts
+from nb2prod.analysis.astutil import called_name, dotted_parts, parsed
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.mutation import (
     PURE_CALLS,
@@ -103,7 +103,7 @@ class _Facts:
 
 def _parsed(body: str) -> ast.Module | None:
     try:
-        return ast.parse(body)
+        return parsed(body)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

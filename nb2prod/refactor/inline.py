@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 
+from nb2prod.analysis.astutil import parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, module_events
 from nb2prod.analysis.scopes import free_names
@@ -45,7 +46,7 @@ def keep_in_steps(pieces) -> None:
 def deferred_reads(body: str, module_names: set[str]) -> tuple[str, ...]:
     """Globals that functions and classes defined in a step body read when they run."""
     names: dict[str, None] = {}
-    for node in ast.parse(body).body:
+    for node in parsed(body).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             reads: dict[str, int] = {}
             free_names(node, reads, set(), set())

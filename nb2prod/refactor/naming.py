@@ -14,7 +14,7 @@ import keyword
 import re
 from collections.abc import Sequence
 
-from nb2prod.analysis.astutil import called_name
+from nb2prod.analysis.astutil import called_name, parsed
 from nb2prod.analysis.dataflow import is_builtin
 
 MAX_NAME = 32
@@ -93,7 +93,7 @@ def title_name(title: str) -> str:
 def code_name(body: str) -> tuple[str, str]:
     """A name from what the code does, and the value it is about: (``load_df``, ``df``)."""
     try:
-        tree = ast.parse(body)
+        tree = parsed(body)
     except (SyntaxError, RecursionError, MemoryError):
         return "", ""
     subject = _main_subject(tree)

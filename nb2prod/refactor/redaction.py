@@ -14,7 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from nb2prod.redact import OBVIOUS_PLACEHOLDER, REDACTED, redact, redact_tokens
+from nb2prod.redact import OBVIOUS_PLACEHOLDER, REDACTED, may_hold_secret, redact, redact_tokens
 from nb2prod.refactor.plan import ConversionPlan
 
 
@@ -31,6 +31,8 @@ def redact_code(source: str, named_in_strings: bool = True) -> tuple[str, list[s
     """``source`` with secrets removed from its comments and string literals (in strings, values
     next to sensitive names too, unless ``named_in_strings`` is false: code nb2prod itself ships,
     such as its own redaction patterns)."""
+    if not may_hold_secret(source):  # most code: no need to cut it into tokens
+        return source, []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):

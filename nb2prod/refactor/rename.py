@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nb2prod.refactor.fastcst import FastTransformer
 
-class _Renamer(cst.CSTTransformer):
+
+class _Renamer(FastTransformer):
     def __init__(self, old: str, new: str) -> None:
         super().__init__()
         self.old = old

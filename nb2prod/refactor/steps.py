@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 
+from nb2prod.analysis.astutil import parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, DELETE, READ, module_events
 from nb2prod.notebook.model import Notebook
@@ -129,7 +129,7 @@ def step_flow(body: str, ignore: set[str], deferred: tuple[str, ...] = ()) -> St
     ``deferred`` are names functions defined inside the step read when called: when the step does
     not bind them itself, they must come in from earlier steps too.
     """
-    events = module_events(ast.parse(body))
+    events = module_events(parsed(body))
     bound_anywhere = {e.name for e in events if e.kind == BIND}
     reads: dict[str, None] = dict.fromkeys(n for n in deferred if n not in bound_anywhere
                                            and n not in ignore and n not in BUILTIN_NAMES)

@@ -190,3 +190,31 @@ def test_named_values_are_redacted_but_code_is_not() -> None:
     for code_like in ("token = get_token()", 'token = cfg["token"]', "api_key = settings.api_key",
                       "(`token = get_token()`)", "password = os.environ['PW']", "pwd=None"):
         assert redact(code_like) == (code_like, []), code_like
+
+
+SECRET_TEXTS = [
+    f"# token: {GITHUB}", f"x = '{AWS_SECRET}'", f"Authorization: Bearer {BEARER}",
+    "9password=hunter22x", "db.password = 'mypassword1'", "Basic\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "Server=x;Password=hunter22x;", "postgres://ana:hunter22x@db.example.com/x",
+    "api-key: k3yV4lu3x99", "CLIENT_SECRET=abcDEF123456ghiJKL", "AKIAIOSFODNN7EXAMPLE",
+]
+
+
+@pytest.mark.parametrize("text", SECRET_TEXTS)
+def test_the_quick_screen_never_passes_what_redaction_would_catch(text: str) -> None:
+    from nb2prod.redact import may_hold_secret
+    from nb2prod.refactor.redaction import redact_code
+
+    assert redact(text)[1], text  # (each of these is a secret redaction finds)
+    assert may_hold_secret(text)
+    padded = "def f(x):\n    return x\n" * 50 + text + "\n"
+    assert may_hold_secret(padded) and REDACTED in redact_code(f"# {text}\n" + padded)[0]
+
+
+def test_the_quick_screen_lets_plain_code_through_untouched() -> None:
+    from nb2prod.redact import may_hold_secret
+    from nb2prod.refactor.redaction import redact_code
+
+    code_text = "import pandas as pd\n\ndf = pd.read_csv('train.csv')  # the training rows\n"
+    assert not may_hold_secret(code_text)
+    assert redact_code(code_text) == (code_text, [])
