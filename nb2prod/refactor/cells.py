@@ -654,8 +654,8 @@ def _display_only(value: cst.BaseExpression) -> bool:
         return not any(isinstance(n, cst.Call) for n in _walk(value))
     if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString, cst.Comparison,
                           cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
-            or (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
-        # `ord("a") ^ 32`, `len(s)`: builtins that only compute a value
+            or (isinstance(value, cst.Call) and _pure_call(value, _NON_CONSUMING)):
+        # `ord("a") ^ 32`, `len(s)`, `np.sqrt(sse / dof)`: calls that only compute a value
         return _pure_calls_only(value, _NON_CONSUMING) and not any(
             isinstance(n, cst.Subscript) for n in _walk(value))
     if isinstance(value, cst.Call) and _string_method(value):  # `"-".join(["a", "b"])` (a name
@@ -712,9 +712,32 @@ def _string_method(value: cst.Call) -> bool:
         value.func.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
 
 
+# numpy and math functions that compute a new value from their arguments and change nothing
+_PURE_MATH = frozenset({"sqrt", "mean", "median", "std", "var", "sum", "prod", "abs", "exp", "log",
+                        "log2", "log10", "round", "floor", "ceil", "max", "min", "argmax", "argmin",
+                        "corrcoef", "cov", "dot", "percentile", "quantile", "cumsum", "diff",
+                        "isclose", "allclose", "array", "asarray", "power", "square", "sin", "cos",
+                        "tan", "pi", "e", "mod", "maximum", "minimum", "unique", "count_nonzero",
+                        "nanmean", "nanstd", "nansum", "linalg", "norm", "inv", "det", "factorial",
+                        "comb", "perm", "gcd", "isnan", "isinf", "hypot", "shape", "ndim", "size"})
+_MATH_MODULES = frozenset({"np", "numpy", "math"})
+
+
+def _pure_call(call: cst.Call, allowed: frozenset[str]) -> bool:
+    if isinstance(call.func, cst.Name):
+        return call.func.value in allowed
+    parts = []
+    func: cst.BaseExpression = call.func
+    while isinstance(func, cst.Attribute):
+        parts.append(func.attr.value)
+        func = func.value
+    return (allowed is _NON_CONSUMING and isinstance(func, cst.Name)
+            and func.value in _MATH_MODULES and all(p in _PURE_MATH for p in parts))
+
+
 def _pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _PURE_BUILTINS) -> bool:
     calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
-    return all(isinstance(c.func, cst.Name) and c.func.value in allowed for c in calls) \
+    return all(_pure_call(c, allowed) for c in calls) \
         and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
 
 

@@ -557,3 +557,20 @@ def test_a_subscript_loop_target_binds_no_name_a_closure_must_capture() -> None:
                       "    fs.append(lambda: k)\nprint(fs[0](), d)"))
     assert "fs.append(lambda: k)" in result.steps[0].body
     assert not [c for c in result.changes if "binds" in c.what]
+
+
+def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed() -> None:
+    # shawlu95/Data-Science-Toolbox data_structure/string.ipynb: `ord("a")`, `(ord("a") ^ 32)`,
+    # `chr(...)` displayed values; `list(s)` stays (on an iterator it would consume it)
+    notebook = load_notebook(DATA / "real" / "string_basics.ipynb")
+    result = build_plan(notebook, PlanOptions("demo", "demo", date="2026-01-01"))
+    code_lines = {line.strip() for line in plan_text(result).splitlines()
+                  if not line.strip().startswith("#")}
+    assert not code_lines & {'(ord("a") ^ 32)', 'ord("a")', 'ord("A")', 'chr((ord("a") ^ 32))'}
+    assert "list(s)" in code_lines  # kept: not only a display
+    removed = [c.what for c in result.changes if c.what.startswith("removed")]
+    assert "removed `(ord(\"a\") ^ 32)`" in removed and "removed `ord(\"A\")`" in removed
+    assert [s.name for s in result.steps][:2] == ["basic_operation", "get_letters"]
+    numbers = plan(ran("import numpy as np\nse = [1.0, 4.0]", "np.sqrt(np.mean(np.array(se)))",
+                       "np.random.shuffle(se)\nprint(se)"))
+    assert "np.sqrt" not in plan_text(numbers) and "np.random.shuffle(se)" in plan_text(numbers)
