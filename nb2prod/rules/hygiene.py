@@ -113,7 +113,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
 
 def _cell_checks(context: RuleContext) -> Iterator[Finding]:
-    seeded = _sets_seed(context)
+    seeded, numpy_seeded = _sets_seed(context)
     for cell in context.notebook.code_cells:
         yield from _installs(context, cell)
         yield from _magic_paths(context, cell)
@@ -121,7 +121,7 @@ def _cell_checks(context: RuleContext) -> Iterator[Finding]:
             if isinstance(node.value, str):
                 yield from _user_path(context, cell, node)
         for node in context.nodes_of(cell, ast.Call):
-            yield from _call_checks(context, cell, node, seeded)
+            yield from _call_checks(context, cell, node, seeded, numpy_seeded)
 
 
 def _installs(context: RuleContext, cell: Cell) -> Iterator[Finding]:
@@ -166,7 +166,8 @@ def _user_path(context: RuleContext, cell: Cell, node: ast.Constant) -> Iterator
                        "use a path relative to the notebook or a parameter")
 
 
-def _call_checks(context: RuleContext, cell: Cell, node: ast.Call, seeded: bool) -> Iterator[Finding]:
+def _call_checks(context: RuleContext, cell: Cell, node: ast.Call, seeded: bool,
+                 numpy_seeded: bool) -> Iterator[Finding]:
     name = _call_name(node.func)
     short = name.rsplit(".", 1)[-1]
     line, column = cell.original_line(node.lineno), node.col_offset + 1
@@ -176,7 +177,7 @@ def _call_checks(context: RuleContext, cell: Cell, node: ast.Call, seeded: bool)
         yield NB304.at(context.notebook, cell, line, column,
                        f"{name}() waits for a person; a batch run hangs or fails here (use a "
                        "parameter instead)")
-    message = _unseeded(name, short, node, seeded)
+    message = _unseeded(name, short, node, seeded, numpy_seeded)
     if message:
         yield NB303.at(context.notebook, cell, line, column, message)
 
@@ -192,13 +193,16 @@ def _absolute_path_argument(
                            "machine; use a relative path or a parameter")
 
 
-def _unseeded(name: str, short: str, node: ast.Call, seeded: bool) -> str | None:
-    """Why this call gives different numbers on every run, or None."""
+def _unseeded(name: str, short: str, node: ast.Call, seeded: bool,
+              numpy_seeded: bool = False) -> str | None:
+    """Why this call gives different numbers on every run, or None. ``numpy_seeded``: the
+    notebook seeds numpy's global generator, which scikit-learn uses when random_state is None."""
     module_random = name.startswith(_RANDOM_MODULES)
     if short in _RANDOM_STATE_CALLS and not module_random:
-        if not any(k.arg == "random_state" for k in node.keywords):
-            return f"{short}() without random_state: results change on every run"
-        return None
+        if numpy_seeded or any(k.arg == "random_state" for k in node.keywords) \
+                or (short == "PCA" and _deterministic_pca(node)):
+            return None
+        return f"{short}() without random_state: results change on every run"
     if seeded or not module_random or _SEED_CALLS.search(name):
         return None
     if short in _SEEDABLE_CONSTRUCTORS and (node.args or node.keywords):
@@ -220,12 +224,30 @@ def unseeded_randomness(tree: ast.AST) -> str:
     return ""
 
 
-def _sets_seed(context: RuleContext) -> bool:
+def _sets_seed(context: RuleContext) -> tuple[bool, bool]:
+    """Whether the notebook seeds any generator, and whether it seeds numpy's global one."""
+    seeded = False
     for cell in context.notebook.code_cells:
         for node in context.nodes_of(cell, ast.Call):
-            if _SEED_CALLS.search(_call_name(node.func)):
-                return True
-    return False
+            name = _call_name(node.func)
+            if _SEED_CALLS.search(name):
+                seeded = True
+                if _NUMPY_SEED.search(name):
+                    return True, True
+    return seeded, False
+
+
+# seeding numpy's global generator: np.random.seed, and the all-in-one seeders of ML libraries
+_NUMPY_SEED = re.compile(r"^(?:np|numpy)\.random\.seed$|(?:^|\.)(?:seed_everything|"
+                         r"set_random_seed)$|^(?:transformers\.)?set_seed$")
+
+
+def _deterministic_pca(node: ast.Call) -> bool:
+    """PCA keeps every component with the full (exact) SVD: the same result on every run."""
+    solver = next((k.value for k in node.keywords if k.arg == "svd_solver"), None)
+    if isinstance(solver, ast.Constant) and solver.value in ("full", "covariance_eigh"):
+        return True
+    return not node.args and not any(k.arg == "n_components" for k in node.keywords)
 
 
 def _call_name(func: ast.AST) -> str:

@@ -50,6 +50,18 @@ def test_unseeded_randomness() -> None:
     assert findings(ran("import random", "random.shuffle(xs)"), "NB303") == [("NB303", 1, 1)]
 
 
+
+def test_scikit_learn_takes_numpy_s_global_seed_and_an_exact_pca_is_not_random() -> None:
+    # Harvard-IACS 2021-CS109A lab 9: np.random.seed(40), then DecisionTreeClassifier() (its
+    # random_state=None draws from numpy's seeded generator); PCA() keeps every component exactly
+    tree = "from sklearn.tree import DecisionTreeClassifier\nclf = DecisionTreeClassifier(max_depth=2)"
+    assert findings(ran("import numpy as np\nnp.random.seed(40)", tree), "NB303") == []
+    assert findings(ran("import random\nrandom.seed(40)", tree), "NB303") == [("NB303", 1, 2)]
+    assert findings(ran("from sklearn.decomposition import PCA\npca = PCA().fit(X)"), "NB303") == []
+    assert findings(ran("pca = PCA(n_components=2, svd_solver='full')"), "NB303") == []
+    assert findings(ran("pca = PCA(n_components=2)"), "NB303") == [("NB303", 0, 1)]
+
+
 def test_interactive_input() -> None:
     assert findings(ran("x = input('value? ')"), "NB304") == [("NB304", 0, 1)]
     assert findings(ran("from getpass import getpass\npw = getpass()"), "NB304") == [("NB304", 0, 2)]
