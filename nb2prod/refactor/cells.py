@@ -253,6 +253,8 @@ class _CellTransformer(CommentKeeper):
             self.unsaved_figure = False
             return self._replace(original, updated, "save_figure(figures_dir)",
                                  "figures are saved to the configured folder instead of shown")
+        if self.depth == 0 and not self.definitions and _plain_string(value):
+            return self._string_as_comment(original, updated, value)
         if self.depth == 0 and _display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
         if self.in_try:  # what may raise is what the try's handlers are for
@@ -269,6 +271,17 @@ class _CellTransformer(CommentKeeper):
             return self._remove(original, updated, "a comparison on its own line only displayed "
                                 "its result (ruff B015)")
         return updated
+
+    def _string_as_comment(self, original, updated, value: cst.BaseString):
+        """A string on its own line is a note the author wrote (``\"\"\"Traversal check\"\"\"``):
+        it becomes the same words as comments, not nothing."""
+        text = value.evaluated_value if isinstance(value, cst.SimpleString) else "".join(
+            part.evaluated_value for part in (value.left, value.right))
+        lines = [f"# {line.rstrip()}".rstrip() for line in str(text).strip().splitlines()]
+        self._change(original, f"the string `{self._source(updated, original)}` on its own line "
+                     "became a comment", "a string on its own line does nothing in a script; in "
+                     "the notebook it was a note (or showed itself)")
+        return removed(updated, *(lines or ["#"]))
 
     def _probe(self, original, updated):
         """``try: name`` / ``except NameError:``: the expression is there to raise; ruff B018
@@ -644,6 +657,14 @@ def _statement(code: str, like: cst.SimpleStatementLine):
         return statement.with_changes(leading_lines=[
             *like.leading_lines, cst.EmptyLine(comment=like.trailing_whitespace.comment)])
     return statement.with_changes(leading_lines=like.leading_lines)
+
+
+def _plain_string(value: cst.BaseExpression) -> bool:
+    """A text literal (not bytes, no f-string parts) on its own: a note, not code."""
+    strings = [value] if isinstance(value, cst.SimpleString) else (
+        [value.left, value.right] if isinstance(value, cst.ConcatenatedString) else [])
+    return bool(strings) and all(isinstance(s, cst.SimpleString) and "b" not in s.prefix.lower()
+                                 for s in strings)
 
 
 def _display_only(value: cst.BaseExpression) -> bool:

@@ -124,9 +124,11 @@ def _first_called(tree: ast.Module) -> str:
     return ""
 
 
-def unique_name(base: str, subject: str, used: set[str], alternative: str = "") -> str:
+def unique_name(base: str, subject: str, used: set[str], alternative: str = "",
+                body: str = "") -> str:
     """``base``, else ``alternative`` (the name from the code), else ``base_subject``, else
-    ``base_2``... never a keyword or a builtin."""
+    ``call_<function>`` for a function or method ``body`` calls, and only then ``base_2``...;
+    never a keyword or a builtin."""
     if keyword.iskeyword(base) or is_builtin(base):
         base = f"{base}_step"
     if base not in used:
@@ -135,10 +137,28 @@ def unique_name(base: str, subject: str, used: set[str], alternative: str = "") 
         return alternative
     if subject and not base.endswith(subject) and f"{base}_{subject}" not in used:
         return f"{base}_{subject}"
+    for called in _called_names(body):
+        if f"call_{called}" not in used:
+            return f"call_{called}"
     number = 2
     while f"{base}_{number}" in used:
         number += 1
     return f"{base}_{number}"
+
+
+def _called_names(body: str) -> list[str]:
+    """The functions and methods the code calls, in order (print and builtins say little)."""
+    try:
+        tree = parsed(body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = called_name(node.func)
+            if name and name not in GENERATED_CALLS and not is_builtin(name):
+                names.setdefault(_snake(name))
+    return [name for name in names if name]
 
 
 def _main_subject(tree: ast.Module) -> str:

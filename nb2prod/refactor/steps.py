@@ -103,7 +103,8 @@ def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
         base = title_name(draft.title)
         if not base or base[0].isdigit():  # a title of numbers only ("2019") says too little
             base = code or (f"part_{base}" if base else "run_cells")
-        draft.name = unique_name(base, subject, used, code if code != base else "")
+        draft.name = unique_name(base, subject, used, code if code != base else "",
+                                 "".join(draft.statements))
         used.add(draft.name)
         if not draft.title:
             draft.title = draft.name.replace("_", " ").capitalize()

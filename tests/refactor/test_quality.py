@@ -574,3 +574,15 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
     numbers = plan(ran("import numpy as np\nse = [1.0, 4.0]", "np.sqrt(np.mean(np.array(se)))",
                        "np.random.shuffle(se)\nprint(se)"))
     assert "np.sqrt" not in plan_text(numbers) and "np.random.shuffle(se)" in plan_text(numbers)
+
+
+def test_a_string_on_its_own_line_becomes_a_comment_and_a_clashing_name_uses_the_call() -> None:
+    # shawlu95/Data-Science-Toolbox data_structure/linkedlist.ipynb opens cells with
+    # """List traversal check"""; segment_tree.ipynb's `st.updateVal(2, 10)` made report_results_2
+    result = plan(ran('"""List traversal check"""\nx = [1, 2]\nprint(x)',
+                      "st.updateVal(2, 10)\nprint(x)", "print(x)"))
+    assert result.steps[0].body.startswith("# List traversal check\nx = [1, 2]\n")
+    assert [c.what for c in result.changes] == [
+        'the string `"""List traversal check"""` on its own line became a comment']
+    assert [s.name for s in result.steps] == ["report_results", "call_update_val",
+                                              "report_results_2"]
