@@ -39,8 +39,24 @@ def keep_in_steps(pieces) -> None:
         if not more:
             break
         staying |= more
-    for name in staying:
+    for name in sorted(staying):
         pieces.inline_definitions[name] = pieces.definitions.pop(name)
+        _report_staying(pieces, name)
+
+
+def _report_staying(pieces, name: str) -> None:
+    """Every definition that stays in its step says so in the list of changes: the README says
+    functions and classes move to module level, and this one did not."""
+    from nb2prod.refactor.locate import Unplaced, located
+
+    source = pieces.inline_definitions[name]
+    cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
+    first = next((line for line in source.splitlines() if line.lstrip().startswith(
+        ("def ", "async def ", "class "))), source.splitlines()[0] if source else name)
+    pieces.changes += located([Unplaced(first.strip(), f"`{name}` stays inside its step function",
+                                        "at module level it would not see notebook values it "
+                                        "uses or that the step assigns to its name")],
+                              [cell] if cell else [])
 
 
 def deferred_reads(body: str, module_names: set[str]) -> tuple[str, ...]:

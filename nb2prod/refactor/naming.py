@@ -109,7 +109,11 @@ def code_name(body: str) -> tuple[str, str]:
     if all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
         return "setup", ""
     called = _first_called(tree)
-    return (f"call_{called}" if called else ""), ""
+    if called:
+        return f"call_{called}", ""
+    defined = next((node.name for node in tree.body if isinstance(
+        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), "")
+    return (f"define_{_snake(defined)}" if defined else ""), ""
 
 
 def _first_called(tree: ast.Module) -> str:

@@ -586,3 +586,15 @@ def test_a_string_on_its_own_line_becomes_a_comment_and_a_clashing_name_uses_the
         'the string `"""List traversal check"""` on its own line became a comment']
     assert [s.name for s in result.steps] == ["report_results", "call_update_val",
                                               "report_results_2"]
+
+
+def test_a_class_kept_in_its_step_is_listed_and_names_the_step() -> None:
+    # shawlu95/Data-Science-Toolbox data_structure/linkedlist.ipynb: LinkedList's methods read
+    # the notebook's `head`, so the class stays inside its step
+    result = plan(ran("class ListNode:\n    def __init__(self, v, nxt):\n        self.v = v\n"
+                      "        self.nxt = nxt", "head = ListNode(1, None)",
+                      "class LinkedList:\n    def insert(self, v):\n        return ListNode(v, head)",
+                      "ll = LinkedList()\nprint(ll.insert(2).v)"))
+    assert [(c.cell, c.what) for c in result.changes] == [
+        (2, "`LinkedList` stays inside its step function")]
+    assert [s.name for s in result.steps] == ["compute_head", "define_linked_list", "compute_ll"]
