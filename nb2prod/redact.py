@@ -61,8 +61,8 @@ OBVIOUS_PLACEHOLDER = re.compile(
     r"^(?:|x+|X+|\*+|\.+|<.*>|\{.*\}|\$\{?\w+\}?|%\(?\w*\)?s|your[\s_-].*|None|null|true|false)$",
     re.IGNORECASE,
 )
-_NAMED_VALUE = re.compile(
-    r"(?P<name>[A-Za-z_][\w.-]*)(?P<sep>[\"']?[ \t]*(?:[ \t](?:is|was)[ \t]*)?[:=][ \t]*)"
+_NAMED_VALUE = re.compile(  # (a name starts a word: tried from inside long words it costs n**2)
+    r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]*)(?P<sep>[\"']?[ \t]*(?:[ \t](?:is|was)[ \t]*)?[:=][ \t]*)"
     r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]{4,200})(?P=quote)"  # a quoted value, spaces and all
     # an unquoted one that is not code: a call or an index (`get_token()`, `cfg["token"]`)
     r"|(?![A-Za-z_][\w.]*(?:\([^)]*\)|\[[^\]]*\])(?:[\s,;)`]|$))(?P<value>[^\s\"',;`]{4,}))"

@@ -3,10 +3,13 @@ a module the code uses that no cell imports any more is imported again, and said
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import DATA, code, markdown, write
 from tests.test_convert import convert
@@ -134,3 +137,88 @@ def test_a_standard_module_whose_import_cell_is_gone_is_imported_again_under_for
     assert "test = config.test" in pipeline and "NB202 'test'" in pipeline
     readme = (tmp_path / "project" / "README.md").read_text()
     assert "added `import time`" in readme
+
+
+def _notebook_importing(folder: Path, *cells: str) -> Path:
+    return write(folder, "nb.ipynb", [code(source, i + 1) for i, source in enumerate(cells)])
+
+
+SECRET_SHAPES = [
+    "# -*- coding: latin-1 -*-\n# caf\xe9\nAWS_KEY = 'AKIAIOSFODNN7EXAMPLE'\n",
+    'DB_PASSWORD: str = "hunter22secret"\n', 'password = """hunter22secret"""\n',
+    'import os\npassword = os.environ.get("DB_PW", "hunter22secret")\n',
+    'password = b"hunter22secret"\n', 'PASSWORDS = ["hunter22secret"]\n',
+    'password = \\\n    "hunter22x"\n',
+]
+
+
+@pytest.mark.parametrize("shape", SECRET_SHAPES)
+def test_a_module_holding_a_secret_in_any_spelling_stays_behind(tmp_path: Path, shape: str) -> None:
+    (tmp_path / "helpers.py").write_bytes((shape + "\n\ndef a():\n    return 1\n").encode("latin-1"))
+    notebook = _notebook_importing(tmp_path, "import helpers", "print(helpers.a())")
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert "'helpers', which is not shipped: it holds a secret" in result.stdout
+    assert not (tmp_path / "project" / "src" / "helpers.py").exists()
+
+
+def test_a_module_reading_its_secret_from_the_environment_is_shipped(tmp_path: Path) -> None:
+    (tmp_path / "helpers.py").write_text('import os\n\nPASSWORD = os.environ["DB_PASSWORD"]\n'
+                                         'TOKEN = os.environ.get("API_TOKEN")\n')
+    notebook = _notebook_importing(tmp_path, "import helpers", "print(helpers.TOKEN)")
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "project" / "src" / "helpers.py").is_file()
+
+
+def test_modules_that_are_no_plain_files_are_listed_never_read(tmp_path: Path) -> None:
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / "utils" / "extra.py")  # reading it would block forever
+    (tmp_path / "helpers.py").symlink_to(tmp_path / "gone.py")  # dangling
+    notebook = _notebook_importing(tmp_path, "import utils\nimport helpers",
+                                   "print(utils.x, helpers.x)")
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(notebook), "-o",
+                             str(tmp_path / "project")], capture_output=True, text=True,
+                            timeout=120, check=False)  # (a read of the pipe would never end)
+    assert result.returncode == 0, result.stderr
+    assert "'utils', which is not shipped: utils/extra.py: not a regular file" in result.stdout
+    assert "'helpers', which is not shipped: not a regular file" in result.stdout
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "- `helpers`" in readme and "- `utils`" in readme
+
+
+def test_local_files_named_like_the_standard_library_or_the_package(tmp_path: Path) -> None:
+    (tmp_path / "json.py").write_text("import requests\n")  # Jupyter had the real json already
+    notebook = _notebook_importing(tmp_path, "import json", "print(json.dumps(1))")
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "project" / "src" / "json.py").exists()
+    assert "requests" not in (tmp_path / "project" / "requirements.in").read_text()
+    (tmp_path / "helpers.py").write_text("def double(v):\n    return 2 * v\n")
+    same = _notebook_importing(tmp_path, "import helpers", "print(helpers.double(3))")
+    refused = convert(str(same), "-o", str(tmp_path / "helpers"))
+    assert refused.returncode == 2 and "has the name of the package" in refused.stderr
+    assert refused.stderr.count("\n") == 1 and not (tmp_path / "helpers").exists()
+
+
+def test_two_notebooks_with_different_helpers_of_one_name_are_refused(tmp_path: Path) -> None:
+    for folder, value in (("a", "A"), ("b", "B")):
+        (tmp_path / "p" / folder).mkdir(parents=True)
+        (tmp_path / "p" / folder / "helpers.py").write_text(f"def v():\n    return {value!r}\n")
+        _notebook_importing(tmp_path / "p" / folder, "import helpers", "print(helpers.v())")
+    result = convert(str(tmp_path / "p"), "-r", "-o", str(tmp_path / "project"))
+    assert result.returncode == 2
+    assert "a/helpers.py and b/helpers.py would both be the module helpers" in result.stderr
+    assert not (tmp_path / "project").exists()
+
+
+def test_force_imports_only_a_module_whose_attributes_the_code_uses(tmp_path: Path) -> None:
+    # `time.head()`: a DataFrame a deleted cell made, not the module
+    notebook = write(tmp_path, "demo.ipynb", [code("import pandas as pd", 1),
+                                              code("print(time.head())", 2)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"), "--force")
+    assert result.returncode == 0, result.stderr
+    assert "added `import time`" not in result.stdout
+    pipeline = (tmp_path / "project" / "src" / "project" / "pipeline.py").read_text()
+    assert "time = config.time" in pipeline and "NB202 'time'" in pipeline

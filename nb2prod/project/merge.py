@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 from nb2prod.analysis.astutil import literal_value
+from nb2prod.errors import UsageError
 from nb2prod.project.graph import NotebookGraph
 from nb2prod.project.shared import shared_helpers
 from nb2prod.refactor.imports import names_read, unused_imports
@@ -50,8 +51,8 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
     dependencies, conflicts = _dependencies(parts)
     written = graph.written - graph.inputs()  # what is read before it is written is an input
     first = plans[0] if plans else None
-    module_files, module_clashes = _module_files(parts)
-    warnings = _notebook_warnings(parts) + module_clashes + \
+    module_files = _module_files(parts)
+    warnings = _notebook_warnings(parts) + \
         tuple(ConvertWarning(-1, 0, f"'{name}' is not the same in {', '.join(notebooks)} (its "
                              "code, or a default it took from the notebook, differs): each module "
                              "keeps its own") for name, notebooks in helpers.differing) + \
@@ -114,21 +115,19 @@ def _rebased(part: Part) -> Part:
         missing_inputs=tuple(moved(m) for m in plan.missing_inputs)))
 
 
-def _module_files(parts: list[Part]) -> tuple[tuple[ModuleFile, ...], tuple[ConvertWarning, ...]]:
-    """The notebooks' own modules, once each; of two different files one module name gives (a
-    helpers.py in each of two subfolders) the first notebook's wins, as on one sys.path, and a
-    note says which was left out."""
+def _module_files(parts: list[Part]) -> tuple[ModuleFile, ...]:
+    """The notebooks' own modules, once each. Two different files one module name gives (a
+    helpers.py in each of two subfolders) cannot both be installed: the project is refused, as
+    each notebook would otherwise run the other's code."""
     chosen: dict[str, ModuleFile] = {}
-    clashes: dict[str, str] = {}
     for part in parts:
         for file in part.plan.module_files:
             kept = chosen.setdefault(file.target, file)
             if kept.source != file.source:
-                clashes.setdefault(file.source, kept.source)
-    return tuple(chosen.values()), tuple(
-        ConvertWarning(-1, 0, f"{left} is not shipped: {kept}, which the project ships, has the "
-                       "same module name; the modules that import it get that one")
-        for left, kept in clashes.items())
+                raise UsageError(f"{kept.source} and {file.source} would both be the module "
+                                 f"{file.target.removesuffix('.py').replace('/', '.')} of one "
+                                 "project; rename one, or convert their notebooks apart")
+    return tuple(chosen.values())
 
 
 def _unique_steps(parts: list[Part]) -> list[Part]:

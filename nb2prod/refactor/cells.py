@@ -473,9 +473,14 @@ class _CellTransformer(CommentKeeper):
         return updated
 
     def _remember_secret(self, name: str, value_node: cst.BaseExpression) -> None:
+        if isinstance(value_node, (cst.List, cst.Tuple, cst.Set)):  # PASSWORDS = ["...", "..."]
+            singular = name[:-1] if name[-1:] in "sS" else name
+            for element in value_node.elements:
+                self._remember_secret(singular, element.value)
+            return
         if not isinstance(value_node, cst.SimpleString):
             return
-        value = _literal(value_node)
+        value = _literal(value_node, text_of_bytes=True)
         if value is not None and is_sensitive_name(name) and looks_like_secret_value(value):
             self.secret_literals[value_node] = name.upper()
 
@@ -509,7 +514,10 @@ class _CellTransformer(CommentKeeper):
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString):
         if original in self.secret_literals:
-            return self._secret(original, self.secret_literals[original])
+            lookup = self._secret(original, self.secret_literals[original])
+            if "b" in original.prefix.lower():  # password = b"...": still bytes
+                return cst.Call(cst.Attribute(lookup, cst.Name("encode")))
+            return lookup
         value = _literal(updated)
         if value is not None and (find_token(value) or is_random_token(value.strip())):
             return self._secret(original, _secret_env_name(find_token(value) or "secret"))
@@ -807,9 +815,12 @@ def _secret_env_name(kind: str) -> str:
     return name if name.endswith(("TOKEN", "KEY", "PASSWORD", "SECRET")) else f"{name}_SECRET"
 
 
-def _literal(node: cst.SimpleString) -> str | None:
+def _literal(node: cst.SimpleString, text_of_bytes: bool = False) -> str | None:
+    """The string a literal holds (a bytes literal's text too, with ``text_of_bytes``)."""
     try:
         value = node.evaluated_value
     except Exception:
         return None
+    if isinstance(value, bytes) and text_of_bytes:
+        return value.decode("latin-1")
     return value if isinstance(value, str) else None

@@ -135,9 +135,15 @@ def _import_missing_modules(pieces: Pieces) -> None:
 
 
 def _used_as_module(pieces: Pieces, name: str) -> bool:
-    pattern = re.compile(rf"(?<![\w.]){name}\s*\.\s*[A-Za-z_]")
+    """The code uses ``name`` as the module: as ``name.attribute`` only, and only attributes the
+    module has (``time.head()`` is a DataFrame some deleted cell made, not the module)."""
+    pattern = re.compile(rf"(?<![\w.]){name}\s*\.\s*([A-Za-z_]\w*)")
     sources = [*pieces.definitions.values(), *(c for cs in pieces.bodies.values() for c in cs)]
-    return any(pattern.search(source) for source in sources)
+    attributes = {m[1] for source in sources for m in pattern.finditer(source)}
+    if not attributes:
+        return False
+    module = importlib.import_module(name)  # one of COMMON_STDLIB: importing it runs nothing
+    return all(hasattr(module, attribute) for attribute in attributes)
 
 
 def _first_use(pieces: Pieces, name: str) -> tuple[int, str]:

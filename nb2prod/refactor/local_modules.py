@@ -1,18 +1,31 @@
 """The notebook's own modules: ``helpers.py`` or a ``utils/`` package beside the notebook, which it
 imports. The project ships them as they are (the user's code, moved, never rewritten), with
-every local module they import in turn; a module that must not leave the folder (a symlink out
-of it, a secret in it, too large) is left for the user to provide, with the reason."""
+every local module they import in turn; a module that must not leave the folder (a secret in it,
+a link out of it, anything but plain files, too large) is left for the user to provide, with the
+reason. Modules are read, never run."""
 
 from __future__ import annotations
 
 import ast
+import io
 import os
+import sys
+import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nb2prod.analysis.astutil import called_name
+from nb2prod.errors import UsageError
 from nb2prod.notebook.model import CODE, Notebook, make_cell
 from nb2prod.pin.collect import local_module_names
+from nb2prod.redact import (
+    find_token,
+    is_random_token,
+    is_sensitive_name,
+    looks_like_secret_value,
+    redact,
+)
 from nb2prod.refactor.describe import MAX_DATA_FILE, MAX_DATA_TOTAL, probe, refusal
 from nb2prod.refactor.plan import ModuleFile
 
@@ -28,11 +41,12 @@ class LocalModules:
     sources: tuple[Notebook, ...] = ()
 
 
-def local_modules(folder: Path, imported: Iterable[str]) -> LocalModules:
+def local_modules(folder: Path, imported: Iterable[str], package: str = "") -> LocalModules:
     """The files of the local modules among ``imported`` (top-level names), and of those they
-    import, found by reading them (never running them); ``folder`` is the notebook's."""
+    import; ``folder`` is the notebook's, ``package`` the generated package's name. A file named
+    like a standard-library module is not the notebook's (Jupyter had imported the real one)."""
     folder = folder.resolve()
-    local = local_module_names(folder)
+    local = local_module_names(folder) - sys.stdlib_module_names
     wanted = sorted(set(imported) & local)
     files: list[ModuleFile] = []
     refused: list[tuple[str, str]] = []
@@ -44,10 +58,12 @@ def local_modules(folder: Path, imported: Iterable[str]) -> LocalModules:
         if name in seen:
             continue
         seen.add(name)
+        if name == package:
+            raise UsageError(f"{folder / name}: the notebook's own module has the name of the "
+                             "package convert makes; give the project another name (--name)")
         found, why = _module_files(folder, name)
         size = sum(probe(folder / f, lambda p: p.stat().st_size) or 0 for f in found)
-        if not why and (any(probe(folder / f, lambda p: p.stat().st_size > MAX_DATA_FILE)
-                            for f in found) or total + size > MAX_DATA_TOTAL):
+        if not why and total + size > MAX_DATA_TOTAL:
             why = "too large to ship"
         if why:
             refused.append((name, why))
@@ -62,27 +78,27 @@ def local_modules(folder: Path, imported: Iterable[str]) -> LocalModules:
 
 
 def _as_notebook(path: Path) -> Notebook | None:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return Notebook(path=str(path), cells=(make_cell(0, CODE, text),))
+    text = _source_text(path)
+    return None if text is None else Notebook(path=str(path), cells=(make_cell(0, CODE, text),))
 
 
 def _module_files(folder: Path, name: str) -> tuple[list[str], str]:
     """The ``.py`` files of module ``name`` (relative paths), or why it is not shipped."""
     single = folder / f"{name}.py"
-    if probe(single, Path.is_file):
-        return [f"{name}.py"], refusal(single, folder)
+    if os.path.lexists(single):
+        why = _file_refusal(single, folder)
+        return ([], why) if why else ([f"{name}.py"], "")
     package = folder / name
     if not package.resolve().is_relative_to(folder):
         return [], "a symlink that leads outside the notebook's folder"
     found: list[str] = []
     for root, dirs, names in os.walk(package):
+        if any(os.path.islink(Path(root) / d) for d in dirs):
+            return [], f"{Path(root).relative_to(folder).as_posix()} holds a linked folder"
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
         for file in sorted(n for n in names if n.endswith(".py")):
             path = Path(root) / file
-            why = refusal(path, folder)
+            why = _file_refusal(path, folder)
             if why:
                 return [], f"{path.relative_to(folder).as_posix()}: {why}"
             found.append(path.relative_to(folder).as_posix())
@@ -91,14 +107,104 @@ def _module_files(folder: Path, name: str) -> tuple[list[str], str]:
     return found, ""
 
 
+def _file_refusal(path: Path, folder: Path) -> str:
+    """Why one file of a module must not be shipped ('' when it may)."""
+    if not probe(path, Path.is_file):  # a pipe, a device, a dangling link: never read
+        return "not a regular file"
+    where = refusal(path, folder)  # outside the folder, a link out of it, a credentials file
+    if where:
+        return where
+    if probe(path, lambda p: p.stat().st_size > MAX_DATA_FILE):
+        return "too large to ship"
+    text = _source_text(path)
+    if text is None:
+        return "not readable as Python source"
+    return "it holds a secret, never shipped" if holds_secret(text) else ""
+
+
+def _source_text(path: Path) -> str | None:
+    """A Python file's text in the encoding it declares (PEP 263), or None."""
+    try:
+        data = path.read_bytes()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+
+
+def holds_secret(text: str) -> bool:
+    """Whether Python source holds a credential: a known token format or a named value anywhere
+    in its text, or a string (or bytes) literal a sensitive name is given, however spelled
+    (annotated, triple-quoted, in a list, as the default of ``os.environ.get``). Source that does
+    not parse is judged on its text alone, as a secret."""
+    if redact(text)[1]:
+        return True
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # cannot be read for secrets: not shipped (nor importable as it is)
+    for node in ast.walk(tree):
+        for name, value in _named_values(node):
+            for constant in _literals(value):
+                literal = getattr(constant, "value", None) if isinstance(constant, ast.Constant) \
+                    else None
+                if isinstance(literal, bytes):
+                    literal = literal.decode("latin-1")
+                # (looser than check's NB402: shipping a placeholder-looking value costs little)
+                if isinstance(literal, str) and ((name and looks_like_secret_value(literal))
+                                                 or find_token(literal)
+                                                 or is_random_token(literal.strip())):
+                    return True
+    return False
+
+
+def _literals(value: ast.AST) -> list[ast.AST]:
+    """The nodes under ``value``, without the names of environment variables it looks up
+    (``os.environ.get("DB_PASSWORD")`` holds no password)."""
+    skipped: set[int] = set()
+    nodes = list(ast.walk(value))
+    for node in nodes:
+        if isinstance(node, ast.Call) and node.args and called_name(node.func) in _ENV_LOOKUPS:
+            skipped.add(id(node.args[0]))
+        elif isinstance(node, ast.Subscript) and called_name(node.value) == "environ":
+            skipped.add(id(node.slice))
+    return [node for node in nodes if id(node) not in skipped]
+
+
+_ENV_LOOKUPS = frozenset({"getenv", "get", "getenvb", "environ"})
+
+
+def _named_values(node: ast.AST) -> list[tuple[str, ast.AST]]:
+    """(sensitive name, the value given it) pairs one node holds."""
+    pairs: list[tuple[str, ast.AST]] = []
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        pairs += [(_target(t), node.value) for t in targets]
+    elif isinstance(node, ast.keyword) and node.arg:
+        pairs.append((node.arg, node.value))
+    elif isinstance(node, ast.Dict):
+        pairs += [(key.value, value) for key, value in zip(node.keys, node.values, strict=True)
+                  if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        pairs.append(("", node))  # any literal: known token formats and random tokens
+    return [(name, value) for name, value in pairs if not name or is_sensitive_name(name)
+            or (name[-1:] in "sS" and is_sensitive_name(name[:-1]))]  # PASSWORDS = [...]
+
+
+def _target(target: ast.AST) -> str:
+    if isinstance(target, ast.Name):
+        return target.id
+    return target.attr if isinstance(target, ast.Attribute) else ""
+
+
 def _imports_of(folder: Path, files: list[str]) -> set[str]:
     """Top-level modules the files import by absolute name (a package's own relative imports
     come with it)."""
     found: set[str] = set()
     for relative in files:
         try:
-            tree = ast.parse((folder / relative).read_bytes())
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = ast.parse(_source_text(folder / relative) or "")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

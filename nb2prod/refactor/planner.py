@@ -50,7 +50,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     imports = organise(import_lines, referenced, collected.import_comments)
     imported = _imported_modules([*imports, *collected.definitions.values(),
                                   *(s.body for s in assembled.steps)])
-    own = local_modules(Path(notebook.path).parent, imported)
+    own = local_modules(Path(notebook.path).parent, imported, options.package)
     if own.files:  # isort's sections: the notebook's own modules are the project's, not third party
         imports = organise(import_lines, referenced, collected.import_comments,
                            {f.target.split("/")[0].removesuffix(".py") for f in own.files})

@@ -194,7 +194,7 @@ def test_named_values_are_redacted_but_code_is_not() -> None:
 
 SECRET_TEXTS = [
     f"# token: {GITHUB}", f"x = '{AWS_SECRET}'", f"Authorization: Bearer {BEARER}",
-    "9password=hunter22x", "db.password = 'mypassword1'", "Basic\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "pass=hunter22x", "db.password = 'mypassword1'", "Basic\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     "Server=x;Password=hunter22x;", "postgres://ana:hunter22x@db.example.com/x",
     "api-key: k3yV4lu3x99", "CLIENT_SECRET=abcDEF123456ghiJKL", "AKIAIOSFODNN7EXAMPLE",
 ]
@@ -218,3 +218,24 @@ def test_the_quick_screen_lets_plain_code_through_untouched() -> None:
     code_text = "import pandas as pd\n\ndf = pd.read_csv('train.csv')  # the training rows\n"
     assert not may_hold_secret(code_text)
     assert redact_code(code_text) == (code_text, [])
+
+
+def test_redaction_finishes_on_long_lines() -> None:
+    # a 10 MB limit on shipped files means lines of megabytes; a pattern that retried every
+    # position inside a word took minutes on 50 KB (this suite would hang, not fail)
+    assert redact("a" * 200_000 + " password = 'hunter22x'")[1] == ["value of password"]
+    assert redact("REF=\"" + "ACGT" * 50_000 + "\"")[1] == []
+
+
+def test_bytes_and_list_secrets_in_a_notebook_become_environment_lookups(tmp_path: Path) -> None:
+    notebook = write(tmp_path, "nb.ipynb", [code(
+        'password = b"zq9Wlk3mPqX"\nPASSWORDS = ["zq9Wlk3mPq", "other99y"]\n'
+        "print(len(password), len(PASSWORDS))", 1)])
+    result = subprocess.run([sys.executable, "-m", "nb2prod", "convert", str(notebook), "-o",
+                             str(tmp_path / "project")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "project"
+    text = "".join(p.read_text(errors="replace") for p in project.rglob("*") if p.is_file())
+    assert "zq9Wlk3mPq" not in text and "other99y" not in text
+    pipeline = (project / "src" / "project" / "pipeline.py").read_text()
+    assert "password = os.environ[\"PASSWORD\"].encode()" in pipeline
