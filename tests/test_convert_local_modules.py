@@ -222,3 +222,20 @@ def test_force_imports_only_a_module_whose_attributes_the_code_uses(tmp_path: Pa
     assert "added `import time`" not in result.stdout
     pipeline = (tmp_path / "project" / "src" / "project" / "pipeline.py").read_text()
     assert "time = config.time" in pipeline and "NB202 'time'" in pipeline
+
+
+def test_star_imports_of_the_notebook_s_own_modules_name_what_they_provide(tmp_path: Path) -> None:
+    # read from the shipped files (their __all__, else their public top-level names), never run
+    (tmp_path / "helpers.py").write_text("def a():\n    return 1\n\n\nC = 3\n_hidden = 2\n")
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text(
+        '__all__ = ["b"]\n\n\ndef b():\n    return 1\n\n\ndef c():\n    return 2\n')
+    notebook = _notebook_importing(tmp_path, "from helpers import *\nfrom utils import *",
+                                   "print(a(), b(), C)")
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    pipeline = (tmp_path / "project" / "src" / "project" / "pipeline.py").read_text()
+    assert "from helpers import C, a\n" in pipeline and "from utils import b\n" in pipeline
+    assert "config." not in pipeline.split("def ", 1)[1]
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import libcst as cst
 
@@ -48,7 +49,7 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
     single_binding = {name for name, places in flow.binders.items() if len(places) == 1}
     used_names = set(flow.binders) | RESERVED
     parameters = {c.index for c in cells if "parameters" in c.tags}
-    pieces = Pieces(cells={c.index: c for c in cells})
+    pieces = Pieces(cells={c.index: c for c in cells}, folder=str(Path(notebook.path).parent))
     known_paths: dict[str, str] = {}
     clashes = _clashing_names(flow, pieces)
     for cell in cells:

@@ -21,6 +21,7 @@ from nb2prod.refactor.functions import add_parameters, globals_needed, mentions_
 from nb2prod.refactor.imports import binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
+from nb2prod.refactor.local_modules import local_exports
 from nb2prod.refactor.locate import Unplaced, located
 from nb2prod.refactor.pieces import Collected, Pieces, import_marker, marked_import
 from nb2prod.refactor.plan import Change, ConvertWarning
@@ -91,7 +92,7 @@ def _explicit_star_imports(pieces: Pieces) -> None:
     if not stars:
         return
     wanted = _undefined_names(pieces)
-    exports = {line: _exports(line.split()[1]) for line in stars}
+    exports = {line: _exports(line.split()[1], pieces.folder) for line in stars}
     unknown = [line for line in stars if exports[line] is None]
     for line in reversed(stars):
         if exports[line] is None and len(unknown) > 1:
@@ -183,8 +184,11 @@ def _undefined_names(pieces: Pieces) -> set[str]:
     return referenced - bound
 
 
-def _exports(module: str) -> list[str] | None:
-    return list(pylab_imports()) if module in PYLAB_MODULES else star_exports(module)
+def _exports(module: str, folder: str = "") -> list[str] | None:
+    if module in PYLAB_MODULES:
+        return list(pylab_imports())
+    names = local_exports(module, folder) if folder else None
+    return names if names is not None else star_exports(module)
 
 
 def _explicit(module: str, name: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nb2prod.analysis.astutil import called_name
+from nb2prod.analysis.scopes import names_bound_by
 from nb2prod.errors import UsageError
 from nb2prod.notebook.model import CODE, Notebook, make_cell
 from nb2prod.pin.collect import local_module_names
@@ -195,6 +196,41 @@ def _target(target: ast.AST) -> str:
     if isinstance(target, ast.Name):
         return target.id
     return target.attr if isinstance(target, ast.Attribute) else ""
+
+
+def local_exports(module: str, folder: str) -> list[str] | None:
+    """The names ``from module import *`` binds when ``module`` is the notebook's own (a file
+    beside it), read from its source: its ``__all__``, else its public top-level names; None
+    when it is no local module."""
+    base = Path(folder).resolve()
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts) or parts[0] in sys.stdlib_module_names:
+        return None
+    for candidate in (base.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+                      base.joinpath(*parts, "__init__.py")):
+        if os.path.lexists(candidate) and not _file_refusal(candidate, base):
+            return _public_names(_source_text(candidate) or "")
+    return None
+
+
+def _public_names(text: str) -> list[str]:
+    """A module's ``__all__`` when it lists literal names, else its public top-level names."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) \
+                and isinstance(node.value, (ast.List, ast.Tuple)):
+            return [e.value for e in node.value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        bound = names_bound_by(n for t in targets if t is not None for n in ast.walk(t)) \
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
+            else names_bound_by([node])
+        names += sorted(bound)
+    return [name for name in dict.fromkeys(names) if not name.startswith("_")]
 
 
 def _imports_of(folder: Path, files: list[str]) -> set[str]:

@@ -53,6 +53,7 @@ class Collected:
     path_reads: Mapping[str, str]  # config field -> the file path it reads
     warnings: tuple[ConvertWarning, ...]
     changes: tuple[Change, ...]
+    folder: str = ""  # the notebook's folder: where its own modules are read from
 
     def thaw(self) -> Pieces:
         return Pieces(**{f.name: _thawed(getattr(self, f.name)) for f in fields(self)})
@@ -76,6 +77,7 @@ class Pieces:
     path_reads: dict[str, str] = field(default_factory=dict)
     warnings: list[ConvertWarning] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    folder: str = ""
 
     def freeze(self) -> Collected:
         return Collected(**{f.name: _frozen(getattr(self, f.name)) for f in fields(self)})
