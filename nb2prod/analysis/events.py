@@ -328,9 +328,6 @@ class _ModuleWalker:
             return summarise_function(value, targets[0].id)
         return None
 
-    def _read(self, name: str, node: ast.AST) -> None:
-        self._emit(READ, name, node)  # _emit_at decides whether it is guarded
-
     def _emit(self, kind: str, name: str, node: ast.AST, guarded: bool | None = None,
               conditional: bool | None = None, function: FunctionSummary | None = None,
               imported: bool = False) -> None:

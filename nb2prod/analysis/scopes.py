@@ -163,11 +163,6 @@ def _definition_time_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list
     return nodes
 
 
-def local_bindings(nodes: list[ast.AST]) -> set[str]:
-    """Names bound directly in a scope body (not in nested scopes), by any binding form."""
-    return names_bound_by(_walk_scope(nodes))
-
-
 def bound_names(node: ast.AST) -> set[str]:
     """Names one node binds in the scope it belongs to."""
     if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):

@@ -137,12 +137,6 @@ def make_cell(
 MAX_NESTING = 150  # syntax-tree levels; recursive analyses stay far from Python's recursion limit
 
 
-def parse_python(translation: Translation) -> tuple[ast.Module | None, CellSyntaxError | None]:
-    """Parse a translated cell; errors are reported with the cell's original line numbers."""
-    tree, _, error = parse_cell(translation)
-    return tree, error
-
-
 def parse_cell(translation: Translation
                ) -> tuple[ast.Module | None, tuple[ast.AST, ...], CellSyntaxError | None]:
     """The cell's syntax tree, its nodes (breadth first) and the error that kept it from parsing."""
@@ -181,12 +175,5 @@ _LEAVES = frozenset({ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast
 
 
 def nesting_depth(tree: ast.AST) -> int:
-    """How deep the syntax tree goes, measured level by level (no recursion, no per-node
-    bookkeeping: this runs on every long cell)."""
-    from nb2prod.analysis.astutil import children
-
-    depth, level = 0, [tree]
-    while level:
-        depth += 1
-        level = [child for node in level for child in children(node)]
-    return depth
+    """How deep the syntax tree goes, measured level by level (no recursion)."""
+    return _levels(tree)[1]

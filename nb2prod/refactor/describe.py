@@ -193,14 +193,21 @@ def data_files(folder: Path, paths: list[str]) -> tuple[DataFile, ...]:
 
 def refusal(candidate: Path, folder: Path) -> str:
     """Why a file the notebook reads must not be copied into the project ('' when it may)."""
+    where = location_refusal(candidate, folder)
+    if where:
+        return where
+    return "it holds a secret, never shipped" if _holds_secret(candidate) else ""
+
+
+def location_refusal(candidate: Path, folder: Path) -> str:
+    """Why a file must not be copied for where it is or what it is called, before it is read:
+    outside the folder, through a link out of it, a credentials file ('' when none)."""
     if not Path(os.path.normpath(candidate)).is_relative_to(folder):
         return "outside the notebook's folder"
     if not candidate.resolve().is_relative_to(folder):
         return "a symlink that leads outside the notebook's folder"
     if CREDENTIAL_FILE.match(candidate.name) or CREDENTIAL_FILE.match(candidate.resolve().name):
         return "a credentials file, never shipped"
-    if _holds_secret(candidate):
-        return "it holds a secret, never shipped"
     return ""
 
 

@@ -27,7 +27,7 @@ from nb2prod.redact import (
     looks_like_secret_value,
     redact,
 )
-from nb2prod.refactor.describe import MAX_DATA_FILE, MAX_DATA_TOTAL, probe, refusal
+from nb2prod.refactor.describe import MAX_DATA_FILE, MAX_DATA_TOTAL, location_refusal, probe
 from nb2prod.refactor.plan import ModuleFile
 
 MAX_FILES = 200  # a package this large beside a notebook is a project of its own, not a helper
@@ -49,7 +49,7 @@ def local_modules(folder: Path, imported: Iterable[str], package: str = "") -> L
     folder = folder.resolve()
     local = local_module_names(folder) - sys.stdlib_module_names
     wanted = sorted(set(imported) & local)
-    files: list[ModuleFile] = []
+    texts: dict[str, str] = {}  # each shipped file (relative path) -> its source
     refused: list[tuple[str, str]] = []
     seen: set[str] = set()
     total = 0
@@ -70,57 +70,53 @@ def local_modules(folder: Path, imported: Iterable[str], package: str = "") -> L
             refused.append((name, why))
             continue
         total += size
-        files += [ModuleFile(path, path) for path in found]
-        imports |= _imports_of(folder, found)
+        texts.update(found)
+        imports |= _imports_of(found.values())
         wanted += sorted(imports & local - seen)
-    sources = tuple(_as_notebook(folder / f.source) for f in files)
-    return LocalModules(tuple(files), tuple(refused), frozenset(imports),
-                        tuple(s for s in sources if s is not None))
+    files = tuple(ModuleFile(path, path) for path in texts)
+    sources = tuple(Notebook(path=str(folder / path), cells=(make_cell(0, CODE, text),))
+                    for path, text in texts.items())
+    return LocalModules(files, tuple(refused), frozenset(imports), sources)
 
 
-def _as_notebook(path: Path) -> Notebook | None:
-    text = _source_text(path)
-    return None if text is None else Notebook(path=str(path), cells=(make_cell(0, CODE, text),))
-
-
-def _module_files(folder: Path, name: str) -> tuple[list[str], str]:
-    """The ``.py`` files of module ``name`` (relative paths), or why it is not shipped."""
+def _module_files(folder: Path, name: str) -> tuple[dict[str, str], str]:
+    """The ``.py`` files of module ``name`` (relative path -> text), or why it is not shipped."""
     single = folder / f"{name}.py"
     if os.path.lexists(single):
-        why = _file_refusal(single, folder)
-        return ([], why) if why else ([f"{name}.py"], "")
+        why, text = _read_module_file(single, folder)
+        return ({}, why) if why else ({f"{name}.py": text}, "")
     package = folder / name
     if not package.resolve().is_relative_to(folder):
-        return [], "a symlink that leads outside the notebook's folder"
-    found: list[str] = []
+        return {}, "a symlink that leads outside the notebook's folder"
+    found: dict[str, str] = {}
     for root, dirs, names in os.walk(package):
         if any(os.path.islink(Path(root) / d) for d in dirs):
-            return [], f"{Path(root).relative_to(folder).as_posix()} holds a linked folder"
+            return {}, f"{Path(root).relative_to(folder).as_posix()} holds a linked folder"
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
         for file in sorted(n for n in names if n.endswith(".py")):
             path = Path(root) / file
-            why = _file_refusal(path, folder)
+            why, text = _read_module_file(path, folder)
             if why:
-                return [], f"{path.relative_to(folder).as_posix()}: {why}"
-            found.append(path.relative_to(folder).as_posix())
+                return {}, f"{path.relative_to(folder).as_posix()}: {why}"
+            found[path.relative_to(folder).as_posix()] = text
             if len(found) > MAX_FILES:
-                return [], f"more than {MAX_FILES} Python files"
+                return {}, f"more than {MAX_FILES} Python files"
     return found, ""
 
 
-def _file_refusal(path: Path, folder: Path) -> str:
-    """Why one file of a module must not be shipped ('' when it may)."""
+def _read_module_file(path: Path, folder: Path) -> tuple[str, str]:
+    """(why one file of a module must not be shipped, '' when it may; its text), read once."""
     if not probe(path, Path.is_file):  # a pipe, a device, a dangling link: never read
-        return "not a regular file"
-    where = refusal(path, folder)  # outside the folder, a link out of it, a credentials file
+        return "not a regular file", ""
+    where = location_refusal(path, folder)  # outside the folder, a link out of it, credentials
     if where:
-        return where
+        return where, ""
     if probe(path, lambda p: p.stat().st_size > MAX_DATA_FILE):
-        return "too large to ship"
+        return "too large to ship", ""
     text = _source_text(path)
     if text is None:
-        return "not readable as Python source"
-    return "it holds a secret, never shipped" if holds_secret(text) else ""
+        return "not readable as Python source", ""
+    return ("it holds a secret, never shipped", "") if holds_secret(text) else ("", text)
 
 
 def _source_text(path: Path) -> str | None:
@@ -208,8 +204,11 @@ def local_exports(module: str, folder: str) -> list[str] | None:
         return None
     for candidate in (base.joinpath(*parts[:-1], f"{parts[-1]}.py"),
                       base.joinpath(*parts, "__init__.py")):
-        if os.path.lexists(candidate) and not _file_refusal(candidate, base):
-            return _public_names(_source_text(candidate) or "")
+        if not os.path.lexists(candidate):
+            continue
+        why, text = _read_module_file(candidate, base)
+        if not why:
+            return _public_names(text)
     return None
 
 
@@ -233,13 +232,13 @@ def _public_names(text: str) -> list[str]:
     return [name for name in dict.fromkeys(names) if not name.startswith("_")]
 
 
-def _imports_of(folder: Path, files: list[str]) -> set[str]:
-    """Top-level modules the files import by absolute name (a package's own relative imports
+def _imports_of(sources: Iterable[str]) -> set[str]:
+    """Top-level modules the sources import by absolute name (a package's own relative imports
     come with it)."""
     found: set[str] = set()
-    for relative in files:
+    for source in sources:
         try:
-            tree = ast.parse(_source_text(folder / relative) or "")
+            tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):

@@ -96,6 +96,17 @@ class ModuleFile:
     source: str  # relative to the notebook's folder (the project's folder, for several notebooks)
     target: str  # relative to the folder the template keeps modules in: helpers.py, utils/io.py
 
+    @property
+    def top(self) -> str:
+        """What it installs at the top level: ``helpers.py`` (a py-module) or ``utils`` (a
+        package)."""
+        return self.target.split("/")[0]
+
+    @property
+    def module(self) -> str:
+        """The top-level module name it provides: ``helpers``, ``utils``."""
+        return self.top.removesuffix(".py")
+
 
 @dataclass(frozen=True)
 class Dependency:

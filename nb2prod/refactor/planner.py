@@ -1,8 +1,8 @@
 """Build the conversion plan of a notebook: what goes where in the generated project.
 
 A straight line of passes, each a module with one public function and a frozen result:
-collect (cells -> sorted code) -> hoist (module level) -> assemble (steps) -> imports -> describe
--> local modules.
+collect (cells -> sorted code) -> hoist (module level) -> assemble (steps) -> imports -> local
+modules -> describe.
 Every change a pass makes to user code is a :class:`~nb2prod.refactor.plan.Change` it returns.
 Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; never writes or runs.
 """
@@ -53,7 +53,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     own = local_modules(Path(notebook.path).parent, imported, options.package)
     if own.files:  # isort's sections: the notebook's own modules are the project's, not third party
         imports = organise(import_lines, referenced, collected.import_comments,
-                           {f.target.split("/")[0].removesuffix(".py") for f in own.files})
+                           {f.module for f in own.files})
         imported |= own.imports
     about = describe(notebook, options.environment, collected.path_reads, own.sources)
     warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own))

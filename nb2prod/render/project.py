@@ -81,7 +81,7 @@ def _module_context(plan: ConversionPlan, template: TemplateInfo) -> dict[str, A
     install (a lone ``.py`` file is a py-module, a folder a package) and to keep out of the
     formatter's and linter's way (they are the user's code, not generated)."""
     folder = template.module_folder
-    tops = sorted({f.target.split("/")[0] for f in plan.module_files})
+    tops = sorted({f.top for f in plan.module_files})
     return {
         "module_folder": folder,
         "shipped_modules": [t.removesuffix(".py") for t in tops],
