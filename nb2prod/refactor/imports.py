@@ -57,6 +57,25 @@ def organise(statements: Iterable[str], referenced: set[str],
     return tuple(result)
 
 
+def imported_modules(sources: Iterable[str]) -> set[str]:
+    """Top-level modules the code in ``sources`` imports by absolute name (a package's own
+    relative imports say nothing of what it needs)."""
+    found: set[str] = set()
+    for source in sources:
+        if "import" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
+
+
 def names_read(sources: Iterable[str]) -> set[str]:
     """Every name the code in ``sources`` mentions (what decides which imports stay)."""
     names: set[str] = set()

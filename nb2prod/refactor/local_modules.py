@@ -28,6 +28,7 @@ from nb2prod.redact import (
     redact,
 )
 from nb2prod.refactor.describe import MAX_DATA_FILE, MAX_DATA_TOTAL, location_refusal, probe
+from nb2prod.refactor.imports import imported_modules
 from nb2prod.refactor.plan import ModuleFile
 
 MAX_FILES = 200  # a package this large beside a notebook is a project of its own, not a helper
@@ -71,7 +72,7 @@ def local_modules(folder: Path, imported: Iterable[str], package: str = "") -> L
             continue
         total += size
         texts.update(found)
-        imports |= _imports_of(found.values())
+        imports |= imported_modules(found.values())
         wanted += sorted(imports & local - seen)
     files = tuple(ModuleFile(path, path) for path in texts)
     sources = tuple(Notebook(path=str(folder / path), cells=(make_cell(0, CODE, text),))
@@ -230,20 +231,3 @@ def _public_names(text: str) -> list[str]:
             else names_bound_by([node])
         names += sorted(bound)
     return [name for name in dict.fromkeys(names) if not name.startswith("_")]
-
-
-def _imports_of(sources: Iterable[str]) -> set[str]:
-    """Top-level modules the sources import by absolute name (a package's own relative imports
-    come with it)."""
-    found: set[str] = set()
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module.split(".")[0])
-    return found

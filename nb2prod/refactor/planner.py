@@ -9,7 +9,6 @@ Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; neve
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,13 @@ from nb2prod.refactor.crossing import unsavable_values
 from nb2prod.refactor.describe import describe
 from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
-from nb2prod.refactor.imports import binding_names, names_read, organise, unused_imports
+from nb2prod.refactor.imports import (
+    binding_names,
+    imported_modules,
+    names_read,
+    organise,
+    unused_imports,
+)
 from nb2prod.refactor.local_modules import LocalModules, local_modules
 from nb2prod.refactor.locate import unused_import
 from nb2prod.refactor.pieces import Collected, marked_import
@@ -48,7 +53,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                               *(f.value for f in config)])
     import_lines = [*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))]
     imports = organise(import_lines, referenced, collected.import_comments)
-    imported = _imported_modules([*imports, *collected.definitions.values(),
+    imported = imported_modules([*imports, *collected.definitions.values(),
                                   *(s.body for s in assembled.steps)])
     own = local_modules(Path(notebook.path).parent, imported, options.package)
     if own.files:  # isort's sections: the notebook's own modules are the project's, not third party
@@ -102,25 +107,6 @@ def _bound_by(imports: tuple[str, ...]) -> dict[str, str]:
 
 def _top(module: str) -> str:
     return module.lstrip(".").split(".")[0]
-
-
-def _imported_modules(sources: list[str]) -> set[str]:
-    """Top-level modules the project's code imports (a dependency no import needs any more,
-    its import removed as unused, is no dependency)."""
-    found: set[str] = set()
-    for source in sources:
-        if "import" not in source:
-            continue
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, RecursionError, MemoryError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(_top(alias.name) for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(_top(node.module))
-    return found
 
 
 def _modules_to_provide(collected: Collected, about, imported: set[str]) -> tuple[str, ...]:
