@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DATA, code, markdown, write
+from tests.helpers import DATA, code, markdown, stream, write
 from tests.test_convert import convert
 
 REAL = sorted((DATA / "real").glob("*.ipynb"))
@@ -95,3 +95,27 @@ def test_generated_package_is_clean_under_ruff_and_black(tmp_path: Path, path: P
     black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "src", "tests"],
                            cwd=out, capture_output=True, text=True)
     assert black.returncode == 0, black.stderr
+
+
+def test_strings_keep_their_text_and_output_folders_are_made(tmp_path: Path) -> None:
+    # shawlu95 concepts/confidence_interval.ipynb: a triple-quoted report printed from a step,
+    # figures saved into an outputs/ folder the repository does not have, unseeded sampling
+    notebook = write(tmp_path, "report.ipynb", [
+        markdown("# Report"), code("import random", 1),
+        markdown("## Sample"),
+        code('values = [random.random() for _ in range(3)]\nprint("""\nMean: %.3f\n""" % '
+             '(sum(values) / 3))', 2, [stream("\nMean: 0.512\n")]),
+        markdown("## Save"),
+        code("with open('outputs/summary.txt', 'w') as handle:\n    handle.write('done')", 3),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert "creates the folder it writes into" in result.stdout
+    pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
+    assert '    print("""\nMean: %.3f\n""" % (sum(values) / 3))' in pipeline  # its text as written
+    assert "os.makedirs(os.path.dirname(summary_txt_path), exist_ok=True)" in pipeline
+    tests = (tmp_path / "project" / "tests" / "test_pipeline.py").read_text()
+    assert "every number masked" in tests
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "skipped" not in run.stdout

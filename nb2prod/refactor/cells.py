@@ -33,6 +33,7 @@ from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.dead import effect
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
+from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
 # Line magics with no effect outside a notebook (display and editor settings).
@@ -44,10 +45,6 @@ SILENT_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload",
 DISPLAY_CELL_MAGICS = frozenset({"html", "HTML", "javascript", "js", "latex", "markdown", "svg",
                                  "capture", "time", "timeit", "prun", "debug"})
 SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
-DISPLAY_METHODS = frozenset({"head", "tail", "describe", "sample", "value_counts", "nunique",
-                             "unique", "corr", "cov", "isnull", "isna", "notnull", "notna",
-                             "memory_usage", "get_params", "to_frame", "mean", "median", "sum",
-                             "count", "min", "max", "std", "var", "style"})
 _ENV_NAME = re.compile(r"[^A-Z0-9]+")
 
 
@@ -62,6 +59,9 @@ class CellResult:
     path_fields: dict[str, str] = field(default_factory=dict)  # config field -> literal source
     path_reads: dict[str, str] = field(default_factory=dict)  # config field -> path it reads
     shows_figures: bool = False
+    # config fields of relative paths the cell writes into a folder (`outputs/ci.png`): the step
+    # creates the folder, which a fresh checkout (or the tests' data folder) does not have
+    folder_writes: set[str] = field(default_factory=set)
 
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
@@ -79,7 +79,8 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     result = module.visit(transformer)
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
-                      transformer.path_reads, transformer.shows_figures)
+                      transformer.path_reads, transformer.shows_figures,
+                      transformer.folder_writes)
 
 
 def _path_words(value: str) -> str:
@@ -157,6 +158,7 @@ class _CellTransformer(CommentKeeper):
         self.secrets: list[str] = []
         self.path_fields: dict[str, str] = {}
         self.path_reads: dict[str, str] = {}
+        self.folder_writes: set[str] = set()
         self.known_paths = known_paths
         self.shows_figures = False
         self.unsaved_figure = False  # a plot drawn since the last plt.show()
@@ -255,19 +257,19 @@ class _CellTransformer(CommentKeeper):
                                  "figures are saved to the configured folder instead of shown")
         if self.depth == 0 and not self.definitions and _plain_string(value):
             return self._string_as_comment(original, updated, value)
-        if self.depth == 0 and _display_only(value):
+        if self.depth == 0 and display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
         if self.in_try:  # what may raise is what the try's handlers are for
             probe = isinstance(value, (cst.Name, cst.Attribute))
             return self._probe(original, updated) if probe else updated
-        if self.depth > 0 and _no_effect(value):
+        if self.depth > 0 and no_effect(value):
             return self._remove(original, updated, "an expression on its own line inside a block "
                                 "has no effect, not even display (ruff B018/B015)")
         if isinstance(value, cst.Attribute) and effect(value) is not None:
             return self._replace(original, updated, cst.Module([]).code_for_node(effect(value)),
                                  "the attribute read after the call had no effect outside "
                                  "display; the call stays (ruff B018)")
-        if isinstance(value, cst.Comparison) and _pure_calls_only(value):
+        if isinstance(value, cst.Comparison) and pure_calls_only(value):
             return self._remove(original, updated, "a comparison on its own line only displayed "
                                 "its result (ruff B015)")
         return updated
@@ -503,10 +505,14 @@ class _CellTransformer(CommentKeeper):
         field_name = self._path_field(value)
         if _reads(name, updated):
             self.path_reads[field_name] = value
+        elif not absolute and "/" in value.strip("/"):
+            self.folder_writes.add(field_name)
         if absolute:
             self._warn(original, f"absolute path {value!r} became config field '{field_name}'")
         why = ("an absolute path only exists on the machine the notebook ran on" if absolute
                else "file locations are configuration: relative paths resolve against data_dir")
+        if field_name in self.folder_writes:
+            why += "; the step creates the folder it writes into when it is missing"
         self._change(original, f"{value!r} became config field `{field_name}`", why)
         args = list(updated.args)
         args[at] = first.with_changes(value=cst.Name(field_name))
@@ -675,30 +681,6 @@ def _plain_string(value: cst.BaseExpression) -> bool:
                                  for s in strings)
 
 
-def _display_only(value: cst.BaseExpression) -> bool:
-    """A bare expression whose only effect in a notebook is to be displayed."""
-    # a bare subscript stays: `counts["a"]` on a defaultdict inserts the key; an attribute of
-    # one (`df[df.year < 0].name`) only reads
-    if isinstance(value, cst.Attribute):
-        return not any(isinstance(n, cst.Call) for n in _walk(value))
-    if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString, cst.Comparison,
-                          cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
-            or (isinstance(value, cst.Call) and _pure_call(value, _NON_CONSUMING)):
-        # `ord("a") ^ 32`, `len(s)`, `np.sqrt(sse / dof)`: calls that only compute a value
-        return _pure_calls_only(value, _NON_CONSUMING) and not any(
-            isinstance(n, cst.Subscript) for n in _walk(value))
-    if isinstance(value, cst.Call) and _string_method(value):  # `"-".join(["a", "b"])` (a name
-        # may be an iterator the call would exhaust)
-        return _pure_calls_only(value.func.value, _NON_CONSUMING) and all(
-            isinstance(arg.value, (cst.SimpleString, cst.List, cst.Tuple))
-            and _pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args)
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-        return (value.func.attr.value in DISPLAY_METHODS
-                and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)
-                and _display_only_receiver(value.func.value))
-    return False
-
-
 _SHELL_SYNTAX = re.compile(r"[|&;<>*?`$()~]|\[.*\]")  # pipes, redirection, globs, variables...
 _PLOT_MODULES = frozenset({"plt", "pyplot", "sns", "seaborn", "pylab"})
 _PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "boxplot", "violinplot",
@@ -722,74 +704,6 @@ def _plots(call: cst.Call) -> bool:
                                        "set_context", "use"}
     return func.attr.value in _PLOT_CALLS or (isinstance(func.value, cst.Attribute)
                                               and func.value.attr.value == "plot")
-
-
-_PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
-                            "abs", "min", "max", "sum", "round", "id", "hash", "sorted", "set",
-                            "list", "tuple", "dict"})
-# builtins that compute a value and leave their argument as it was (`list(it)` would exhaust an
-# iterator, so a bare `list(result)` is not only a display)
-_NON_CONSUMING = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
-                            "abs", "round", "id", "hash", "ord", "chr", "hex", "bin", "oct",
-                            "divmod", "pow", "complex", "ascii", "format", "callable",
-                            "issubclass", "hasattr"})
-
-
-def _string_method(value: cst.Call) -> bool:
-    """A method of a string literal (``"->".join(parts)``): strings never change."""
-    return isinstance(value.func, cst.Attribute) and isinstance(
-        value.func.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
-
-
-# numpy and math functions that compute a new value from their arguments and change nothing
-_PURE_MATH = frozenset({"sqrt", "mean", "median", "std", "var", "sum", "prod", "abs", "exp", "log",
-                        "log2", "log10", "round", "floor", "ceil", "max", "min", "argmax", "argmin",
-                        "corrcoef", "cov", "dot", "percentile", "quantile", "cumsum", "diff",
-                        "isclose", "allclose", "array", "asarray", "power", "square", "sin", "cos",
-                        "tan", "pi", "e", "mod", "maximum", "minimum", "unique", "count_nonzero",
-                        "nanmean", "nanstd", "nansum", "linalg", "norm", "inv", "det", "factorial",
-                        "comb", "perm", "gcd", "isnan", "isinf", "hypot", "shape", "ndim", "size"})
-_MATH_MODULES = frozenset({"np", "numpy", "math"})
-
-
-def _pure_call(call: cst.Call, allowed: frozenset[str]) -> bool:
-    if isinstance(call.func, cst.Name):
-        return call.func.value in allowed
-    parts = []
-    func: cst.BaseExpression = call.func
-    while isinstance(func, cst.Attribute):
-        parts.append(func.attr.value)
-        func = func.value
-    return (allowed is _NON_CONSUMING and isinstance(func, cst.Name)
-            and func.value in _MATH_MODULES and all(p in _PURE_MATH for p in parts))
-
-
-def _pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _PURE_BUILTINS) -> bool:
-    calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
-    return all(_pure_call(c, allowed) for c in calls) \
-        and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
-
-
-def _no_effect(value: cst.BaseExpression) -> bool:
-    """A name, attribute, number or comparison without calls or subscripts (strings stay: they
-    are often notes)."""
-    if isinstance(value, cst.Attribute):  # `ax[0].title`: reading an attribute does nothing
-        return not any(isinstance(n, (cst.Call, cst.Await, cst.Yield)) for n in _walk(value))
-    return isinstance(value, (cst.Name, cst.BaseNumber, cst.Comparison,
-                              cst.BinaryOperation, cst.Tuple)) and not any(
-        isinstance(n, (cst.Call, cst.Subscript, cst.Await, cst.Yield)) for n in _walk(value))
-
-
-def _display_only_receiver(value: cst.BaseExpression) -> bool:
-    if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
-        return True
-    return isinstance(value, cst.Call) and _display_only(value)
-
-
-def _walk(node: cst.CSTNode):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
 
 
 def _root_name(node: cst.BaseExpression) -> str:

@@ -7,6 +7,7 @@ kept as comments, with a warning.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -305,6 +306,9 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
     for name, literal in result.path_fields.items():
         if name not in pieces.config:
             pieces.config[name] = ConfigField(name, literal, "str", PATH_SOURCE, cell.index)
+        if name in result.folder_writes and not pieces.config[name].makes_folder:
+            pieces.config[name] = dataclasses.replace(pieces.config[name], makes_folder=True)
+            pieces.stdlib_needed.add("os")
     if result.path_fields and "data_dir" not in pieces.config:
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
                                                 cell.index)

@@ -19,6 +19,7 @@ from nb2prod.analysis.astutil import children, parsed, walk
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.fastcst import FastTransformer
 from nb2prod.refactor.locate import Unplaced, one_line
+from nb2prod.refactor.purity import display_only
 
 _ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
 
@@ -45,7 +46,8 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
         for at, chunk in enumerate(chunks):
             if _mentions(names, chunk):
                 transformer = _DeadAssignments(names)
-                chunks[at] = cst.parse_module(chunk).visit(transformer).code
+                code = cst.parse_module(chunk).visit(transformer).code
+                chunks[at] = code if code.strip() else ""  # a statement gone whole: no blank
                 changes += transformer.changes
         if len(changes) == found:
             break
@@ -366,7 +368,8 @@ class _DeadAssignments(CommentKeeper):
         if name not in self.dead:
             return updated
         source = one_line(cst.Module([]).code_for_node(assign))
-        kept = effect(assign.value)
+        # a value that only computes (`len(df)`, `s1.union(s2)`) goes whole, like a display
+        kept = None if display_only(assign.value) else effect(assign.value)
         if kept is not None or (self.in_try and not _literal(assign.value)):
             kept = assign.value if self.in_try else kept
             value = one_line(cst.Module([]).code_for_node(kept))

@@ -141,6 +141,9 @@ def _comments_on_kept(statements: list[str], comments: Mapping[str, list[str]] |
         start = ordered.index(split_import(statement)[0])
         target = next((s for s in ordered[start:] if s in kept),
                       next((s for s in reversed(ordered) if s in kept), None))
+        if target and target not in split_import(statement):  # its import went unused
+            texts = [*texts, f"# (nb2prod: the comment above was on `{statement}`, removed "
+                             "as unused)"]
         if target:
             placed.setdefault(target, []).extend(t for t in texts if t not in placed.get(target, []))
     return placed

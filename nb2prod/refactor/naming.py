@@ -207,10 +207,12 @@ def _receiver(tree: ast.Module) -> str:
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                 and len(node.func.value.id) > 2 and node.func.value.id not in _MODULE_ALIASES:
             return _snake(node.func.value.id)
-    for node in calls:  # print(total): what it is about
+    for node in calls:  # print(total), print(df.shape), print(f"{acc:.2f}"): what it is about
         for arg in node.args:
-            if isinstance(arg, ast.Name) and len(arg.id) > 1 and arg.id not in _MODULE_ALIASES:
-                return _snake(arg.id)
+            for inner in ast.walk(arg):
+                if isinstance(inner, ast.Name) and len(inner.id) > 1 \
+                        and inner.id not in _MODULE_ALIASES and not is_builtin(inner.id):
+                    return _snake(inner.id)
     return ""
 
 

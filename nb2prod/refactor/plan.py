@@ -46,6 +46,7 @@ class ConfigField:
     # a constant the notebook passes to a file call (DATA_PATH = "x.csv"): a relative value
     # resolves against data_dir, as file path fields do
     is_path: bool = False
+    makes_folder: bool = False  # a path the notebook writes into a folder: the step creates it
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 from nb2prod.errors import Nb2prodError
 from nb2prod.refactor.imports import merged
 from nb2prod.refactor.plan import ConversionPlan
+from nb2prod.render.codeindent import indent_code
 from nb2prod.render.manifest import MANIFEST, TemplateInfo
 
 TEMPLATE_SUFFIX = ".j2"
@@ -215,6 +216,8 @@ def _environment(template: TemplateInfo):
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
     )
     environment.filters["pyrepr"] = repr
+    # jinja's own indent would shift the lines of a multi-line string in a step's code
+    environment.filters["indent"] = indent_code
     # a template's own imports laid into the plan's import block, as isort would
     environment.filters["with_imports"] = (
         lambda lines, *extra, first_party=(): merged(lines, extra, first_party))

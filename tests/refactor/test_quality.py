@@ -71,15 +71,20 @@ def test_comments_of_removed_statements_move_to_the_next_one_and_no_pass_is_inve
 
 
 def test_dead_assignments_go_whole_and_are_reported() -> None:
-    result = plan([markdown("# Colours"), code("import math", 1), markdown("## Pick"),
-                   code("color = math.cos(0)\n# e\nunused = math.e\nprint('done')", 2),
+    result = plan([markdown("# Colours"), code("import math\nimport random", 1),
+                   markdown("## Pick"),
+                   code("color = random.random()\n# e\nunused = math.e\nangle = math.cos(0)\n"
+                        "print('done')", 2),
                    markdown("## Report"), code("print('report')", 3)])
     body = next(s.body for s in result.steps if s.name == "pick")
-    assert "math.cos(0)\n# e\nprint('done')" in body
-    assert "unused" not in body and "pass" not in body
+    assert "random.random()\n# e\nprint('done')" in body  # the call may act: it stays
+    assert "unused" not in body and "pass" not in body and "math.cos" not in body
     assert [(c.cell, c.line, c.what, c.why) for c in result.changes] == [
-        (3, 1, "`color = math.cos(0)` became `math.cos(0)`", "nothing reads 'color' afterwards"),
+        (1, 1, "removed unused import `import math`", "nothing in the project uses it"),
+        (3, 1, "`color = random.random()` became `random.random()`",
+         "nothing reads 'color' afterwards"),
         (3, 3, "removed `unused = math.e`", "nothing reads 'unused' afterwards"),
+        (3, 4, "removed `angle = math.cos(0)`", "nothing reads 'angle' afterwards"),
     ]
 
 
@@ -598,3 +603,46 @@ def test_a_class_kept_in_its_step_is_listed_and_names_the_step() -> None:
     assert [(c.cell, c.what) for c in result.changes] == [
         (2, "`LinkedList` stays inside its step function")]
     assert [s.name for s in result.steps] == ["compute_head", "define_linked_list", "compute_ll"]
+
+
+def test_values_computed_only_for_display_go_whole_and_listed() -> None:
+    # shawlu95/Data-Science-Toolbox data_structure/set.ipynb shows set operations' results
+    notebook = load_notebook(DATA / "real" / "set_operations.ipynb")
+    result = build_plan(notebook, PlanOptions("demo", "demo", date="2026-01-01"))
+    text = plan_text(result)
+    for shown in ("s1.union(s2)", "s1.intersection(s2)", "s1.issuperset(s3)"):
+        assert shown not in text and f"removed `{shown}`" in {c.what for c in result.changes}
+    assert "set_.add(999)" in text  # a method that changes its object stays
+    counted = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\nn = len(df)\n"
+                       "counts = {}\nunused = len(df) + 1", "df['a'].value_counts() / n",
+                       "counts['a'] / n\nit = iter([1])\nsorted(it)\nset(range(3))"))
+    code_lines = {line.strip() for line in plan_text(counted).splitlines()}
+    assert "df['a'].value_counts() / n" not in code_lines  # arithmetic on displayed values
+    assert "set(range(3))" not in code_lines
+    assert "len(df) + 1" not in code_lines  # an unread value that only computes goes whole
+    assert {"counts['a'] / n", "sorted(it)"} <= code_lines  # may insert a key; consumes
+
+
+def test_a_step_that_only_prints_is_named_from_what_it_prints() -> None:
+    assert code_name("print(df.shape)")[0] == "report_df"
+    assert code_name('print(f"accuracy {acc:.2f}")')[0] == "report_acc"
+    assert code_name("print(len(rows))")[0] == "report_rows"
+
+
+def test_a_comment_on_an_unused_import_says_where_it_came_from() -> None:
+    imports = organise(["import numpy as np", "import seaborn as sns", "import pandas as pd"],
+                       {"np", "pd"}, {"import seaborn as sns": ["# for plotting"]})
+    assert imports == ("import numpy as np", "", "# for plotting",
+                       "# (nb2prod: the comment above was on `import seaborn as sns`, removed as "
+                       "unused)", "import pandas as pd")
+
+
+def test_indenting_code_into_a_function_leaves_its_strings_text_alone() -> None:
+    from nb2prod.render.codeindent import indent_code
+
+    code = 'print("""\nMean: %.3f\n""" % m)\nlabel = f"""\n{m}\n"""\n\npair = ("a"\n        "b")\n'
+    assert indent_code(code, 4, first=True) == (
+        '    print("""\nMean: %.3f\n""" % m)\n    label = f"""\n{m}\n"""\n\n    pair = ("a"\n'
+        '            "b")\n')
+    assert indent_code("Prose that isn't code\nsecond line", 2) == (
+        "Prose that isn't code\n  second line")  # not Python: jinja's indent

@@ -1,0 +1,143 @@
+"""Whether a bare expression only computes a value: what a notebook cell displays and a script
+can drop (``len(df)``, ``s1.union(s2)``, ``df.value_counts() / n``) as opposed to a call that
+acts (``model.fit(X)``, ``list(iterator)``). Judged from the syntax alone, never by running it.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+# Methods that compute a new value and leave their object as it was (sets, dicts, sequences,
+# pandas and numpy objects): a bare call of one in a cell only displays its result.
+DISPLAY_METHODS = frozenset({
+    "head", "tail", "describe", "sample", "value_counts", "nunique", "unique", "corr", "cov",
+    "isnull", "isna", "notnull", "notna", "memory_usage", "get_params", "to_frame", "mean",
+    "median", "sum", "count", "min", "max", "std", "var", "style", "union", "intersection",
+    "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint", "keys",
+    "values", "items", "get", "index", "copy", "agg", "aggregate", "round", "sort_values",
+    "sort_index", "nlargest", "nsmallest", "idxmax", "idxmin", "quantile", "cumsum", "transpose",
+    "astype", "groupby", "pivot_table", "reset_index", "dropna", "drop_duplicates", "duplicated",
+    "isin", "select_dtypes", "any", "all", "skew", "kurt", "mode", "rank", "pct_change", "diff",
+    "shift", "to_numpy", "tolist", "to_list", "to_dict", "argmax", "argmin", "prod", "abs"})
+
+
+def display_only(value: cst.BaseExpression) -> bool:
+    """A bare expression whose only effect in a notebook is to be displayed."""
+    # a bare subscript stays: `counts["a"]` on a defaultdict inserts the key; an attribute of
+    # one (`df[df.year < 0].name`) only reads
+    if isinstance(value, cst.Attribute):
+        return not any(isinstance(n, cst.Call) for n in _walk(value))
+    if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString, cst.Comparison,
+                          cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
+            or (isinstance(value, cst.Call) and _pure_call(value, _NON_CONSUMING)):
+        # `ord("a") ^ 32`, `len(s)`, `np.sqrt(sse / dof)`: calls that only compute a value
+        return (pure_calls_only(value, _NON_CONSUMING) and not any(
+            isinstance(n, cst.Subscript) for n in _walk(value))) or _displayed_arithmetic(value)
+    if isinstance(value, cst.Call) and _string_method(value):  # `"-".join(["a", "b"])` (a name
+        # may be an iterator the call would exhaust)
+        return pure_calls_only(value.func.value, _NON_CONSUMING) and all(
+            isinstance(arg.value, (cst.SimpleString, cst.List, cst.Tuple))
+            and pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        return (value.func.attr.value in DISPLAY_METHODS
+                and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)
+                and _display_only_receiver(value.func.value))
+    return False
+
+
+def _displayed_arithmetic(value: cst.BaseExpression) -> bool:
+    """Arithmetic or a comparison on values that only display (``df.value_counts() / n``,
+    ``-s1.union(s2)``)."""
+    if isinstance(value, cst.BinaryOperation):
+        operands = [value.left, value.right]
+    elif isinstance(value, cst.UnaryOperation):
+        operands = [value.expression]
+    elif isinstance(value, cst.Comparison):
+        operands = [value.left, *(c.comparator for c in value.comparisons)]
+    else:
+        return False
+    return all(_displayed_arithmetic(o) or (not isinstance(o, cst.Subscript) and display_only(o))
+               for o in operands)
+
+
+_PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
+                            "abs", "min", "max", "sum", "round", "id", "hash", "sorted", "set",
+                            "list", "tuple", "dict"})
+# builtins that compute a value and leave their argument as it was (`list(it)` would exhaust an
+# iterator, so a bare `list(result)` is not only a display)
+_NON_CONSUMING = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
+                            "abs", "round", "id", "hash", "ord", "chr", "hex", "bin", "oct",
+                            "divmod", "pow", "complex", "ascii", "format", "callable",
+                            "issubclass", "hasattr", "range"})
+
+
+def _fresh_iterable(value: cst.BaseExpression) -> bool:
+    """An argument a consuming builtin (``set``, ``sorted``) cannot exhaust: a literal, a
+    display of literals or ``range(...)``, not a name that may hold an iterator."""
+    if isinstance(value, (cst.BaseNumber, cst.BaseString)):
+        return True
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and _fresh_iterable(e.value) for e in value.elements)
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+        and value.func.value == "range"
+
+
+def _string_method(value: cst.Call) -> bool:
+    """A method of a string literal (``"->".join(parts)``): strings never change."""
+    return isinstance(value.func, cst.Attribute) and isinstance(
+        value.func.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
+# numpy and math functions that compute a new value from their arguments and change nothing
+_PURE_MATH = frozenset({"sqrt", "mean", "median", "std", "var", "sum", "prod", "abs", "exp", "log",
+                        "log2", "log10", "round", "floor", "ceil", "max", "min", "argmax", "argmin",
+                        "corrcoef", "cov", "dot", "percentile", "quantile", "cumsum", "diff",
+                        "isclose", "allclose", "array", "asarray", "power", "square", "sin", "cos",
+                        "tan", "pi", "e", "mod", "maximum", "minimum", "unique", "count_nonzero",
+                        "nanmean", "nanstd", "nansum", "linalg", "norm", "inv", "det", "factorial",
+                        "comb", "perm", "gcd", "isnan", "isinf", "hypot", "shape", "ndim", "size"})
+_MATH_MODULES = frozenset({"np", "numpy", "math"})
+
+
+def _pure_call(call: cst.Call, allowed: frozenset[str]) -> bool:
+    if isinstance(call.func, cst.Name):
+        return call.func.value in allowed or (
+            allowed is _NON_CONSUMING and call.func.value in _PURE_BUILTINS
+            and all(_fresh_iterable(arg.value) for arg in call.args))
+    parts = []
+    func: cst.BaseExpression = call.func
+    while isinstance(func, cst.Attribute):
+        parts.append(func.attr.value)
+        func = func.value
+    return (allowed is _NON_CONSUMING and isinstance(func, cst.Name)
+            and func.value in _MATH_MODULES and all(p in _PURE_MATH for p in parts))
+
+
+def pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _PURE_BUILTINS) -> bool:
+    calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
+    return all(_pure_call(c, allowed) for c in calls) \
+        and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
+
+
+def no_effect(value: cst.BaseExpression) -> bool:
+    """A name, attribute, number or comparison without calls or subscripts (strings stay: they
+    are often notes)."""
+    if isinstance(value, cst.Attribute):  # `ax[0].title`: reading an attribute does nothing
+        return not any(isinstance(n, (cst.Call, cst.Await, cst.Yield)) for n in _walk(value))
+    return isinstance(value, (cst.Name, cst.BaseNumber, cst.Comparison,
+                              cst.BinaryOperation, cst.Tuple)) and not any(
+        isinstance(n, (cst.Call, cst.Subscript, cst.Await, cst.Yield)) for n in _walk(value))
+
+
+def _display_only_receiver(value: cst.BaseExpression) -> bool:
+    if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+        return True
+    return isinstance(value, cst.Call) and display_only(value)
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)

@@ -1,0 +1,50 @@
+"""Indent Python code without touching the text of its strings.
+
+Jinja's ``indent`` filter puts spaces before every line, the lines inside a triple-quoted string
+too: ``print(\"\"\"\\nMean: %.5f\\n\"\"\")`` moved into a step function would print ``    Mean``. The
+templates' ``indent`` is this one instead: the same for text, and for Python (text that parses)
+it leaves the lines that start inside a string as they are.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+
+_STRING_STARTS = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
+_STRING_ENDS = {tokenize.STRING, getattr(tokenize, "FSTRING_END", tokenize.STRING)}
+
+
+def indent_code(text: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    """``text`` indented like jinja's ``indent(width, first, blank)``, strings' lines kept."""
+    prefix = width if isinstance(width, str) else " " * width
+    inside = _lines_inside_strings(str(text))
+    lines = str(text).splitlines(keepends=True)
+    out = []
+    for number, line in enumerate(lines, 1):
+        skip = (number == 1 and not first) or number in inside or (not blank and not line.strip())
+        out.append(line if skip else prefix + line)
+    return "".join(out)
+
+
+def _lines_inside_strings(text: str) -> set[int]:
+    """The (1-based) lines that start inside a multi-line string literal; none for text that is
+    not Python."""
+    try:
+        ast.parse(text)
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+        return set()
+    inside: set[int] = set()
+    depth, start = 0, 0
+    for token in tokens:
+        if token.type in _STRING_STARTS and depth == 0:
+            start = token.start[0]
+        if token.type == getattr(tokenize, "FSTRING_START", None):
+            depth += 1
+        if token.type == getattr(tokenize, "FSTRING_END", None):
+            depth -= 1
+        if token.type in _STRING_ENDS and depth == 0:
+            inside.update(range(start + 1, token.end[0] + 1))
+    return inside
