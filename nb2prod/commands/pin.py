@@ -174,7 +174,8 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     rows = [(r.distribution + r.extras, r.version or r.specifier or "-", ", ".join(r.imports) or "-",
-             _flags(r) + r.evidence) for r in result.requirements]
+             _flags(r) + (f"{r.needed_for}; " if r.needed_for else "") + r.evidence)
+            for r in result.requirements]
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in
               enumerate(("distribution", "version", "import"))]
     header = ("distribution", "version", "import", "evidence")
@@ -222,7 +223,7 @@ def _as_json(result: PinResult, folder: Path, names: list[str], options: PinOpti
              "specifier": r.specifier, "extras": r.extras, "evidence": r.evidence,
              "optional": r.optional, "guessed": r.guessed, "mapped_by": r.mapped_by,
              "ambiguous": bool(r.alternatives), "candidates": list(r.alternatives),
-             "mapping_note": r.mapping_note}
+             "mapping_note": r.mapping_note, "needed_for": r.needed_for}
             for r in result.requirements for name in (r.imports or (None,))
         ],
         "unresolved": [{"import": u.import_name, "reason": u.reason, "candidates": list(u.candidates)}

@@ -34,6 +34,7 @@ class Requirement:
     mapped_by: str = ""
     alternatives: tuple[str, ...] = ()  # rival projects that ship the same import (ambiguous)
     mapping_note: str = ""  # why the distribution name needs checking, if it does
+    needed_for: str = ""  # why it is needed when no import names it (a database URL's driver)
 
     def line(self) -> str:
         """The requirement as a requirements.in line (without comment)."""
@@ -103,6 +104,8 @@ def pin_notebooks(notebooks: list[Notebook], environment: Environment,
     requirements = [_requirement(mapping, optional, names, evidence)
                     for mapping, optional, names in mapped.values()]
     requirements += _installed_but_not_imported(installs, mapped, evidence)
+    requirements += _drivers(notebooks, {normalize(r.distribution) for r in requirements},
+                             evidence)
     if as_of is not None:
         requirements = [_dated(r, as_of) for r in requirements]
     return PinResult(
@@ -175,6 +178,23 @@ def _installed_but_not_imported(installs, mapped, evidence: _Evidence) -> list[R
         extra[key] = Requirement(spec.name, (), version, specifier, extras, why,
                                  mapped_by="install")
     return list(extra.values())
+
+
+def _drivers(notebooks: list[Notebook], present: set[str], evidence: _Evidence
+             ) -> list[Requirement]:
+    """Database drivers the notebooks' connection URLs need that nothing else requires."""
+    from nb2prod.pin.drivers import database_drivers
+
+    found: dict[str, Requirement] = {}
+    for notebook in notebooks:
+        for need in database_drivers(notebook):
+            key = normalize(need.distribution)
+            if key in present or key in found:
+                continue
+            version, specifier, extras, why = _version(need.distribution, (), evidence)
+            found[key] = Requirement(need.distribution, (), version, specifier, extras, why,
+                                     mapped_by="url", needed_for=need.why())
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -264,7 +284,8 @@ def requirements_in(result: PinResult) -> str:
         lines.append(_one_line(f"# unresolved import {unresolved.import_name}: {unresolved.reason}"))
     lines.append("")
     for req in result.requirements:
-        origin = f"import {', '.join(req.imports)}" if req.imports else "installed in the notebook"
+        origin = (f"import {', '.join(req.imports)}" if req.imports
+                  else req.needed_for or "installed in the notebook")
         notes = [origin, req.evidence]
         if req.alternatives:
             notes.insert(0, f"AMBIGUOUS import: also shipped by {', '.join(req.alternatives)}")

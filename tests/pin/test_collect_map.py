@@ -265,3 +265,26 @@ def test_versions_from_package_folders_in_a_traceback() -> None:
     found = [(v.name, v.version, v.how) for v in output_versions(load([cell]))]
     assert found == [("pandas", "0.23.4", "a package path in a traceback"),
                      ("scikit-learn", "0.19.1", "a package path in a traceback")]
+
+
+def test_a_database_url_requires_the_driver_sqlalchemy_loads_for_it() -> None:
+    # shawlu95 case_study/shutterfly/split.ipynb: create_engine('mysql+mysqldb://...') and no
+    # import of MySQLdb; the pipeline needs mysqlclient all the same
+    result = pin_notebooks([load_notebook(DATA / "real" / "mysql_split.ipynb")], BARE)
+    driver = next(r for r in result.requirements if r.distribution == "mysqlclient")
+    assert driver.imports == () and "mysql+mysqldb:// database URL" in driver.needed_for
+    assert "mysqlclient  # the driver a mysql+mysqldb:// database URL needs (cell 1)" \
+        in requirements_in(result)
+
+
+def test_database_drivers_come_from_urls_and_magics_once() -> None:
+    notebook = load(ran("import psycopg2\nimport pandas as pd\n"
+                        "a = pd.read_sql('q', 'postgresql://u@h/d')\n"
+                        "b = 'jdbc:mysql://h/d'\nc = 'https://example.com'",
+                        "%sql mssql+pymssql://u@h/d",
+                        "e = create_engine('oracle+cx_oracle://u@h')\nf = 'unknown+x://h'"))
+    result = pin_notebooks([notebook], BARE)
+    drivers = {r.distribution: r.needed_for for r in result.requirements if r.needed_for}
+    # psycopg2 is imported: no second requirement for it; a JDBC URL is Spark's, not SQLAlchemy's
+    assert sorted(drivers) == ["cx-Oracle", "pymssql"]
+    assert drivers["pymssql"] == "the driver a mssql+pymssql:// database URL needs (cell 1)"
