@@ -171,6 +171,9 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "workdir": workdir,
         "not_shipped": not_shipped,
         "left_out": [(f.path, f.reason) for f in plan.data_files if not f.copied],
+        # what the notebook reads, and the folders it writes into (shipped empty: "pie/")
+        "input_files": [f.path for f in plan.data_files if not f.path.endswith("/")],
+        "output_folders": [f.path for f in plan.data_files if f.path.endswith("/")],
         # the project's stdout test redacts with nb2prod's own code, rendered from its one source
         "redact_source": (Path(__file__).parent.parent / "redact.py").read_text(encoding="utf-8"),
         # and compares step values with verify's comparison, from its one source too

@@ -200,10 +200,12 @@ def _stale(context: RuleContext) -> Iterator[Finding]:
                 or dep.binder.imported or not _has_visible_output(cell.outputs)):
             continue
         reported.add(dep.reader)
+        # a read through a call points at the call: say whose read it is
+        read = f"'{dep.name}' (read by {dep.via}() called here)" if dep.via else f"'{dep.name}'"
         yield NB203.at(
             context.notebook, cell, dep.line, dep.column,
             f"output is stale: it was saved at In [{reader_count}], but cell {dep.binder.cell}, "
-            f"which defines '{dep.name}', ran later (In [{binder_count}])",
+            f"which defines {read}, ran later (In [{binder_count}])",
             [Related(dep.binder.cell, dep.binder.line, dep.name)],
         )
 

@@ -155,6 +155,22 @@ def test_stale_output() -> None:
     assert findings(cells, "NB203") == [("NB203", 1, 1)]
 
 
+def test_a_stale_output_read_through_a_call_names_the_function() -> None:
+    import json
+
+    from nb2prod.api import check_notebook
+    from nb2prod.config import Settings
+    from nb2prod.notebook import loads_ipynb
+    from tests.helpers import notebook_dict, stream
+
+    cells = [code("def report():\n    print(threshold)", 1), code("threshold = 0.5", 5),
+             code("report()", 3, [stream("0.5\n")])]
+    notebook = loads_ipynb(json.dumps(notebook_dict(cells)), "t.ipynb")
+    (stale,) = check_notebook(notebook, Settings(frozenset({"NB203"})))
+    assert stale.message == ("output is stale: it was saved at In [3], but cell 1, which defines "
+                             "'threshold' (read by report() called here), ran later (In [5])")
+
+
 def test_rerun_import_does_not_make_outputs_stale() -> None:
     out = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
     cells = [code("import math", 3), code("print(math.pi)", 2, out)]
