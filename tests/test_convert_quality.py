@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,9 @@ def test_strings_keep_their_text_and_output_folders_are_made(tmp_path: Path) -> 
              '(sum(values) / 3))', 2, [stream("\nMean: 0.512\n")]),
         markdown("## Save"),
         code("with open('outputs/summary.txt', 'w') as handle:\n    handle.write('done')", 3),
+        markdown("## Save each"),  # shawlu95 case_study/gdp/visual.ipynb: "./pie/%i.png" % year
+        code("for n in range(2):\n    with open(f'runs/{n}.txt', 'w') as handle:\n"
+             "        handle.write('%i' % n)\n    open('./logs/%i.log' % n, 'w').close()", 4),
     ])
     result = convert(str(notebook), "-o", str(tmp_path / "project"))
     assert result.returncode == 0, result.stderr
@@ -114,8 +118,35 @@ def test_strings_keep_their_text_and_output_folders_are_made(tmp_path: Path) -> 
     pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
     assert '    print("""\nMean: %.3f\n""" % (sum(values) / 3))' in pipeline  # its text as written
     assert "os.makedirs(os.path.dirname(summary_txt_path), exist_ok=True)" in pipeline
+    assert "os.makedirs(runs_dir, exist_ok=True)" in pipeline and 'f"{runs_dir}/{n}.txt"' in pipeline
+    assert 'open(os.path.join(logs_dir, "%i.log" % n), "w")' in pipeline
     tests = (tmp_path / "project" / "tests" / "test_pipeline.py").read_text()
     assert "every number masked" in tests
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "skipped" not in run.stdout
+
+
+def test_a_pipeline_that_writes_to_a_database_runs_in_tests_only_when_asked(
+        tmp_path: Path) -> None:
+    # shawlu95 case_study/shutterfly/split.ipynb replaces tables with df.to_sql(...)
+    notebook = write(tmp_path, "store.ipynb", [
+        markdown("# Store"), code("import sqlite3\nimport pandas as pd", 1),
+        markdown("## Save"),
+        code("frame = pd.DataFrame({'a': [1, 2]})\nconnection = sqlite3.connect('store.db')\n"
+             "frame.to_sql('numbers', connection, if_exists='replace')\n"
+             "connection.execute('SELECT 1')\nconnection.close()", 2),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "## Writes outside the project" in readme and "- `frame.to_sql()` (cell 3, line 3)" \
+        in readme and "execute" not in readme.split("## Writes outside")[1].split("##")[0]
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "set PROJECT_TESTS_MAY_WRITE=1 to run it" in run.stdout
+    allowed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"],
+                             cwd=tmp_path / "project", capture_output=True, text=True, check=False,
+                             env={**os.environ, "PROJECT_TESTS_MAY_WRITE": "1"})
+    assert allowed.returncode == 0 and "writes outside" not in allowed.stdout, allowed.stdout[-3000:]
+    assert "2 passed" in allowed.stdout  # the pipeline ran, and its step replayed

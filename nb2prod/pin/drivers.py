@@ -16,16 +16,19 @@ from dataclasses import dataclass
 from nb2prod.analysis.astutil import walk
 from nb2prod.notebook.model import Notebook
 
-# (dialect, driver or "" for the dialect's default) -> the distribution SQLAlchemy needs
+# (dialect, driver or "" for the dialect's default) -> the distributions SQLAlchemy needs
 DRIVERS = {
     ("mysql", ""): "mysqlclient", ("mysql", "mysqldb"): "mysqlclient",
     ("mysql", "pymysql"): "PyMySQL", ("mysql", "mysqlconnector"): "mysql-connector-python",
     ("mysql", "aiomysql"): "aiomysql", ("mysql", "asyncmy"): "asyncmy",
     ("mariadb", ""): "mysqlclient", ("mariadb", "mysqldb"): "mysqlclient",
     ("mariadb", "pymysql"): "PyMySQL", ("mariadb", "mariadbconnector"): "mariadb",
-    ("postgresql", ""): "psycopg2-binary", ("postgresql", "psycopg2"): "psycopg2-binary",
-    ("postgresql", "psycopg"): "psycopg", ("postgresql", "pg8000"): "pg8000",
-    ("postgresql", "asyncpg"): "asyncpg", ("postgres", ""): "psycopg2-binary",
+    # SQLAlchemy before 2.1 loads psycopg2 for a bare postgresql:// URL, 2.1 and later psycopg 3:
+    # both, so the URL works with whichever SQLAlchemy the lock picks
+    ("postgresql", ""): "psycopg2-binary psycopg[binary]",
+    ("postgresql", "psycopg2"): "psycopg2-binary", ("postgresql", "psycopg"): "psycopg[binary]",
+    ("postgresql", "pg8000"): "pg8000", ("postgresql", "asyncpg"): "asyncpg",
+    ("postgres", ""): "psycopg2-binary",
     ("mssql", ""): "pyodbc", ("mssql", "pyodbc"): "pyodbc", ("mssql", "pymssql"): "pymssql",
     ("oracle", ""): "oracledb", ("oracle", "oracledb"): "oracledb",
     ("oracle", "cx_oracle"): "cx-Oracle",
@@ -41,12 +44,17 @@ class DriverNeed:
     """A distribution a database URL in the notebook makes SQLAlchemy load."""
 
     distribution: str
+    extras: str  # "[binary]" or ""
     scheme: str  # as written: mysql, mysql+pymysql
     cell: int
     line: int
 
     def why(self) -> str:
-        return f"the driver a {self.scheme}:// database URL needs (cell {self.cell})"
+        if self.distribution == "SQLAlchemy":
+            return f"it opens the {self.scheme}:// database URL (cell {self.cell})"
+        versions = ("; SQLAlchemy before 2.1 loads psycopg2, 2.1 and later psycopg 3"
+                    if self.scheme == "postgresql" else "")
+        return f"the driver a {self.scheme}:// database URL needs (cell {self.cell}){versions}"
 
 
 def database_drivers(notebook: Notebook) -> tuple[DriverNeed, ...]:
@@ -56,10 +64,14 @@ def database_drivers(notebook: Notebook) -> tuple[DriverNeed, ...]:
         for text, line in _texts(cell):
             for match in _URL.finditer(text):
                 dialect, driver = match[1], match[2] or ""
-                distribution = DRIVERS.get((dialect, driver))
-                if distribution and distribution not in found:
-                    scheme = f"{dialect}+{driver}" if driver else dialect
-                    found[distribution] = DriverNeed(distribution, scheme, cell.index, line)
+                scheme = f"{dialect}+{driver}" if driver else dialect
+                drivers = DRIVERS.get((dialect, driver), "").split()
+                # pandas' read_sql(q, "mysql://...") opens the URL with SQLAlchemy too
+                for requirement in [*drivers, "SQLAlchemy"] if drivers else []:
+                    distribution, _, extras = requirement.partition("[")
+                    if distribution not in found:
+                        found[distribution] = DriverNeed(distribution, f"[{extras}" if extras
+                                                         else "", scheme, cell.index, line)
     return tuple(found.values())
 
 

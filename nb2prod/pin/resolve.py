@@ -192,7 +192,8 @@ def _drivers(notebooks: list[Notebook], present: set[str], evidence: _Evidence
             if key in present or key in found:
                 continue
             version, specifier, extras, why = _version(need.distribution, (), evidence)
-            found[key] = Requirement(need.distribution, (), version, specifier, extras, why,
+            found[key] = Requirement(need.distribution, (), version, specifier,
+                                     extras or need.extras, why,
                                      mapped_by="url", needed_for=need.why())
     return list(found.values())
 

@@ -31,6 +31,7 @@ from nb2prod.refactor.bugbear import (
 )
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.dead import effect
+from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only
@@ -62,6 +63,7 @@ class CellResult:
     # config fields of relative paths the cell writes into a folder (`outputs/ci.png`): the step
     # creates the folder, which a fresh checkout (or the tests' data folder) does not have
     folder_writes: set[str] = field(default_factory=set)
+    folder_fields: set[str] = field(default_factory=set)  # fields that name a folder, not a file
 
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
@@ -80,7 +82,7 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
                       transformer.path_reads, transformer.shows_figures,
-                      transformer.folder_writes)
+                      transformer.folder_writes, transformer.folder_fields)
 
 
 def _path_words(value: str) -> str:
@@ -159,6 +161,7 @@ class _CellTransformer(CommentKeeper):
         self.path_fields: dict[str, str] = {}
         self.path_reads: dict[str, str] = {}
         self.folder_writes: set[str] = set()
+        self.folder_fields: set[str] = set()
         self.known_paths = known_paths
         self.shows_figures = False
         self.unsaved_figure = False  # a plot drawn since the last plt.show()
@@ -496,7 +499,9 @@ class _CellTransformer(CommentKeeper):
         first = updated.args[at]
         if first.keyword is not None or first.star:
             return updated
-        value = _literal(first.value) if isinstance(first.value, cst.SimpleString) else None
+        if not isinstance(first.value, cst.SimpleString):
+            return self._formatted_file_call(original, updated, name, at)
+        value = _literal(first.value)
         if value is None:
             return updated
         absolute = bool(USER_PATH.match(value) or ABSOLUTE_PATH.match(value))
@@ -516,6 +521,31 @@ class _CellTransformer(CommentKeeper):
         self._change(original, f"{value!r} became config field `{field_name}`", why)
         args = list(updated.args)
         args[at] = first.with_changes(value=cst.Name(field_name))
+        return updated.with_changes(args=args)
+
+    def _formatted_file_call(self, original: cst.Call, updated: cst.Call, name: str, at: int):
+        """``plt.savefig(f"plots/{col}.png")``: the literal folder becomes a config field (made
+        when the notebook writes there), the file name stays computed."""
+        found = formatted_path(updated.args[at].value)
+        if found is None or find_token(found.folder) or (
+                not RELATIVE_PATH.match(found.folder + "/")
+                and not ABSOLUTE_PATH.match(found.folder + "/")):
+            return updated
+        field_name = self._path_field(found.folder + "/", found.folder, "dir")
+        self.folder_fields.add(field_name)
+        writes = not _reads(name, updated)
+        if writes:
+            self.folder_writes.add(field_name)
+        self.imports.add("os")
+        rebuilt = found.rebuild(field_name)
+        source = one_line(cst.Module([]).code_for_node(updated.args[at].value))
+        self._change(original, f"`{source}` became "
+                     f"`{one_line(cst.Module([]).code_for_node(rebuilt))}`",
+                     f"its folder {found.folder!r} is configuration: config field `{field_name}`, "
+                     "resolved against data_dir" +
+                     (", created by the step when it is missing" if writes else ""))
+        args = list(updated.args)
+        args[at] = updated.args[at].with_changes(value=rebuilt)
         return updated.with_changes(args=args)
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString):
@@ -578,7 +608,10 @@ class _CellTransformer(CommentKeeper):
                                           cst.parse_statement("save_figure(figures_dir)\n")])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
-        if self.definitions == 0 and _plots(updated):
+        if self.definitions == 0 and isinstance(updated.func, cst.Attribute) \
+                and updated.func.attr.value in {"savefig", "close"}:
+            self.unsaved_figure = False  # the author saved it where it belongs, or closed it
+        elif self.definitions == 0 and _plots(updated):
             self.unsaved_figure = True
         if m.matches(updated.func, m.Name("zip")) and "zip" not in self.used_names and not any(
                 a.keyword is not None and a.keyword.value == "strict" for a in updated.args) \
@@ -613,17 +646,23 @@ class _CellTransformer(CommentKeeper):
         self._warn(node, f"hard-coded secret replaced by os.environ[{env!r}]; revoke the old one")
         return cst.parse_expression(f"os.environ[{env!r}]")
 
-    def _path_field(self, value: str) -> str:
+    def _path_field(self, value: str, default: str | None = None, kind: str = "path") -> str:
+        """The config field of a path literal (``default``: its value, when not ``value``
+        itself; ``kind``: the name's ending)."""
+        default = value if default is None else default
         if value in self.known_paths:  # the same file in another cell: the same field
-            self.path_fields[self.known_paths[value]] = repr(value)
+            self.path_fields[self.known_paths[value]] = repr(default)
             return self.known_paths[value]
-        base = f"{_path_words(value) or 'data'}_path"
+        base = f"{_path_words(value) or 'data'}_{kind}"
         if base[0].isdigit():
             base = f"path_{base}"
+        if base in _GENERATED_FIELDS:  # a folder called data: data_folder, not data_dir_2
+            base = base.replace("_dir", "_folder")
         name, n = base, 2
-        while name in self.used_names or (name in self.path_fields and self.path_fields[name] != repr(value)):
+        while name in self.used_names or name in _GENERATED_FIELDS or (name in self.path_fields
+                                          and self.path_fields[name] != repr(default)):
             name, n = f"{base}_{n}", n + 1
-        self.path_fields[name] = repr(value)
+        self.path_fields[name] = repr(default)
         self.known_paths[value] = name
         self.used_names.add(name)
         return name
@@ -632,6 +671,7 @@ class _CellTransformer(CommentKeeper):
 # a relative file path: words, dots, slashes; a file extension or a folder part
 RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
                            r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
+_GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 _READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
 

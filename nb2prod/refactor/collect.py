@@ -305,7 +305,8 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
     pieces.path_reads.update(result.path_reads)
     for name, literal in result.path_fields.items():
         if name not in pieces.config:
-            pieces.config[name] = ConfigField(name, literal, "str", PATH_SOURCE, cell.index)
+            pieces.config[name] = ConfigField(name, literal, "str", PATH_SOURCE, cell.index,
+                                              folder=name in result.folder_fields)
         if name in result.folder_writes and not pieces.config[name].makes_folder:
             pieces.config[name] = dataclasses.replace(pieces.config[name], makes_folder=True)
             pieces.stdlib_needed.add("os")

@@ -26,22 +26,35 @@ def located(changes: Iterable[Unplaced], cells: list[Cell]) -> list[Change]:
         return []
     lines = [(cell.index, number, " ".join(line.split()))
              for cell in cells for number, line in enumerate(cell.source.splitlines(), 1)]
-    return [Change(*_find_line(lines, change.line, cells), change.what, change.why)
-            for change in changes]
+    placed, cursor = [], 0
+    for change in changes:  # in code order: the same line twice is two places, in order
+        at = _find_line(lines, change.line, cursor)
+        if at is None:
+            where = (cells[0].index, 1) if cells else (0, 1)
+        else:
+            where, cursor = lines[at][:2], at + 1
+        placed.append(Change(*where, change.what, change.why))
+    return placed
 
 
-def _find_line(lines: list[tuple[int, int, str]], text: str, cells: list[Cell]) -> tuple[int, int]:
-    """The first line that starts with ``text`` (its first 60 characters, up to a `` ... ``
-    gap); else the first line ``text`` starts with, when ``text`` is a statement spanning lines."""
+def _find_line(lines: list[tuple[int, int, str]], text: str, cursor: int) -> int | None:
+    """The position of the first line from ``cursor`` on (then from the top) that starts with
+    ``text`` (its first 60 characters, up to a `` ... `` gap); else that ``text`` starts with (a
+    statement spanning lines); else that starts like it up to its first parenthesis (a call
+    whose arguments a transform added to)."""
     wanted = " ".join(text.split())[:60].split(" ... ")[0]
-    if wanted:
-        for index, number, line in lines:
-            if line.startswith(wanted):
-                return index, number
-        for index, number, line in lines:
-            if len(line) >= 8 and wanted.startswith(line):
-                return index, number
-    return (cells[0].index, 1) if cells else (0, 1)
+    if not wanted:
+        return None
+    head = wanted.split("(", 1)[0] + "(" if "(" in wanted else ""
+    tests = [lambda line: line.startswith(wanted),
+             lambda line: len(line) >= 8 and wanted.startswith(line),
+             lambda line: len(head) >= 8 and line.startswith(head)]
+    order = [*range(cursor, len(lines)), *range(cursor)]
+    for test in tests:
+        for position in order:
+            if test(lines[position][2]):
+                return position
+    return None
 
 
 def unused_import(line: str, cell: Cell) -> list[Change]:

@@ -47,6 +47,7 @@ class ConfigField:
     # resolves against data_dir, as file path fields do
     is_path: bool = False
     makes_folder: bool = False  # a path the notebook writes into a folder: the step creates it
+    folder: bool = False  # the value is a folder (of a formatted path: f"plots/{col}.png")
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,9 @@ class ConversionPlan:
     parts: tuple[ConversionPlan, ...] = ()
     # the project's notebook graph: (notebook, module, the notebooks it needs) in run order
     notebook_graph: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # calls that write outside the project's folder (df.to_sql() (cell 7, line 2)): the
+    # generated tests run the pipeline only when asked to
+    external_writes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

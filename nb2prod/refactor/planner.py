@@ -20,6 +20,7 @@ from nb2prod.refactor.assemble import assemble
 from nb2prod.refactor.collect import collect
 from nb2prod.refactor.crossing import unsavable_values
 from nb2prod.refactor.describe import describe
+from nb2prod.refactor.external import external_writes
 from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
 from nb2prod.refactor.imports import (
@@ -90,6 +91,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         local_modules=tuple(sorted({*_modules_to_provide(collected, about, imported),
                                     *(name for name, _ in own.refused)})),
         module_files=own.files,
+        external_writes=external_writes(notebook),
     )
 
 

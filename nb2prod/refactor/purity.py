@@ -27,6 +27,10 @@ def display_only(value: cst.BaseExpression) -> bool:
     # one (`df[df.year < 0].name`) only reads
     if isinstance(value, cst.Attribute):
         return not any(isinstance(n, cst.Call) for n in _walk(value))
+    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call):
+        # a new value's slice (`df.sort_values("a")[:30]`): nothing is inserted anywhere
+        return display_only(value.value) and all(
+            pure_calls_only(element.slice, _NON_CONSUMING) for element in value.slice)
     if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString, cst.Comparison,
                           cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
             or (isinstance(value, cst.Call) and _pure_call(value, _NON_CONSUMING)):

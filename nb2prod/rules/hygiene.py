@@ -86,6 +86,7 @@ FILE_CALLS = re.compile(
 _SEED_CALLS = re.compile(r"(?:^|\.)(?:seed|manual_seed|set_seed|seed_everything|set_random_seed)$")
 _RANDOM_MODULES = ("random.", "np.random.", "numpy.random.", "torch.rand", "tf.random.")
 _RANDOM_STATE_CALLS = frozenset({
+    "sample",  # pandas' df.sample(frac=1) draws from numpy's global generator
     "train_test_split", "KFold", "StratifiedKFold", "ShuffleSplit", "StratifiedShuffleSplit",
     "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
     "ExtraTreesRegressor", "GradientBoostingClassifier", "GradientBoostingRegressor",

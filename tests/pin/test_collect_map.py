@@ -285,6 +285,10 @@ def test_database_drivers_come_from_urls_and_magics_once() -> None:
                         "e = create_engine('oracle+cx_oracle://u@h')\nf = 'unknown+x://h'"))
     result = pin_notebooks([notebook], BARE)
     drivers = {r.distribution: r.needed_for for r in result.requirements if r.needed_for}
-    # psycopg2 is imported: no second requirement for it; a JDBC URL is Spark's, not SQLAlchemy's
-    assert sorted(drivers) == ["cx-Oracle", "pymssql"]
+    # psycopg2 is imported: no second requirement for it, but SQLAlchemy 2.1 loads psycopg 3 for
+    # the bare URL; a JDBC URL is Spark's, not SQLAlchemy's; pandas opens a URL with SQLAlchemy
+    assert sorted(drivers) == ["SQLAlchemy", "cx-Oracle", "psycopg", "pymssql"]
     assert drivers["pymssql"] == "the driver a mssql+pymssql:// database URL needs (cell 1)"
+    assert drivers["SQLAlchemy"] == "it opens the postgresql:// database URL (cell 0)"
+    psycopg = next(r for r in result.requirements if r.distribution == "psycopg")
+    assert psycopg.extras == "[binary]" and "2.1 and later psycopg 3" in psycopg.needed_for

@@ -646,3 +646,52 @@ def test_indenting_code_into_a_function_leaves_its_strings_text_alone() -> None:
         '            "b")\n')
     assert indent_code("Prose that isn't code\nsecond line", 2) == (
         "Prose that isn't code\n  second line")  # not Python: jinja's indent
+
+
+def test_the_literal_folder_of_a_formatted_path_becomes_a_field() -> None:
+    import libcst as cst
+
+    from nb2prod.refactor.formatted_paths import formatted_path
+
+    def rebuilt(source: str) -> str | None:
+        found = formatted_path(cst.parse_expression(source))
+        return found and f"{found.folder} -> {cst.Module([]).code_for_node(found.rebuild('f'))}"
+
+    assert rebuilt('f"plots/a/{c}.png"') == 'plots/a -> f"{f}/{c}.png"'
+    assert rebuilt("'./pie/%i.png' % y") == "./pie -> os.path.join(f, '%i.png' % y)"
+    assert rebuilt('"out/{}_{}.csv".format(a, b)') == 'out -> os.path.join(f, "{}_{}.csv".format(a, b))'
+    # no literal folder, a computed one, escapes, bytes: left alone
+    for source in ('f"{c}.png"', 'f"{root}/x/{c}.png"', "'a\\\\b/%s' % x", "b'out/%s' % x",
+                   "'/%s.png' % x", 'f"./{c}.png"'):
+        assert rebuilt(source) is None, source
+    result = plan(ran("import pandas as pd\ncols = ['a']",
+                      "frames = [pd.read_csv(f'data/{c}.csv') for c in cols]\nprint(len(frames))"))
+    assert "frames = [pd.read_csv(f'{data_folder}/{c}.csv') for c in cols]" in plan_text(result)
+    folder = next(f for f in result.config if f.name == "data_folder")
+    assert folder.folder and not folder.makes_folder and folder.value == "'data'"
+
+
+def test_writes_outside_the_folder_are_found_from_the_calls() -> None:
+    from nb2prod.refactor.external import external_writes
+
+    notebook = load(ran("cur.execute('SELECT * FROM t')\ncur.execute('insert into t values (1)')\n"
+                        "cur.execute(f'DELETE FROM {table}')\nrequests.post(url, json=data)\n"
+                        "df.to_csv('out.csv')\ns3.upload_file('a', 'b', 'c')\nconn.commit()"))
+    assert external_writes(notebook) == (
+        "cur.execute() (cell 0, line 2)", "cur.execute() (cell 0, line 3)",
+        "requests.post() (cell 0, line 4)", "s3.upload_file() (cell 0, line 6)",
+        "conn.commit() (cell 0, line 7)")
+
+
+def test_a_figure_the_cell_saves_or_closes_is_not_saved_again_and_repeated_lines_keep_places(
+        ) -> None:
+    saved = plan(ran("import matplotlib.pyplot as plt\nplt.plot([1])\nplt.savefig('a.png')",
+                     "plt.plot([2])\nplt.close()", "plt.plot([3])"))
+    text = plan_text(saved)
+    assert text.count("save_figure(figures_dir)") == 1  # only the cell that left its figure
+    shown = plan(ran("import pandas as pd", "df = pd.DataFrame({'a': [1]})\ndf.sort_values('a')[:1]"))
+    assert "sort_values" not in plan_text(shown)
+    twice = plan([code("import pandas as pd", 1), markdown("## A"),
+                  code("df = pd.DataFrame()\ns1 = len(df)\nprint(df)", 2), markdown("## B"),
+                  code("s1 = len(df)\nprint(df)", 3), markdown("## C"), code("print(df)", 4)])
+    assert [(c.cell, c.line) for c in twice.changes if "s1" in c.what] == [(2, 2), (4, 1)]

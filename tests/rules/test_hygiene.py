@@ -68,3 +68,11 @@ def test_interactive_input() -> None:
     assert findings(ran("from ipywidgets import interact\ninteract(f, x=3)"), "NB304") == [
         ("NB304", 0, 2)]
     assert findings(ran("value = parameters['x']"), "NB304") == []
+
+
+def test_pandas_sample_without_random_state_is_unseeded() -> None:
+    # shawlu95 case_study/shutterfly/split.ipynb shuffles with df.sample(frac=1)
+    assert findings(ran("df = df.sample(frac=1)"), "NB303") == [("NB303", 0, 1)]
+    assert findings(ran("df = df.sample(frac=1, random_state=0)"), "NB303") == []
+    assert findings(ran("import numpy as np\nnp.random.seed(0)\ndf = df.sample(frac=1)"),
+                    "NB303") == []
