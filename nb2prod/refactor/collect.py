@@ -78,6 +78,7 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
             closing = comment_lines([*result.module.header, *result.module.footer])
             if closing:  # a comment-only cell, or comments after the cell's last statement
                 pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
+        pieces.changes += _dropped_answer(cell, python, pieces.changes)
     _mark_flagged(pieces, flagged)
     _mark_path_constants(pieces, notebook)
     return pieces.freeze()
@@ -246,6 +247,33 @@ def _print_to_file_calls(pieces: Pieces, cell: Cell, python: str, tree: ast.Modu
             lines[node.lineno - 1] = call
     python = "\n".join(lines) + "\n"
     return python, ast.parse(python)
+
+
+_SCALAR = re.compile(r"[-+]?(?:\d[\d_.]*(?:[eE][-+]?\d+)?|nan|inf)|True|False|"
+                     r"\((?:[-+]?[\d.eE+-]+, ?)+[-+]?[\d.eE+-]*\)")
+
+
+def _dropped_answer(cell: Cell, python: str, changes: list[Change]) -> list[Change]:
+    """The number a cell showed as its result (``entropy(results)`` -> Out[7]: 0.08) that the
+    step computes and drops: listed, so nobody looks for the answer in the project."""
+    shown = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
+    data = shown[-1].get("data") if shown else None
+    text = data.get("text/plain") if isinstance(data, dict) else None
+    text = "".join(text) if isinstance(text, list) else text
+    if not isinstance(text, str) or len(data) > 1 or not _SCALAR.fullmatch(text.strip()):
+        return []
+    try:
+        last = ast.parse(python).body[-1]
+    except (SyntaxError, IndexError, RecursionError, MemoryError, ValueError):
+        return []
+    line = cell.original_line(last.lineno)
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)) \
+            or any(c.cell == cell.index and c.line == line for c in changes):
+        return []  # not a call, or already removed as a display: listed as such
+    code = one_line(ast.get_source_segment(python, last) or "")
+    return [Change(cell.index, line, f"the value of `{code}` is no longer shown",
+                   f"the notebook showed it as the cell's result, {one_line(text.strip())}; the "
+                   "step computes it and drops it: print or return it if it matters")]
 
 
 def _print_statement_call(text: str) -> str | None:

@@ -70,7 +70,7 @@ def title_name(title: str) -> str:
     a phrase ends (before `for`, `with`, `using`...); one that cannot be cut so gives "" (the
     step is then named from its code: a truncated heading reads as a mistake)."""
     text = _FILLER_PHRASES.sub(" ", title.lower())
-    if " ".join(re.findall(r"[a-z0-9]+", text)) in META_HEADINGS:
+    if is_meta_heading(title):
         return ""
     # a hyphenated word (cross-validation) is one word: kept whole or not at all
     words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text)
@@ -88,6 +88,12 @@ def title_name(title: str) -> str:
                 and len("_".join(words[:i])) <= MAX_NAME]
         end = next((i for i in cuts if i >= 2), cuts[0] if cuts else 0)
     return "_".join(words[:end]) if end and words[end - 1] not in DANGLING else ""
+
+
+def is_meta_heading(title: str) -> bool:
+    """A heading about the notebook (``Hints:``, ``Your answer``), not about the code under it."""
+    text = _FILLER_PHRASES.sub(" ", title.lower())
+    return " ".join(re.findall(r"[a-z0-9]+", text)) in META_HEADINGS
 
 
 def code_name(body: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from nb2prod.analysis.astutil import parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, DELETE, READ, module_events
 from nb2prod.notebook.model import Notebook
-from nb2prod.refactor.naming import code_name, title_name, unique_name
+from nb2prod.refactor.naming import code_name, is_meta_heading, title_name, unique_name
 
 _HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<title>.+?)\s*#*\s*$", re.M)
 STEP_LEVELS = 3  # headings down to ### open steps; a notebook whose headings are all deeper
@@ -106,7 +106,7 @@ def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
         draft.name = unique_name(base, subject, used, code if code != base else "",
                                  "".join(draft.statements))
         used.add(draft.name)
-        if not draft.title:
+        if not draft.title or is_meta_heading(draft.title):  # "Hints:" names no step
             draft.title = draft.name.replace("_", " ").capitalize()
 
 

@@ -516,8 +516,8 @@ def test_a_notebook_whose_headings_are_all_deep_uses_them_as_steps() -> None:
     result = build_plan(notebook, PlanOptions("demo", "demo", force=True, date="2026-01-01"))
     assert [s.title for s in result.steps][:2] == [
         "Basic function in Python:", "Functions can be passed as arguments to another function"]
-    deep = plan([markdown("# Notes"), markdown("#### Detail"), code("print(1)", 1)])
-    assert [s.title for s in deep.steps] == ["Notes"]  # `#` is there: `####` is no step
+    deep = plan([markdown("# Overview"), markdown("#### Detail"), code("print(1)", 1)])
+    assert [s.title for s in deep.steps] == ["Overview"]  # `#` is there: `####` is no step
 
 
 def test_a_step_that_only_calls_a_function_is_named_after_it() -> None:
@@ -695,3 +695,21 @@ def test_a_figure_the_cell_saves_or_closes_is_not_saved_again_and_repeated_lines
                   code("df = pd.DataFrame()\ns1 = len(df)\nprint(df)", 2), markdown("## B"),
                   code("s1 = len(df)\nprint(df)", 3), markdown("## C"), code("print(df)", 4)])
     assert [(c.cell, c.line) for c in twice.changes if "s1" in c.what] == [(2, 2), (4, 1)]
+
+
+def test_a_number_a_cell_showed_and_the_step_drops_is_listed() -> None:
+    # shawlu95 concepts/gini_impurity&entropy.ipynb ends cells with `entropy(results)`, Out: 0.08
+    shown = {"output_type": "execute_result", "execution_count": 2, "metadata": {},
+             "data": {"text/plain": "0.08013604733127526"}}
+    result = plan([code("def entropy(p):\n    return p / 2", 1),
+                   code("results = 0.16\nentropy(results)", 2, [shown])])
+    assert [(c.cell, c.line, c.what) for c in result.changes] == [
+        (1, 2, "the value of `entropy(results)` is no longer shown")]
+    assert "0.08013604733127526" in result.changes[0].why
+
+
+def test_a_heading_about_the_notebook_titles_no_step() -> None:
+    # Harvard-IACS lecture18 exercise: "## Hints:" above the code that loads the data
+    result = plan([code("import pandas as pd", 1), markdown("## Hints:"),
+                   code("raw = pd.DataFrame()\nprint(raw)", 2)])
+    assert [(s.name, s.title) for s in result.steps] == [("compute_raw", "Compute raw")]
