@@ -31,7 +31,11 @@ TOKEN_PATTERNS = tuple(
         ("k_live_", "Stripe secret key", r"\b[sr]k_live_[0-9a-zA-Z]{20,}\b"),
         ("hf_", "Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
         ("npm_", "npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-        ("://", "password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s:/@'\"]{3,}@[\w.-]+"),
+        # a scheme starts where no scheme character precedes it (from inside `a+a+...` every
+        # start would scan to the end: n**2); the password runs to the last `@` before the
+        # host, so one with `@` or `:` in it is taken whole
+        ("://", "password in a URL",
+         r"(?<![\w+.-])[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s'\"/]+@[\w.-]+"),
         ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
         ("Basic\\s", "basic auth credentials",
          r"\bBasic\s+(?=[A-Za-z+/]*[0-9])[A-Za-z0-9+/]{12,}={0,2}(?![\w/])"),

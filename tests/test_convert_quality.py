@@ -117,8 +117,8 @@ def test_strings_keep_their_text_and_output_folders_are_made(tmp_path: Path) -> 
     assert "creates the folder it writes into" in result.stdout
     pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
     assert '    print("""\nMean: %.3f\n""" % (sum(values) / 3))' in pipeline  # its text as written
-    assert "os.makedirs(os.path.dirname(summary_txt_path), exist_ok=True)" in pipeline
-    assert "os.makedirs(runs_dir, exist_ok=True)" in pipeline and 'f"{runs_dir}/{n}.txt"' in pipeline
+    assert "os.makedirs(os.path.dirname(summary_txt_path) or \".\", exist_ok=True)" in pipeline
+    assert "os.makedirs(runs_dir or \".\", exist_ok=True)" in pipeline and 'f"{runs_dir}/{n}.txt"' in pipeline
     assert 'open(os.path.join(logs_dir, "%i.log" % n), "w")' in pipeline
     tests = (tmp_path / "project" / "tests" / "test_pipeline.py").read_text()
     assert "every number masked" in tests

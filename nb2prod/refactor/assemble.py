@@ -176,9 +176,10 @@ def _unpack(field: ConfigField) -> str:
         return (f"# TODO(nb2prod): no notebook cell defines '{field.name}'; set it in the config\n"
                 f"{field.name} = config.{field.name}\n")
     if field.makes_folder:  # (a folder the notebook's own folder had, or the run fails there)
+        # (a file name set without a folder: its folder is the one the pipeline runs in)
         folder = field.name if field.folder else f"os.path.dirname({field.name})"
         return (f"{field.name} = config.path(config.{field.name})\n"
-                f"os.makedirs({folder}, exist_ok=True)\n")
+                f'os.makedirs({folder} or ".", exist_ok=True)\n')
     if field.source == PATH_SOURCE or field.is_path:
         return f"{field.name} = config.path(config.{field.name})\n"
     return f"{field.name} = config.{field.name}\n"

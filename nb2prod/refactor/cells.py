@@ -162,6 +162,7 @@ class _CellTransformer(CommentKeeper):
         self.path_reads: dict[str, str] = {}
         self.folder_writes: set[str] = set()
         self.folder_fields: set[str] = set()
+        self.notes: set[int] = set()  # strings on their own line, which become comments
         self.known_paths = known_paths
         self.shows_figures = False
         self.unsaved_figure = False  # a plot drawn since the last plt.show()
@@ -258,8 +259,10 @@ class _CellTransformer(CommentKeeper):
             self.unsaved_figure = False
             return self._replace(original, updated, "save_figure(figures_dir)",
                                  "figures are saved to the configured folder instead of shown")
-        if self.depth == 0 and not self.definitions and _plain_string(value):
-            return self._string_as_comment(original, updated, value)
+        note = first.value if isinstance(first, cst.Expr) else value
+        if self.depth == 0 and not self.definitions and _plain_string(note):
+            # (the note as written: a URL with a password in it is redacted, not looked up)
+            return self._string_as_comment(original, updated, note)
         if self.depth == 0 and display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
         if self.in_try:  # what may raise is what the try's handlers are for
@@ -282,7 +285,8 @@ class _CellTransformer(CommentKeeper):
         it becomes the same words as comments, not nothing."""
         text = value.evaluated_value if isinstance(value, cst.SimpleString) else "".join(
             part.evaluated_value for part in (value.left, value.right))
-        lines = [f"# {line.rstrip()}".rstrip() for line in str(text).strip().splitlines()]
+        text = redact(str(text))[0]
+        lines = [f"# {line.rstrip()}".rstrip() for line in text.strip().splitlines()]
         self._change(original, f"the string `{self._source(updated, original)}` on its own line "
                      "became a comment", "a string on its own line does nothing in a script; in "
                      "the notebook it was a note (or showed itself)")
@@ -510,7 +514,7 @@ class _CellTransformer(CommentKeeper):
         field_name = self._path_field(value)
         if _reads(name, updated):
             self.path_reads[field_name] = value
-        elif not absolute and "/" in value.strip("/"):
+        elif not absolute and "/" in value.strip("/") and _inside(value):
             self.folder_writes.add(field_name)
         if absolute:
             self._warn(original, f"absolute path {value!r} became config field '{field_name}'")
@@ -533,7 +537,7 @@ class _CellTransformer(CommentKeeper):
             return updated
         field_name = self._path_field(found.folder + "/", found.folder, "dir")
         self.folder_fields.add(field_name)
-        writes = not _reads(name, updated)
+        writes = not _reads(name, updated) and _inside(found.folder)
         if writes:
             self.folder_writes.add(field_name)
         self.imports.add("os")
@@ -548,7 +552,15 @@ class _CellTransformer(CommentKeeper):
         args[at] = updated.args[at].with_changes(value=rebuilt)
         return updated.with_changes(args=args)
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        first = node.body[0] if len(node.body) == 1 else None
+        if isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString) \
+                and self.depth == 0 and not self.definitions and _plain_string(first.value):
+            self.notes.add(id(first.value))  # becomes a comment, redacted: no lookup for it
+
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString):
+        if id(original) in self.notes:
+            return updated
         if original in self.secret_literals:
             lookup = self._secret(original, self.secret_literals[original])
             if "b" in original.prefix.lower():  # password = b"...": still bytes
@@ -674,6 +686,13 @@ RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 _READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
+
+
+def _inside(path: str) -> bool:
+    """A relative path that stays inside the folder it is relative to: nb2prod makes folders
+    only there (``../shared/out.csv`` is the notebook's business)."""
+    parts = path.replace("\\", "/").split("/")
+    return not path.startswith(("/", "~")) and ".." not in parts
 
 
 def _reads(name: str, call: cst.Call) -> bool:

@@ -113,11 +113,20 @@ def _clashing_names(flow, pieces: Pieces) -> list[str]:
     they get a trailing underscore everywhere, as PEP 8 suggests for such clashes."""
     clashes = sorted(name for name in flow.binders if name in CLASHING
                      and _written(name, [pieces.cells.get(b[0]) for b in flow.binders[name]]))
+    if "os" in flow.binders and not _imports_os(pieces.cells.values()):
+        clashes.append("os")  # `os = "linux"`: the generated code's os.makedirs/os.environ
     for name in clashes:
         cell, line, _, _ = flow.binders[name][0]
         pieces.changes.append(Change(cell, line, f"`{name}` became `{name}_` throughout",
                                      "the generated project uses that name itself"))
     return clashes
+
+
+def _imports_os(cells) -> bool:
+    """Whether a cell binds ``os`` to the os module (``import os``, ``import os.path``)."""
+    return any(isinstance(node, ast.Import) and any(
+        alias.name.split(".")[0] == "os" and alias.asname in (None, "os") for alias in node.names)
+        for cell in cells if cell.tree is not None for node in ast.walk(cell.tree))
 
 
 def _written(name: str, cells: list[Cell | None]) -> bool:

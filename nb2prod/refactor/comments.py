@@ -70,6 +70,7 @@ class CommentKeeper(FastTransformer):
         self.elifs: set[int] = set()  # `elif` branches: an If node that cannot become a statement
         self.try_bodies: set[int] = set()
         self.in_try = 0  # inside a `try` body: what may raise is what its handlers are for
+        self.blocks = 0  # how many indented blocks deep the statement being left is
 
     def visit_Try(self, node: cst.Try) -> None:
         self.try_bodies.add(id(node.body))
@@ -79,6 +80,7 @@ class CommentKeeper(FastTransformer):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.in_try += id(node) in self.try_bodies
+        self.blocks += 1
 
     def visit_If(self, node: cst.If) -> None:
         if isinstance(node.orelse, cst.If):
@@ -142,6 +144,7 @@ class CommentKeeper(FastTransformer):
     def leave_IndentedBlock(self, original: cst.IndentedBlock,
                             updated: cst.IndentedBlock) -> cst.IndentedBlock:
         self.in_try -= id(original) in self.try_bodies
+        self.blocks -= 1
         body, footer = fold(updated.body, updated.footer)
         if not body:
             return self.empty_block(original, updated)

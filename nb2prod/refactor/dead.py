@@ -368,8 +368,10 @@ class _DeadAssignments(CommentKeeper):
         if name not in self.dead:
             return updated
         source = one_line(cst.Module([]).code_for_node(assign))
-        # a value that only computes (`len(df)`, `s1.union(s2)`) goes whole, like a display
-        kept = None if display_only(assign.value) else effect(assign.value)
+        # a value that only computes (`len(df)`, `s1.union(s2)`) goes whole, like a display; in
+        # a block its call stays (a loop emptied of it would go, and its variable with it)
+        whole = not self.blocks and display_only(assign.value)
+        kept = None if whole else effect(assign.value)
         if kept is not None or (self.in_try and not _literal(assign.value)):
             kept = assign.value if self.in_try else kept
             value = one_line(cst.Module([]).code_for_node(kept))

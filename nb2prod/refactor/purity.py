@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-# Methods that compute a new value and leave their object as it was (sets, dicts, sequences,
-# pandas and numpy objects): a bare call of one in a cell only displays its result.
+# Methods that compute a new value and leave their object as it was (sets, dicts, pandas and
+# numpy objects): a bare call of one in a cell only displays its result. Names other objects
+# use for calls that act are left out: get (queue.get, requests.get), count and index (user
+# classes), copy (a deep copy may run code), sample (it draws from a random generator).
 DISPLAY_METHODS = frozenset({
-    "head", "tail", "describe", "sample", "value_counts", "nunique", "unique", "corr", "cov",
+    "head", "tail", "describe", "value_counts", "nunique", "unique", "corr", "cov",
     "isnull", "isna", "notnull", "notna", "memory_usage", "get_params", "to_frame", "mean",
-    "median", "sum", "count", "min", "max", "std", "var", "style", "union", "intersection",
+    "median", "sum", "min", "max", "std", "var", "style", "union", "intersection",
     "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint", "keys",
-    "values", "items", "get", "index", "copy", "agg", "aggregate", "round", "sort_values",
+    "values", "items", "agg", "aggregate", "round", "sort_values",
     "sort_index", "nlargest", "nsmallest", "idxmax", "idxmin", "quantile", "cumsum", "transpose",
     "astype", "groupby", "pivot_table", "reset_index", "dropna", "drop_duplicates", "duplicated",
     "isin", "select_dtypes", "any", "all", "skew", "kurt", "mode", "rank", "pct_change", "diff",
@@ -26,7 +28,7 @@ def display_only(value: cst.BaseExpression) -> bool:
     # a bare subscript stays: `counts["a"]` on a defaultdict inserts the key; an attribute of
     # one (`df[df.year < 0].name`) only reads
     if isinstance(value, cst.Attribute):
-        return not any(isinstance(n, cst.Call) for n in _walk(value))
+        return not any(isinstance(n, _ACTS) for n in _walk(value))
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call):
         # a new value's slice (`df.sort_values("a")[:30]`): nothing is inserted anywhere
         return display_only(value.value) and all(
@@ -43,9 +45,13 @@ def display_only(value: cst.BaseExpression) -> bool:
             isinstance(arg.value, (cst.SimpleString, cst.List, cst.Tuple))
             and pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args)
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        # `inplace=True`, or `**options` that may hold it: the call changes its object
         return (value.func.attr.value in DISPLAY_METHODS
-                and not any(arg.keyword and arg.keyword.value == "inplace" for arg in value.args)
-                and _display_only_receiver(value.func.value))
+                and _root(value.func) not in _MATH_MODULES  # math.prod(it): a function
+                and not any(arg.star == "**" or (arg.keyword and arg.keyword.value == "inplace")
+                            for arg in value.args)
+                and _display_only_receiver(value.func.value)
+                and all(pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args))
     return False
 
 
@@ -113,11 +119,17 @@ def _pure_call(call: cst.Call, allowed: frozenset[str]) -> bool:
     while isinstance(func, cst.Attribute):
         parts.append(func.attr.value)
         func = func.value
-    return (allowed is _NON_CONSUMING and isinstance(func, cst.Name)
-            and func.value in _MATH_MODULES and all(p in _PURE_MATH for p in parts))
+    if func.__class__ is not cst.Name or func.value not in _MATH_MODULES \
+            or not all(p in _PURE_MATH for p in parts) or allowed is not _NON_CONSUMING:
+        return False
+    # math.prod(it) and math.fsum(it) use up an iterator; numpy makes an array of it
+    return func.value != "math" or parts[0] not in {"prod", "fsum", "sumprod"} or all(
+        _fresh_iterable(arg.value) for arg in call.args)
 
 
-def pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _PURE_BUILTINS) -> bool:
+def pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _NON_CONSUMING) -> bool:
+    """Every call in ``value`` computes a value from arguments it leaves as they were (a
+    consuming builtin only on literals: ``sorted([3, 1])``, not ``sorted(it)``)."""
     calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
     return all(_pure_call(c, allowed) for c in calls) \
         and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
@@ -137,6 +149,15 @@ def _display_only_receiver(value: cst.BaseExpression) -> bool:
     if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
         return True
     return isinstance(value, cst.Call) and display_only(value)
+
+
+_ACTS = (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)  # what makes an expression do something
+
+
+def _root(node: cst.BaseExpression) -> str:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def _walk(node: cst.CSTNode):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 
 _STRING_STARTS = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
@@ -20,7 +21,9 @@ def indent_code(text: str, width: int | str = 4, first: bool = False, blank: boo
     """``text`` indented like jinja's ``indent(width, first, blank)``, strings' lines kept."""
     prefix = width if isinstance(width, str) else " " * width
     inside = _lines_inside_strings(str(text))
-    lines = str(text).splitlines(keepends=True)
+    # lines end at "\n" only, as the tokenizer counts them (str.splitlines also splits at a form
+    # feed or U+2028, which may sit inside a string)
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", str(text))
     out = []
     for number, line in enumerate(lines, 1):
         skip = (number == 1 and not first) or number in inside or (not blank and not line.strip())

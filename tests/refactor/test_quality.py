@@ -713,3 +713,43 @@ def test_a_heading_about_the_notebook_titles_no_step() -> None:
     result = plan([code("import pandas as pd", 1), markdown("## Hints:"),
                    code("raw = pd.DataFrame()\nprint(raw)", 2)])
     assert [(s.name, s.title) for s in result.steps] == [("compute_raw", "Compute raw")]
+
+
+@pytest.mark.parametrize("source, kept", [
+    ("import requests\nurl = 'http://x'\nrequests.get(url)", "requests.get(url)"),  # a request
+    ("import queue\nq = queue.Queue()\nq.put(1)\nq.get()\nprint(q.get())", "q.get()\n"),  # pops
+    ("import pandas as pd\ndf = pd.DataFrame()\nkw = {'inplace': True}\ndf.dropna(**kw)\n"
+     "print(df)", "df.dropna(**kw)"),
+    ("it = iter([1, 2])\nlist(it) == [1, 2]\nprint(list(it))", "list(it) == [1, 2]"),  # exhausts
+    ("import math\nit = iter([1, 2])\nmath.prod(it)\nprint(list(it))", "math.prod(it)"),
+    ("import numpy as np\nimport pandas as pd\nnp.random.seed(0)\n"
+     "df = pd.DataFrame({'a': [1, 2]})\ndf.sample(1)\nprint(df.sample(1))", "df.sample(1)\n"),
+    ("def f(arr):\n    t = (m := arr).real\n    return m\nprint(f(3))", "(m := arr)"),
+])
+def test_lines_that_act_are_not_taken_for_displays(source: str, kept: str) -> None:
+    # each from the hostile review: the notebook's behaviour changed when the line went
+    result = plan(ran(source))
+    assert kept in plan_text(result), kept
+    assert not [c for c in result.changes if "removed" in c.what and kept in c.what]
+
+
+def test_a_loop_keeps_the_line_that_keeps_it_alive() -> None:
+    # `y = len(x)` unread: its call stays, so the loop (and `x` after it) stays
+    result = plan(ran("xs = [[1], [2]]\nfor x in xs:\n    y = len(x)\nprint(x)"))
+    assert "for x in xs:\n    len(x)\nprint(x)" in plan_text(result)
+
+
+def test_the_project_renames_a_variable_called_os_and_makes_folders_only_inside() -> None:
+    result = plan(ran("import pandas as pd\nos = 'linux'\nprint(os)\n"
+                      "pd.DataFrame().to_csv('out/a.csv')\npd.DataFrame().to_csv('../up/b.csv')"))
+    text = plan_text(result)
+    assert "os_ = 'linux'\nprint(os_)" in text and "import os" in result.imports
+    assert 'os.makedirs(os.path.dirname(a_csv_path) or ".", exist_ok=True)' in text
+    assert text.count("os.makedirs") == 1  # not for ../up/b.csv: outside the data folder
+
+
+def test_indenting_code_splits_lines_where_python_does() -> None:
+    from nb2prod.render.codeindent import indent_code
+
+    code = 'print("a\x0cb")\nprint("""p\nq""")\n'
+    assert indent_code(code, 4, first=True) == '    print("a\x0cb")\n    print("""p\nq""")\n'

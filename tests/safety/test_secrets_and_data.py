@@ -197,6 +197,9 @@ SECRET_TEXTS = [
     "pass=hunter22x", "db.password = 'mypassword1'", "Basic\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==",
     "Server=x;Password=hunter22x;", "postgres://ana:hunter22x@db.example.com/x",
     "api-key: k3yV4lu3x99", "CLIENT_SECRET=abcDEF123456ghiJKL", "AKIAIOSFODNN7EXAMPLE",
+    # a password with `@` or `:` in it, or of two characters (hostile review)
+    "mysql+pymysql://root:P@ssw0rd2024@db.example.com/prod", "postgresql://admin:pa:ss:word@h/db",
+    "mysql+pymysql://u:p0@h/db",
 ]
 
 
@@ -239,3 +242,14 @@ def test_bytes_and_list_secrets_in_a_notebook_become_environment_lookups(tmp_pat
     assert "zq9Wlk3mPq" not in text and "other99y" not in text
     pipeline = (project / "src" / "project" / "pipeline.py").read_text()
     assert "password = os.environ[\"PASSWORD\"].encode()" in pipeline
+
+
+def test_a_note_with_a_password_in_a_url_becomes_a_redacted_comment_not_a_lookup(
+        tmp_path) -> None:
+    from nb2prod.refactor.planner import PlanOptions, build_plan
+    from tests.helpers import load, ran
+
+    result = build_plan(load(ran('"""oracle://scott:tiger@h/x"""\nprint(1)')),
+                        PlanOptions("demo", "demo", date="2026-01-01"))
+    assert result.steps[0].body.startswith(f"# {REDACTED}/x\n")
+    assert result.secrets == () and "environ" not in result.steps[0].body
