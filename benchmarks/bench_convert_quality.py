@@ -204,6 +204,12 @@ def report(scores: list[Score], show: int) -> None:
     lost = collections.Counter(c for s in done for c in s.lost)
     if lost:
         print("lost comments, e.g.:", list(lost)[:show])
+    unclean = [s for s in done if not s.ruff_clean or not s.pyflakes_clean or s.invented_pass]
+    if unclean:
+        print("projects to look at (first finding):")
+    for s in unclean[:show * 4]:
+        finding = s.pyflakes_first or s.ruff_first or f"{s.invented_pass} invented pass"
+        print(f"  {Path(s.notebook).name}: {finding}")
 
 
 def main() -> int:
