@@ -34,6 +34,8 @@ def indent_code(text: str, width: int | str = 4, first: bool = False, blank: boo
 def _lines_inside_strings(text: str) -> set[int]:
     """The (1-based) lines that start inside a multi-line string literal; none for text that is
     not Python."""
+    if '"""' not in text and "'''" not in text and "\\\n" not in text:
+        return set()  # no triple quote, no continued line: no string spans lines (most steps)
     try:
         ast.parse(text)
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
