@@ -35,7 +35,7 @@ TOKEN_PATTERNS = tuple(
         # start would scan to the end: n**2); the password runs to the last `@` before the
         # host, so one with `@` or `:` in it is taken whole
         ("://", "password in a URL",
-         r"(?<![\w+.-])[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:[^\s'\"/]+@[\w.-]+"),
+         r"(?<![\w+.-])[a-z][a-z0-9+._-]*://[^\s:/@'\"]+:[^\s'\"/]+@[\w.-]+"),
         ("earer", "bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
         ("Basic\\s", "basic auth credentials",
          r"\bBasic\s+(?=[A-Za-z+/]*[0-9])[A-Za-z0-9+/]{12,}={0,2}(?![\w/])"),

@@ -150,3 +150,21 @@ def test_a_pipeline_that_writes_to_a_database_runs_in_tests_only_when_asked(
                              env={**os.environ, "PROJECT_TESTS_MAY_WRITE": "1"})
     assert allowed.returncode == 0 and "writes outside" not in allowed.stdout, allowed.stdout[-3000:]
     assert "2 passed" in allowed.stdout  # the pipeline ran, and its step replayed
+
+
+def test_files_read_by_a_computed_name_ship_with_the_tests(tmp_path: Path) -> None:
+    # second review: read_csv(f"data/{name}.csv") in a loop left tests/data empty
+    (tmp_path / "data").mkdir()
+    for name in ("x", "y"):
+        (tmp_path / "data" / f"{name}.csv").write_text("a\n1\n2\n")
+    notebook = write(tmp_path, "loop.ipynb", [
+        markdown("# Loop"), code("import pandas as pd", 1), markdown("## Read"),
+        code("frames = {n: pd.read_csv(f'data/{n}.csv') for n in ['x', 'y']}\n"
+             "print(sum(len(f) for f in frames.values()))", 2, [stream("4\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    shipped = sorted(p.name for p in (tmp_path / "project" / "tests" / "data").rglob("*.csv"))
+    assert shipped == ["x.csv", "y.csv"]
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]

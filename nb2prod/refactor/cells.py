@@ -537,9 +537,15 @@ class _CellTransformer(CommentKeeper):
             return updated
         field_name = self._path_field(found.folder + "/", found.folder, "dir")
         self.folder_fields.add(field_name)
-        writes = not _reads(name, updated) and _inside(found.folder)
+        reads = _reads(name, updated)
+        writes = not reads and _inside(found.folder)
         if writes:
             self.folder_writes.add(field_name)
+        elif reads:  # its files go into the tests' data (or are named as missing)
+            self.path_reads[field_name] = found.folder + "/"
+        if ABSOLUTE_PATH.match(found.folder + "/") or USER_PATH.match(found.folder + "/"):
+            self._warn(original, f"absolute folder {found.folder!r} became config field "
+                                 f"'{field_name}'")
         self.imports.add("os")
         rebuilt = found.rebuild(field_name)
         source = one_line(cst.Module([]).code_for_node(updated.args[at].value))

@@ -55,9 +55,9 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
     clashes = _clashing_names(flow, pieces)
     for cell in cells:
         python, reason = _parseable(pieces, cell)
-        for name in clashes:
+        for name, new in clashes.items():
             if reason is None and re.search(rf"\b{name}\b", python):
-                python = rename(python, name, f"{name}_")
+                python = rename(python, name, new)
         results = None
         if reason is None:
             results = _transformed(pieces, cell, python, used_names, known_paths)
@@ -108,18 +108,26 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE, first)
 
 
-def _clashing_names(flow, pieces: Pieces) -> list[str]:
-    """Names the notebook binds that the generated modules use themselves (`config`, `run`...):
-    they get a trailing underscore everywhere, as PEP 8 suggests for such clashes."""
+def _clashing_names(flow, pieces: Pieces) -> dict[str, str]:
+    """Names the notebook binds that the generated modules use themselves (`config`, `run`...),
+    and the name each gets everywhere: a trailing underscore, as PEP 8 suggests for such clashes
+    (``os_2``... when the notebook has ``os_`` already)."""
     clashes = sorted(name for name in flow.binders if name in CLASHING
                      and _written(name, [pieces.cells.get(b[0]) for b in flow.binders[name]]))
     if "os" in flow.binders and not _imports_os(pieces.cells.values()):
         clashes.append("os")  # `os = "linux"`: the generated code's os.makedirs/os.environ
+    words = {word for cell in pieces.cells.values() if cell.is_code
+             for word in re.findall(r"\w+", cell.python)} if clashes else set()
+    renamed = {}
     for name in clashes:
+        new, number = f"{name}_", 2
+        while new in words:
+            new, number = f"{name}_{number}", number + 1
+        renamed[name] = new
         cell, line, _, _ = flow.binders[name][0]
-        pieces.changes.append(Change(cell, line, f"`{name}` became `{name}_` throughout",
+        pieces.changes.append(Change(cell, line, f"`{name}` became `{new}` throughout",
                                      "the generated project uses that name itself"))
-    return clashes
+    return renamed
 
 
 def _imports_os(cells) -> bool:
@@ -258,8 +266,12 @@ def _print_to_file_calls(pieces: Pieces, cell: Cell, python: str, tree: ast.Modu
     return python, ast.parse(python)
 
 
-_SCALAR = re.compile(r"[-+]?(?:\d[\d_.]*(?:[eE][-+]?\d+)?|nan|inf)|True|False|"
-                     r"\((?:[-+]?[\d.eE+-]+, ?)+[-+]?[\d.eE+-]*\)")
+_NUMBER = r"[-+]?(?:\d[\d_.]*(?:[eE][-+]?\d+)?|nan|inf)"
+_SCALAR = re.compile(rf"{_NUMBER}|True|False|\((?:{_NUMBER}, ?)+(?:{_NUMBER})?\)|"
+                     rf"np\.(?:float|int|uint|bool_?)\d*\({_NUMBER}\)")  # numpy 2 shows np.float64(x)
+# calls whose result is a by-product (a count of bytes written, an exit status)
+_BY_PRODUCT = frozenset({"write", "writelines", "seek", "truncate", "system", "call", "run",
+                         "send", "sendall", "execute", "commit", "remove", "unlink", "mkdir"})
 
 
 def _dropped_answer(cell: Cell, python: str, changes: list[Change]) -> list[Change]:
@@ -277,6 +289,7 @@ def _dropped_answer(cell: Cell, python: str, changes: list[Change]) -> list[Chan
         return []
     line = cell.original_line(last.lineno)
     if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)) \
+            or called_name(last.value.func) in _BY_PRODUCT \
             or any(c.cell == cell.index and c.line == line for c in changes):
         return []  # not a call, or already removed as a display: listed as such
     code = one_line(ast.get_source_segment(python, last) or "")

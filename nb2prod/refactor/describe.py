@@ -50,7 +50,7 @@ def describe(notebook: Notebook, environment: Environment, path_reads: Mapping[s
     return Description(
         title=title, description=description, notebook_sha256=_sha256(notebook.path),
         python_requires=_python_requires(notebook.python_version),
-        dependencies=dependencies, data_files=_data_files(notebook),
+        dependencies=dependencies, data_files=_data_files(notebook, path_reads),
         missing_inputs=_missing_inputs(notebook, path_reads),
         expected_stdout=_trustworthy_stdout(notebook), environment_note=environment_note,
         unresolved_imports=unresolved)
@@ -157,12 +157,15 @@ def _dependencies(notebook: Notebook, environment: Environment, modules: tuple[N
             unresolved)
 
 
-def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
+def _data_files(notebook: Notebook, path_reads: Mapping[str, str] | None = None
+                ) -> tuple[DataFile, ...]:
     """Files the notebook reads, and which of them may be shipped in the project's tests/data:
     only regular files inside the notebook's folder tree (never through a symlink that leaves it),
-    never credentials, within the size limits."""
+    never credentials, within the size limits. A folder it reads files from by a computed name
+    (``f"data/{name}.csv"``) ships the files directly in it."""
     folder = Path(notebook.path).resolve().parent
-    found: list[str] = []
+    found: list[str] = [path for value in (path_reads or {}).values() if value.endswith("/")
+                        for path in _files_in(folder, value)]
     for value in _string_constants(notebook):
         if not _looks_like_path(value):
             continue
@@ -173,6 +176,21 @@ def _data_files(notebook: Notebook) -> tuple[DataFile, ...]:
             # a folder the notebook writes into (plt.savefig("pie/%i.png")): ship it, empty
             found.append(Path(value).parent.as_posix() + "/")
     return data_files(folder, found)
+
+
+MAX_FOLDER_FILES = 200
+
+
+def _files_in(folder: Path, relative: str) -> list[str]:
+    """The regular files directly in a folder the notebook reads (at most MAX_FOLDER_FILES)."""
+    if os.path.isabs(relative) or ".." in relative.split("/"):
+        return []
+    try:
+        names = sorted(os.listdir(folder / relative))[:MAX_FOLDER_FILES]
+    except (OSError, ValueError):
+        return []
+    return [f"{relative.rstrip('/')}/{name}" for name in names
+            if probe(folder / relative / name, Path.is_file)]
 
 
 def data_files(folder: Path, paths: list[str]) -> tuple[DataFile, ...]:

@@ -1,4 +1,5 @@
-"""Rename a name where it is used as a variable (not attributes, keywords or parameters)."""
+"""Rename a name where it is used as a variable (not attributes, keywords or parameters, nor
+inside a function or lambda that has a parameter of that name: there it is the parameter)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,32 @@ class _Renamer(FastTransformer):
         super().__init__()
         self.old = old
         self.new = new
+        self.shadowed = 0  # inside functions whose parameter has the old name
+
+    def _shadows(self, node: cst.FunctionDef | cst.Lambda) -> bool:
+        params = node.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params,
+                 *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))]
+        return any(param.name.value == self.old for param in every)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.shadowed += self._shadows(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        self.shadowed -= self._shadows(original)
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.shadowed += self._shadows(node)
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda):
+        self.shadowed -= self._shadows(original)
+        return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-        return updated.with_changes(value=self.new) if updated.value == self.old else updated
+        if updated.value != self.old or self.shadowed:
+            return updated
+        return updated.with_changes(value=self.new)
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
         return updated.with_changes(attr=original.attr)  # obj.old stays obj.old

@@ -681,6 +681,23 @@ def test_writes_outside_the_folder_are_found_from_the_calls() -> None:
         "cur.execute() (cell 0, line 2)", "cur.execute() (cell 0, line 3)",
         "requests.post() (cell 0, line 4)", "s3.upload_file() (cell 0, line 6)",
         "conn.commit() (cell 0, line 7)")
+    # second review: SQL built elsewhere or behind a comment, sessions, buckets, remote files
+    writes = ["sql = 'INSERT INTO t VALUES (1)'\ncur.execute(sql)",
+              "cur.execute('UPDATE t SET a=%s' % 2)", "cur.execute('-- note\\nDELETE FROM t')",
+              "cur.execute('WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x')",
+              "session.post(url)", "requests.request('POST', url)", "df.to_parquet('s3://b/k')",
+              "s3.Object(b, k).put(Body=data)", "bucket.objects.all().delete()",
+              # aws-samples 01a_Register_Parquet_Glue_Athena: DDL through pd.read_sql
+              "statement = 'CREATE EXTERNAL TABLE x'\npd.read_sql(statement, conn)"]
+    for source in writes:
+        assert external_writes(load(ran(source))), source
+    reads = ["query = 'SELECT * FROM t'\ndf = pd.read_sql(query, engine)",
+             "df = pd.read_sql(make_query(), engine)", "requests.get(url)", "d.put(1)",
+             # a tutorial's in-memory SQLite database is the pipeline's own
+             "import sqlite3\nconn = sqlite3.connect(':memory:')\ndf.to_sql('t', conn)\n"
+             "conn.execute('CREATE TABLE y (a)')\nconn.commit()"]
+    for source in reads:
+        assert external_writes(load(ran(source))) == (), source
 
 
 def test_a_figure_the_cell_saves_or_closes_is_not_saved_again_and_repeated_lines_keep_places(
@@ -706,6 +723,12 @@ def test_a_number_a_cell_showed_and_the_step_drops_is_listed() -> None:
     assert [(c.cell, c.line, c.what) for c in result.changes] == [
         (1, 2, "the value of `entropy(results)` is no longer shown")]
     assert "0.08013604733127526" in result.changes[0].why
+    numpy2 = {**shown, "data": {"text/plain": "np.float64(0.0196)"}}  # numpy 2 shows its type
+    written = {**shown, "data": {"text/plain": "3"}}  # a count of bytes: nobody's answer
+    result = plan([code("def gini(p):\n    return p", 1), code("gini(0.0196)", 2, [numpy2]),
+                   code("handle = open('x.txt', 'w')\nhandle.write('abc')", 3, [written])])
+    assert [c.what for c in result.changes if "no longer shown" in c.what] == [
+        "the value of `gini(0.0196)` is no longer shown"]
 
 
 def test_a_heading_about_the_notebook_titles_no_step() -> None:
@@ -744,6 +767,11 @@ def test_the_project_renames_a_variable_called_os_and_makes_folders_only_inside(
                       "pd.DataFrame().to_csv('out/a.csv')\npd.DataFrame().to_csv('../up/b.csv')"))
     text = plan_text(result)
     assert "os_ = 'linux'\nprint(os_)" in text and "import os" in result.imports
+    # a free name, and a parameter called os stays the parameter (second review)
+    taken = plan(ran("os_ = 3\nos = 'mac'\nprint(os, os_)\ndef describe(os='x'):\n    return os",
+                     "import pandas as pd\npd.DataFrame().to_csv('out/a.csv')"))
+    assert "os_2 = 'mac'\nprint(os_2, os_)" in plan_text(taken)
+    assert "def describe(os='x'):\n    return os" in plan_text(taken)
     assert 'os.makedirs(os.path.dirname(a_csv_path) or ".", exist_ok=True)' in text
     assert text.count("os.makedirs") == 1  # not for ../up/b.csv: outside the data folder
 

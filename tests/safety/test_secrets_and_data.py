@@ -199,7 +199,7 @@ SECRET_TEXTS = [
     "api-key: k3yV4lu3x99", "CLIENT_SECRET=abcDEF123456ghiJKL", "AKIAIOSFODNN7EXAMPLE",
     # a password with `@` or `:` in it, or of two characters (hostile review)
     "mysql+pymysql://root:P@ssw0rd2024@db.example.com/prod", "postgresql://admin:pa:ss:word@h/db",
-    "mysql+pymysql://u:p0@h/db",
+    "mysql+pymysql://u:p0@h/db", "oracle+cx_oracle://admin:Zx9pQ2wq@host/sid",
 ]
 
 
