@@ -129,19 +129,20 @@ def test_strings_keep_their_text_and_output_folders_are_made(tmp_path: Path) -> 
 
 def test_a_pipeline_that_writes_to_a_database_runs_in_tests_only_when_asked(
         tmp_path: Path) -> None:
-    # shawlu95 case_study/shutterfly/split.ipynb replaces tables with df.to_sql(...)
+    # shawlu95 case_study/shutterfly/split.ipynb replaces tables with df.to_sql(engine, ...);
+    # here a client posting to a service (offline: the notebook's own stand-in class)
     notebook = write(tmp_path, "store.ipynb", [
-        markdown("# Store"), code("import sqlite3\nimport pandas as pd", 1),
-        markdown("## Save"),
-        code("frame = pd.DataFrame({'a': [1, 2]})\nconnection = sqlite3.connect('store.db')\n"
-             "frame.to_sql('numbers', connection, if_exists='replace')\n"
-             "connection.execute('SELECT 1')\nconnection.close()", 2),
+        markdown("# Store"),
+        code("class Client:\n    def post(self, url, json):\n        self.sent = json", 1),
+        markdown("## Send"),
+        code("client = Client()\nrows = [1, 2]\nclient.post('https://example.invalid/api', "
+             "json=rows)\nprint(len(rows))", 2, [stream("2\n")]),
     ])
     result = convert(str(notebook), "-o", str(tmp_path / "project"))
     assert result.returncode == 0, result.stderr
     readme = (tmp_path / "project" / "README.md").read_text()
-    assert "## Writes outside the project" in readme and "- `frame.to_sql()` (cell 3, line 3)" \
-        in readme and "execute" not in readme.split("## Writes outside")[1].split("##")[0]
+    assert "## Writes outside the project" in readme
+    assert "- `client.post()` (cell 3, line 3)" in readme
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "set PROJECT_TESTS_MAY_WRITE=1 to run it" in run.stdout
@@ -149,7 +150,8 @@ def test_a_pipeline_that_writes_to_a_database_runs_in_tests_only_when_asked(
                              cwd=tmp_path / "project", capture_output=True, text=True, check=False,
                              env={**os.environ, "PROJECT_TESTS_MAY_WRITE": "1"})
     assert allowed.returncode == 0 and "writes outside" not in allowed.stdout, allowed.stdout[-3000:]
-    assert "2 passed" in allowed.stdout  # the pipeline ran, and its step replayed
+    skips = [line for line in allowed.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert all("has no configuration" in line for line in skips), allowed.stdout[-3000:]
 
 
 def test_files_read_by_a_computed_name_ship_with_the_tests(tmp_path: Path) -> None:
