@@ -34,7 +34,7 @@ from nb2prod.refactor.dead import effect
 from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
-from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only
+from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only, root_name
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
 # Line magics with no effect outside a notebook (display and editor settings).
@@ -253,7 +253,7 @@ class _CellTransformer(CommentKeeper):
         if m.matches(value, m.Call(func=m.Name("display"))):
             return self._display_call(original, updated, value)
         if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("show")), args=[])) and (
-            _root_name(value.func) in {"plt", "pyplot", "matplotlib", "pylab"}
+            root_name(value.func) in {"plt", "pyplot", "matplotlib", "pylab"}
         ):
             self.shows_figures = True
             self.unsaved_figure = False
@@ -763,18 +763,12 @@ def _plots(call: cst.Call) -> bool:
         return func.value in _PLOT_CALLS
     if not isinstance(func, cst.Attribute):
         return False
-    if _root_name(func) in _PLOT_MODULES:
+    if root_name(func) in _PLOT_MODULES:
         return func.attr.value not in {"show", "close", "style", "rcParams", "ioff", "ion",
                                        "set_style", "set_theme", "set", "set_palette",
                                        "set_context", "use"}
     return func.attr.value in _PLOT_CALLS or (isinstance(func.value, cst.Attribute)
                                               and func.value.attr.value == "plot")
-
-
-def _root_name(node: cst.BaseExpression) -> str:
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else ""
 
 
 def _root_attr(node: cst.BaseExpression) -> str:

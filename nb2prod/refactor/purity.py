@@ -32,26 +32,26 @@ def display_only(value: cst.BaseExpression) -> bool:
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call):
         # a new value's slice (`df.sort_values("a")[:30]`): nothing is inserted anywhere
         return display_only(value.value) and all(
-            pure_calls_only(element.slice, _NON_CONSUMING) for element in value.slice)
+            pure_calls_only(element.slice) for element in value.slice)
     if isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString, cst.Comparison,
                           cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
-            or (isinstance(value, cst.Call) and _pure_call(value, _NON_CONSUMING)):
+            or (isinstance(value, cst.Call) and _pure_call(value)):
         # `ord("a") ^ 32`, `len(s)`, `np.sqrt(sse / dof)`: calls that only compute a value
-        return (pure_calls_only(value, _NON_CONSUMING) and not any(
+        return (pure_calls_only(value) and not any(
             isinstance(n, cst.Subscript) for n in _walk(value))) or _displayed_arithmetic(value)
     if isinstance(value, cst.Call) and _string_method(value):  # `"-".join(["a", "b"])` (a name
         # may be an iterator the call would exhaust)
-        return pure_calls_only(value.func.value, _NON_CONSUMING) and all(
+        return pure_calls_only(value.func.value) and all(
             isinstance(arg.value, (cst.SimpleString, cst.List, cst.Tuple))
-            and pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args)
+            and pure_calls_only(arg.value) for arg in value.args)
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
         # `inplace=True`, or `**options` that may hold it: the call changes its object
         return (value.func.attr.value in DISPLAY_METHODS
-                and _root(value.func) not in _MATH_MODULES  # math.prod(it): a function
+                and root_name(value.func) not in _MATH_MODULES  # math.prod(it): a function
                 and not any(arg.star == "**" or (arg.keyword and arg.keyword.value == "inplace")
                             for arg in value.args)
                 and _display_only_receiver(value.func.value)
-                and all(pure_calls_only(arg.value, _NON_CONSUMING) for arg in value.args))
+                and all(pure_calls_only(arg.value) for arg in value.args))
     return False
 
 
@@ -109,10 +109,10 @@ _PURE_MATH = frozenset({"sqrt", "mean", "median", "std", "var", "sum", "prod", "
 _MATH_MODULES = frozenset({"np", "numpy", "math"})
 
 
-def _pure_call(call: cst.Call, allowed: frozenset[str]) -> bool:
+def _pure_call(call: cst.Call) -> bool:
     if isinstance(call.func, cst.Name):
-        return call.func.value in allowed or (
-            allowed is _NON_CONSUMING and call.func.value in _PURE_BUILTINS
+        return call.func.value in _NON_CONSUMING or (
+            call.func.value in _PURE_BUILTINS
             and all(_fresh_iterable(arg.value) for arg in call.args))
     parts = []
     func: cst.BaseExpression = call.func
@@ -120,18 +120,18 @@ def _pure_call(call: cst.Call, allowed: frozenset[str]) -> bool:
         parts.append(func.attr.value)
         func = func.value
     if func.__class__ is not cst.Name or func.value not in _MATH_MODULES \
-            or not all(p in _PURE_MATH for p in parts) or allowed is not _NON_CONSUMING:
+            or not all(p in _PURE_MATH for p in parts):
         return False
     # math.prod(it) and math.fsum(it) use up an iterator; numpy makes an array of it
     return func.value != "math" or parts[0] not in {"prod", "fsum", "sumprod"} or all(
         _fresh_iterable(arg.value) for arg in call.args)
 
 
-def pure_calls_only(value: cst.BaseExpression, allowed: frozenset[str] = _NON_CONSUMING) -> bool:
+def pure_calls_only(value: cst.BaseExpression) -> bool:
     """Every call in ``value`` computes a value from arguments it leaves as they were (a
     consuming builtin only on literals: ``sorted([3, 1])``, not ``sorted(it)``)."""
     calls = [n for n in _walk(value) if isinstance(n, cst.Call)]
-    return all(_pure_call(c, allowed) for c in calls) \
+    return all(_pure_call(c) for c in calls) \
         and not any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in _walk(value))
 
 
@@ -154,7 +154,9 @@ def _display_only_receiver(value: cst.BaseExpression) -> bool:
 _ACTS = (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)  # what makes an expression do something
 
 
-def _root(node: cst.BaseExpression) -> str:
+def root_name(node: cst.BaseExpression) -> str:
+    """``plt`` for ``plt.figure``, ``np`` for ``np.random.seed``; '' when a call or subscript
+    starts the chain."""
     while isinstance(node, cst.Attribute):
         node = node.value
     return node.value if isinstance(node, cst.Name) else ""
