@@ -175,8 +175,8 @@ def _unpack(field: ConfigField) -> str:
     if field.required:
         return (f"# TODO(nb2prod): no notebook cell defines '{field.name}'; set it in the config\n"
                 f"{field.name} = config.{field.name}\n")
-    if field.makes_folder:  # (a folder the notebook's own folder had, or the run fails there)
-        # (a file name set without a folder: its folder is the one the pipeline runs in)
+    if field.makes_folder:  # a fresh checkout lacks the folders the notebook's folder had
+        # (`or "."`: a file name set without a folder is written where the pipeline runs)
         folder = field.name if field.folder else f"os.path.dirname({field.name})"
         return (f"{field.name} = config.path(config.{field.name})\n"
                 f'os.makedirs({folder} or ".", exist_ok=True)\n')

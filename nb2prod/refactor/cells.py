@@ -508,7 +508,7 @@ class _CellTransformer(CommentKeeper):
         value = _literal(first.value)
         if value is None:
             return updated
-        absolute = bool(USER_PATH.match(value) or ABSOLUTE_PATH.match(value))
+        absolute = _absolute(value)
         if not absolute and not RELATIVE_PATH.match(value):
             return updated
         field_name = self._path_field(value)
@@ -531,19 +531,19 @@ class _CellTransformer(CommentKeeper):
         """``plt.savefig(f"plots/{col}.png")``: the literal folder becomes a config field (made
         when the notebook writes there), the file name stays computed."""
         found = formatted_path(updated.args[at].value)
+        folder = found.folder + "/" if found else ""  # as a path: "plots/"
         if found is None or find_token(found.folder) or (
-                not RELATIVE_PATH.match(found.folder + "/")
-                and not ABSOLUTE_PATH.match(found.folder + "/")):
+                not RELATIVE_PATH.match(folder) and not ABSOLUTE_PATH.match(folder)):
             return updated
-        field_name = self._path_field(found.folder + "/", found.folder, "dir")
+        field_name = self._path_field(folder, found.folder, "dir")
         self.folder_fields.add(field_name)
         reads = _reads(name, updated)
         writes = not reads and _inside(found.folder)
         if writes:
             self.folder_writes.add(field_name)
         elif reads:  # its files go into the tests' data (or are named as missing)
-            self.path_reads[field_name] = found.folder + "/"
-        if ABSOLUTE_PATH.match(found.folder + "/") or USER_PATH.match(found.folder + "/"):
+            self.path_reads[field_name] = folder
+        if _absolute(folder):
             self._warn(original, f"absolute folder {found.folder!r} became config field "
                                  f"'{field_name}'")
         self.imports.add("os")
@@ -677,7 +677,7 @@ class _CellTransformer(CommentKeeper):
         if base in _GENERATED_FIELDS:  # a folder called data: data_folder, not data_dir_2
             base = base.replace("_dir", "_folder")
         name, n = base, 2
-        while name in self.used_names or name in _GENERATED_FIELDS or (name in self.path_fields
+        while name in self.used_names or (name in self.path_fields
                                           and self.path_fields[name] != repr(default)):
             name, n = f"{base}_{n}", n + 1
         self.path_fields[name] = repr(default)
@@ -692,6 +692,11 @@ RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 _READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
+
+
+def _absolute(path: str) -> bool:
+    """A path that only exists on one machine: absolute, or in a user's home."""
+    return bool(USER_PATH.match(path) or ABSOLUTE_PATH.match(path))
 
 
 def _inside(path: str) -> bool:

@@ -7,7 +7,6 @@ kept as comments, with a warning.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -358,7 +357,7 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
             pieces.config[name] = ConfigField(name, literal, "str", PATH_SOURCE, cell.index,
                                               folder=name in result.folder_fields)
         if name in result.folder_writes and not pieces.config[name].makes_folder:
-            pieces.config[name] = dataclasses.replace(pieces.config[name], makes_folder=True)
+            pieces.config[name] = replace(pieces.config[name], makes_folder=True)
             pieces.stdlib_needed.add("os")
     if result.path_fields and "data_dir" not in pieces.config:
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
