@@ -259,10 +259,9 @@ class _CellTransformer(CommentKeeper):
             self.unsaved_figure = False
             return self._replace(original, updated, "save_figure(figures_dir)",
                                  "figures are saved to the configured folder instead of shown")
-        note = first.value if isinstance(first, cst.Expr) else value
-        if self.depth == 0 and not self.definitions and _plain_string(note):
+        if isinstance(first, cst.Expr) and id(first.value) in self.notes:
             # (the note as written: a URL with a password in it is redacted, not looked up)
-            return self._string_as_comment(original, updated, note)
+            return self._string_as_comment(original, updated, first.value)
         if self.depth == 0 and display_only(value):
             return self._remove(original, updated, "it only displayed a value in the notebook")
         if self.in_try:  # what may raise is what the try's handlers are for
@@ -559,10 +558,14 @@ class _CellTransformer(CommentKeeper):
         return updated.with_changes(args=args)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        """A string on its own line is a note: judged here, before its strings are visited, so
+        they are left alone (it becomes a redacted comment, never an environment lookup)."""
         first = node.body[0] if len(node.body) == 1 else None
-        if isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString) \
-                and self.depth == 0 and not self.definitions and _plain_string(first.value):
-            self.notes.add(id(first.value))  # becomes a comment, redacted: no lookup for it
+        if isinstance(first, cst.Expr) and self.depth == 0 and not self.definitions \
+                and _plain_string(first.value):
+            value = first.value
+            parts = [value.left, value.right] if isinstance(value, cst.ConcatenatedString) else []
+            self.notes.update(id(node) for node in (value, *parts))
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString):
         if id(original) in self.notes:

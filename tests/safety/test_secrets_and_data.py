@@ -253,3 +253,8 @@ def test_a_note_with_a_password_in_a_url_becomes_a_redacted_comment_not_a_lookup
                         PlanOptions("demo", "demo", date="2026-01-01"))
     assert result.steps[0].body.startswith(f"# {REDACTED}/x\n")
     assert result.secrets == () and "environ" not in result.steps[0].body
+    # two strings side by side are one note too (the first became a lookup inside a string:
+    # convert crashed)
+    joined = build_plan(load(ran('"postgresql://ana:hunter22x@db.example.com/x" " note"\n'
+                                 'print(1)')), PlanOptions("demo", "demo", date="2026-01-01"))
+    assert joined.steps[0].body.startswith(f"# {REDACTED}/x note\n") and joined.secrets == ()
