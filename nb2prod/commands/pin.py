@@ -174,8 +174,7 @@ def _report(result: PinResult, folder: Path, names: list[str], options: PinOptio
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     rows = [(r.distribution + r.extras, r.version or r.specifier or "-", ", ".join(r.imports) or "-",
-             _flags(r) + (f"{r.needed_for}; " if r.needed_for else "") + r.evidence)
-            for r in result.requirements]
+             _flags(r) + r.reason) for r in result.requirements]
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in
               enumerate(("distribution", "version", "import"))]
     header = ("distribution", "version", "import", "evidence")

@@ -36,6 +36,12 @@ class Requirement:
     mapping_note: str = ""  # why the distribution name needs checking, if it does
     needed_for: str = ""  # why it is needed when no import names it (a database URL's driver)
 
+    @property
+    def reason(self) -> str:
+        """Why it is required and what its version rests on: the evidence, after what needs it
+        when no import names it."""
+        return f"{self.needed_for}; {self.evidence}" if self.needed_for else self.evidence
+
     def line(self) -> str:
         """The requirement as a requirements.in line (without comment)."""
         pin = f"=={self.version}" if self.version else self.specifier

@@ -142,8 +142,7 @@ def _dependencies(notebook: Notebook, environment: Environment, modules: tuple[N
     were not evidence ('' when they were), and the imports pin could not map."""
     result = pin_notebooks([notebook, *modules], environment)
     older = _older_than_the_floor(notebook.python_version)
-    deps = [Dependency(r.distribution, r.version, r.line(),
-                       f"{r.needed_for}; {r.evidence}" if r.needed_for else r.evidence, r.imports)
+    deps = [Dependency(r.distribution, r.version, r.line(), r.reason, r.imports)
             if not (older and r.version)
             else Dependency(r.distribution, r.version, f"{r.distribution}{r.extras}>={r.version}",
                             f"{r.evidence}; was =={r.version}, a lower bound here: that release "
