@@ -11,13 +11,9 @@ each as a multiple of the floor. No process start-up is counted, unlike bench_ch
 from __future__ import annotations
 
 import argparse
-import ast
-import contextlib
-import json
-import re
 import time
 
-from bench_check import DEFAULT_ROOT, notebooks
+from bench_check import DEFAULT_ROOT, PARSE_FLOOR, notebooks
 
 from nb2prod.api import check_file
 from nb2prod.commands.check import ALL_RULES
@@ -25,16 +21,11 @@ from nb2prod.config import build_settings
 from nb2prod.notebook import load_notebook
 
 
-def floor(files: list[str]) -> None:
-    for path in files:
-        with open(path, encoding="utf-8") as handle:
-            notebook = json.load(handle)
-        for cell in notebook.get("cells", []):
-            if cell.get("cell_type") == "code":
-                source = cell.get("source", "")
-                source = "".join(source) if isinstance(source, list) else source
-                with contextlib.suppress(SyntaxError, ValueError):
-                    ast.parse(re.sub(r"(?m)^(\s*)([%!?])", r"\1#\2", source))
+def parse_floor():
+    """bench_check.py's floor, compiled here to run in this process."""
+    namespace: dict = {}
+    exec(PARSE_FLOOR, namespace)  # our own benchmark's source, not notebook code
+    return namespace["parse_floor"]
 
 
 def each(function, files: list[str]) -> None:
@@ -51,6 +42,7 @@ def main() -> int:
     settings = build_settings(ALL_RULES, {})
     # one notebook alive at a time, as in `check` (holding all of them makes the garbage
     # collector's passes, not nb2prod, the cost)
+    floor = parse_floor()
     phases = {"floor (JSON + ast.parse)": lambda: floor(files),
               "nb2prod load, no rules": lambda: each(load_notebook, files),
               "nb2prod check, full": lambda: each(lambda f: check_file(f, settings), files)}
