@@ -29,11 +29,29 @@ def _fields_of(node_type: type) -> tuple[str, ...]:
     return fields
 
 
-@functools.lru_cache(maxsize=16)
+# Trees kept for reuse: convert's passes read each cell, chunk and step body several times, and
+# parsing them again was a sixth of the time of a large notebook. Bounded, so a notebook of
+# ten thousand cells keeps its memory.
+_SHARED_TREES = 4096
+
+
+@functools.lru_cache(maxsize=_SHARED_TREES)
 def parsed(source: str) -> ast.Module:
-    """``ast.parse(source)``, shared: several passes read the same step's code, and a large
-    step costs as much to parse again as to analyse. Read-only: never change the tree."""
+    """``ast.parse(source)``, shared by every pass that reads the same code. Read-only: never
+    change the tree."""
     return ast.parse(source)
+
+
+@functools.lru_cache(maxsize=_SHARED_TREES)
+def all_nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
+    """Every node of a whole tree, in ``ast.walk``'s order, without expression-context nodes;
+    shared by the passes that each look for their own kinds of node in the same tree."""
+    result = [tree]
+    position = 0
+    while position < len(result):
+        result.extend(children(result[position]))
+        position += 1
+    return tuple(result)
 
 
 def iter_children(node: ast.AST) -> Iterator[ast.AST]:

@@ -12,7 +12,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
-from nb2prod.analysis.astutil import parsed, walk
+from nb2prod.analysis.astutil import all_nodes, parsed
 from nb2prod.notebook.model import Notebook
 from nb2prod.project.exchange import file_exchange
 from nb2prod.refactor.dead import drop_dead
@@ -77,7 +77,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                                           [n for n in flow.reads if n in config], config)
         steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
-                          nondeterministic=unseeded_randomness(ast.parse(body))
+                          nondeterministic=unseeded_randomness(parsed(body))
                           or _rewritten_input([use for cell in draft.cells
                                                for use in reads_by_cell.get(cell, ())],
                                               written)))
@@ -161,12 +161,12 @@ def _inputs(drafts: list[StepDraft], flows, collected: Collected):
 def _finish_body(body: str, outputs: list[str], config_reads: list[str],
                  config) -> tuple[str, list[str]]:
     """The step's function body, and the config fields it still reads once dead code is gone."""
-    still_read = {n.id for n in walk(parsed(body)) if isinstance(n, ast.Name)}
+    still_read = {n.id for n in all_nodes(parsed(body)) if n.__class__ is ast.Name}
     config_reads = [name for name in config_reads if name in still_read]
     unpack = "".join(_unpack(config[name]) for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
-    elif not ast.parse(unpack + body).body:  # only comments: Python needs a statement
+    elif not parsed(unpack + body).body:  # only comments: Python needs a statement
         body += "pass\n"
     return unpack + body, config_reads
 
@@ -199,7 +199,7 @@ def _rewritten_input(reads, written: dict[str, tuple[int, int]]) -> str:
 def _final_results(body: str) -> list[str]:
     """Names a step assigns at its top level (plain assignments), in order."""
     names: dict[str, None] = {}
-    for node in ast.parse(body).body:
+    for node in parsed(body).body:
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:

@@ -7,6 +7,7 @@ comment in the code and a :class:`ConvertWarning` in the report: nothing is lost
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
+from nb2prod.analysis.astutil import called_name, parsed, walk
 from nb2prod.analysis.installs import InstallSpec, parse_install_command
 from nb2prod.redact import (
     REDACTED,
@@ -21,6 +23,7 @@ from nb2prod.redact import (
     is_random_token,
     is_sensitive_name,
     looks_like_secret_value,
+    may_hold_secret,
     redact,
 )
 from nb2prod.refactor.bugbear import (
@@ -77,7 +80,9 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     transformer = _CellTransformer(cell, original_line, used_names,
                                    {} if known_paths is None else known_paths)
     transformer.original_lines = original.splitlines()
-    transformer.statement_lines = _statement_lines(source)
+    transformer.statements = _statements(source)
+    transformer.statement_lines = [statement.lineno for statement in transformer.statements]
+    transformer.source_lines = source.split("\n")
     result = module.visit(transformer)
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
@@ -95,15 +100,13 @@ def _path_words(value: str) -> str:
     return "_".join([*words, extension] if extension and extension not in words else words)
 
 
-def _statement_lines(source: str) -> list[int]:
-    """First lines of the statements, depth first in source order (libcst's visiting order)."""
-    import ast
-
-    lines: list[int] = []
-    stack = list(reversed(ast.parse(source).body))
+def _statements(source: str) -> list[ast.stmt]:
+    """The statements, depth first in source order (libcst's visiting order)."""
+    found: list[ast.stmt] = []
+    stack = list(reversed(parsed(source).body))
     while stack:
         node = stack.pop()
-        lines.append(node.lineno)
+        found.append(node)
         nested = []
         for child in (c for part in ("body", "handlers", "orelse", "finalbody", "cases")
                       for c in getattr(node, part, ())):
@@ -112,7 +115,7 @@ def _statement_lines(source: str) -> list[int]:
             else:  # an except handler or a match case: its statements
                 nested.extend(child.body)
         stack.extend(reversed(nested))
-    return lines
+    return found
 
 
 def _header_onto_first_statement(module: cst.Module) -> cst.Module:
@@ -153,6 +156,8 @@ class _CellTransformer(CommentKeeper):
         self.changes: list[Change] = []
         self.original_lines: list[str] = []
         self.statement_lines: list[int] = []  # each statement's first line, in visiting order
+        self.statements: list[ast.stmt] = []  # the same statements' syntax trees
+        self.source_lines: list[str] = []
         self.statements_seen = 0
         self.line_stack: list[int] = []
         self.installs: list[InstallSpec] = []
@@ -176,10 +181,27 @@ class _CellTransformer(CommentKeeper):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             lines = self.statement_lines
-            self.line_stack.append(lines[self.statements_seen] if self.statements_seen < len(lines)
+            first = self.statements_seen
+            self.line_stack.append(lines[first] if first < len(lines)
                                    else (self.line_stack[-1] if self.line_stack else 1))
-            self.statements_seen += len(node.body) if isinstance(node, cst.SimpleStatementLine) else 1
+            if isinstance(node, cst.SimpleStatementLine):
+                self.statements_seen += len(node.body)
+                return super().on_visit(node) and self._may_change_inside(node, first)
+            self.statements_seen += 1
         return super().on_visit(node)
+
+    def _may_change_inside(self, node: cst.SimpleStatementLine, first: int) -> bool:
+        """Whether a transform could act on anything inside the statements of ``node``; when
+        not, libcst need not rebuild them (most of the cost of a large notebook). Judged on
+        their ``ast`` and text; a statement that does not match its ``ast`` is visited."""
+        statements = self.statements[first:first + len(node.body)]
+        if len(statements) != len(node.body) or any(
+                _AST_NAMES.get(type(a).__name__, type(a).__name__) != type(c).__name__
+                for a, c in zip(statements, node.body, strict=True)):
+            return True
+        text = "\n".join(self.source_lines[statements[0].lineno - 1:statements[-1].end_lineno])
+        return "\\" in text or may_hold_secret(text) or any(
+            _may_be_transformed(n) for statement in statements for n in walk(statement))
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         result = super().on_leave(original, updated)
@@ -762,6 +784,37 @@ _PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "bo
                          "regplot", "lmplot", "catplot", "jointplot", "figure",
                          "subplots", "subplot", "contour", "contourf", "pcolormesh", "errorbar",
                          "fill_between", "stem", "step", "hexbin", "area", "kde", "density"})
+
+
+_AST_NAMES = {"Delete": "Del"}  # libcst's name of an ast statement, where they differ
+_CALLS_TRANSFORMED = frozenset({"zip", "savefig", "close", "get_ipython", "display", "show", "get",
+                                "getenv", "setdefault"})
+
+
+def _may_be_transformed(node: ast.AST) -> bool:
+    """Whether the transforms could act on this node (its kind and shape, not its strings, which
+    :func:`~nb2prod.redact.may_hold_secret` screens): a superset of what they do act on."""
+    kind = node.__class__
+    if kind is ast.Call:
+        func = node.func
+        name = called_name(func)
+        return name in _CALLS_TRANSFORMED or name in _PLOT_CALLS or bool(FILE_CALLS.match(name)) \
+            or _ast_root(func) in _PLOT_MODULES or (
+                func.__class__ is ast.Attribute and func.value.__class__ is ast.Attribute
+                and func.value.attr == "plot")
+    if kind is ast.JoinedStr:  # an f-string without placeholders becomes a plain string
+        return not any(v.__class__ is ast.FormattedValue for v in node.values)
+    if kind is ast.Dict:  # a key given twice
+        keys = [k.value if k.__class__ is ast.Constant else ("name", k.id)
+                for k in node.keys if k.__class__ in (ast.Constant, ast.Name)]
+        return len(set(keys)) < len(keys)
+    return kind is ast.Lambda
+
+
+def _ast_root(node: ast.AST) -> str:
+    while node.__class__ in (ast.Attribute, ast.Call, ast.Subscript):
+        node = node.func if node.__class__ is ast.Call else node.value
+    return node.id if node.__class__ is ast.Name else ""
 
 
 def _plots(call: cst.Call) -> bool:

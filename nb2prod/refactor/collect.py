@@ -13,7 +13,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from nb2prod.analysis.astutil import called_name, literal_value
+from nb2prod.analysis.astutil import all_nodes, called_name, literal_value
 from nb2prod.analysis.dataflow import analyse, is_builtin
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
@@ -91,7 +91,7 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
 
     passed: set[str] = set()
     for cell in notebook.code_cells:
-        for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        for node in all_nodes(cell.tree) if cell.tree is not None else ():
             if isinstance(node, ast.Call) and node.args and FILE_CALLS.match(called_name(node.func)):
                 passed |= {a.id for a in node.args[:2] if isinstance(a, ast.Name)}
     marked = False
@@ -133,7 +133,7 @@ def _imports_os(cells) -> bool:
     """Whether a cell binds ``os`` to the os module (``import os``, ``import os.path``)."""
     return any(isinstance(node, ast.Import) and any(
         alias.name.split(".")[0] == "os" and alias.asname in (None, "os") for alias in node.names)
-        for cell in cells if cell.tree is not None for node in ast.walk(cell.tree))
+        for cell in cells if cell.tree is not None for node in all_nodes(cell.tree))
 
 
 def _written(name: str, cells: list[Cell | None]) -> bool:

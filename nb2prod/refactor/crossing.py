@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from nb2prod.analysis.astutil import parsed
 from nb2prod.refactor.plan import Step, Unsavable
 
 # the kind of value an expression makes that pickle (the last resort) cannot save, and the fix
@@ -20,7 +21,7 @@ def unsavable_values(steps: tuple[Step, ...]) -> tuple[Unsavable, ...]:
     found = []
     for step in steps:
         try:
-            tree = ast.parse(step.body)
+            tree = parsed(step.body)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         made = _last_made(tree)

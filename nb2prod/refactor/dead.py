@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from nb2prod.analysis.astutil import children, parsed, walk
+from nb2prod.analysis.astutil import all_nodes, children, parsed
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.fastcst import FastTransformer
 from nb2prod.refactor.locate import Unplaced, one_line
@@ -63,10 +63,10 @@ def _mentions(names: Unread, chunk: str) -> bool:
     if not (words & names.dead or ("for" in words and words & loop_names)):
         return False
     try:
-        tree = ast.parse(chunk)
+        tree = parsed(chunk)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return True
-    for node in walk(tree):
+    for node in all_nodes(tree):
         kind = node.__class__
         if kind is ast.Name:
             if node.id in names.dead and node.ctx.__class__ is not ast.Load:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nb2prod.analysis.astutil import all_nodes
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
@@ -246,7 +247,7 @@ def _holds_secret(path: Path) -> bool:
 
 def _string_constants(notebook: Notebook):
     for cell in notebook.code_cells:
-        for node in ast.walk(cell.tree) if cell.tree else ():
+        for node in all_nodes(cell.tree) if cell.tree else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 yield node.value
 

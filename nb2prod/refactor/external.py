@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
+from nb2prod.analysis.astutil import all_nodes
 from nb2prod.notebook.model import Notebook
 
 # methods that change a database, a service or a bucket whatever their arguments
@@ -43,7 +44,7 @@ def external_writes(notebook: Notebook) -> tuple[str, ...]:
     code = "\n".join(cell.python for cell in notebook.code_cells)
     local_only = bool(_LOCAL_DATABASES.search(code)) and not _SERVERS.search(code)
     nodes = [(cell, node) for cell in notebook.code_cells if cell.tree is not None
-             for node in ast.walk(cell.tree)]
+             for node in all_nodes(cell.tree)]
     texts: dict[str, list[str]] = {}  # name -> the strings the notebook assigns it (SQL kept apart)
     for _, node in nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \

@@ -22,7 +22,7 @@ import ast
 from dataclasses import replace
 from itertools import combinations
 
-from nb2prod.analysis.astutil import called_name, dotted_parts, parsed
+from nb2prod.analysis.astutil import all_nodes, called_name, dotted_parts, parsed
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.analysis.mutation import (
     PURE_CALLS,
@@ -128,7 +128,7 @@ def _changed(tree: ast.AST, modules: dict[str, str], functions: frozenset[str]) 
     (numpy, pandas, scikit-learn...: ``pd.cut(df.age)``, ``train_test_split(X, y)``) unless it
     is one of their in-place functions or is given ``out=``."""
     changed: set[str] = set()
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
             changed |= root_names(node)
         elif isinstance(node, ast.AugAssign):
@@ -165,7 +165,7 @@ def _widened(names: set[str], aliases: dict[str, set[str]]) -> set[str]:
 def _shared_pairs(tree: ast.AST):
     """Names that may hold the same object: ``b = a``, ``for row in rows`` (a row of rows
     changed is rows changed), ``with x as y``."""
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 for name in root_names(target) if isinstance(target, ast.Name) else ():
@@ -187,7 +187,7 @@ def _shared_state(tree: ast.AST, modules: frozenset[str], functions: frozenset[s
     module's attributes: a barrier every step keeps its order around), matplotlib's figure,
     random generators, and the notebook's own functions and classes (which may share globals)."""
     state: set[str] = set()
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Name) and node.id in functions:
             state.add("globals")
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(
@@ -212,7 +212,7 @@ def _shared_state(tree: ast.AST, modules: frozenset[str], functions: frozenset[s
 
 
 def _touches_files(tree: ast.AST) -> bool:
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Call):
             function = node.func
             name = called_name(function)

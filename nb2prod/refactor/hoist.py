@@ -12,6 +12,7 @@ import importlib.util
 import re
 import sys
 
+from nb2prod.analysis.astutil import all_nodes, parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import free_names
 from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
@@ -174,7 +175,7 @@ def _undefined_names(pieces: Pieces) -> set[str]:
     for line in pieces.imports:
         bound |= binding_names(line) - {"*"}
     for source in [*pieces.definitions.values(), *(c for cs in pieces.bodies.values() for c in cs)]:
-        for node in ast.walk(ast.parse(source)):
+        for node in all_nodes(parsed(source)):
             if isinstance(node, ast.Name):
                 (bound if isinstance(node.ctx, ast.Store) else referenced).add(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -7,6 +7,8 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 
+from nb2prod.analysis.astutil import all_nodes, parsed
+
 ISORT_LINE_LENGTH = 88  # ruff's default, which `ruff check --isolated` uses
 
 
@@ -65,10 +67,10 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
         if "import" not in source:
             continue
         try:
-            tree = ast.parse(source)
+            tree = parsed(source)
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             continue
-        for node in ast.walk(tree):
+        for node in all_nodes(tree):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -81,10 +83,10 @@ def names_read(sources: Iterable[str]) -> set[str]:
     names: set[str] = set()
     for source in sources:
         try:
-            tree = ast.parse(source)
+            tree = parsed(source)
         except SyntaxError:
             continue
-        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.id for n in all_nodes(tree) if n.__class__ is ast.Name}
     return names
 
 

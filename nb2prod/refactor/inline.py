@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from nb2prod.analysis.astutil import parsed
+from nb2prod.analysis.astutil import all_nodes, parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, module_events
 from nb2prod.analysis.scopes import free_names
@@ -76,7 +76,7 @@ def _names_bound_by_step_code(pieces) -> set[str]:
         for chunk in chunks:
             if chunk.lstrip().startswith("#") and "\n" not in chunk.strip():
                 continue  # a marker or a comment
-            events = module_events(ast.parse(chunk))
+            events = module_events(parsed(chunk))
             names |= {e.name for e in events if e.kind == BIND}
     return names
 
@@ -90,7 +90,7 @@ def module_names(pieces) -> set[str]:
 
 
 def _needs_notebook_values(source: str, module: set[str], config) -> bool:
-    node = ast.parse(source).body[0]
+    node = parsed(source).body[0]
     if isinstance(node, ast.ClassDef):
         expressions = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
         reads: dict[str, int] = {}
@@ -105,4 +105,4 @@ def _needs_notebook_values(source: str, module: set[str], config) -> bool:
 
 
 def _references(source: str) -> set[str]:
-    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    return {n.id for n in all_nodes(parsed(source)) if n.__class__ is ast.Name}

@@ -14,7 +14,7 @@ import keyword
 import re
 from collections.abc import Sequence
 
-from nb2prod.analysis.astutil import called_name, parsed
+from nb2prod.analysis.astutil import all_nodes, called_name, parsed
 from nb2prod.analysis.dataflow import is_builtin
 
 MAX_NAME = 32
@@ -163,7 +163,7 @@ def _called_names(body: str) -> list[str]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     names: dict[str, None] = {}
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Call):
             name = called_name(node.func)
             if name and name not in GENERATED_CALLS and not is_builtin(name):
@@ -187,7 +187,7 @@ def _main_subject(tree: ast.Module) -> str:
 def _main_verb(tree: ast.Module) -> str:
     """The verb of the most telling call: the first one that has a verb, in order of strength."""
     found = []
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Call):
             name = called_name(node.func)
             if name in GENERATED_CALLS:  # nb2prod's own code says nothing about the step
@@ -201,14 +201,14 @@ def _main_verb(tree: ast.Module) -> str:
 
 def _receiver(tree: ast.Module) -> str:
     """What the calls work on: a plot's title, else the first object (not module) called on."""
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Call) and called_name(node.func) in {"title", "set_title",
                                                                      "suptitle"}:
             text = next((a.value for a in node.args if isinstance(a, ast.Constant)
                          and isinstance(a.value, str)), "")
             if title_name(text):
                 return title_name(text)
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls = [node for node in all_nodes(tree) if node.__class__ is ast.Call]
     for node in calls:
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                 and len(node.func.value.id) > 2 and node.func.value.id not in _MODULE_ALIASES:

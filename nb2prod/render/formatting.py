@@ -8,7 +8,7 @@ blank lines before it, so the joined pieces are what black makes of the whole fi
 
 from __future__ import annotations
 
-import ast
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -25,21 +25,36 @@ class FormatError(Exception):
 def format_python(code: str, name: str) -> str:
     """``code`` formatted by black (unchanged when black gives up on deep nesting)."""
     pieces = _pieces(code) if len(code) >= PARALLEL_FROM and _can_fork() else [code]
-    if len(pieces) == 1:
+    formatted = _black(code) if len(pieces) == 1 else _black_in_parallel(pieces)
+    if formatted is None:  # a cut fell inside a string: black must see the whole file
         formatted = _black(code)
-    else:
-        import black  # noqa: F401 -- imported once, before the workers fork
-
-        workers = min(os.cpu_count() or 1, len(pieces))
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(_black_once, pieces))
-        formatted = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
     _compile(formatted, name)
     return formatted
 
 
-def _black_once(code: str) -> str:
+def _black_in_parallel(pieces: list[str]) -> str | None:
+    """The pieces formatted by worker processes and joined; None when a piece does not parse on
+    its own. The longest pieces go first, so no worker is left with a long one at the end."""
+    import black  # noqa: F401 -- imported once, before the workers fork
+
+    order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
+    workers = min(os.cpu_count() or 1, len(pieces))
+    context = multiprocessing.get_context("fork")
+    # the workers inherit convert's whole heap; frozen, their garbage collector leaves it alone
+    # instead of touching (and so copying) every page of it
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = dict(zip(order, pool.map(_black_once, [pieces[i] for i in order]),
+                            strict=True))
+    finally:
+        gc.unfreeze()
+    if any(part is None for part in done.values()):
+        return None
+    return "\n\n\n".join(done[i].strip("\n") for i in range(len(pieces))) + "\n"
+
+
+def _black_once(code: str) -> str | None:
     """One black pass. ``black.format_str`` formats twice (the second pass settles a trailing
     comma the first one added, which is rare); on a module of many megabytes that doubles the
     cost, so pieces of a large module get the one pass, when this black has it."""
@@ -52,8 +67,8 @@ def _black_once(code: str) -> str:
         return once(code, mode=black.Mode(line_length=LINE_LENGTH))
     except RecursionError:
         return code
-    except black.InvalidInput as exc:
-        raise FormatError(f"would not parse ({exc})") from None
+    except black.InvalidInput:
+        return None
 
 
 def _black(code: str) -> str:
@@ -82,32 +97,35 @@ def _can_fork() -> bool:
 
 def _pieces(code: str) -> list[str]:
     """``code`` cut before top-level definitions (with their decorators and the comments right
-    above them) into about PIECES_PER_WORKER pieces per core; one piece when it cannot be cut."""
+    above them) into about PIECES_PER_WORKER pieces per core; one piece when it cannot be cut.
+    Cuts are found in the text (a parse of a large module costs a tenth of formatting it): a
+    line inside a string that looks like a definition makes a piece that does not parse, and
+    then black formats the whole file."""
     if "fmt:" in code or "yapf:" in code:
         return [code]  # formatting switched off somewhere: black must see the whole file
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return [code]
     lines = code.splitlines(keepends=True)
-    cuts = [_start(node, lines) for node in tree.body[1:]
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     wanted = (os.cpu_count() or 1) * PIECES_PER_WORKER
     size = max(1, len(code) // wanted)
     pieces, start, length = [], 0, 0
-    for cut in cuts:
-        length = sum(len(line) for line in lines[start:cut])
-        if length >= size:
-            pieces.append("".join(lines[start:cut]))
-            start = cut
+    for index, line in enumerate(lines):
+        if index and length >= size and line.startswith(_DEFINITION) \
+                and not lines[index - 1].startswith("@"):
+            cut = _start(index, lines)
+            if cut > start:
+                pieces.append("".join(lines[start:cut]))
+                start, length = cut, sum(map(len, lines[cut:index]))
+        length += len(line)
     pieces.append("".join(lines[start:]))
     return [piece for piece in pieces if piece.strip()]
 
 
-def _start(node: ast.stmt, lines: list[str]) -> int:
-    """Index of the first line of a definition: its first decorator, or the comment lines
-    directly above it (black keeps those with it)."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
-    while first > 0 and lines[first - 1].startswith("#"):
+_DEFINITION = ("def ", "async def ", "class ", "@")
+
+
+def _start(index: int, lines: list[str]) -> int:
+    """Index of the first line of the definition at ``index``: its first decorator, or the
+    comment lines directly above it (black keeps those with it)."""
+    first = index
+    while first > 0 and lines[first - 1].startswith(("#", "@")):
         first -= 1
     return first

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nb2prod.analysis.astutil import dotted_parts
+from nb2prod.analysis.astutil import all_nodes, dotted_parts
 from nb2prod.findings import INFO, WARNING, Finding
 from nb2prod.rules.base import Rule, RuleContext
 
@@ -214,7 +214,7 @@ def _unseeded(name: str, short: str, node: ast.Call, seeded: bool,
 def unseeded_randomness(tree: ast.AST) -> str:
     """Why code gives different values on every run when it does not seed a generator itself
     ('' when it is repeatable): what replaying one pipeline step on its own depends on."""
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls = [node for node in all_nodes(tree) if node.__class__ is ast.Call]
     if any(_SEED_CALLS.search(_call_name(node.func)) for node in calls):
         return ""
     for node in calls:
