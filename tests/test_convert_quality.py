@@ -170,3 +170,25 @@ def test_files_read_by_a_computed_name_ship_with_the_tests(tmp_path: Path) -> No
     assert shipped == ["x.csv", "y.csv"]
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+
+
+def test_absolute_paths_the_notebook_writes_stay_off_the_machine_in_tests(tmp_path: Path) -> None:
+    # a notebook that saved its report to /home/<user>/...: the project keeps the path as the
+    # config default, and its tests write inside their own folder, not at that path
+    machine = tmp_path / "machine"
+    (machine / "plots").mkdir(parents=True)
+    notebook = write(tmp_path, "report.ipynb", [
+        markdown("# Report"), code("rows = [1, 2, 3]", 1),
+        markdown("## Save"),
+        code(f"with open('{machine}/report.txt', 'w') as handle:\n    handle.write(str(rows))\n"
+             f"for n in rows:\n    open(f'{machine}/plots/{{n}}.txt', 'w').close()\n"
+             "print(len(rows))", 2, [stream("3\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    conftest = (tmp_path / "project" / "tests" / "conftest.py").read_text()
+    assert 'HOST_PATHS = ["report_txt_path", "plots_dir"]' in conftest
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "skipped" not in run.stdout
+    assert not (machine / "report.txt").exists() and not list((machine / "plots").iterdir())

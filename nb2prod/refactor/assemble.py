@@ -29,7 +29,13 @@ from nb2prod.refactor.pieces import (
     marked_import,
 )
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning, Step
-from nb2prod.refactor.steps import StepDraft, group_cells, name_steps, step_flow
+from nb2prod.refactor.steps import (
+    StepDraft,
+    group_cells,
+    name_steps,
+    renamed_for_code,
+    step_flow,
+)
 from nb2prod.rules.hygiene import unseeded_randomness
 
 UNDEFINED_SOURCE = "TODO: no notebook cell defines it; set it"
@@ -57,7 +63,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                        deferred_reads("".join(d.statements), module_names)) for d in drafts]
     # a step's function name must not be a value's: run() binds the values by their names
     values = {name for flow in flows for name in (*flow.reads, *flow.binds)}
-    name_steps(drafts, module_names | set(collected.config) | STEP_RESERVED | values)
+    used = name_steps(drafts, module_names | set(collected.config) | STEP_RESERVED | values)
     inputs, producers, required = _inputs(drafts, flows, collected)
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)
@@ -75,7 +81,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                                              if i in collected.cells])
         body, config_reads = _finish_body(cleaned.code, ordered_outputs,
                                           [n for n in flow.reads if n in config], config)
-        steps.append(Step(draft.name, draft.title, tuple(draft.cells), tuple(step_inputs),
+        name, title = renamed_for_code(draft, cleaned.code, used)
+        steps.append(Step(name, title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
                           nondeterministic=unseeded_randomness(parsed(body))
                           or _rewritten_input([use for cell in draft.cells

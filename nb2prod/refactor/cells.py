@@ -38,6 +38,7 @@ from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only, root_name
+from nb2prod.refactor.relpath import stays_inside
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
 # Line magics with no effect outside a notebook (display and editor settings).
@@ -67,6 +68,8 @@ class CellResult:
     # creates the folder, which a fresh checkout (or the tests' data folder) does not have
     folder_writes: set[str] = field(default_factory=set)
     folder_fields: set[str] = field(default_factory=set)  # fields that name a folder, not a file
+    # fields of absolute paths the cell writes: on the notebook's machine, never the tests'
+    host_writes: set[str] = field(default_factory=set)
 
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
@@ -87,7 +90,8 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
                       transformer.path_reads, transformer.shows_figures,
-                      transformer.folder_writes, transformer.folder_fields)
+                      transformer.folder_writes, transformer.folder_fields,
+                      transformer.host_writes)
 
 
 def _path_words(value: str) -> str:
@@ -167,6 +171,7 @@ class _CellTransformer(CommentKeeper):
         self.path_reads: dict[str, str] = {}
         self.folder_writes: set[str] = set()
         self.folder_fields: set[str] = set()
+        self.host_writes: set[str] = set()
         self.notes: set[int] = set()  # strings on their own line, which become comments
         self.known_paths = known_paths
         self.shows_figures = False
@@ -535,7 +540,9 @@ class _CellTransformer(CommentKeeper):
         field_name = self._path_field(value)
         if _reads(name, updated):
             self.path_reads[field_name] = value
-        elif not absolute and "/" in value.strip("/") and _inside(value):
+        elif absolute:
+            self.host_writes.add(field_name)
+        elif "/" in value.strip("/") and stays_inside(value):
             self.folder_writes.add(field_name)
         if absolute:
             self._warn(original, f"absolute path {value!r} became config field '{field_name}'")
@@ -559,11 +566,13 @@ class _CellTransformer(CommentKeeper):
         field_name = self._path_field(folder, found.folder, "dir")
         self.folder_fields.add(field_name)
         reads = _reads(name, updated)
-        writes = not reads and _inside(found.folder)
+        writes = not reads and stays_inside(found.folder)
         if writes:
             self.folder_writes.add(field_name)
         elif reads:  # its files go into the tests' data (or are named as missing)
             self.path_reads[field_name] = folder
+        elif _absolute(folder):
+            self.host_writes.add(field_name)
         if _absolute(folder):
             self._warn(original, f"absolute folder {found.folder!r} became config field "
                                  f"'{field_name}'")
@@ -722,13 +731,6 @@ _READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|I
 def _absolute(path: str) -> bool:
     """A path that only exists on one machine: absolute, or in a user's home."""
     return bool(USER_PATH.match(path) or ABSOLUTE_PATH.match(path))
-
-
-def _inside(path: str) -> bool:
-    """A relative path that stays inside the folder it is relative to: nb2prod makes folders
-    only there (``../shared/out.csv`` is the notebook's business)."""
-    parts = path.replace("\\", "/").split("/")
-    return not path.startswith(("/", "~")) and ".." not in parts
 
 
 def _reads(name: str, call: cst.Call) -> bool:

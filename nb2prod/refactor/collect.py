@@ -359,12 +359,15 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
         if name in result.folder_writes and not pieces.config[name].makes_folder:
             pieces.config[name] = replace(pieces.config[name], makes_folder=True)
             pieces.stdlib_needed.add("os")
+        if name in result.host_writes and not pieces.config[name].host_write:
+            pieces.config[name] = replace(pieces.config[name], host_write=True)
     if result.path_fields and "data_dir" not in pieces.config:
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
                                                 cell.index)
     if result.shows_figures and "figures_dir" not in pieces.config:
         pieces.config["figures_dir"] = ConfigField("figures_dir", "'figures'", "str",
-                                                   "where plt.show() figures are saved", cell.index)
+                                                   "where the figures the notebook showed are saved",
+                                                   cell.index)
 
 
 def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, cell: Cell,

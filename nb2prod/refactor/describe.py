@@ -18,6 +18,7 @@ from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
 from nb2prod.refactor.plan import DataFile, Dependency
+from nb2prod.refactor.relpath import stays_inside
 from nb2prod.refactor.steps import clean_title
 from nb2prod.rules.hygiene import ABSOLUTE_PATH
 
@@ -183,7 +184,7 @@ MAX_FOLDER_FILES = 200
 
 def _files_in(folder: Path, relative: str) -> list[str]:
     """The regular files directly in a folder the notebook reads (at most MAX_FOLDER_FILES)."""
-    if os.path.isabs(relative) or ".." in relative.split("/"):
+    if os.path.isabs(relative) or not stays_inside(relative):
         return []
     try:
         names = sorted(os.listdir(folder / relative))[:MAX_FOLDER_FILES]

@@ -1,9 +1,9 @@
 """File paths built by formatting: their literal folder, and the expression rebuilt on a field.
 
 ``plt.savefig(f"plots/{col}.png")`` in a loop, ``"pie/%i.png" % year``,
-``"out/{}.csv".format(name)``: the file name changes, the folder does not. The folder becomes
-configuration (resolved against ``data_dir`` and created when the notebook writes there), and the
-expression reads it from a field: ``f"{plots_dir}/{col}.png"``,
+``"out/{}.csv".format(name)``, ``os.path.join("out", name)``: the file name changes, the folder
+does not. The folder becomes configuration (resolved against ``data_dir`` and created when the
+notebook writes there), and the expression reads it from a field: ``f"{plots_dir}/{col}.png"``,
 ``os.path.join(pie_dir, "%i.png" % year)``. Pure: nothing here reads or writes files.
 """
 
@@ -34,7 +34,45 @@ def formatted_path(node: cst.BaseExpression) -> FormattedPath | None:
         func = node.func
         return _joined(func.value, "{",
                        lambda literal: node.with_changes(func=func.with_changes(value=literal)))
+    if isinstance(node, cst.Call) and _is_path_join(node.func):
+        return _path_join(node)
     return None
+
+
+def _is_path_join(func: cst.BaseExpression) -> bool:
+    """``os.path.join``, ``path.join`` (``from os import path``), ``osp.join``."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "join"):
+        return False
+    owner = func.value
+    if isinstance(owner, cst.Name):
+        return owner.value in {"path", "osp"}
+    return isinstance(owner, cst.Attribute) and owner.attr.value == "path" \
+        and isinstance(owner.value, cst.Name) and owner.value.value == "os"
+
+
+def _path_join(node: cst.Call) -> FormattedPath | None:
+    """``os.path.join("out", "figs", f"{c}.png")`` -> folder ``out/figs``, rebuilt as
+    ``os.path.join(field, f"{c}.png")``: the literal arguments before the first computed one
+    (all but the last when every one is literal)."""
+    args = node.args
+    if len(args) < 2 or any(a.keyword is not None or a.star for a in args):
+        return None
+    parts: list[str] = []
+    for arg in args[:-1]:
+        value = arg.value
+        if not isinstance(value, cst.SimpleString) or "b" in value.prefix.lower() \
+                or "\\" in value.raw_value or (parts and value.raw_value.startswith("/")):
+            break
+        parts.append(value.raw_value)
+    folder = "/".join([parts[0].rstrip("/"), *(p.strip("/") for p in parts[1:])]) if parts else ""
+    if not folder.strip("./") or "//" in folder:
+        return None
+
+    def rebuild(field: str) -> cst.BaseExpression:
+        return node.with_changes(args=[args[0].with_changes(value=cst.Name(field)),
+                                       *args[len(parts):]])
+
+    return FormattedPath(folder, rebuild)
 
 
 def _joined(literal: cst.SimpleString, marker: str,

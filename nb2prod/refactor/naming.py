@@ -109,7 +109,8 @@ def code_name(body: str) -> tuple[str, str]:
     if verb and subject:
         return f"{verb}_{subject}", subject
     if verb:
-        return f"{verb}_{_receiver(tree) or 'results'}", subject
+        charts = _chart_kinds(body) if verb == "plot" else []
+        return f"{verb}_{_receiver(tree) or (charts[0] if charts else 'results')}", subject
     if subject:
         return f"compute_{subject}", subject
     if all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
@@ -147,13 +148,42 @@ def unique_name(base: str, subject: str, used: set[str], alternative: str = "",
         return alternative
     if subject and not base.endswith(subject) and f"{base}_{subject}" not in used:
         return f"{base}_{subject}"
+    charts = _chart_kinds(body) if base.startswith("plot_") else []
+    for chart in charts:  # the kind of chart a plotting step draws: plot_hist, plot_box
+        if f"plot_{chart}" not in used:
+            return f"plot_{chart}"
+    if charts:  # the same chart again: numbered, rather than named after a call
+        return _numbered(f"plot_{charts[0]}", used)
     for called in _called_names(body):
         if f"call_{called}" not in used:
             return f"call_{called}"
+    return _numbered(base, used)
+
+
+def _numbered(base: str, used: set[str]) -> str:
     number = 2
     while f"{base}_{number}" in used:
         number += 1
     return f"{base}_{number}"
+
+
+_CHARTS = frozenset({"hist", "hist2d", "scatter", "bar", "barh", "boxplot", "violinplot", "pie",
+                     "heatmap", "imshow", "matshow", "pairplot", "countplot", "distplot",
+                     "displot", "histplot", "kdeplot", "lineplot", "scatterplot", "barplot",
+                     "regplot", "lmplot", "catplot", "jointplot", "contour", "contourf",
+                     "pcolormesh", "errorbar", "hexbin", "stem", "kde", "area", "swarmplot",
+                     "stripplot", "pointplot", "ecdfplot", "residplot", "clustermap"})
+
+
+def _chart_kinds(body: str) -> list[str]:
+    """The kinds of chart the code draws, in order: ``plt.hist`` -> hist, ``sns.boxplot`` ->
+    box (a name that says "plot" once is enough)."""
+    kinds: dict[str, None] = {}
+    for called in _called_names(body):
+        if called in _CHARTS:
+            kind = called[:-len("plot")] if called.endswith("plot") and called != "plot" else called
+            kinds.setdefault(kind)
+    return list(kinds)
 
 
 def _called_names(body: str) -> list[str]:
@@ -208,13 +238,14 @@ def _receiver(tree: ast.Module) -> str:
                          and isinstance(a.value, str)), "")
             if title_name(text):
                 return title_name(text)
-    calls = [node for node in all_nodes(tree) if node.__class__ is ast.Call]
+    calls = [node for node in all_nodes(tree) if node.__class__ is ast.Call
+             and called_name(node.func) not in GENERATED_CALLS]  # save_figure(figures_dir)
     for node in calls:
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                 and len(node.func.value.id) > 2 and node.func.value.id not in _MODULE_ALIASES:
             return _snake(node.func.value.id)
-    for node in calls:  # print(total), print(df.shape), print(f"{acc:.2f}"): what it is about
-        for arg in node.args:
+    for node in calls:  # print(total), print(df.shape), sns.boxplot(data=df): what it is about
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
             for inner in ast.walk(arg):
                 if isinstance(inner, ast.Name) and len(inner.id) > 1 \
                         and inner.id not in _MODULE_ALIASES and not is_builtin(inner.id):

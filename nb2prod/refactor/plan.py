@@ -48,6 +48,9 @@ class ConfigField:
     is_path: bool = False
     makes_folder: bool = False  # a path the notebook writes into a folder: the step creates it
     folder: bool = False  # the value is a folder (of a formatted path: f"plots/{col}.png")
+    # an absolute path the notebook writes (on its own machine): the generated tests write it
+    # under their own folder instead
+    host_write: bool = False
 
 
 @dataclass(frozen=True)

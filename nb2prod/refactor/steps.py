@@ -25,6 +25,7 @@ class StepDraft:
     cells: list[int] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)  # body source chunks, in order
     name: str = ""
+    from_code: bool = False  # named from what its code does, not from a heading
 
 
 def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
@@ -95,8 +96,9 @@ def _is_link_list(source: str) -> bool:
     return len(links) >= 3 and len(links) >= len(items) / 2
 
 
-def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
-    """Give each step a unique function name from its title, or else from what its code does."""
+def name_steps(drafts: list[StepDraft], taken: set[str]) -> set[str]:
+    """Give each step a unique function name from its title, or else from what its code does;
+    returns every name now taken."""
     used = set(taken)
     for draft in drafts:
         code, subject = code_name("".join(draft.statements))
@@ -107,7 +109,28 @@ def name_steps(drafts: list[StepDraft], taken: set[str]) -> None:
                                  "".join(draft.statements))
         used.add(draft.name)
         if not draft.title or is_meta_heading(draft.title):  # "Hints:" names no step
-            draft.title = draft.name.replace("_", " ").capitalize()
+            draft.title = _title_of(draft.name)
+            draft.from_code = True
+    return used
+
+
+def renamed_for_code(draft: StepDraft, code: str, used: set[str]) -> tuple[str, str]:
+    """(name, title) of a step named from its code, named again from the code it ships: dead
+    code gone, ``compute_test_frac`` whose ``test_frac`` nothing read names nothing there."""
+    if not draft.from_code:
+        return draft.name, draft.title
+    wanted, subject = code_name(code)
+    if not wanted or draft.name == wanted or draft.name.startswith(f"{wanted}_") \
+            or wanted == code_name("".join(draft.statements))[0]:
+        return draft.name, draft.title  # (a numbered or call_ name stays: the code is the same)
+    used.discard(draft.name)
+    name = unique_name(wanted, subject, used, "", code)
+    used.add(name)
+    return name, _title_of(name)
+
+
+def _title_of(name: str) -> str:
+    return name.replace("_", " ").capitalize()
 
 
 def clean_title(title: str) -> str:

@@ -180,6 +180,8 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "compare_source": (Path(__file__).parent.parent / "verify" / "compare.py").read_text(
             encoding="utf-8"),
         "missing_inputs": list(plan.missing_inputs),
+        "host_paths": [f.name for f in plan.config if f.host_write],
+        "host_folders": [f.name for f in plan.config if f.host_write and f.folder],
         "local_modules": list(plan.local_modules),
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
         # for the engines: the step each step input comes from, and each value's last maker

@@ -525,6 +525,28 @@ def test_a_step_that_only_calls_a_function_is_named_after_it() -> None:
     assert [s.name for s in result.steps] == ["call_say_hello", "report_results"]
 
 
+def test_steps_are_named_from_the_code_they_ship_and_the_chart_they_draw() -> None:
+    # an unread value named the step before dead code went: the name follows the code shipped
+    result = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})",
+                      "test_frac = len(df) / 10\ntotal = df['a'].sum()\nprint(total)",
+                      "print(df.shape)"))
+    assert "test_frac" not in plan_text(result)
+    assert "compute_test_frac" not in [s.name for s in result.steps]
+    assert result.steps[1].name == "compute_total" and result.steps[1].title == "Compute total"
+    # shawlu95 concepts/normal_transform: three histogram cells of the same samples
+    charts = plan(ran("import numpy as np\nimport matplotlib.pyplot as plt\n"
+                      "sampleX = np.random.normal(size=9)\nsampleY = np.random.normal(size=9)\n"
+                      "plt.hist(sampleX)\nplt.hist(sampleY)",
+                      "plt.hist(sampleX)\nplt.hist(sampleX - sampleY)\nplt.legend()",
+                      "plt.hist(sampleX)\nplt.hist(sampleX + sampleY)\nplt.legend()",
+                      "import seaborn as sns\nsns.boxplot(x=sampleX)"))
+    assert [s.name for s in charts.steps] == ["plot_sample_x", "plot_hist", "plot_hist_2",
+                                              "plot_box"]
+    # nb2prod's own save_figure(figures_dir) names nothing: x is too short to name a step
+    short = plan(ran("import matplotlib.pyplot as plt\nx = [1]\nplt.plot(x)"))
+    assert short.steps[0].name == "plot_results"
+
+
 def test_a_pip_magic_that_installs_nothing_runs_like_the_shell_escape() -> None:
     result = plan(ran("%pip list\n%pip install numpy==1.26.4\nimport numpy as np\nprint(np.pi)"))
     assert result.steps[0].body.startswith("subprocess.run(['pip', 'list'], check=True)\n")
@@ -660,15 +682,22 @@ def test_the_literal_folder_of_a_formatted_path_becomes_a_field() -> None:
     assert rebuilt('f"plots/a/{c}.png"') == 'plots/a -> f"{f}/{c}.png"'
     assert rebuilt("'./pie/%i.png' % y") == "./pie -> os.path.join(f, '%i.png' % y)"
     assert rebuilt('"out/{}_{}.csv".format(a, b)') == 'out -> os.path.join(f, "{}_{}.csv".format(a, b))'
+    assert rebuilt('os.path.join("out", "figs", f"{c}.png")') == 'out/figs -> os.path.join(f, f"{c}.png")'
+    assert rebuilt("osp.join('data', 'train.csv')") == "data -> osp.join(f, 'train.csv')"
     # no literal folder, a computed one, escapes, bytes: left alone
     for source in ('f"{c}.png"', 'f"{root}/x/{c}.png"', "'a\\\\b/%s' % x", "b'out/%s' % x",
-                   "'/%s.png' % x", 'f"./{c}.png"'):
+                   "'/%s.png' % x", 'f"./{c}.png"', "os.path.join(root, 'x.csv')",
+                   "os.path.join('.', name)", "os.path.join(*parts)", "' '.join(words)"):
         assert rebuilt(source) is None, source
     result = plan(ran("import pandas as pd\ncols = ['a']",
                       "frames = [pd.read_csv(f'data/{c}.csv') for c in cols]\nprint(len(frames))"))
     assert "frames = [pd.read_csv(f'{data_folder}/{c}.csv') for c in cols]" in plan_text(result)
     folder = next(f for f in result.config if f.name == "data_folder")
     assert folder.folder and not folder.makes_folder and folder.value == "'data'"
+    saved = plan(ran("import os\nimport matplotlib.pyplot as plt\nfor c in ['a', 'b']:\n"
+                     "    plt.plot([1])\n    plt.savefig(os.path.join('plots', f'{c}.png'))"))
+    assert "plt.savefig(os.path.join(plots_dir, f'{c}.png'))" in plan_text(saved)
+    assert next(f for f in saved.config if f.name == "plots_dir").makes_folder
 
 
 def test_writes_outside_the_folder_are_found_from_the_calls() -> None:
