@@ -67,6 +67,7 @@ def test_a_helper_module_found_through_sys_path_is_named_and_the_tests_skip(
     assert run.returncode == 0, run.stdout[-3000:]
     assert "ModuleNotFoundError" not in run.stdout
     assert "provide the module da_helper_functions" in run.stdout
+    assert_clean(tmp_path / "project")  # the conftest that names the module is isort-clean
 
 
 def test_changes_to_user_code_are_listed_in_the_readme(tmp_path: Path) -> None:
@@ -89,12 +90,17 @@ def test_generated_package_is_clean_under_ruff_and_black(tmp_path: Path, path: P
     out = tmp_path / "project"
     result = convert(str(path), "-o", str(out), "--force")
     assert result.returncode == 0, result.stderr
+    assert_clean(out)
+
+
+def assert_clean(project: Path) -> None:
+    """The generated package passes ruff (F, I, E9, B) and black as they are."""
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
                            "F,I,E9,B", "--output-format", "concise", "src", "tests"],
-                          cwd=out, capture_output=True, text=True)
+                          cwd=project, capture_output=True, text=True)
     assert ruff.returncode == 0, ruff.stdout
     black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "src", "tests"],
-                           cwd=out, capture_output=True, text=True)
+                           cwd=project, capture_output=True, text=True)
     assert black.returncode == 0, black.stderr
 
 
@@ -192,3 +198,24 @@ def test_absolute_paths_the_notebook_writes_stay_off_the_machine_in_tests(tmp_pa
     assert run.returncode == 0, run.stdout[-3000:]
     assert "skipped" not in run.stdout
     assert not (machine / "report.txt").exists() and not list((machine / "plots").iterdir())
+
+
+def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:
+    # --force: a name no cell defines becomes a required config field; `python -m pkg` without
+    # it printed a ValueError traceback where `pkg run` printed one line
+    notebook = write(tmp_path, "needs.ipynb", [code("print(threshold * 2)", 1)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"), "--force")
+    assert result.returncode == 0, result.stderr
+    run = subprocess.run([sys.executable, "-m", "project"], cwd=tmp_path, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(tmp_path / "project" / "src")})
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.startswith("error: ") and "threshold" in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_notebook_that_ran_out_of_order_converts_with_a_note(tmp_path: Path) -> None:
+    # Harvard-IACS Lecture4_Ex1_solutions: `check` says NB101, convert said nothing
+    notebook = write(tmp_path, "order.ipynb", [code("a = 1", 2), code("print(a + 1)", 1)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert ("warning: cell 1, line 1: the notebook ran out of order (cell ran as In [1], before "
+            "cell 0 above it (In [2])); the project runs its cells top to bottom") in result.stdout

@@ -77,6 +77,13 @@ def _blocking_findings(notebook: Notebook):
     return check_notebook(notebook, Settings(frozenset(ALL_RULES) & REFUSE_CODES))
 
 
+def _out_of_order(notebook: Notebook):
+    """NB101, when the notebook's cells ran out of order (a note, not a reason to refuse)."""
+    from nb2prod.api import check_notebook
+
+    return next(iter(check_notebook(notebook, Settings(frozenset({"NB101"})))), None)
+
+
 def _refuse(path: Path, findings) -> int:
     from nb2prod.report import render_text
 
@@ -97,6 +104,7 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     plan = build_plan(notebook, PlanOptions(
         project=project, package=package_name(project), force=options.force,
         flagged=tuple(f for f in flagged if f.code != "NB001"),
+        out_of_order=_out_of_order(notebook),
         environment=evidence_environment([notebook]), date=_date(),
     ))
     return redact_plan(plan)

@@ -86,6 +86,7 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     transformer.statements = _statements(source)
     transformer.statement_lines = [statement.lineno for statement in transformer.statements]
     transformer.source_lines = source.split("\n")
+    transformer.last_top_line = max((s.lineno for s in parsed(source).body), default=1)
     result = module.visit(transformer)
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
@@ -162,6 +163,7 @@ class _CellTransformer(CommentKeeper):
         self.statement_lines: list[int] = []  # each statement's first line, in visiting order
         self.statements: list[ast.stmt] = []  # the same statements' syntax trees
         self.source_lines: list[str] = []
+        self.last_top_line = 1  # of the cell's last top-level statement: the one Jupyter shows
         self.statements_seen = 0
         self.line_stack: list[int] = []
         self.installs: list[InstallSpec] = []
@@ -290,7 +292,11 @@ class _CellTransformer(CommentKeeper):
             # (the note as written: a URL with a password in it is redacted, not looked up)
             return self._string_as_comment(original, updated, first.value)
         if self.depth == 0 and display_only(value):
-            return self._remove(original, updated, "it only displayed a value in the notebook")
+            # Jupyter shows the value of a cell's last statement only
+            shown = self.line_stack[-1] >= self.last_top_line
+            return self._remove(original, updated, "it only displayed a value in the notebook"
+                                if shown else "its value was not used: in the middle of a cell "
+                                "an expression shows nothing")
         if self.in_try:  # what may raise is what the try's handlers are for
             probe = isinstance(value, (cst.Name, cst.Attribute))
             return self._probe(original, updated) if probe else updated
@@ -660,9 +666,12 @@ class _CellTransformer(CommentKeeper):
                                           cst.parse_statement("save_figure(figures_dir)\n")])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
-        if self.definitions == 0 and isinstance(updated.func, cst.Attribute) \
-                and updated.func.attr.value in {"savefig", "close"}:
-            self.unsaved_figure = False  # the author saved it where it belongs, or closed it
+        if self.definitions == 0 and ((isinstance(updated.func, cst.Attribute)
+                                       and updated.func.attr.value in {"savefig", "close"})
+                                      or _SAVES_FIGURE.match(_root_attr(updated.func))):
+            # the author saved it where it belongs (plt.savefig, their own save_fig()), or
+            # closed it
+            self.unsaved_figure = False
         elif self.definitions == 0 and _plots(updated):
             self.unsaved_figure = True
         if m.matches(updated.func, m.Name("zip")) and "zip" not in self.used_names and not any(
@@ -788,6 +797,7 @@ _PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "bo
                          "fill_between", "stem", "step", "hexbin", "area", "kde", "density"})
 
 
+_SAVES_FIGURE = re.compile(r"^(?:save_?fig\w*|save_?plot\w*)$", re.IGNORECASE)
 _AST_NAMES = {"Delete": "Del"}  # libcst's name of an ast statement, where they differ
 _CALLS_TRANSFORMED = frozenset({"zip", "savefig", "close", "get_ipython", "display", "show", "get",
                                 "getenv", "setdefault"})
@@ -801,6 +811,7 @@ def _may_be_transformed(node: ast.AST) -> bool:
         func = node.func
         name = called_name(func)
         return name in _CALLS_TRANSFORMED or name in _PLOT_CALLS or bool(FILE_CALLS.match(name)) \
+            or bool(_SAVES_FIGURE.match(name)) \
             or _ast_root(func) in _PLOT_MODULES or (
                 func.__class__ is ast.Attribute and func.value.__class__ is ast.Attribute
                 and func.value.attr == "plot")

@@ -72,7 +72,7 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
                 pieces.bodies.setdefault(cell.index, []).append(result)
                 continue
             _absorb(pieces, result, cell)
-            for statement in result.module.body:
+            for statement in _comments_past_lone_imports(result.module.body):
                 _classify(pieces, result.module, statement, cell, single_binding, source)
             closing = comment_lines([*result.module.header, *result.module.footer])
             if closing:  # a comment-only cell, or comments after the cell's last statement
@@ -274,27 +274,50 @@ _BY_PRODUCT = frozenset({"write", "writelines", "seek", "truncate", "system", "c
 
 
 def _dropped_answer(cell: Cell, python: str, changes: list[Change]) -> list[Change]:
-    """The number a cell showed as its result (``entropy(results)`` -> Out[7]: 0.08) that the
-    step computes and drops: listed, so nobody looks for the answer in the project."""
+    """The value a cell showed as its result (``entropy(results)`` -> Out[7]: 0.08,
+    ``model.coef_, r2_score(y, p)``) that the step computes and drops: listed, so nobody looks
+    for the answer in the project. By-products (a count of bytes written, a plot's artists, an
+    object's ``<... at 0x...>``) are nobody's answer."""
+    text = _shown_result(cell)
+    try:
+        last = ast.parse(python).body[-1] if text is not None else None
+    except (SyntaxError, IndexError, RecursionError, MemoryError, ValueError):
+        return []
+    if not isinstance(last, ast.Expr) or not isinstance(last.value, _ANSWERS) or _by_product(
+            last.value, text):
+        return []
+    line = cell.original_line(last.lineno)
+    if any(c.cell == cell.index and c.line == line for c in changes):
+        return []  # already removed as a display: listed as such
+    code = one_line(ast.get_source_segment(python, last) or "")
+    value = f", {one_line(text.strip())}" if _SCALAR.fullmatch(text.strip()) else ""
+    return [Change(cell.index, line, f"the value of `{code}` is no longer shown",
+                   f"the notebook showed it as the cell's result{value}; the step computes it "
+                   "and drops it: print or return it if it matters")]
+
+
+_ANSWERS = (ast.Call, ast.Tuple, ast.Attribute, ast.Subscript, ast.BinOp, ast.Compare)
+
+
+def _shown_result(cell: Cell) -> str | None:
+    """The text the cell's last result showed (``Out[n]``), when it showed one."""
     shown = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
     data = shown[-1].get("data") if shown else None
     text = data.get("text/plain") if isinstance(data, dict) else None
     text = "".join(text) if isinstance(text, list) else text
-    if not isinstance(text, str) or len(data) > 1 or not _SCALAR.fullmatch(text.strip()):
-        return []
-    try:
-        last = ast.parse(python).body[-1]
-    except (SyntaxError, IndexError, RecursionError, MemoryError, ValueError):
-        return []
-    line = cell.original_line(last.lineno)
-    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)) \
-            or called_name(last.value.func) in _BY_PRODUCT \
-            or any(c.cell == cell.index and c.line == line for c in changes):
-        return []  # not a call, or already removed as a display: listed as such
-    code = one_line(ast.get_source_segment(python, last) or "")
-    return [Change(cell.index, line, f"the value of `{code}` is no longer shown",
-                   f"the notebook showed it as the cell's result, {one_line(text.strip())}; the "
-                   "step computes it and drops it: print or return it if it matters")]
+    return text if isinstance(text, str) and text.strip() else None
+
+
+def _by_product(value: ast.expr, text: str) -> bool:
+    calls = [node for node in ast.walk(value) if isinstance(node, ast.Call)]
+    return " at 0x" in text or text.lstrip().startswith(("<", "[<", "(<", "Text(")) or any(
+        called_name(c.func) in _BY_PRODUCT or _PLOTTING.match(called_name(c.func)) for c in calls)
+
+
+# calls that draw: what they return (artists, axes) is not what the cell was for
+_PLOTTING = re.compile(r"^(?:plot\w*|hist\w*|scatter\w*|bar\w*|boxplot|violinplot|heatmap|imshow|"
+                       r"subplots?|figure|pairplot|\w*plot|pie|legend|title|xlabel|ylabel|"
+                       r"[xy]lim|[xy]ticks|set_\w+|text|annotate|axis|grid|tight_layout)$")
 
 
 def _print_statement_call(text: str) -> str | None:
@@ -468,6 +491,33 @@ def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set
     return ConfigField(name, " ".join(value_code.split()) if "\n" not in value_code else value_code,
                        kind, source, cell.index, mutable=kind in {"list", "dict", "set"},
                        comments=tuple(_statement_comments(statement)))
+
+
+def _comments_past_lone_imports(body) -> list:
+    """``# Select a 3-nearest neighbors model`` above ``import sklearn.neighbors`` and the code
+    that uses it: the comment is about the code, and the import goes to the top of the module
+    alone. The comments directly above one import that the code follows without a blank line
+    move onto that code."""
+    body = list(body)
+    for at in range(len(body) - 1):
+        statement, following = body[at], body[at + 1]
+        lines = list(getattr(statement, "leading_lines", ()))
+        if not (_imports_only(statement) and lines and lines[-1].comment is not None) \
+                or _imports_only(following) or any(line.comment is None
+                                                   for line in following.leading_lines):
+            continue
+        cut = len(lines)
+        while cut and lines[cut - 1].comment is not None:
+            cut -= 1
+        body[at] = statement.with_changes(leading_lines=lines[:cut])
+        body[at + 1] = following.with_changes(
+            leading_lines=[*lines[cut:], *following.leading_lines])
+    return body
+
+
+def _imports_only(statement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
 
 
 def _statement_comments(statement: cst.SimpleStatementLine) -> list[str]:

@@ -57,8 +57,14 @@ def _find_line(lines: list[tuple[int, int, str]], text: str, cursor: int) -> int
     return None
 
 
-def unused_import(line: str, cell: Cell) -> list[Change]:
-    """The change that reports an import nothing in the project uses."""
+def unused_import(line: str, cell: Cell, bound_by: tuple[str, str] | None = None) -> list[Change]:
+    """The change that reports an import the project drops: nothing uses it, or ``bound_by``
+    (name, import) another import binds the name it is used by (``import sklearn`` beside
+    ``import sklearn.linear_model``)."""
+    if bound_by is not None:
+        name, other = bound_by
+        return located([Unplaced(line, f"removed the import `{line}`",
+                                 f"`{other}` binds `{name}` too")], [cell])
     return located([Unplaced(line, f"removed unused import `{line}`",
                              "nothing in the project uses it")], [cell])
 

@@ -154,10 +154,38 @@ def unique_name(base: str, subject: str, used: set[str], alternative: str = "",
             return f"plot_{chart}"
     if charts:  # the same chart again: numbered, rather than named after a call
         return _numbered(f"plot_{charts[0]}", used)
-    for called in _called_names(body):
-        if f"call_{called}" not in used:
-            return f"call_{called}"
+    columns = _columns(body)
+    if columns and len(f"{base}_{columns}") <= MAX_NAME and f"{base}_{columns}" not in used:
+        return f"{base}_{columns}"  # fit_model_lstat_rm: the columns it works on tell it apart
+    if base.split("_", 1)[0] not in _STRONG_VERBS:  # fit_model is no call_predict
+        for called in _called_names(body):
+            if f"call_{called}" not in used:
+                return f"call_{called}"
     return _numbered(base, used)
+
+
+# the verbs that say what a step is for, better than the name of a call it makes
+_STRONG_VERBS = frozenset(verb for verb, _ in VERBS) - {"report", "describe"}
+
+
+def _columns(body: str) -> str:
+    """The first two column names the code selects (``df[["LSTAT", "RM"]]`` -> lstat_rm)."""
+    try:
+        tree = parsed(body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ""
+    names: dict[str, None] = {}
+    for node in all_nodes(tree):
+        if node.__class__ is ast.Subscript:
+            keys = node.slice.elts if isinstance(node.slice, (ast.List, ast.Tuple)) else [node.slice]
+            for key in keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) \
+                        and _COLUMN.fullmatch(key.value):
+                    names.setdefault(_snake(key.value))
+    return "_".join(list(names)[:2])
+
+
+_COLUMN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
 
 
 def _numbered(base: str, used: set[str]) -> str:

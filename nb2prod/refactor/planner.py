@@ -42,6 +42,7 @@ class PlanOptions:
     package: str
     force: bool = False
     flagged: tuple[Finding, ...] = ()  # NB201/NB202 findings, marked as TODOs under --force
+    out_of_order: Finding | None = None  # NB101: the cells ran out of order (a note)
     environment: Environment = field(default_factory=Environment)
     date: str = ""
 
@@ -69,12 +70,17 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                                     f"the project needs {about.python_requires}, so the notebook's "
                                     f"pins of {', '.join(bounded)} are lower bounds in "
                                     "requirements.in (each says what it was)"),)
+    if options.out_of_order is not None:
+        finding = options.out_of_order
+        warnings += (ConvertWarning(finding.cell, finding.line, f"the notebook ran out of order "
+                                    f"({finding.message}); the project runs its cells top to "
+                                    "bottom: `nb2prod verify` shows whether the values agree"),)
     if about.environment_note and any(not d.version and d.imports for d in about.dependencies):
         warnings += (ConvertWarning(-1, 0, f"{about.environment_note}; dependencies without "
                                     "other version evidence are left unpinned"),)
     steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
     changes = {*collected.changes, *assembled.changes,
-               *_unused_import_changes(collected, referenced)}
+               *_unused_import_changes(collected, referenced, imports)}
     return ConversionPlan(
         project=options.project, package=options.package, title=about.title,
         description=about.description, notebook=Path(notebook.path).name,
@@ -125,12 +131,17 @@ def _refused_module_warnings(own: LocalModules) -> tuple[ConvertWarning, ...]:
                  for name, why in own.refused)
 
 
-def _unused_import_changes(collected: Collected, referenced: set[str]) -> list[Change]:
-    """Imports organise drops, reported where the notebook had them."""
+def _unused_import_changes(collected: Collected, referenced: set[str],
+                           imports: tuple[str, ...]) -> list[Change]:
+    """Imports organise drops, reported where the notebook had them, with why."""
     unused = set(unused_imports(collected.imports, referenced))
+    binders = {name: line.strip() for line in imports
+               if line.lstrip().startswith(("import ", "from ")) for name in binding_names(line)}
     changes: list[Change] = []
     for index, chunks in collected.bodies.items():
         for line in map(marked_import, chunks):
             if line in unused:
-                changes += unused_import(line, collected.cells[index])
+                shared = sorted(n for n in binding_names(line) if n in referenced and n in binders)
+                bound_by = (shared[0], binders[shared[0]]) if shared else None
+                changes += unused_import(line, collected.cells[index], bound_by)
     return changes

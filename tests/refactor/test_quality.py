@@ -63,8 +63,8 @@ def test_comments_of_removed_statements_move_to_the_next_one_and_no_pass_is_inve
     result = plan(ran("values = [3, 1, 2]", "# peek at it\nvalues\n# sort\nordered = sorted(values)\n"
                       "print(ordered)", "# only a note, in its own cell", "print(ordered[0])"))
     bodies = "\n".join(s.body for s in result.steps)
-    assert ("# peek at it\n# (nb2prod: removed `values`: it only displayed a value in the "
-            "notebook)\n# sort\nordered = sorted(values)") in bodies
+    assert ("# peek at it\n# (nb2prod: removed `values`: its value was not used: in the middle "
+            "of a cell an expression shows nothing)\n# sort\nordered = sorted(values)") in bodies
     assert "# only a note, in its own cell" in bodies
     assert "pass" not in bodies
     assert [(c.cell, c.line, c.what) for c in result.changes] == [(1, 2, "removed `values`")]
@@ -542,9 +542,49 @@ def test_steps_are_named_from_the_code_they_ship_and_the_chart_they_draw() -> No
                       "import seaborn as sns\nsns.boxplot(x=sampleX)"))
     assert [s.name for s in charts.steps] == ["plot_sample_x", "plot_hist", "plot_hist_2",
                                               "plot_box"]
+    # Harvard-IACS sec3_data_gen fits one model after another: told apart by their columns,
+    # never named after a call (call_predict fitted a model)
+    fits = plan(ran("import pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
+                    "df = pd.DataFrame({'RM': [1, 2], 'LSTAT': [2, 1], 'MEDV': [3, 4]})",
+                    "model = LinearRegression().fit(df[['RM']], df.MEDV)\nprint(model)",
+                    "model = LinearRegression().fit(df[['LSTAT', 'RM']], df.MEDV)\nprint(model)",
+                    "model = LinearRegression().fit(df[['LSTAT', 'RM']], df.MEDV)\n"
+                    "print(model.predict(df[['LSTAT', 'RM']]))"))
+    assert [s.name for s in fits.steps][1:] == ["fit_model", "fit_model_lstat_rm", "fit_model_2"]
     # nb2prod's own save_figure(figures_dir) names nothing: x is too short to name a step
     short = plan(ran("import matplotlib.pyplot as plt\nx = [1]\nplt.plot(x)"))
     assert short.steps[0].name == "plot_results"
+
+
+def test_the_notebooks_own_save_fig_saves_and_a_mid_cell_value_showed_nothing() -> None:
+    # ageron handson-ml2: save_fig("name") then no plt.show(): the figure was saved once
+    saved = plan(ran("import matplotlib.pyplot as plt\ndef save_fig(name):\n"
+                     "    plt.savefig(name + '.png')", "plt.plot([1])\nsave_fig('a')"))
+    assert "save_figure(figures_dir)" not in plan_text(saved)
+    # cs109a hubway: `df['birth_date'].dropna()` in the middle of a cell displayed nothing
+    mid = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf.head()\nprint(df)\n"
+                   "df.tail()"))
+    assert [(c.line, c.why) for c in mid.changes] == [
+        (3, "its value was not used: in the middle of a cell an expression shows nothing"),
+        (5, "it only displayed a value in the notebook")]
+
+
+def test_an_import_dropped_for_another_that_binds_its_name_says_so() -> None:
+    # ageron handson-ml2 01: `import sklearn` beside `import sklearn.linear_model`
+    result = plan(ran("import sklearn\nimport sklearn.linear_model\nimport os\n"
+                      "print(sklearn.__version__)\nm = sklearn.linear_model.LinearRegression()"))
+    assert [(c.line, c.what, c.why) for c in result.changes] == [
+        (1, "removed the import `import sklearn`", "`import sklearn.linear_model` binds `sklearn` too"),
+        (3, "removed unused import `import os`", "nothing in the project uses it")]
+
+
+def test_a_comment_above_a_lone_import_stays_with_the_code_it_describes() -> None:
+    # ageron handson-ml2 01: "# Python ≥3.5 is required" / import sys / assert sys.version_info
+    result = plan(ran("# Python >= 3.5 is required\nimport sys\nassert sys.version_info >= (3, 5)",
+                      "# Common imports\nimport os\nimport json\n\nprint(os.sep, json)"))
+    assert result.steps[0].body.startswith(
+        "# Python >= 3.5 is required\nassert sys.version_info >= (3, 5)\n")
+    assert "# Common imports\nimport os" in "\n".join(result.imports)  # several: the block's
 
 
 def test_a_pip_magic_that_installs_nothing_runs_like_the_shell_escape() -> None:
@@ -758,6 +798,17 @@ def test_a_number_a_cell_showed_and_the_step_drops_is_listed() -> None:
                    code("handle = open('x.txt', 'w')\nhandle.write('abc')", 3, [written])])
     assert [c.what for c in result.changes if "no longer shown" in c.what] == [
         "the value of `gini(0.0196)` is no longer shown"]
+    # Harvard-IACS sec3_data_gen ends cells with `model.coef_, model.intercept_, r2_score(...)`:
+    # listed too (not its value: it is no number); a plot's artists are nobody's answer
+    fitted = {**shown, "data": {"text/plain": "(array([2.1]), 0.5, 0.93)", "text/html": "<b/>"}}
+    drawn = {**shown, "data": {"text/plain": "[<matplotlib.lines.Line2D at 0x7f3e>]"}}
+    result = plan([code("def r2_score(a, b):\n    return 0.93\nclass M:\n    coef_ = 2.1", 1),
+                   code("model = M()\nmodel.coef_, r2_score(1, 2)", 2, [fitted]),
+                   code("import matplotlib.pyplot as plt\nplt.plot([1])", 3, [drawn])])
+    answers = [c for c in result.changes if "no longer shown" in c.what]
+    assert [(c.cell, c.what) for c in answers] == [
+        (1, "the value of `model.coef_, r2_score(1, 2)` is no longer shown")]
+    assert answers[0].why.startswith("the notebook showed it as the cell's result; the step")
 
 
 def test_a_heading_about_the_notebook_titles_no_step() -> None:
