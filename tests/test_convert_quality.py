@@ -219,3 +219,25 @@ def test_a_notebook_that_ran_out_of_order_converts_with_a_note(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert ("warning: cell 1, line 1: the notebook ran out of order (cell ran as In [1], before "
             "cell 0 above it (In [2])); the project runs its cells top to bottom") in result.stdout
+
+
+def test_files_read_through_a_join_on_a_computed_folder_are_named_when_missing(
+        tmp_path: Path) -> None:
+    # Harvard-IACS CS109A lecture 1 hubway-part-2: DATA_HOME = os.getcwd(), then
+    # pd.read_csv(os.path.join(DATA_HOME, 'hubway_trips_sample.csv')) died in the tests
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "here.csv").write_text("a\n1\n")
+    notebook = write(tmp_path, "hubway.ipynb", [
+        code("import os\nimport pandas as pd\nDATA_HOME = os.getcwd()\n"
+             "if 'ED_USER_NAME' in os.environ:\n    DATA_HOME = '/course/data'\n"
+             "TRIPS = os.path.join(DATA_HOME, 'hubway_trips_sample.csv')\nDATA = 'data'", 1),
+        code("trips = pd.read_csv(TRIPS)\nhere = pd.read_csv(os.path.join(DATA, 'here.csv'))\n"
+             "print(len(trips), len(here))", 2),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    conftest = (tmp_path / "project" / "tests" / "conftest.py").read_text()
+    assert 'MISSING_INPUTS = ["hubway_trips_sample.csv"]' in conftest  # data/here.csv is there
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "provide hubway_trips_sample.csv in tests/data" in run.stdout

@@ -38,7 +38,7 @@ from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only, root_name
-from nb2prod.refactor.relpath import stays_inside
+from nb2prod.refactor.relpath import READ_CALLS, stays_inside
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
 # Line magics with no effect outside a notebook (display and editor settings).
@@ -734,7 +734,6 @@ RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
                            r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
-_READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
 
 
 def _absolute(path: str) -> bool:
@@ -744,7 +743,7 @@ def _absolute(path: str) -> bool:
 
 def _reads(name: str, call: cst.Call) -> bool:
     """Whether a file call reads its first argument (``open`` only in a reading mode)."""
-    if not _READ_CALLS.match(name):
+    if not READ_CALLS.match(name):
         return False
     if name != "open":
         return True

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from nb2prod.analysis.astutil import all_nodes
+from nb2prod.analysis.astutil import all_nodes, called_name
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
 from nb2prod.refactor.plan import DataFile, Dependency
-from nb2prod.refactor.relpath import stays_inside
+from nb2prod.refactor.relpath import READ_CALLS, stays_inside
 from nb2prod.refactor.steps import clean_title
 from nb2prod.rules.hygiene import ABSOLUTE_PATH
 
@@ -61,10 +61,64 @@ def describe(notebook: Notebook, environment: Environment, path_reads: Mapping[s
 def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[str, ...]:
     """Relative input files the notebook reads that are not next to it (tests skip, naming them)."""
     folder = Path(notebook.path).resolve().parent
-    missing = {value for value in path_reads.values()
+    missing = {value for value in [*path_reads.values(), *_joined_reads(notebook)]
                if not os.path.isabs(value) and not value.startswith("~")
                and not ABSOLUTE_PATH.match(value) and not probe(folder / value, Path.exists)}
     return tuple(sorted(missing))
+
+
+def _joined_reads(notebook: Notebook) -> set[str]:
+    """Files read through a join on a computed folder (CS109A hubway: ``DATA_HOME =
+    os.getcwd()``, ``TRIPS = os.path.join(DATA_HOME, 'trips.csv')``, ``pd.read_csv(TRIPS)``):
+    their literal part, which the run looks for where it runs. A folder named by one string
+    literal (``DATA = "data"``) is part of the path."""
+    assigned: dict[str, list[ast.expr]] = {}
+    read: list[ast.expr] = []
+    for cell in notebook.code_cells:
+        for node in all_nodes(cell.tree) if cell.tree is not None else ():
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+            elif isinstance(node, ast.Call) and node.args and READ_CALLS.match(
+                    called_name(node.func)) and not _writing_mode(node):
+                read.append(node.args[0])
+    only = {name: values[0] for name, values in assigned.items() if len(values) == 1}
+    found = set()
+    for arg in read:
+        value = only.get(arg.id) if isinstance(arg, ast.Name) else arg
+        tail = _join_tail(value, only) if value is not None else ""
+        if tail and stays_inside(tail):
+            found.add(tail)
+    return found
+
+
+def _join_tail(node: ast.expr, only: dict[str, ast.expr]) -> str:
+    """``os.path.join(folder, "sub", "x.csv")`` with a computed folder -> ``sub/x.csv``; with
+    ``folder`` assigned one string literal, that literal leads."""
+    if not (isinstance(node, ast.Call) and len(node.args) >= 2 and not node.keywords
+            and isinstance(node.func, ast.Attribute) and node.func.attr == "join"):
+        return ""
+    owner = node.func.value
+    if not (isinstance(owner, ast.Name) and owner.id in {"path", "osp"}) and not (
+            isinstance(owner, ast.Attribute) and owner.attr == "path"):
+        return ""
+    first, parts = node.args[0], node.args[1:]
+    if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) and p.value
+               for p in parts) or not isinstance(first, (ast.Name, ast.Call, ast.Attribute)):
+        return ""
+    lead = only.get(first.id) if isinstance(first, ast.Name) else None
+    if isinstance(lead, ast.Constant) and isinstance(lead.value, str):
+        if not _looks_like_path(lead.value + "/.") or not stays_inside(lead.value):
+            return ""  # an absolute folder: where the run looks is no file of the project's
+        parts = [lead, *parts]  # (a literal folder: a path the run can find only there)
+    tail = "/".join(p.value.strip("/") for p in parts if p.value.strip("/") not in ("", "."))
+    return tail if _looks_like_path(tail) and "." in tail.rsplit("/", 1)[-1] else ""
+
+
+def _writing_mode(call: ast.Call) -> bool:
+    modes = [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "mode")]
+    return bool(modes) and isinstance(modes[0], ast.Constant) and isinstance(
+        modes[0].value, str) and any(flag in modes[0].value for flag in "wax")
 
 
 def probe(path: Path, test) -> bool:

@@ -1,9 +1,14 @@
-"""Where a path the notebook wrote points: the one test of "inside the notebook's folder".
+"""Paths the notebook names: whether they stay inside its folder, and which calls read them.
 
-Pure text: nothing here looks at the file system.
+Pure: nothing here looks at the file system.
 """
 
 from __future__ import annotations
+
+import re
+
+# calls that read the file they are given first (`open` only in a reading mode)
+READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
 
 
 def stays_inside(path: str) -> bool:
