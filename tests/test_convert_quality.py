@@ -183,21 +183,28 @@ def test_absolute_paths_the_notebook_writes_stay_off_the_machine_in_tests(tmp_pa
     # config default, and its tests write inside their own folder, not at that path
     machine = tmp_path / "machine"
     (machine / "plots").mkdir(parents=True)
+    (machine / "b").mkdir()
     notebook = write(tmp_path, "report.ipynb", [
-        markdown("# Report"), code("rows = [1, 2, 3]", 1),
+        markdown("# Report"), code("from pathlib import Path\nrows = [1, 2, 3]", 1),
         markdown("## Save"),
         code(f"with open('{machine}/report.txt', 'w') as handle:\n    handle.write(str(rows))\n"
              f"for n in rows:\n    open(f'{machine}/plots/{{n}}.txt', 'w').close()\n"
-             "print(len(rows))", 2, [stream("3\n")]),
+             # hostile review: one file name in two folders, a folder, a path starting with //
+             f"open('{machine}/b/report.txt', 'w').write('b')\n"
+             f"(Path('{machine}/pdir') / 'f.txt').write_text('p')\n"
+             f"open('/{machine}/slashes.txt', 'w').write('s')\n"
+             f"print(open('{machine}/report.txt').read(), len(rows))", 2, [stream("[1, 2, 3] 3\n")]),
     ])
     result = convert(str(notebook), "-o", str(tmp_path / "project"))
     assert result.returncode == 0, result.stderr
     conftest = (tmp_path / "project" / "tests" / "conftest.py").read_text()
-    assert 'HOST_PATHS = ["report_txt_path", "plots_dir"]' in conftest
+    assert ('HOST_PATHS = ["report_txt_path", "plots_dir", "report_txt_path_2", "pdir_path", '
+            '"slashes_txt_path"]') in conftest
+    assert 'HOST_FOLDERS = ["plots_dir", "pdir_path"]' in conftest
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "skipped" not in run.stdout
-    assert not (machine / "report.txt").exists() and not list((machine / "plots").iterdir())
+    assert sorted(p.name for p in machine.rglob("*")) == ["b", "plots"]  # nothing written there
 
 
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:
@@ -219,6 +226,13 @@ def test_a_notebook_that_ran_out_of_order_converts_with_a_note(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert ("warning: cell 1, line 1: the notebook ran out of order (cell ran as In [1], before "
             "cell 0 above it (In [2])); the project runs its cells top to bottom") in result.stdout
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert ("No test compares what the pipeline prints with the notebook's output: its recorded "
+            "output is not from one top-down run") in readme  # shawlu95 tree_traversal, as saved
+    clean = write(tmp_path, "clean.ipynb", [code("a = 1", 1), code("print(a + 1)", 2, [stream("2\n")])])
+    assert convert(str(clean), "-o", str(tmp_path / "clean")).returncode == 0
+    assert "The tests check that the pipeline prints what the notebook printed." in (
+        tmp_path / "clean" / "README.md").read_text()
 
 
 def test_files_read_through_a_join_on_a_computed_folder_are_named_when_missing(

@@ -78,21 +78,35 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
     ``original_line`` maps translated -> cell lines, ``original`` is the cell as written;
     ``used_names`` and ``known_paths`` (path literal -> config field) are shared by the cells of
     a notebook, which add to them."""
-    module = cst.parse_module(source)
-    module = _header_onto_first_statement(module)
-    transformer = _CellTransformer(cell, original_line, used_names,
-                                   {} if known_paths is None else known_paths)
-    transformer.original_lines = original.splitlines()
-    transformer.statements = _statements(source)
-    transformer.statement_lines = [statement.lineno for statement in transformer.statements]
-    transformer.source_lines = source.split("\n")
-    transformer.last_top_line = max((s.lineno for s in parsed(source).body), default=1)
+    module = _header_onto_first_statement(cst.parse_module(source))
+    known_paths = {} if known_paths is None else known_paths
+    names_before, paths_before = set(used_names), dict(known_paths)
+    transformer = _transformer(source, cell, original_line, used_names, known_paths, original)
     result = module.visit(transformer)
+    if transformer.statements_seen != len(transformer.statements):
+        # libcst's statements and the ast's did not pair up: the screen may have judged a
+        # statement by another's tree, so the cell is transformed again without it
+        used_names.clear(), used_names.update(names_before)
+        known_paths.clear(), known_paths.update(paths_before)
+        transformer = _transformer(source, cell, original_line, used_names, known_paths, original)
+        transformer.screen = False
+        result = module.visit(transformer)
     return CellResult(result, transformer.warnings, transformer.changes, transformer.installs,
                       transformer.imports, transformer.secrets, transformer.path_fields,
                       transformer.path_reads, transformer.shows_figures,
                       transformer.folder_writes, transformer.folder_fields,
                       transformer.host_writes)
+
+
+def _transformer(source: str, cell: int, original_line, used_names: set[str],
+                 known_paths: dict[str, str], original: str) -> _CellTransformer:
+    transformer = _CellTransformer(cell, original_line, used_names, known_paths)
+    transformer.original_lines = original.splitlines()
+    transformer.statements = _statements(source)
+    transformer.statement_lines = [statement.lineno for statement in transformer.statements]
+    transformer.source_lines = source.split("\n")
+    transformer.last_top_line = max((s.lineno for s in parsed(source).body), default=1)
+    return transformer
 
 
 def _path_words(value: str) -> str:
@@ -164,6 +178,7 @@ class _CellTransformer(CommentKeeper):
         self.statements: list[ast.stmt] = []  # the same statements' syntax trees
         self.source_lines: list[str] = []
         self.last_top_line = 1  # of the cell's last top-level statement: the one Jupyter shows
+        self.screen = True  # skip the inside of statements no transform can act on
         self.statements_seen = 0
         self.line_stack: list[int] = []
         self.installs: list[InstallSpec] = []
@@ -195,6 +210,8 @@ class _CellTransformer(CommentKeeper):
                 self.statements_seen += len(node.body)
                 return super().on_visit(node) and self._may_change_inside(node, first)
             self.statements_seen += 1
+        elif isinstance(node, cst.SimpleStatementSuite):  # `for x in y: f(x)`: on the header's line
+            self.statements_seen += len(node.body)
         return super().on_visit(node)
 
     def _may_change_inside(self, node: cst.SimpleStatementLine, first: int) -> bool:
@@ -202,11 +219,14 @@ class _CellTransformer(CommentKeeper):
         not, libcst need not rebuild them (most of the cost of a large notebook). Judged on
         their ``ast`` and text; a statement that does not match its ``ast`` is visited."""
         statements = self.statements[first:first + len(node.body)]
-        if len(statements) != len(node.body) or any(
+        if not self.screen or len(statements) != len(node.body) or any(
                 _AST_NAMES.get(type(a).__name__, type(a).__name__) != type(c).__name__
                 for a, c in zip(statements, node.body, strict=True)):
             return True
         text = "\n".join(self.source_lines[statements[0].lineno - 1:statements[-1].end_lineno])
+        if ("f'" in text or 'f"' in text or "F'" in text or 'F"' in text) \
+                and _ADJACENT_STRINGS.search(text):
+            return True  # `"a: " f"{x}"`: one string to ast, a part of which may lose its f
         return "\\" in text or may_hold_secret(text) or any(
             _may_be_transformed(n) for statement in statements for n in walk(statement))
 
@@ -737,8 +757,10 @@ _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "Fi
 
 
 def _absolute(path: str) -> bool:
-    """A path that only exists on one machine: absolute, or in a user's home."""
-    return bool(USER_PATH.match(path) or ABSOLUTE_PATH.match(path))
+    """A path that only exists on one machine: absolute (``//tmp/x``, ``/tmp/a+b.txt`` too), or
+    in a user's home."""
+    return bool(USER_PATH.match(path) or ABSOLUTE_PATH.match(path)) \
+        or path.startswith(("/", "\\"))
 
 
 def _reads(name: str, call: cst.Call) -> bool:
@@ -797,6 +819,7 @@ _PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "bo
 
 
 _SAVES_FIGURE = re.compile(r"^(?:save_?fig\w*|save_?plot\w*)$", re.IGNORECASE)
+_ADJACENT_STRINGS = re.compile(r"['\"]\s*[rRbBuUfF]{0,2}['\"]")  # a literal, then another
 _AST_NAMES = {"Delete": "Del"}  # libcst's name of an ast statement, where they differ
 _CALLS_TRANSFORMED = frozenset({"zip", "savefig", "close", "get_ipython", "display", "show", "get",
                                 "getenv", "setdefault"})

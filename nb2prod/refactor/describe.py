@@ -18,7 +18,7 @@ from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
 from nb2prod.refactor.plan import DataFile, Dependency
-from nb2prod.refactor.relpath import READ_CALLS, stays_inside
+from nb2prod.refactor.relpath import READ_CALLS, opens_for_writing, stays_inside
 from nb2prod.refactor.steps import clean_title
 from nb2prod.rules.hygiene import ABSOLUTE_PATH
 
@@ -40,6 +40,7 @@ class Description:
     data_files: tuple[DataFile, ...]
     missing_inputs: tuple[str, ...]  # relative input files the notebook reads that are not there
     expected_stdout: str | None
+    stdout_note: str  # why expected_stdout is None ('' when it is not)
     environment_note: str = ""  # why nb2prod's environment gave no versions ('' when it did)
     unresolved_imports: tuple[str, ...] = ()  # imports pin could not map to a distribution
 
@@ -54,7 +55,8 @@ def describe(notebook: Notebook, environment: Environment, path_reads: Mapping[s
         python_requires=_python_requires(notebook.python_version),
         dependencies=dependencies, data_files=_data_files(notebook, path_reads),
         missing_inputs=_missing_inputs(notebook, path_reads),
-        expected_stdout=_trustworthy_stdout(notebook), environment_note=environment_note,
+        expected_stdout=_trustworthy_stdout(notebook), stdout_note=_untrusted_stdout(notebook),
+        environment_note=environment_note,
         unresolved_imports=unresolved)
 
 
@@ -80,7 +82,7 @@ def _joined_reads(notebook: Notebook) -> set[str]:
                     and isinstance(node.targets[0], ast.Name):
                 assigned.setdefault(node.targets[0].id, []).append(node.value)
             elif isinstance(node, ast.Call) and node.args and READ_CALLS.match(
-                    called_name(node.func)) and not _writing_mode(node):
+                    called_name(node.func)) and not opens_for_writing(node):
                 read.append(node.args[0])
     only = {name: values[0] for name, values in assigned.items() if len(values) == 1}
     found = set()
@@ -113,12 +115,6 @@ def _join_tail(node: ast.expr, only: dict[str, ast.expr]) -> str:
         parts = [lead, *parts]  # (a literal folder: a path the run can find only there)
     tail = "/".join(p.value.strip("/") for p in parts if p.value.strip("/") not in ("", "."))
     return tail if _looks_like_path(tail) and "." in tail.rsplit("/", 1)[-1] else ""
-
-
-def _writing_mode(call: ast.Call) -> bool:
-    modes = [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "mode")]
-    return bool(modes) and isinstance(modes[0], ast.Constant) and isinstance(
-        modes[0].value, str) and any(flag in modes[0].value for flag in "wax")
 
 
 def probe(path: Path, test) -> bool:
@@ -314,19 +310,34 @@ def _looks_like_path(value: str) -> bool:
 
 def _trustworthy_stdout(notebook: Notebook) -> str | None:
     """The recorded stdout, when the notebook was run once top to bottom without errors."""
+    return None if _untrusted_stdout(notebook) else _recorded_stdout(notebook)
+
+
+def _untrusted_stdout(notebook: Notebook) -> str:
+    """Why the recorded stdout is no reference for the project's ('' when it is one)."""
     code = [c for c in notebook.code_cells if c.source.strip()]
-    if not code or [c.execution_count for c in code] != list(range(1, len(code) + 1)):
-        return None
+    if not code:
+        return "the notebook has no code"
+    if [c.execution_count for c in code] != list(range(1, len(code) + 1)):
+        return ("its recorded output is not from one top-down run (execution counts "
+                "1, 2, 3... from the first cell)")
+    if any(o.get("output_type") == "error" for c in code for o in c.outputs):
+        return "a cell of its recorded run ended in an error"
+    text = _recorded_stdout(notebook)
+    if not text.strip():
+        return "it printed nothing"
+    return "its output holds memory addresses, which change every run" \
+        if _ADDRESS.search(text) else ""
+
+
+def _recorded_stdout(notebook: Notebook) -> str:
     parts = []
-    for cell in code:
+    for cell in notebook.code_cells:
         for output in cell.outputs:
-            if output.get("output_type") == "error":
-                return None
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
                 text = output.get("text", "")
                 parts.append("".join(text) if isinstance(text, list) else str(text))
-    text = "".join(parts)
-    return text if text.strip() and not _ADDRESS.search(text) else None
+    return "".join(parts)
 
 
 def _sha256(path: str) -> str:

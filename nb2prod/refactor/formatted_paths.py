@@ -9,6 +9,7 @@ notebook writes there), and the expression reads it from a field: ``f"{plots_dir
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,14 +58,17 @@ def _path_join(node: cst.Call) -> FormattedPath | None:
     args = node.args
     if len(args) < 2 or any(a.keyword is not None or a.star for a in args):
         return None
+    if any(isinstance(a.value, cst.SimpleString) and a.value.raw_value.startswith(("/", "\\"))
+           for a in args[1:]):
+        return None  # a later absolute part replaces what comes before it
     parts: list[str] = []
     for arg in args[:-1]:
         value = arg.value
         if not isinstance(value, cst.SimpleString) or "b" in value.prefix.lower() \
-                or "\\" in value.raw_value or (parts and value.raw_value.startswith("/")):
+                or "\\" in value.raw_value:
             break
         parts.append(value.raw_value)
-    folder = "/".join([parts[0].rstrip("/"), *(p.strip("/") for p in parts[1:])]) if parts else ""
+    folder = posixpath.join(*parts).rstrip("/") if parts else ""  # ("", "tmp") is tmp, not /tmp
     if not folder.strip("./") or "//" in folder:
         return None
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from nb2prod.analysis.astutil import all_nodes, called_name, parsed
 from nb2prod.analysis.dataflow import is_builtin
+from nb2prod.refactor.relpath import opens_for_writing
 
 MAX_NAME = 32
 GENERATED_CALLS = frozenset({"save_figure"})  # calls convert writes into steps itself
@@ -250,6 +251,8 @@ def _main_verb(tree: ast.Module) -> str:
             name = called_name(node.func)
             if name in GENERATED_CALLS:  # nb2prod's own code says nothing about the step
                 continue
+            if name == "open" and opens_for_writing(node):  # open("out.txt", "w") saves
+                name = "save"
             for rank, (verb, pattern) in enumerate(VERBS):
                 if pattern.match(name):
                     found.append((rank, verb))

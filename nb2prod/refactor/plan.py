@@ -164,6 +164,8 @@ class ConversionPlan:
     # calls that write outside the project's folder (df.to_sql() (cell 7, line 2)): the
     # generated tests run the pipeline only when asked to
     external_writes: tuple[str, ...] = ()
+    # why no test compares the printed output with the notebook's ('' when one does)
+    stdout_note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -92,6 +92,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                            if not d.imports or any(_top(i) in imported for i in d.imports)),
         data_files=about.data_files, missing_inputs=about.missing_inputs,
         expected_stdout=about.expected_stdout,
+        stdout_note=about.stdout_note,
         warnings=tuple(sorted(warnings, key=lambda w: (w.cell, w.line, w.message))),
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
         local_modules=tuple(sorted({*_modules_to_provide(collected, about, imported),

@@ -5,6 +5,7 @@ Pure: nothing here looks at the file system.
 
 from __future__ import annotations
 
+import ast
 import re
 
 # calls that read the file they are given first (`open` only in a reading mode)
@@ -17,3 +18,10 @@ def stays_inside(path: str) -> bool:
     or lists files in."""
     parts = path.replace("\\", "/").split("/")
     return not path.startswith(("/", "~", "\\")) and ".." not in parts
+
+
+def opens_for_writing(call: ast.Call) -> bool:
+    """``open(path, "w")``, ``open(path, mode="a")``: a mode that writes (x, w or a)."""
+    modes = [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "mode")]
+    return bool(modes) and isinstance(modes[0], ast.Constant) and isinstance(
+        modes[0].value, str) and any(flag in modes[0].value for flag in "wax")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 LINE_LENGTH = 100
@@ -55,20 +56,37 @@ def _black_in_parallel(pieces: list[str]) -> str | None:
 
 
 def _black_once(code: str) -> str | None:
-    """One black pass. ``black.format_str`` formats twice (the second pass settles a trailing
-    comma the first one added, which is rare); on a module of many megabytes that doubles the
-    cost, so pieces of a large module get the one pass, when this black has it."""
+    """What black makes of a piece, formatting most of it once. ``black.format_str`` formats a
+    second time whenever the first pass changed anything, because a trailing comma the first
+    pass added can change the second pass's layout; on a large module that doubles the cost.
+    Here only the top-level definitions whose first pass left a trailing comma before a closing
+    bracket are formatted again (each on its own, as black lays them out)."""
     import black
 
     once = getattr(black, "_format_str_once", None)
     if once is None:
         return _black(code)
+    mode = black.Mode(line_length=LINE_LENGTH)
     try:
-        return once(code, mode=black.Mode(line_length=LINE_LENGTH))
+        formatted = once(code, mode=mode)
+        if formatted == code:
+            return formatted
+        return "".join(_settled(unit, once, mode) for unit in _units(formatted))
     except RecursionError:
         return code
     except black.InvalidInput:
         return None
+
+
+def _settled(unit: str, once, mode) -> str:
+    """A formatted unit after black's second pass (only a trailing comma can change it)."""
+    if not _TRAILING_COMMA.search(unit):
+        return unit
+    body = unit.rstrip("\n")
+    return once(body + "\n", mode=mode).rstrip("\n") + unit[len(body):]
+
+
+_TRAILING_COMMA = re.compile(r",\n\s*[\)\]\}]")
 
 
 def _black(code: str) -> str:
@@ -103,9 +121,18 @@ def _pieces(code: str) -> list[str]:
     then black formats the whole file."""
     if "fmt:" in code or "yapf:" in code:
         return [code]  # formatting switched off somewhere: black must see the whole file
-    lines = code.splitlines(keepends=True)
     wanted = (os.cpu_count() or 1) * PIECES_PER_WORKER
-    size = max(1, len(code) // wanted)
+    return [piece for piece in _cut(code, max(1, len(code) // wanted)) if piece.strip()]
+
+
+def _units(code: str) -> list[str]:
+    """Formatted code cut before each top-level definition."""
+    return _cut(code, 0)
+
+
+def _cut(code: str, size: int) -> list[str]:
+    """``code`` cut before top-level definitions, each piece at least ``size`` characters."""
+    lines = code.splitlines(keepends=True)
     pieces, start, length = [], 0, 0
     for index, line in enumerate(lines):
         if index and length >= size and line.startswith(_DEFINITION) \
@@ -116,7 +143,7 @@ def _pieces(code: str) -> list[str]:
                 start, length = cut, sum(map(len, lines[cut:index]))
         length += len(line)
     pieces.append("".join(lines[start:]))
-    return [piece for piece in pieces if piece.strip()]
+    return pieces
 
 
 _DEFINITION = ("def ", "async def ", "class ", "@")

@@ -11,9 +11,10 @@ import json
 import posixpath
 import re
 import traceback
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from nb2prod.analysis.astutil import literal_value
 from nb2prod.errors import Nb2prodError
 from nb2prod.refactor.imports import merged
 from nb2prod.refactor.plan import ConversionPlan
@@ -181,7 +182,8 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
             encoding="utf-8"),
         "missing_inputs": list(plan.missing_inputs),
         "host_paths": [f.name for f in plan.config if f.host_write],
-        "host_folders": [f.name for f in plan.config if f.host_write and f.folder],
+        "host_folders": [f.name for f in plan.config if f.host_write and (
+            f.folder or not PurePosixPath(str(literal_value(f.value))).suffix)],
         "local_modules": list(plan.local_modules),
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
         # for the engines: the step each step input comes from, and each value's last maker

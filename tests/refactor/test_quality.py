@@ -587,6 +587,26 @@ def test_a_comment_above_a_lone_import_stays_with_the_code_it_describes() -> Non
     assert "# Common imports\nimport os" in "\n".join(result.imports)  # several: the block's
 
 
+def test_one_line_compound_statements_keep_statements_and_their_trees_paired(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # hostile review: `for i in range(2): pass` put the body out of count, and the statement
+    # screen then judged `password = "..."` by the tree of `a = 1`: the secret reached config.py
+    source = ('for i in range(2): pass\nif True: b = 3\na = 1\npassword = "hunter22xyz"\n'
+              'm = f"no placeholders"\nprint(len(password), m, a, b)')
+    result = plan(ran(source))
+    everything = plan_text(result) + "".join(f.value for f in result.config)
+    assert "hunter22xyz" not in everything and "os.environ['PASSWORD']" in everything
+    assert "f\"no placeholders\"" not in everything
+    assert [w.line for w in result.warnings if "secret" in w.message] == [4]
+    # should the pairing ever fail, the cell is transformed again without the screen
+    from nb2prod.refactor import cells
+
+    paired = cells._statements
+    monkeypatch.setattr(cells, "_statements", lambda code: paired(code)[1:])
+    again = plan(ran(source))
+    assert "hunter22xyz" not in plan_text(again) + "".join(f.value for f in again.config)
+
+
 def test_a_pip_magic_that_installs_nothing_runs_like_the_shell_escape() -> None:
     result = plan(ran("%pip list\n%pip install numpy==1.26.4\nimport numpy as np\nprint(np.pi)"))
     assert result.steps[0].body.startswith("subprocess.run(['pip', 'list'], check=True)\n")
@@ -724,6 +744,9 @@ def test_the_literal_folder_of_a_formatted_path_becomes_a_field() -> None:
     assert rebuilt('"out/{}_{}.csv".format(a, b)') == 'out -> os.path.join(f, "{}_{}.csv".format(a, b))'
     assert rebuilt('os.path.join("out", "figs", f"{c}.png")') == 'out/figs -> os.path.join(f, f"{c}.png")'
     assert rebuilt("osp.join('data', 'train.csv')") == "data -> osp.join(f, 'train.csv')"
+    # hostile review: an empty first part is no root; a later absolute part wins over a field
+    assert rebuilt('os.path.join("", "tmp", "out", f"{c}.txt")') == 'tmp/out -> os.path.join(f, f"{c}.txt")'
+    assert rebuilt('os.path.join("out", "/abs", f"{c}.txt")') is None
     # no literal folder, a computed one, escapes, bytes: left alone
     for source in ('f"{c}.png"', 'f"{root}/x/{c}.png"', "'a\\\\b/%s' % x", "b'out/%s' % x",
                    "'/%s.png' % x", 'f"./{c}.png"', "os.path.join(root, 'x.csv')",
