@@ -193,18 +193,33 @@ def test_absolute_paths_the_notebook_writes_stay_off_the_machine_in_tests(tmp_pa
              f"open('{machine}/b/report.txt', 'w').write('b')\n"
              f"(Path('{machine}/pdir') / 'f.txt').write_text('p')\n"
              f"open('/{machine}/slashes.txt', 'w').write('s')\n"
+             f"OUT = '{machine}/const.txt'\nopen(OUT, 'w').write('c')\n"
+             f"open(file='{machine}/kw.txt', mode='w').write('k')\n"
              f"print(open('{machine}/report.txt').read(), len(rows))", 2, [stream("[1, 2, 3] 3\n")]),
     ])
     result = convert(str(notebook), "-o", str(tmp_path / "project"))
     assert result.returncode == 0, result.stderr
     conftest = (tmp_path / "project" / "tests" / "conftest.py").read_text()
-    assert ('HOST_PATHS = ["report_txt_path", "plots_dir", "report_txt_path_2", "pdir_path", '
-            '"slashes_txt_path"]') in conftest
+    assert ('HOST_PATHS = [\n    "report_txt_path",\n    "plots_dir",\n    "report_txt_path_2",\n'
+            '    "pdir_path",\n    "slashes_txt_path",\n    "kw_txt_path",\n    "OUT",\n]') in conftest
     assert 'HOST_FOLDERS = ["plots_dir", "pdir_path"]' in conftest
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "skipped" not in run.stdout
     assert sorted(p.name for p in machine.rglob("*")) == ["b", "plots"]  # nothing written there
+    # read, then written (hostile review): a copy is changed; absent here: a skip naming it
+    (machine / "count.txt").write_text("1")
+    counter = write(tmp_path, "count.ipynb", [
+        code(f"P = '{machine}/count.txt'\nn = int(open(P).read())\nopen(P, 'w').write(str(n + 1))\n"
+             f"print(open('{machine}/count.txt').read())", 1, [stream("2\n")])])
+    assert convert(str(counter), "-o", str(tmp_path / "counter")).returncode == 0
+    run = generated_tests(tmp_path / "counter")
+    assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+    assert (machine / "count.txt").read_text() == "1"
+    (machine / "count.txt").unlink()
+    run = generated_tests(tmp_path / "counter")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert f"the notebook read {machine}/count.txt on its own machine" in run.stdout
 
 
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:

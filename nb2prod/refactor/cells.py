@@ -70,6 +70,7 @@ class CellResult:
     folder_fields: set[str] = field(default_factory=set)  # fields that name a folder, not a file
     # fields of absolute paths the cell writes: on the notebook's machine, never the tests'
     host_writes: set[str] = field(default_factory=set)
+    host_reads: set[str] = field(default_factory=set)  # and those it reads
 
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
@@ -95,7 +96,7 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
                       transformer.imports, transformer.secrets, transformer.path_fields,
                       transformer.path_reads, transformer.shows_figures,
                       transformer.folder_writes, transformer.folder_fields,
-                      transformer.host_writes)
+                      transformer.host_writes, transformer.host_reads)
 
 
 def _transformer(source: str, cell: int, original_line, used_names: set[str],
@@ -189,6 +190,7 @@ class _CellTransformer(CommentKeeper):
         self.folder_writes: set[str] = set()
         self.folder_fields: set[str] = set()
         self.host_writes: set[str] = set()
+        self.host_reads: set[str] = set()
         self.notes: set[int] = set()  # strings on their own line, which become comments
         self.known_paths = known_paths
         self.shows_figures = False
@@ -549,11 +551,13 @@ class _CellTransformer(CommentKeeper):
         name = _root_attr(updated.func)
         if not name or not FILE_CALLS.match(name) or name in _NOT_FILE_CALLS or not updated.args:
             return updated
-        # joblib.dump(model, "model.joblib"): the file comes second
-        at = 1 if name == "dump" and len(updated.args) > 1 and not isinstance(
-            updated.args[0].value, cst.SimpleString) else 0
+        # joblib.dump(model, "model.joblib"): the file comes second; df.to_csv(path_or_buf=...)
+        named = [i for i, a in enumerate(updated.args)
+                 if a.keyword is not None and a.keyword.value in _FILE_KEYWORDS]
+        at = named[0] if named else 1 if name == "dump" and len(updated.args) > 1 and not \
+            isinstance(updated.args[0].value, cst.SimpleString) else 0
         first = updated.args[at]
-        if first.keyword is not None or first.star:
+        if (first.keyword is not None and not named) or first.star:
             return updated
         if not isinstance(first.value, cst.SimpleString):
             return self._formatted_file_call(original, updated, name, at)
@@ -566,6 +570,8 @@ class _CellTransformer(CommentKeeper):
         field_name = self._path_field(value)
         if _reads(name, updated):
             self.path_reads[field_name] = value
+            if absolute:
+                self.host_reads.add(field_name)
         elif absolute:
             self.host_writes.add(field_name)
         elif "/" in value.strip("/") and stays_inside(value):
@@ -597,8 +603,8 @@ class _CellTransformer(CommentKeeper):
             self.folder_writes.add(field_name)
         elif reads:  # its files go into the tests' data (or are named as missing)
             self.path_reads[field_name] = folder
-        elif _absolute(folder):
-            self.host_writes.add(field_name)
+        if _absolute(folder):
+            (self.host_reads if reads else self.host_writes).add(field_name)
         if _absolute(folder):
             self._warn(original, f"absolute folder {found.folder!r} became config field "
                                  f"'{field_name}'")
@@ -753,6 +759,9 @@ class _CellTransformer(CommentKeeper):
 RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
                            r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
+# keywords that name the file a call reads or writes: open(file=...), df.to_csv(path_or_buf=...)
+_FILE_KEYWORDS = frozenset({"file", "path", "path_or_buf", "filepath_or_buffer", "fname",
+                            "filename", "io", "excel_writer"})
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
 

@@ -30,6 +30,7 @@ from nb2prod.refactor.pieces import (
     import_marker,
 )
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
+from nb2prod.refactor.relpath import READ_CALLS, WRITE_CALLS, opens_for_writing
 from nb2prod.refactor.rename import rename
 
 # generated names a notebook name would shadow: the step's own parameters and the helpers
@@ -90,16 +91,27 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
     from nb2prod.rules.hygiene import FILE_CALLS
 
     passed: set[str] = set()
+    written: set[str] = set()  # passed to a call that writes
+    read: set[str] = set()
     for cell in notebook.code_cells:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
             if isinstance(node, ast.Call) and node.args and FILE_CALLS.match(called_name(node.func)):
-                passed |= {a.id for a in node.args[:2] if isinstance(a, ast.Name)}
+                names = {a.id for a in node.args[:2] if isinstance(a, ast.Name)}
+                passed |= names
+                if WRITE_CALLS.match(called_name(node.func)) or opens_for_writing(node):
+                    written |= names
+                elif READ_CALLS.match(called_name(node.func)):
+                    read |= names
     marked = False
     for name in passed & set(pieces.config):
         item = pieces.config[name]
         value = literal_value(item.value)
-        if item.source != PATH_SOURCE and isinstance(value, str) and RELATIVE_PATH.match(value) \
-                and not value.startswith(("/", "~")):
+        if item.source == PATH_SOURCE or not isinstance(value, str):
+            continue
+        if value.startswith(("/", "~")):  # OUT = "/home/me/x.csv": the tests keep off it
+            pieces.config[name] = replace(item, is_path=True, host_write=name in written,
+                                          host_read=name in read)
+        elif RELATIVE_PATH.match(value) and not value.startswith(("/", "~")):
             pieces.config[name] = replace(item, is_path=True)
             marked = True
     if marked and "data_dir" not in pieces.config:
@@ -384,6 +396,8 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
             pieces.stdlib_needed.add("os")
         if name in result.host_writes and not pieces.config[name].host_write:
             pieces.config[name] = replace(pieces.config[name], host_write=True)
+        if name in result.host_reads and not pieces.config[name].host_read:
+            pieces.config[name] = replace(pieces.config[name], host_read=True)
     if result.path_fields and "data_dir" not in pieces.config:
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
                                                 cell.index)

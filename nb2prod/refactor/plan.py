@@ -51,6 +51,7 @@ class ConfigField:
     # an absolute path the notebook writes (on its own machine): the generated tests write it
     # under their own folder instead
     host_write: bool = False
+    host_read: bool = False  # an absolute path the notebook reads: the tests need it there
 
 
 @dataclass(frozen=True)

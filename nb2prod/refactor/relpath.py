@@ -10,6 +10,8 @@ import re
 
 # calls that read the file they are given first (`open` only in a reading mode)
 READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
+# calls that write the file they are given (`open` in a writing mode too)
+WRITE_CALLS = re.compile(r"^(?:to_\w+|save\w*|savefig|savetxt|dump|imwrite|makedirs|mkdir)$")
 
 
 def stays_inside(path: str) -> bool:

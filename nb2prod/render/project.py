@@ -182,6 +182,7 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
             encoding="utf-8"),
         "missing_inputs": list(plan.missing_inputs),
         "host_paths": [f.name for f in plan.config if f.host_write],
+        "host_reads": {f.name: literal_value(f.value) for f in plan.config if f.host_read},
         "host_folders": [f.name for f in plan.config if f.host_write and (
             f.folder or not PurePosixPath(str(literal_value(f.value))).suffix)],
         "local_modules": list(plan.local_modules),
