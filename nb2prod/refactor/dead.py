@@ -81,6 +81,8 @@ def _mentions(names: Unread, chunk: str) -> bool:
 
 def drop_dead_in_function(source: str) -> Cleaned:
     """The same clean-up inside a notebook function, or each method of a notebook class."""
+    if not _has_unread(source):  # most functions: no need to rebuild them with libcst
+        return Cleaned(source, ())
     module = cst.parse_module(source)
     definition = module.body[0]
     changes: list[Unplaced] = []
@@ -94,6 +96,19 @@ def drop_dead_in_function(source: str) -> Cleaned:
     else:
         return Cleaned(source, ())
     return Cleaned(module.with_changes(body=[cleaned, *module.body[1:]]).code, tuple(changes))
+
+
+def _has_unread(source: str) -> bool:
+    """Whether the function, or a method of the class, has names :func:`unread` finds."""
+    try:
+        definition = parsed(source).body[0]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
+        return True
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    members = [definition] if isinstance(definition, functions) else [
+        m for m in definition.body if isinstance(m, functions)] if isinstance(
+        definition, ast.ClassDef) else []
+    return any(unread(member) for member in members)
 
 
 def _clean_function(module: cst.Module, function: cst.FunctionDef,
