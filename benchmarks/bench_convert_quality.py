@@ -222,6 +222,10 @@ def main() -> int:
     args = parser.parse_args()
     notebooks = sorted(p for root in args.roots for p in Path(root).rglob("*.ipynb"))
     notebooks = notebooks[: args.limit] if args.limit else notebooks
+    if not notebooks:
+        sys.stderr.write(f"error: no notebooks under {', '.join(args.roots)}; pass the corpus "
+                         "folder\n")
+        return 2
     peer = shutil.which("jupyter") is not None
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:
         scores = list(pool.map(lambda pair: one(pair[1], Path(tmp) / str(pair[0]), peer),

@@ -66,6 +66,10 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,2000,5000,10000")
     args = parser.parse_args()
     cells = corpus_cells(args.roots)
+    if not cells:
+        sys.stderr.write(f"error: no notebook code cells under {', '.join(map(str, args.roots))}; "
+                         "pass the corpus folder\n")
+        return 2
     print(f"{len(cells)} distinct corpus code cells")
     jupyter = shutil.which("jupyter")
     base = None
