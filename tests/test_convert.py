@@ -171,3 +171,8 @@ def test_parallel_formatting_gives_what_black_gives_the_whole_file(monkeypatch: 
         annotated, mode=black.Mode(line_length=100))  # (the case: one pass is not enough)
     assert formatting.format_python(annotated, "m.py") == black.format_str(
         annotated, mode=black.Mode(line_length=100))
+    # second hostile review: a string whose lines look like a definition is no place to cut
+    quoted = ('def make():\n    y = {"a": 1}\n    return """\ndef a():\n  return f(\n        x,\n    )\n'
+              '@end\n"""\n' + annotated)
+    assert formatting.format_python(quoted, "m.py") == black.format_str(
+        quoted, mode=black.Mode(line_length=100))

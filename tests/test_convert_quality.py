@@ -270,3 +270,29 @@ def test_files_read_through_a_join_on_a_computed_folder_are_named_when_missing(
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "provide hubway_trips_sample.csv in tests/data" in run.stdout
+
+
+def test_the_tests_never_delete_or_change_a_file_the_notebook_named_on_its_machine(
+        tmp_path: Path) -> None:
+    # second hostile review: os.remove, open(..., "r+"), ZipFile(..., "w"), a constant given by
+    # keyword, Path(...).read_text() of a file that is there, pd.to_pickle(df, path)
+    host = tmp_path / "host"
+    host.mkdir()
+    for name, text in {"victim.txt": "v", "rplus.txt": "r", "readonly.txt": "ro"}.items():
+        (host / name).write_text(text)
+    import zipfile
+
+    with zipfile.ZipFile(host / "z.zip", "w") as archive:
+        archive.writestr("orig.txt", "o")
+    before = {p.name: p.read_bytes() for p in host.iterdir()}
+    notebook = write(tmp_path, "host.ipynb", [code(
+        f"import os\nimport pickle\nimport zipfile\nfrom pathlib import Path\nOUT = '{host}/kw.txt'\n"
+        f"open(file=OUT, mode='w').write('k')\npickle.dump([1], open('{host}/p.pkl', 'wb'))\n"
+        f"print(Path('{host}/readonly.txt').read_text())\n"
+        f"with open('{host}/rplus.txt', 'r+') as handle:\n    handle.write('changed')\n"
+        f"with zipfile.ZipFile('{host}/z.zip', 'w') as archive:\n    archive.writestr('a.txt', 'a')\n"
+        f"os.remove('{host}/victim.txt')\nprint('done')", 1)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    generated_tests(tmp_path / "project")  # (replaying the step that deleted its copy fails)
+    assert {p.name: p.read_bytes() for p in host.iterdir()} == before

@@ -38,7 +38,13 @@ from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only, root_name
-from nb2prod.refactor.relpath import READ_CALLS, stays_inside
+from nb2prod.refactor.relpath import (
+    DELETE_CALLS,
+    FILE_KEYWORDS,
+    READ_CALLS,
+    stays_inside,
+    writing_mode,
+)
 from nb2prod.rules.hygiene import ABSOLUTE_PATH, FILE_CALLS, USER_PATH
 
 # Line magics with no effect outside a notebook (display and editor settings).
@@ -71,6 +77,8 @@ class CellResult:
     # fields of absolute paths the cell writes: on the notebook's machine, never the tests'
     host_writes: set[str] = field(default_factory=set)
     host_reads: set[str] = field(default_factory=set)  # and those it reads
+    # the module's top-level statements and their code, once printed (collect fills it in)
+    statements: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
 
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
@@ -280,6 +288,15 @@ class _CellTransformer(CommentKeeper):
         self.depth -= 1
         self.loop_variables.pop()
         return super().leave_IndentedBlock(original, updated)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        """`for k in ks: fs.append(lambda: k)`: a body on the header's line binds the loop's
+        names too."""
+        self.loop_variables.append(self.loop_bodies.get(id(node), set()))
+
+    def leave_SimpleStatementSuite(self, original, updated):
+        self.loop_variables.pop()
+        return updated
 
     # statements ----------------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
@@ -541,20 +558,39 @@ class _CellTransformer(CommentKeeper):
             for element in value_node.elements:
                 self._remember_secret(singular, element.value)
             return
-        if not isinstance(value_node, cst.SimpleString):
+        for inner in _held_values(value_node):  # `os.environ.get(k) or "..."`, `"...".strip()`
+            self._remember_secret(name, inner)
+        if isinstance(value_node, cst.FormattedString) and all(
+                isinstance(part, cst.FormattedStringText) for part in value_node.parts):
+            value = "".join(part.value for part in value_node.parts)  # f"..." without a {}
+        elif isinstance(value_node, cst.SimpleString):
+            value = _literal(value_node, text_of_bytes=True)
+        else:
             return
-        value = _literal(value_node, text_of_bytes=True)
         if value is not None and is_sensitive_name(name) and looks_like_secret_value(value):
             self.secret_literals[value_node] = name.upper()
 
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        """`password += "..."`"""
+        name = _target_name(node.target)
+        if name:
+            self._remember_secret(name, node.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        """`(password := "...")`"""
+        name = _target_name(node.target)
+        if name:
+            self._remember_secret(name, node.value)
+
     def _file_call(self, original: cst.Call, updated: cst.Call):
         name = _root_attr(updated.func)
-        if not name or not FILE_CALLS.match(name) or name in _NOT_FILE_CALLS or not updated.args:
+        if not name or not (FILE_CALLS.match(name) or name in DELETE_CALLS) \
+                or name in _NOT_FILE_CALLS or not updated.args:
             return updated
         # joblib.dump(model, "model.joblib"): the file comes second; df.to_csv(path_or_buf=...)
         named = [i for i, a in enumerate(updated.args)
-                 if a.keyword is not None and a.keyword.value in _FILE_KEYWORDS]
-        at = named[0] if named else 1 if name == "dump" and len(updated.args) > 1 and not \
+                 if a.keyword is not None and a.keyword.value in FILE_KEYWORDS]
+        at = named[0] if named else 1 if name in {"dump", "to_pickle"} and len(updated.args) > 1 and not \
             isinstance(updated.args[0].value, cst.SimpleString) else 0
         first = updated.args[at]
         if (first.keyword is not None and not named) or first.star:
@@ -660,6 +696,9 @@ class _CellTransformer(CommentKeeper):
 
     def visit_For(self, node: cst.For) -> None:
         self.loop_bodies[id(node.body)] = loop_names(node.target)
+        name = _target_name(node.target)
+        if name and isinstance(node.iter, (cst.List, cst.Tuple, cst.Set)):
+            self._remember_secret(name, node.iter)  # `for password in ["...", "..."]`
 
     def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda):
         return self._bind_loop_variables(original, updated, "the lambda")
@@ -714,6 +753,8 @@ class _CellTransformer(CommentKeeper):
 
     def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
         """f"text" without placeholders is a plain string (pyflakes F541)."""
+        if original in self.secret_literals:  # password = f"..."
+            return self._secret(original, self.secret_literals[original])
         if any(not isinstance(part, cst.FormattedStringText) for part in updated.parts):
             return updated
         text = "".join(part.value for part in updated.parts).replace("{{", "{").replace("}}", "}")
@@ -759,9 +800,6 @@ class _CellTransformer(CommentKeeper):
 RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
                            r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
-# keywords that name the file a call reads or writes: open(file=...), df.to_csv(path_or_buf=...)
-_FILE_KEYWORDS = frozenset({"file", "path", "path_or_buf", "filepath_or_buffer", "fname",
-                            "filename", "io", "excel_writer"})
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
 
@@ -776,12 +814,12 @@ def _reads(name: str, call: cst.Call) -> bool:
     """Whether a file call reads its first argument (``open`` only in a reading mode)."""
     if not READ_CALLS.match(name):
         return False
-    if name != "open":
+    if name not in {"open", "ZipFile"}:
         return True
     modes = [a.value for a in call.args[1:2] if a.keyword is None] + [
         a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"]
     mode = _literal(modes[0]) if modes and isinstance(modes[0], cst.SimpleString) else "r"
-    return mode is not None and not any(flag in mode for flag in "wax")
+    return mode is not None and not writing_mode(mode)
 
 
 def _target_name(target: cst.BaseExpression) -> str:
@@ -842,6 +880,7 @@ def _may_be_transformed(node: ast.AST) -> bool:
         func = node.func
         name = called_name(func)
         return name in _CALLS_TRANSFORMED or name in _PLOT_CALLS or bool(FILE_CALLS.match(name)) \
+            or name in DELETE_CALLS \
             or bool(_SAVES_FIGURE.match(name)) \
             or _ast_root(func) in _PLOT_MODULES or (
                 func.__class__ is ast.Attribute and func.value.__class__ is ast.Attribute
@@ -874,6 +913,19 @@ def _plots(call: cst.Call) -> bool:
                                        "set_context", "use"}
     return func.attr.value in _PLOT_CALLS or (isinstance(func.value, cst.Attribute)
                                               and func.value.attr.value == "plot")
+
+
+def _held_values(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values an expression may evaluate to or derive from a literal of: both sides of
+    ``a or b``, both branches of ``x if c else y``, the string of ``"...".strip()``."""
+    if isinstance(node, cst.BooleanOperation):
+        return [node.left, node.right]
+    if isinstance(node, cst.IfExp):
+        return [node.body, node.orelse]
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and isinstance(node.func.value, (cst.SimpleString, cst.FormattedString)):
+        return [node.func.value]
+    return []
 
 
 def _root_attr(node: cst.BaseExpression) -> str:

@@ -17,6 +17,7 @@ from nb2prod.analysis.astutil import all_nodes, called_name, literal_value
 from nb2prod.analysis.dataflow import analyse, is_builtin
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
+from nb2prod.redact import may_hold_secret, redact
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.comments import comment_lines
 from nb2prod.refactor.locate import one_line
@@ -30,7 +31,13 @@ from nb2prod.refactor.pieces import (
     import_marker,
 )
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
-from nb2prod.refactor.relpath import READ_CALLS, WRITE_CALLS, opens_for_writing
+from nb2prod.refactor.relpath import (
+    DELETE_CALLS,
+    FILE_KEYWORDS,
+    READ_CALLS,
+    WRITE_CALLS,
+    opens_for_writing,
+)
 from nb2prod.refactor.rename import rename
 
 # generated names a notebook name would shadow: the step's own parameters and the helpers
@@ -73,8 +80,8 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
                 pieces.bodies.setdefault(cell.index, []).append(result)
                 continue
             _absorb(pieces, result, cell)
-            for statement in _comments_past_lone_imports(result.module.body):
-                _classify(pieces, result.module, statement, cell, single_binding, source)
+            for statement, code in result.statements:
+                _classify(pieces, result.module, statement, code, cell, single_binding, source)
             closing = comment_lines([*result.module.header, *result.module.footer])
             if closing:  # a comment-only cell, or comments after the cell's last statement
                 pieces.bodies.setdefault(cell.index, []).append("".join(f"{c}\n" for c in closing))
@@ -95,8 +102,10 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
     read: set[str] = set()
     for cell in notebook.code_cells:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
-            if isinstance(node, ast.Call) and node.args and FILE_CALLS.match(called_name(node.func)):
-                names = {a.id for a in node.args[:2] if isinstance(a, ast.Name)}
+            if isinstance(node, ast.Call) and (node.args or node.keywords) and (FILE_CALLS.match(
+                    called_name(node.func)) or called_name(node.func) in DELETE_CALLS):
+                given = [*node.args[:2], *(k.value for k in node.keywords if k.arg in FILE_KEYWORDS)]
+                names = {a.id for a in given if isinstance(a, ast.Name)}
                 passed |= names
                 if WRITE_CALLS.match(called_name(node.func)) or opens_for_writing(node):
                     written |= names
@@ -109,8 +118,8 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
         if item.source == PATH_SOURCE or not isinstance(value, str):
             continue
         if value.startswith(("/", "~")):  # OUT = "/home/me/x.csv": the tests keep off it
-            pieces.config[name] = replace(item, is_path=True, host_write=name in written,
-                                          host_read=name in read)
+            pieces.config[name] = replace(item, is_path=True, host_read=name in read,
+                                          host_write=name in written or name not in read)
         elif RELATIVE_PATH.match(value) and not value.startswith(("/", "~")):
             pieces.config[name] = replace(item, is_path=True)
             marked = True
@@ -352,33 +361,70 @@ def _transformed(pieces: Pieces, cell: Cell, python: str, used_names: set[str],
                  known_paths: dict[str, str]) -> list[CellResult | str] | None:
     """The cell transformed whole or, when libcst runs out of stack on it, statement by statement
     (a statement that still fails is kept unchanged, with a warning); None when nothing works."""
+    names_before, paths_before = set(used_names), dict(known_paths)
     try:
-        return [transform_cell(python, cell.index, cell.original_line, used_names, known_paths,
-                               cell.source)]
-    except RecursionError:
-        pass
+        return [_printed(transform_cell(python, cell.index, cell.original_line, used_names,
+                                        known_paths, cell.source))]
+    except RecursionError:  # (what the failed attempt named is free again)
+        used_names.clear(), used_names.update(names_before)
+        known_paths.clear(), known_paths.update(paths_before)
     try:
         tree = ast.parse(python)
     except (SyntaxError, RecursionError, MemoryError):
         return None
     lines = python.splitlines(keepends=True)
     results: list[CellResult | str] = []
-    for node in tree.body:
-        start, end = node.lineno - 1, node.end_lineno or node.lineno
+    for start, end in _statement_spans(tree):
         segment = "".join(lines[start:end])
 
         def original_line(number: int, offset: int = start) -> int:
             return cell.original_line(number + offset)
 
         try:
-            results.append(transform_cell(segment, cell.index, original_line, used_names,
-                                          known_paths, cell.source))
+            results.append(_printed(transform_cell(segment, cell.index, original_line,
+                                                   used_names, known_paths, cell.source)))
         except RecursionError:
-            line = cell.original_line(node.lineno)
-            pieces.warnings.append(ConvertWarning(cell.index, line, "statement nested too deeply "
-                                                  "for nb2prod's transforms; kept unchanged"))
-            results.append(segment if segment.endswith("\n") else segment + "\n")
+            results.append(_untransformed(pieces, cell, segment, cell.original_line(start + 1)))
     return results
+
+
+def _printed(result: CellResult) -> CellResult:
+    """The result with its top-level statements and their code, ready to classify: printing a
+    statement libcst built can run out of stack too (500 strings in one implicit concatenation),
+    and that is found here, where the cell can still be taken statement by statement."""
+    result.statements = [(statement, result.module.code_for_node(statement))
+                         for statement in _comments_past_lone_imports(result.module.body)]
+    return result
+
+
+def _statement_spans(tree: ast.Module) -> list[tuple[int, int]]:
+    """The line ranges (start, end: slice bounds) of the top-level statements; statements that
+    share a line (``a += 1; b = 2``) share one range, so none is taken twice."""
+    spans: list[tuple[int, int]] = []
+    for node in tree.body:
+        start, end = node.lineno - 1, node.end_lineno or node.lineno
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _untransformed(pieces: Pieces, cell: Cell, segment: str, line: int) -> str:
+    """A statement too deep for libcst: kept as written, unless it may hold a credential (the
+    transforms that would have moved it to the environment did not run): then it is kept as a
+    redacted comment, to restore by hand."""
+    segment = segment if segment.endswith("\n") else segment + "\n"
+    if not may_hold_secret(segment):
+        pieces.warnings.append(ConvertWarning(cell.index, line, "statement nested too deeply "
+                                              "for nb2prod's transforms; kept unchanged"))
+        return segment
+    pieces.warnings.append(ConvertWarning(cell.index, line, "statement nested too deeply for "
+                                          "nb2prod's transforms, and it may hold a credential: "
+                                          "kept as a redacted comment; restore it by hand"))
+    text = redact(segment)[0]
+    return "# TODO(nb2prod): restore (nested too deeply to convert; credentials redacted):\n" + \
+        "".join(f"# {row}\n" for row in text.splitlines())
 
 
 def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
@@ -407,9 +453,8 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
                                                    cell.index)
 
 
-def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, cell: Cell,
+def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, code: str, cell: Cell,
               single_binding: set[str], source: str) -> None:
-    code = module.code_for_node(statement)
     if isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
     ):

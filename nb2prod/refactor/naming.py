@@ -76,6 +76,7 @@ def title_name(title: str) -> str:
     # a hyphenated word (cross-validation) is one word: kept whole or not at all
     words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text)
              if w not in FILLER]
+    words = [w for i, w in enumerate(words) if not i or w != words[i - 1]]  # "Who? Who's..."
     while words and words[0].isdigit():  # "2 1 Load data": section numbers
         words.pop(0)
     while words and words[0] in DANGLING:

@@ -8,7 +8,9 @@ blank lines before it, so the joined pieces are what black makes of the whole fi
 
 from __future__ import annotations
 
+import ast
 import gc
+import itertools
 import multiprocessing
 import os
 import re
@@ -126,8 +128,15 @@ def _pieces(code: str) -> list[str]:
 
 
 def _units(code: str) -> list[str]:
-    """Formatted code cut before each top-level definition."""
-    return _cut(code, 0)
+    """Formatted code cut before each top-level definition. The cuts come from its syntax tree:
+    a slice of a string that looks like a definition may parse on its own, and black would then
+    change the string."""
+    tree = ast.parse(code)
+    lines = code.splitlines(keepends=True)
+    cuts = [0, *(_start(min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1, lines)
+                 for node in tree.body[1:] if isinstance(
+                     node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), len(lines)]
+    return ["".join(lines[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _cut(code: str, size: int) -> list[str]:
