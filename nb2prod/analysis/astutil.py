@@ -8,7 +8,7 @@ looked up once, and expression contexts (``Load``/``Store``), which carry nothin
 from __future__ import annotations
 
 import ast
-import functools
+from collections import OrderedDict
 from collections.abc import Iterator
 
 _SCALAR_FIELDS = frozenset({"ctx", "id", "arg", "attr", "name", "names", "module", "level",
@@ -30,28 +30,58 @@ def _fields_of(node_type: type) -> tuple[str, ...]:
 
 
 # Trees kept for reuse: convert's passes read each cell, chunk and step body several times, and
-# parsing them again was a sixth of the time of a large notebook. Bounded, so a notebook of
-# ten thousand cells keeps its memory.
-_SHARED_TREES = 4096
+# parsing them again was a sixth of the time of a large notebook. Bounded by the characters of
+# source kept (a tree takes about 45 bytes per character: 90 MB), so a notebook of ten thousand cells
+# keeps its memory; the node lists of whole trees likewise, by node count.
+_TREE_BUDGET = 2_000_000
+_NODE_BUDGET = 500_000
+_trees: OrderedDict[str, ast.Module] = OrderedDict()
+_nodes: OrderedDict[int, tuple[ast.AST, tuple[ast.AST, ...]]] = OrderedDict()
+_kept = {"characters": 0, "nodes": 0}
 
 
-@functools.lru_cache(maxsize=_SHARED_TREES)
 def parsed(source: str) -> ast.Module:
     """``ast.parse(source)``, shared by every pass that reads the same code. Read-only: never
     change the tree."""
-    return ast.parse(source)
+    tree = _trees.get(source)
+    if tree is not None:
+        _trees.move_to_end(source)
+        return tree
+    tree = ast.parse(source)
+    _trees[source] = tree
+    _kept["characters"] += len(source)
+    while _kept["characters"] > _TREE_BUDGET and _trees:
+        old, old_tree = _trees.popitem(last=False)
+        _kept["characters"] -= len(old)
+        _forget_nodes(old_tree)  # (they would keep the tree alive)
+    return tree
 
 
-@functools.lru_cache(maxsize=_SHARED_TREES)
+def _forget_nodes(tree: ast.AST) -> None:
+    entry = _nodes.pop(id(tree), None)
+    if entry is not None:
+        _kept["nodes"] -= len(entry[1])
+
+
 def all_nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
     """Every node of a whole tree, in ``ast.walk``'s order, without expression-context nodes;
     shared by the passes that each look for their own kinds of node in the same tree."""
+    entry = _nodes.get(id(tree))
+    if entry is not None and entry[0] is tree:
+        _nodes.move_to_end(id(tree))
+        return entry[1]
     result = [tree]
     position = 0
     while position < len(result):
         result.extend(children(result[position]))
         position += 1
-    return tuple(result)
+    found = tuple(result)
+    _nodes[id(tree)] = (tree, found)  # (the tree is kept with them: its id stays its own)
+    _kept["nodes"] += len(found)
+    while _kept["nodes"] > _NODE_BUDGET and _nodes:
+        _, (_, old) = _nodes.popitem(last=False)
+        _kept["nodes"] -= len(old)
+    return found
 
 
 def iter_children(node: ast.AST) -> Iterator[ast.AST]:
