@@ -291,7 +291,8 @@ _SCALAR = re.compile(rf"{_NUMBER}|True|False|\((?:{_NUMBER}, ?)+(?:{_NUMBER})?\)
                      rf"np\.(?:float|int|uint|bool_?)\d*\({_NUMBER}\)")  # numpy 2 shows np.float64(x)
 # calls whose result is a by-product (a count of bytes written, an exit status)
 _BY_PRODUCT = frozenset({"write", "writelines", "seek", "truncate", "system", "call", "run",
-                         "send", "sendall", "execute", "commit", "remove", "unlink", "mkdir"})
+                         "send", "sendall", "execute", "commit", "remove", "unlink", "mkdir",
+                         "fit", "partial_fit", "set_params"})
 
 
 def _dropped_answer(cell: Cell, python: str, changes: list[Change]) -> list[Change]:
@@ -330,9 +331,16 @@ def _shown_result(cell: Cell) -> str | None:
 
 
 def _by_product(value: ast.expr, text: str) -> bool:
+    """``model.fit(X, y)`` shows the model (``LogisticRegression(max_iter=1000)``), a plot call its
+    artists, a write its byte count: none of it is the cell's answer."""
     calls = [node for node in ast.walk(value) if isinstance(node, ast.Call)]
-    return " at 0x" in text or text.lstrip().startswith(("<", "[<", "(<", "Text(")) or any(
-        called_name(c.func) in _BY_PRODUCT or _PLOTTING.match(called_name(c.func)) for c in calls)
+    return " at 0x" in text or text.lstrip().startswith(("<", "[<", "(<", "Text(")) \
+        or bool(_OBJECT_REPR.match(text)) or any(
+            called_name(c.func) in _BY_PRODUCT or _PLOTTING.match(called_name(c.func))
+            for c in calls)
+
+
+_OBJECT_REPR = re.compile(r"\s*[A-Z]\w*\(")  # an object shown as its constructor call
 
 
 # calls that draw: what they return (artists, axes) is not what the cell was for

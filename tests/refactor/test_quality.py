@@ -869,6 +869,11 @@ def test_a_number_a_cell_showed_and_the_step_drops_is_listed() -> None:
     assert [(c.cell, c.what) for c in answers] == [
         (1, "the value of `model.coef_, r2_score(1, 2)` is no longer shown")]
     assert answers[0].why.startswith("the notebook showed it as the cell's result; the step")
+    # the churn example: `model.fit(X, y)` showed the model itself, nobody's answer
+    fit = {**shown, "data": {"text/plain": "LogisticRegression(max_iter=1000)"}}
+    result = plan([code("class M:\n    def fit(self, x):\n        return self", 1),
+                   code("model = M()\nmodel.fit(1)", 2, [fit])])
+    assert not [c for c in result.changes if "no longer shown" in c.what]
 
 
 def test_a_heading_about_the_notebook_titles_no_step() -> None:
