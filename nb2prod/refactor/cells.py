@@ -112,7 +112,6 @@ def _transformer(source: str, cell: int, original_line, used_names: set[str],
     transformer = _CellTransformer(cell, original_line, used_names, known_paths)
     transformer.original_lines = original.splitlines()
     transformer.statements = _statements(source)
-    transformer.statement_lines = [statement.lineno for statement in transformer.statements]
     transformer.source_lines = source.split("\n")
     transformer.last_top_line = max((s.lineno for s in parsed(source).body), default=1)
     return transformer
@@ -183,8 +182,7 @@ class _CellTransformer(CommentKeeper):
         self.warnings: list[ConvertWarning] = []
         self.changes: list[Change] = []
         self.original_lines: list[str] = []
-        self.statement_lines: list[int] = []  # each statement's first line, in visiting order
-        self.statements: list[ast.stmt] = []  # the same statements' syntax trees
+        self.statements: list[ast.stmt] = []  # the statements' syntax trees, in visiting order
         self.source_lines: list[str] = []
         self.last_top_line = 1  # of the cell's last top-level statement: the one Jupyter shows
         self.screen = True  # skip the inside of statements no transform can act on
@@ -212,9 +210,8 @@ class _CellTransformer(CommentKeeper):
     # bookkeeping ---------------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            lines = self.statement_lines
             first = self.statements_seen
-            self.line_stack.append(lines[first] if first < len(lines)
+            self.line_stack.append(self.statements[first].lineno if first < len(self.statements)
                                    else (self.line_stack[-1] if self.line_stack else 1))
             if isinstance(node, cst.SimpleStatementLine):
                 self.statements_seen += len(node.body)
@@ -587,13 +584,9 @@ class _CellTransformer(CommentKeeper):
         if not name or not (FILE_CALLS.match(name) or name in DELETE_CALLS) \
                 or name in _NOT_FILE_CALLS or not updated.args:
             return updated
-        # joblib.dump(model, "model.joblib"): the file comes second; df.to_csv(path_or_buf=...)
-        named = [i for i, a in enumerate(updated.args)
-                 if a.keyword is not None and a.keyword.value in FILE_KEYWORDS]
-        at = named[0] if named else 1 if name in {"dump", "to_pickle"} and len(updated.args) > 1 and not \
-            isinstance(updated.args[0].value, cst.SimpleString) else 0
+        at = _file_argument(name, updated.args)
         first = updated.args[at]
-        if (first.keyword is not None and not named) or first.star:
+        if (first.keyword is not None and first.keyword.value not in FILE_KEYWORDS) or first.star:
             return updated
         if not isinstance(first.value, cst.SimpleString):
             return self._formatted_file_call(original, updated, name, at)
@@ -641,7 +634,6 @@ class _CellTransformer(CommentKeeper):
             self.path_reads[field_name] = folder
         if _absolute(folder):
             (self.host_reads if reads else self.host_writes).add(field_name)
-        if _absolute(folder):
             self._warn(original, f"absolute folder {found.folder!r} became config field "
                                  f"'{field_name}'")
         self.imports.add("os")
@@ -724,7 +716,7 @@ class _CellTransformer(CommentKeeper):
         if not self.unsaved_figure:
             return updated
         self.shows_figures = True
-        line = self.original_line(max(self.statement_lines, default=1))
+        line = self.original_line(max((s.lineno for s in self.statements), default=1))
         self.changes.append(Change(self.cell, line, "the cell ends with `save_figure(figures_dir)`",
                                    "the notebook showed its figures when the cell ended"))
         return updated.with_changes(body=[*updated.body,
@@ -801,6 +793,19 @@ RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
                            r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
+
+
+def _file_argument(name: str, args) -> int:
+    """Which argument of a file call names the file: the one given by a file keyword
+    (``df.to_csv(path_or_buf=...)``), else the second of ``joblib.dump(model, "m.joblib")`` and
+    ``pd.to_pickle(df, "x.pkl")``, else the first."""
+    named = [i for i, a in enumerate(args)
+             if a.keyword is not None and a.keyword.value in FILE_KEYWORDS]
+    if named:
+        return named[0]
+    second = name in {"dump", "to_pickle"} and len(args) > 1 \
+        and not isinstance(args[0].value, cst.SimpleString)
+    return 1 if second else 0
 
 
 def _absolute(path: str) -> bool:

@@ -93,7 +93,8 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
 
 def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
     """Constants the notebook passes to a file call (``pd.read_csv(DATA_PATH)``) with a relative
-    file path for a value resolve against data_dir too; the config gets data_dir for them."""
+    file path for a value resolve against data_dir too; the config gets data_dir for them. An
+    absolute one is a host path: the generated tests keep off what it names."""
     from nb2prod.refactor.cells import RELATIVE_PATH
     from nb2prod.rules.hygiene import FILE_CALLS
 
@@ -102,15 +103,16 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
     read: set[str] = set()
     for cell in notebook.code_cells:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
-            if isinstance(node, ast.Call) and (node.args or node.keywords) and (FILE_CALLS.match(
-                    called_name(node.func)) or called_name(node.func) in DELETE_CALLS):
-                given = [*node.args[:2], *(k.value for k in node.keywords if k.arg in FILE_KEYWORDS)]
-                names = {a.id for a in given if isinstance(a, ast.Name)}
-                passed |= names
-                if WRITE_CALLS.match(called_name(node.func)) or opens_for_writing(node):
-                    written |= names
-                elif READ_CALLS.match(called_name(node.func)):
-                    read |= names
+            name = called_name(node.func) if isinstance(node, ast.Call) else ""
+            if not (name and (FILE_CALLS.match(name) or name in DELETE_CALLS)):
+                continue
+            given = [*node.args[:2], *(k.value for k in node.keywords if k.arg in FILE_KEYWORDS)]
+            names = {a.id for a in given if isinstance(a, ast.Name)}
+            passed |= names
+            if WRITE_CALLS.match(name) or opens_for_writing(node):
+                written |= names
+            elif READ_CALLS.match(name):
+                read |= names
     marked = False
     for name in passed & set(pieces.config):
         item = pieces.config[name]
@@ -120,7 +122,7 @@ def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
         if value.startswith(("/", "~")):  # OUT = "/home/me/x.csv": the tests keep off it
             pieces.config[name] = replace(item, is_path=True, host_read=name in read,
                                           host_write=name in written or name not in read)
-        elif RELATIVE_PATH.match(value) and not value.startswith(("/", "~")):
+        elif RELATIVE_PATH.match(value):
             pieces.config[name] = replace(item, is_path=True)
             marked = True
     if marked and "data_dir" not in pieces.config:
@@ -463,9 +465,7 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
 
 def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, code: str, cell: Cell,
               single_binding: set[str], source: str) -> None:
-    if isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
-    ):
+    if _imports_only(statement):
         comments = _statement_comments(statement)
         for small in statement.body:  # one line each: `from x import (a,\n b)` is one statement
             line = ast.unparse(ast.parse(cst.Module([cst.SimpleStatementLine([small])]).code))

@@ -111,15 +111,15 @@ def _stdout_note(about, collected: Collected) -> str:
 
 
 def _bound_by(imports: tuple[str, ...]) -> dict[str, str]:
-    """Each name the module-level import block binds -> the top-level package it comes from
-    (its lines include blanks and comments)."""
-    found: dict[str, str] = {}
-    for line in imports:
-        stripped = line.lstrip()
-        if stripped.startswith(("import ", "from ")):
-            package = _top(stripped.split()[1])
-            found.update(dict.fromkeys(binding_names(line), package))
-    return found
+    """Each name the module-level import block binds -> the top-level package it comes from."""
+    return {name: _top(line.split()[1]) for name, line in _binders(imports).items()}
+
+
+def _binders(imports: tuple[str, ...]) -> dict[str, str]:
+    """Each name the module-level import block binds -> the import that binds it last (the
+    block's lines include blanks and comments)."""
+    return {name: line.strip() for line in imports
+            if line.lstrip().startswith(("import ", "from ")) for name in binding_names(line)}
 
 
 def _top(module: str) -> str:
@@ -144,8 +144,7 @@ def _unused_import_changes(collected: Collected, referenced: set[str],
                            imports: tuple[str, ...]) -> list[Change]:
     """Imports organise drops, reported where the notebook had them, with why."""
     unused = set(unused_imports(collected.imports, referenced))
-    binders = {name: line.strip() for line in imports
-               if line.lstrip().startswith(("import ", "from ")) for name in binding_names(line)}
+    binders = _binders(imports)
     changes: list[Change] = []
     for index, chunks in collected.bodies.items():
         for line in map(marked_import, chunks):

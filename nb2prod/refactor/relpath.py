@@ -10,9 +10,11 @@ import re
 
 # calls that read the file they are given first (`open` only in a reading mode)
 READ_CALLS = re.compile(r"^(?:read_\w+|load\w*|loadtxt|genfromtxt|imread|open|Image|ZipFile)$")
-# calls that write the file they are given (`open` in a writing mode too)
+# calls that delete the file or folder they are given
+DELETE_CALLS = frozenset({"remove", "unlink", "rmtree", "rmdir", "removedirs"})
+# calls that write (or delete) the file they are given (`open` in a writing mode too)
 WRITE_CALLS = re.compile(r"^(?:to_\w+|save\w*|savefig|savetxt|dump|imwrite|makedirs|mkdir|"
-                         r"remove|unlink|rmtree|rmdir|removedirs)$")
+                         + "|".join(sorted(DELETE_CALLS)) + ")$")
 
 
 def stays_inside(path: str) -> bool:
@@ -39,5 +41,3 @@ WRITING_FLAGS = "wax+"
 # keywords that name the file a call reads or writes: open(file=...), df.to_csv(path_or_buf=...)
 FILE_KEYWORDS = frozenset({"file", "path", "path_or_buf", "filepath_or_buffer", "fname",
                            "filename", "io", "excel_writer"})
-# calls that delete the file or folder they are given
-DELETE_CALLS = frozenset({"remove", "unlink", "rmtree", "rmdir", "removedirs"})

@@ -25,7 +25,7 @@ class StepDraft:
     cells: list[int] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)  # body source chunks, in order
     name: str = ""
-    from_code: bool = False  # named from what its code does, not from a heading
+    code_name: str | None = None  # the name its code gave ('' none), when no heading named it
 
 
 def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
@@ -110,18 +110,18 @@ def name_steps(drafts: list[StepDraft], taken: set[str]) -> set[str]:
         used.add(draft.name)
         if not draft.title or is_meta_heading(draft.title):  # "Hints:" names no step
             draft.title = _title_of(draft.name)
-            draft.from_code = True
+            draft.code_name = code
     return used
 
 
 def renamed_for_code(draft: StepDraft, code: str, used: set[str]) -> tuple[str, str]:
     """(name, title) of a step named from its code, named again from the code it ships: dead
     code gone, ``compute_test_frac`` whose ``test_frac`` nothing read names nothing there."""
-    if not draft.from_code:
+    if draft.code_name is None:
         return draft.name, draft.title
     wanted, subject = code_name(code)
     if not wanted or draft.name == wanted or draft.name.startswith(f"{wanted}_") \
-            or wanted == code_name("".join(draft.statements))[0]:
+            or wanted == draft.code_name:
         return draft.name, draft.title  # (a numbered or call_ name stays: the code is the same)
     used.discard(draft.name)
     name = unique_name(wanted, subject, used, "", code)
