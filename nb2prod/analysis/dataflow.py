@@ -89,8 +89,21 @@ class Dataflow:
         return [(c, line, imported) for c, line, _, imported in self.binders.get(name, [])]
 
 
+# The last replay: convert asks for it twice (its checks, then its plan), and on a notebook of
+# thousands of cells a replay costs about a second. Notebooks are not changed once loaded.
+_last: list[tuple[Notebook, frozenset[str], Dataflow]] = []
+
+
 def analyse(notebook: Notebook, extra_builtins: frozenset[str] = frozenset()) -> Dataflow:
     """Replay ``notebook`` top to bottom."""
+    if _last and _last[0][0] is notebook and _last[0][1] == extra_builtins:
+        return _last[0][2]
+    flow = _replayed(notebook, extra_builtins)
+    _last[:] = [(notebook, extra_builtins, flow)]
+    return flow
+
+
+def _replayed(notebook: Notebook, extra_builtins: frozenset[str]) -> Dataflow:
     deferred = _has_future_annotations(notebook)
     flows = {c.index: cell_flow(c, deferred) for c in notebook.cells if c.is_code}
     replay = _Replay(notebook, flows, extra_builtins)

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nb2prod.analysis.astutil import walk
+from nb2prod.analysis.astutil import all_nodes, walk
 from nb2prod.analysis.events import handler_catches
 from nb2prod.analysis.installs import (
     InstallSpec,
@@ -58,7 +58,7 @@ def _extends_sys_path(notebook: Notebook) -> bool:
             return True
         if cell.tree is None:
             continue
-        for node in walk(cell.tree):
+        for node in all_nodes(cell.tree):
             if (isinstance(node, ast.Attribute) and node.attr in {"append", "insert", "extend"}
                     and isinstance(node.value, ast.Attribute) and node.value.attr == "path"
                     and isinstance(node.value.value, ast.Name) and node.value.value.id == "sys"):
@@ -75,7 +75,7 @@ def _import_sites(notebook: Notebook) -> list[ImportSite]:
             sites += _lenient_import_sites(cell)
             continue
         optional_lines, fallback_lines = _guarded_imports(cell.tree)
-        for node in walk(cell.tree):
+        for node in all_nodes(cell.tree):
             if getattr(node, "lineno", 0) in fallback_lines:
                 continue
             for module in _modules_of(node):
@@ -135,7 +135,7 @@ def _guarded_imports(tree: ast.Module) -> tuple[set[int], set[int]]:
     handler's import is an alternative, not a requirement; the body's is the one to install)."""
     optional: set[int] = set()
     fallback: set[int] = set()
-    for node in walk(tree):
+    for node in all_nodes(tree):
         if not isinstance(node, ast.Try):
             continue
         handlers = [h for h in node.handlers if handler_catches(h, _IMPORT_ERRORS)]

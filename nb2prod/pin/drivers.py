@@ -13,7 +13,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from nb2prod.analysis.astutil import walk
+from nb2prod.analysis.astutil import all_nodes
 from nb2prod.notebook.model import Notebook
 
 # (dialect, driver or "" for the dialect's default) -> the distributions SQLAlchemy needs
@@ -82,6 +82,7 @@ def _texts(cell):
             yield magic.args, magic.line
     if cell.tree is None:
         return
-    for node in walk(cell.tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "://" in node.value:
-            yield node.value, cell.original_line(node.lineno)
+    urls = [node for node in all_nodes(cell.tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, str) and "://" in node.value]
+    for node in sorted(urls, key=lambda n: (n.lineno, n.col_offset)):
+        yield node.value, cell.original_line(node.lineno)

@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from nb2prod.analysis.astutil import walk
+from nb2prod.analysis.astutil import all_nodes
 from nb2prod.notebook.model import Cell, Notebook
 
 _VERSION = r"\d+(?:\.\d+)+(?:[.+-]?(?:a|b|rc|dev|post)\d*)?(?:\+[\w.]+)?"
@@ -113,7 +113,7 @@ def _dunder_versions(cell: Cell, text: str, aliases: dict[str, str]) -> list[Out
     if cell.tree is None:
         return []
     modules = []
-    for node in sorted((n for n in walk(cell.tree) if isinstance(n, ast.Attribute)
+    for node in sorted((n for n in all_nodes(cell.tree) if isinstance(n, ast.Attribute)
                         and n.attr == "__version__" and isinstance(n.value, ast.Name)),
                        key=lambda n: (n.lineno, n.col_offset)):
         modules.append(aliases.get(node.value.id, node.value.id))
@@ -129,7 +129,8 @@ def _import_aliases(notebook: Notebook) -> dict[str, str]:
     for cell in notebook.code_cells:
         if cell.tree is None:
             continue
-        for node in walk(cell.tree):
+        imports = [n for n in all_nodes(cell.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        for node in sorted(imports, key=lambda n: (n.lineno, n.col_offset)):  # the last one wins
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     aliases[alias.asname or alias.name.split(".")[0]] = (

@@ -79,6 +79,8 @@ class CellResult:
     host_reads: set[str] = field(default_factory=set)  # and those it reads
     # the module's top-level statements and their code, once printed (collect fills it in)
     statements: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    # top-level statements' own lines as written (id -> the statement, its lines): see _keep_text
+    texts: dict[int, tuple[cst.CSTNode, str]] = field(default_factory=dict)
 
 
 def transform_cell(source: str, cell: int, original_line, used_names: set[str],
@@ -104,7 +106,8 @@ def transform_cell(source: str, cell: int, original_line, used_names: set[str],
                       transformer.imports, transformer.secrets, transformer.path_fields,
                       transformer.path_reads, transformer.shows_figures,
                       transformer.folder_writes, transformer.folder_fields,
-                      transformer.host_writes, transformer.host_reads)
+                      transformer.host_writes, transformer.host_reads,
+                      texts=transformer.texts if "\r" not in source else {})
 
 
 def _transformer(source: str, cell: int, original_line, used_names: set[str],
@@ -186,6 +189,8 @@ class _CellTransformer(CommentKeeper):
         self.source_lines: list[str] = []
         self.last_top_line = 1  # of the cell's last top-level statement: the one Jupyter shows
         self.screen = True  # skip the inside of statements no transform can act on
+        self.skipped: cst.CSTNode | None = None  # a top-level compound statement left whole
+        self.texts: dict[int, tuple[cst.CSTNode, str]] = {}  # see _keep_text
         self.statements_seen = 0
         self.line_stack: list[int] = []
         self.installs: list[InstallSpec] = []
@@ -216,6 +221,11 @@ class _CellTransformer(CommentKeeper):
             if isinstance(node, cst.SimpleStatementLine):
                 self.statements_seen += len(node.body)
                 return super().on_visit(node) and self._may_change_inside(node, first)
+            if len(self.line_stack) == 1 and not self._may_change_compound(node, first):
+                self.statements_seen += sum(n.__class__ in _STATEMENTS
+                                            for n in walk(self.statements[first]))
+                self.skipped = node
+                return False
             self.statements_seen += 1
         elif isinstance(node, cst.SimpleStatementSuite):  # `for x in y: f(x)`: on the header's line
             self.statements_seen += len(node.body)
@@ -225,19 +235,61 @@ class _CellTransformer(CommentKeeper):
         """Whether a transform could act on anything inside the statements of ``node``; when
         not, libcst need not rebuild them (most of the cost of a large notebook). Judged on
         their ``ast`` and text; a statement that does not match its ``ast`` is visited."""
-        statements = self.statements[first:first + len(node.body)]
-        if not self.screen or len(statements) != len(node.body) or any(
-                _AST_NAMES.get(type(a).__name__, type(a).__name__) != type(c).__name__
-                for a, c in zip(statements, node.body, strict=True)):
+        statements = self._paired(node, first)
+        if not statements:
             return True
-        text = "\n".join(self.source_lines[statements[0].lineno - 1:statements[-1].end_lineno])
-        if ("f'" in text or 'f"' in text or "F'" in text or 'F"' in text) \
-                and _ADJACENT_STRINGS.search(text):
-            return True  # `"a: " f"{x}"`: one string to ast, a part of which may lose its f
-        return "\\" in text or may_hold_secret(text) or any(
+        if len(self.line_stack) == 1:
+            self._keep_text(node, statements)
+        return _may_change_text(self._text(statements)) or any(
             _may_be_transformed(n) for statement in statements for n in walk(statement))
 
+    def _may_change_compound(self, node: cst.BaseCompoundStatement, first: int) -> bool:
+        """Whether a transform could act on anything in a top-level ``def``, ``class``, loop,
+        ``if``, ``with`` or ``try``; when not, libcst leaves it whole (no hook runs on it)."""
+        statements = self._paired(node, first)
+        if not statements:
+            return True
+        self._keep_text(node, statements)
+        nodes = walk(statements[0])
+        return _may_change_text(self._text(statements)) or any(
+            _may_be_transformed(n) or _may_change_in_block(n) for n in nodes) or (
+            any(n.__class__ in _LOOPS for n in nodes)
+            and any(n.__class__ in _FUNCTIONS for n in nodes))  # (B023: a def in a loop)
+
+    def _paired(self, node: cst.BaseStatement, first: int) -> list[ast.stmt]:
+        """The ``ast`` statements of ``node`` (its small statements, or itself); none when the
+        screen is off or they do not match libcst's."""
+        parts = node.body if isinstance(node, cst.SimpleStatementLine) else [node]
+        statements = self.statements[first:first + len(parts)]
+        if not self.screen or len(statements) != len(parts) or any(
+                _AST_NAMES.get(type(a).__name__, type(a).__name__) != type(c).__name__
+                for a, c in zip(statements, parts, strict=True)):
+            return []
+        return statements
+
+    def _text(self, statements: list[ast.stmt]) -> str:
+        """The source lines of ``statements`` (decorators included), without the lines above."""
+        start = min([statements[0].lineno,
+                     *(d.lineno for d in getattr(statements[0], "decorator_list", ()))])
+        return "\n".join(self.source_lines[start - 1:statements[-1].end_lineno])
+
+    def _keep_text(self, node: cst.BaseStatement, statements: list[ast.stmt]) -> None:
+        """A top-level statement's own lines as written, for when it comes through unchanged:
+        libcst's printing of a statement costs about as much as parsing it. Not for a block the
+        next statement does not follow directly: libcst gives a block the comments after it that
+        are indented into it, and those are past its last statement."""
+        end = statements[-1].end_lineno or statements[-1].lineno
+        after = self.source_lines[end:]
+        if isinstance(node, cst.BaseCompoundStatement) and after not in ([], [""]) \
+                and not _starts_code(after[0]):
+            return
+        self.texts[id(node)] = (node, self._text(statements) + "\n")
+
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        if original is self.skipped:  # (its hooks did not see its start either)
+            self.skipped = None
+            self.line_stack.pop()
+            return updated
         result = super().on_leave(original, updated)
         if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self.line_stack.pop()
@@ -875,6 +927,41 @@ _ADJACENT_STRINGS = re.compile(r"['\"]\s*[rRbBuUfF]{0,2}['\"]")  # a literal, th
 _AST_NAMES = {"Delete": "Del"}  # libcst's name of an ast statement, where they differ
 _CALLS_TRANSFORMED = frozenset({"zip", "savefig", "close", "get_ipython", "display", "show", "get",
                                 "getenv", "setdefault"})
+
+
+_COMPOUND_NAMES = {"AsyncFunctionDef": "FunctionDef", "AsyncFor": "For", "AsyncWith": "With"}
+_STATEMENTS = frozenset(c for c in vars(ast).values() if isinstance(c, type)
+                        and issubclass(c, ast.stmt))
+_LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+_SIMPLE_DEFAULTS = (ast.Constant, ast.Name, ast.Attribute, ast.UnaryOp)
+
+
+def _starts_code(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _may_change_text(text: str) -> bool:
+    """What the statements' ``ast`` does not show: a credential, a line continuation, or
+    ``"a: " f"{x}"`` (one string to ast, a part of which may lose its f)."""
+    if ("f'" in text or 'f"' in text or "F'" in text or 'F"' in text) \
+            and _ADJACENT_STRINGS.search(text):
+        return True
+    return "\\" in text or may_hold_secret(text)
+
+
+def _may_change_in_block(node: ast.AST) -> bool:
+    """Inside a block: an expression on its own line other than a call or a string (it may go
+    as having no effect, or be a probe in a ``try``), or a default that may be mutable."""
+    kind = node.__class__
+    if kind is ast.Expr:
+        value = node.value
+        return not (value.__class__ is ast.Call or (value.__class__ is ast.Constant
+                                                    and isinstance(value.value, str)))
+    if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+        return any(default is not None and default.__class__ not in _SIMPLE_DEFAULTS
+                   for default in [*node.args.defaults, *node.args.kw_defaults])
+    return False
 
 
 def _may_be_transformed(node: ast.AST) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from nb2prod.analysis.astutil import all_nodes, called_name, literal_value
+from nb2prod.analysis.astutil import all_nodes, called_name, literal_value, parsed
 from nb2prod.analysis.dataflow import analyse, is_builtin
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import MAX_NESTING, Cell, Notebook, nesting_depth
@@ -197,9 +197,15 @@ def _parseable(pieces: Pieces, cell: Cell) -> tuple[str, str | None]:
     return python, None
 
 
+_ONLY_IN_FUNCTIONS = frozenset({ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Return, ast.Yield,
+                                ast.YieldFrom, ast.Break, ast.Continue})
+
+
 def _outside_a_function(tree: ast.Module) -> str:
     """What the cell does at top level that a step function cannot: `await`, `return`, `yield`,
     a `break` or `continue` outside any loop ('' when nothing)."""
+    if not any(node.__class__ in _ONLY_IN_FUNCTIONS for node in all_nodes(tree)):
+        return ""
     stack = [(node, False) for node in tree.body]
     while stack:
         node, in_loop = stack.pop()
@@ -402,9 +408,21 @@ def _printed(result: CellResult) -> CellResult:
     """The result with its top-level statements and their code, ready to classify: printing a
     statement libcst built can run out of stack too (500 strings in one implicit concatenation),
     and that is found here, where the cell can still be taken statement by statement."""
-    result.statements = [(statement, result.module.code_for_node(statement))
+    result.statements = [(statement, _code_of(statement, result))
                          for statement in _comments_past_lone_imports(result.module.body)]
     return result
+
+
+def _code_of(statement: cst.CSTNode, result: CellResult) -> str:
+    """A top-level statement's code: its lines as written when it came through unchanged (the
+    comments and blank lines above it are its own), else libcst's printing of it."""
+    kept = result.texts.get(id(statement))
+    if kept is None or kept[0] is not statement:
+        return result.module.code_for_node(statement)
+    newline = result.module.default_newline
+    above = "".join(f"{line.whitespace.value}{line.comment.value if line.comment else ''}"
+                    f"{line.newline.value or newline}" for line in statement.leading_lines)
+    return above + kept[1]
 
 
 def _statement_spans(tree: ast.Module) -> list[tuple[int, int]]:
@@ -517,10 +535,9 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     since = pieces.definition_cells[name]
     pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
     pieces.definition_cells[renamed] = since
-    mentions = re.compile(rf"\b{re.escape(name)}\b")  # libcst only where the name may be used
     for index, chunks in pieces.bodies.items():
-        if index >= since and any(mentions.search(chunk) for chunk in chunks):
-            pieces.bodies[index] = [rename(chunk, name, renamed) if mentions.search(chunk)
+        if index >= since and any(_may_use(chunk, name) for chunk in chunks):
+            pieces.bodies[index] = [rename(chunk, name, renamed) if _may_use(chunk, name)
                                     and not chunk.startswith(DEFINITION_MARK) else chunk
                                     for chunk in chunks]
     pieces.bodies[since] = [f"{DEFINITION_MARK}{renamed}\n" if c == f"{DEFINITION_MARK}{name}\n"
@@ -534,6 +551,31 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
                                  "where the notebook used it"))
 
 
+def _may_use(chunk: str, name: str) -> bool:
+    """Whether ``chunk`` may use ``name`` as a variable: libcst renames only where it may (the
+    word alone is often a column, an attribute or a word in a string)."""
+    if not re.search(rf"\b{re.escape(name)}\b", chunk):
+        return False
+    try:
+        nodes = all_nodes(parsed(chunk))
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return True
+    return any(_names(node, name) for node in nodes)
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    """Whether ``node`` holds ``name`` where libcst's rename would change it: a variable, and
+    conservatively every other identifier (``global``, an import, a nested ``def``...) except
+    the attributes, keywords and parameters it leaves alone."""
+    kind = node.__class__
+    if kind is ast.Name:
+        return node.id == name
+    if kind in (ast.Attribute, ast.keyword, ast.arg, ast.Constant):
+        return False
+    values = [getattr(node, field, None) for field in node._fields]
+    return name in values or any(value.__class__ is list and name in value for value in values)
+
+
 def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set[str],
                   source: str) -> ConfigField | None:
     if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
@@ -543,7 +585,10 @@ def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set
     name = statement.body[0].targets[0].target.value
     if is_builtin(name) or name in CONFIG_INTERNALS:  # `type = 'rf'`, `os = 5`: stays code
         return None
-    value_code = module.code_for_node(statement.body[0].value)
+    try:
+        value_code = module.code_for_node(statement.body[0].value)
+    except RecursionError:  # (500 strings in one implicit concatenation: no setting)
+        return None
     try:
         value = ast.literal_eval(value_code)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
