@@ -15,9 +15,11 @@ from tests.test_convert import convert
 REAL = sorted((DATA / "real").glob("*.ipynb"))
 
 
-def generated_tests(project: Path) -> subprocess.CompletedProcess[str]:
+def generated_tests(project: Path, env: dict[str, str] | None = None
+                    ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"],
-                          cwd=project, capture_output=True, text=True, check=False)
+                          cwd=project, capture_output=True, text=True, check=False,
+                          env={**os.environ, **(env or {})})
 
 
 def test_a_later_step_changing_a_frame_in_place_does_not_break_the_replay_tests(tmp_path: Path) -> None:
@@ -220,6 +222,63 @@ def test_absolute_paths_the_notebook_writes_stay_off_the_machine_in_tests(tmp_pa
     run = generated_tests(tmp_path / "counter")
     assert run.returncode == 0, run.stdout[-3000:]
     assert f"the notebook read {machine}/count.txt on its own machine" in run.stdout
+
+
+def test_host_paths_built_copied_or_opened_as_databases_stay_off_the_machine(
+        tmp_path: Path) -> None:
+    # third hostile review: the generated tests wrote BASE + "out.csv", os.path.join(OUT, ...),
+    # shutil.copy's destination, sqlite3.connect's file and expanduser("~/...") on the machine
+    machine, home = tmp_path / "machine", tmp_path / "home"
+    (machine / "in").mkdir(parents=True)
+    home.mkdir()
+    (machine / "in" / "x.csv").write_text("a\n1\n")
+    (tmp_path / "local.csv").write_text("a\n2\n")
+    notebook = write(tmp_path, "host.ipynb", [
+        code("import os\nimport shutil\nimport sqlite3\nimport pandas as pd", 1),
+        code(f"BASE = '{machine}/'\nIN = '{machine}/in'\nOUT = '{machine}/out'\n"
+             "df = pd.read_csv(os.path.join(IN, 'x.csv'))\ndf.to_csv(BASE + 'out.csv')\n"
+             "path = os.path.join(OUT, 'b.csv')\nos.makedirs(OUT, exist_ok=True)\n"
+             "df.to_csv(path)", 2),
+        code(f"shutil.copy('local.csv', '{machine}/copied.csv')\n"
+             f"con = sqlite3.connect('{machine}/db.sqlite')\n"
+             "con.execute('create table if not exists t(x)')\ncon.commit()\ncon.close()\n"
+             "df.to_csv(os.path.expanduser('~/home.csv'))\nprint(len(df))", 3, [stream("1\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    conftest = (tmp_path / "project" / "tests" / "conftest.py").read_text()
+    assert "EXTERNAL_WRITES = ()" in conftest
+    host = conftest.split("HOST_PATHS = ")[1].split("COPY_LIMIT")[0]
+    assert all(f in host for f in ("BASE", "OUT", "copied_csv_path", "db_sqlite_path",
+                                   "home_csv_path")), host
+    reads = host.split("HOST_READS = ")[1]
+    assert '"IN"' in reads and '"db_sqlite_path"' in reads and "BASE" not in reads, reads
+    assert '"IN"' not in host.split("HOST_FOLDERS")[0]  # only read: the tests read it there
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "project" not in p.parts)
+    run = generated_tests(tmp_path / "project", env={"HOME": str(home)})
+    assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "project" not in p.parts)
+    assert after == before  # nothing written on the machine, nor in its home
+
+
+def test_a_write_that_starts_at_a_place_no_field_moves_is_asked_for(tmp_path: Path) -> None:
+    # a default argument and the user's home cannot become config fields: the tests ask first
+    machine = tmp_path / "machine"
+    notebook = write(tmp_path, "defaults.ipynb", [
+        code("from pathlib import Path\nimport pandas as pd\ndf = pd.DataFrame({'a': [1]})", 1),
+        code(f"def save(d, p='{machine}/default.csv'):\n    d.to_csv(p)\n\n\nsave(df)\n"
+             "(Path.home() / 'notes.txt').write_text('x')\n"
+             "df.to_csv('/' + 'relative.csv'.strip('/'))\nprint(len(df))", 2, [stream("1\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert f"- `to_csv() writes '{machine}/default.csv'` (cell 1, line 2)" in readme
+    assert "- `write_text() writes '~'` (cell 1, line 6)" in readme
+    assert "- `to_csv() writes '/'` (cell 1, line 7)" in readme
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0 and "set PROJECT_TESTS_MAY_WRITE=1 to run it" in run.stdout
+    assert not machine.exists()
 
 
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:

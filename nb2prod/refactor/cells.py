@@ -36,6 +36,7 @@ from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.dead import effect
 from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
+from nb2prod.refactor.path_flow import COPY_CALLS, FILE_DATABASES
 from nb2prod.refactor.plan import Change, ConvertWarning
 from nb2prod.refactor.purity import display_only, no_effect, pure_calls_only, root_name
 from nb2prod.refactor.relpath import (
@@ -633,29 +634,49 @@ class _CellTransformer(CommentKeeper):
 
     def _file_call(self, original: cst.Call, updated: cst.Call):
         name = _root_attr(updated.func)
-        if not name or not (FILE_CALLS.match(name) or name in DELETE_CALLS) \
+        if _database_file(updated):  # sqlite3.connect("/home/me/x.db"): read, and changed
+            return self._path_argument(original, updated, name, 0, "database")
+        if not name or not (FILE_CALLS.match(name) or name in DELETE_CALLS
+                            or name == "expanduser") \
                 or name in _NOT_FILE_CALLS or not updated.args:
             return updated
+        if name in COPY_CALLS:  # shutil.copy(src, dst): reads the first, writes the second
+            for position, role in ((0, "read"), (1, "write")):
+                at = _file_argument(name, updated.args, position)
+                if at >= 0:
+                    updated = self._path_argument(original, updated, name, at, role)
+            return updated
         at = _file_argument(name, updated.args)
+        return self._path_argument(original, updated, name, at,
+                                   "read" if _reads(name, updated) else "write")
+
+    def _path_argument(self, original: cst.Call, updated: cst.Call, name: str, at: int,
+                       role: str):
+        """The path literal the call's argument ``at`` names, as a config field. ``role``: the
+        call reads it, writes it, or both (a database file: only an absolute one, which the
+        tests must keep off)."""
         first = updated.args[at]
-        if (first.keyword is not None and first.keyword.value not in FILE_KEYWORDS) or first.star:
+        if (first.keyword is not None and first.keyword.value not in FILE_KEYWORDS
+                and name not in COPY_CALLS) or first.star:
             return updated
         if not isinstance(first.value, cst.SimpleString):
-            return self._formatted_file_call(original, updated, name, at)
+            return updated if role == "database" else \
+                self._formatted_file_call(original, updated, at, role == "read")
         value = _literal(first.value)
         if value is None:
             return updated
         absolute = _absolute(value)
-        if not absolute and not RELATIVE_PATH.match(value):
+        if not absolute and (role == "database" or not RELATIVE_PATH.match(value)):
             return updated
         field_name = self._path_field(value)
-        if _reads(name, updated):
+        if role == "read":
             self.path_reads[field_name] = value
-            if absolute:
+        if absolute:
+            if role != "write":
                 self.host_reads.add(field_name)
-        elif absolute:
-            self.host_writes.add(field_name)
-        elif "/" in value.strip("/") and stays_inside(value):
+            if role != "read":
+                self.host_writes.add(field_name)
+        elif role == "write" and "/" in value.strip("/") and stays_inside(value):
             self.folder_writes.add(field_name)
         if absolute:
             self._warn(original, f"absolute path {value!r} became config field '{field_name}'")
@@ -668,7 +689,7 @@ class _CellTransformer(CommentKeeper):
         args[at] = first.with_changes(value=cst.Name(field_name))
         return updated.with_changes(args=args)
 
-    def _formatted_file_call(self, original: cst.Call, updated: cst.Call, name: str, at: int):
+    def _formatted_file_call(self, original: cst.Call, updated: cst.Call, at: int, reads: bool):
         """``plt.savefig(f"plots/{col}.png")``: the literal folder becomes a config field (made
         when the notebook writes there), the file name stays computed."""
         found = formatted_path(updated.args[at].value)
@@ -678,7 +699,6 @@ class _CellTransformer(CommentKeeper):
             return updated
         field_name = self._path_field(folder, found.folder, "dir")
         self.folder_fields.add(field_name)
-        reads = _reads(name, updated)
         writes = not reads and stays_inside(found.folder)
         if writes:
             self.folder_writes.add(field_name)
@@ -847,10 +867,18 @@ _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert'
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
 
-def _file_argument(name: str, args) -> int:
+def _file_argument(name: str, args, position: int = 0) -> int:
     """Which argument of a file call names the file: the one given by a file keyword
     (``df.to_csv(path_or_buf=...)``), else the second of ``joblib.dump(model, "m.joblib")`` and
-    ``pd.to_pickle(df, "x.pkl")``, else the first."""
+    ``pd.to_pickle(df, "x.pkl")``, else the first. For a copy, ``position`` says which of its two
+    files (``src``/``dst`` by keyword); -1 when the call does not name it."""
+    if name in COPY_CALLS:
+        keyword = ("src", "dst")[position]
+        named = [i for i, a in enumerate(args) if a.keyword is not None
+                 and a.keyword.value == keyword]
+        if named:
+            return named[0]
+        return position if len(args) > position and args[position].keyword is None else -1
     named = [i for i, a in enumerate(args)
              if a.keyword is not None and a.keyword.value in FILE_KEYWORDS]
     if named:
@@ -858,6 +886,15 @@ def _file_argument(name: str, args) -> int:
     second = name in {"dump", "to_pickle"} and len(args) > 1 \
         and not isinstance(args[0].value, cst.SimpleString)
     return 1 if second else 0
+
+
+def _database_file(call: cst.Call) -> bool:
+    """``sqlite3.connect(path)``, ``duckdb.connect(path)``: a database in a file."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "connect" \
+        and isinstance(call.func.value, cst.Name) and call.func.value.value in FILE_DATABASES \
+        and bool(call.args) and call.args[0].keyword is None
+
+
 
 
 def _absolute(path: str) -> bool:
@@ -926,7 +963,7 @@ _SAVES_FIGURE = re.compile(r"^(?:save_?fig\w*|save_?plot\w*)$", re.IGNORECASE)
 _ADJACENT_STRINGS = re.compile(r"['\"]\s*[rRbBuUfF]{0,2}['\"]")  # a literal, then another
 _AST_NAMES = {"Delete": "Del"}  # libcst's name of an ast statement, where they differ
 _CALLS_TRANSFORMED = frozenset({"zip", "savefig", "close", "get_ipython", "display", "show", "get",
-                                "getenv", "setdefault"})
+                                "getenv", "setdefault", "expanduser"})
 
 
 _COMPOUND_NAMES = {"AsyncFunctionDef": "FunctionDef", "AsyncFor": "For", "AsyncWith": "With"}

@@ -21,6 +21,7 @@ from nb2prod.redact import may_hold_secret, redact
 from nb2prod.refactor.cells import CellResult, transform_cell
 from nb2prod.refactor.comments import comment_lines
 from nb2prod.refactor.locate import one_line
+from nb2prod.refactor.path_flow import path_uses
 from nb2prod.refactor.pieces import (
     DATA_DIR_SOURCE,
     DEFINITION_MARK,
@@ -31,13 +32,6 @@ from nb2prod.refactor.pieces import (
     import_marker,
 )
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
-from nb2prod.refactor.relpath import (
-    DELETE_CALLS,
-    FILE_KEYWORDS,
-    READ_CALLS,
-    WRITE_CALLS,
-    opens_for_writing,
-)
 from nb2prod.refactor.rename import rename
 
 # generated names a notebook name would shadow: the step's own parameters and the helpers
@@ -94,35 +88,23 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
 def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
     """Constants the notebook passes to a file call (``pd.read_csv(DATA_PATH)``) with a relative
     file path for a value resolve against data_dir too; the config gets data_dir for them. An
-    absolute one is a host path: the generated tests keep off what it names."""
+    absolute one is a host path, also when a path is built from it (``BASE + "out.csv"``,
+    directly or through a variable): the generated tests keep off what it names."""
     from nb2prod.refactor.cells import RELATIVE_PATH
-    from nb2prod.rules.hygiene import FILE_CALLS
 
-    passed: set[str] = set()
-    written: set[str] = set()  # passed to a call that writes
-    read: set[str] = set()
-    for cell in notebook.code_cells:
-        for node in all_nodes(cell.tree) if cell.tree is not None else ():
-            name = called_name(node.func) if isinstance(node, ast.Call) else ""
-            if not (name and (FILE_CALLS.match(name) or name in DELETE_CALLS)):
-                continue
-            given = [*node.args[:2], *(k.value for k in node.keywords if k.arg in FILE_KEYWORDS)]
-            names = {a.id for a in given if isinstance(a, ast.Name)}
-            passed |= names
-            if WRITE_CALLS.match(name) or opens_for_writing(node):
-                written |= names
-            elif READ_CALLS.match(name):
-                read |= names
+    uses = path_uses(notebook)
     marked = False
-    for name in passed & set(pieces.config):
+    for name in (uses.passed | uses.read | uses.written) & set(pieces.config):
         item = pieces.config[name]
         value = literal_value(item.value)
         if item.source == PATH_SOURCE or not isinstance(value, str):
             continue
         if value.startswith(("/", "~")):  # OUT = "/home/me/x.csv": the tests keep off it
-            pieces.config[name] = replace(item, is_path=True, host_read=name in read,
-                                          host_write=name in written or name not in read)
-        elif RELATIVE_PATH.match(value):
+            pieces.config[name] = replace(item, is_path=item.is_path or name in uses.passed,
+                                          host_read=name in uses.read,
+                                          host_write=name in uses.written
+                                          or name not in uses.read)
+        elif RELATIVE_PATH.match(value) and name in uses.passed:
             pieces.config[name] = replace(item, is_path=True)
             marked = True
     if marked and "data_dir" not in pieces.config:

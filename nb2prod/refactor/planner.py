@@ -32,6 +32,7 @@ from nb2prod.refactor.imports import (
 )
 from nb2prod.refactor.local_modules import LocalModules, local_modules
 from nb2prod.refactor.locate import unused_import
+from nb2prod.refactor.path_flow import host_writes
 from nb2prod.refactor.pieces import Collected, marked_import
 from nb2prod.refactor.plan import Change, ConversionPlan, ConvertWarning
 
@@ -98,7 +99,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         local_modules=tuple(sorted({*_modules_to_provide(collected, about, imported),
                                     *(name for name, _ in own.refused)})),
         module_files=own.files,
-        external_writes=external_writes(notebook),
+        external_writes=(*external_writes(notebook), *host_writes(notebook, config)),
     )
 
 

@@ -1,0 +1,243 @@
+"""Which names make up the paths a notebook's file calls read and write, and which writes
+still reach a place on the author's machine.
+
+``pd.read_csv(DATA)`` gives the name itself; ``df.to_csv(BASE + "out.csv")``,
+``os.path.join(OUT, "b.csv")`` and ``(Path(ROOT) / "r.txt").write_text(...)`` build the path from
+it; ``out = os.path.join(OUT, "b.csv")`` then ``df.to_csv(out)`` reaches it through a variable.
+A constant that holds an absolute path and reaches a write this way names a place on the
+notebook author's machine that the generated tests must keep off: convert makes it a config
+field the tests move into their own folder. A write that still starts at such a place (a
+default argument ``def save(df, path="/home/me/out.csv")``, ``Path.home() / "x"``) is listed, and
+the tests ask before they run it.
+
+Pure: found from the syntax trees alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from nb2prod.analysis.astutil import all_nodes, called_name, literal_value, walk
+from nb2prod.notebook.model import Notebook
+from nb2prod.refactor.relpath import (
+    DELETE_CALLS,
+    FILE_KEYWORDS,
+    WRITE_CALLS,
+    opens_for_writing,
+)
+from nb2prod.rules.hygiene import FILE_CALLS
+
+# methods of a path object that change what it names
+# (not rename and replace, which a DataFrame has too)
+_PATH_WRITES = frozenset({"write_text", "write_bytes", "touch", "mkdir", "unlink", "rmdir",
+                          "symlink_to", "hardlink_to"})
+COPY_CALLS = frozenset({"copy", "copy2", "copyfile", "copytree", "move"})
+FILE_DATABASES = frozenset({"sqlite3", "duckdb"})
+_BUILDS_PATHS = frozenset({"join", "Path", "PurePath", "expanduser"})
+_WRITERS = frozenset({"ExcelWriter"})
+_OPENERS = frozenset({"open", "ZipFile", "File", "Dataset", "TarFile"})
+
+
+@dataclass(frozen=True)
+class PathUses:
+    passed: frozenset[str]  # given to a file call as the path itself
+    read: frozenset[str]  # in a path a call reads, directly, inside it or through a variable
+    written: frozenset[str]  # in a path a call writes, deletes or may change, likewise
+
+
+def path_uses(notebook: Notebook) -> PathUses:
+    passed: set[str] = set()
+    read: set[str] = set()
+    written: set[str] = set()
+    assigned: dict[str, set[str]] = {}  # name -> the names its values are built from
+    for cell in notebook.code_cells:
+        for node in all_nodes(cell.tree) if cell.tree is not None else ():
+            if isinstance(node, ast.Call):
+                _file_call(node, passed, read, written)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
+                    and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, set()).update(_names_in(node.value))
+    return PathUses(frozenset(passed), _through(read, assigned), _through(written, assigned))
+
+
+def _file_call(call: ast.Call, passed: set[str], read: set[str], written: set[str]) -> None:
+    name = called_name(call.func)
+    if isinstance(call.func, ast.Attribute) and name in _PATH_WRITES:
+        written.update(_names_in(call.func.value))  # (Path(ROOT) / "r.txt").write_text(...)
+        return
+    database = _database(name, call)
+    if not (database or FILE_CALLS.match(name) or name in DELETE_CALLS or name == "expanduser"):
+        return
+    given = [*call.args[:2], *(k.value for k in call.keywords
+                               if k.arg in FILE_KEYWORDS or k.arg in {"src", "dst"})]
+    passed.update(a.id for a in given if isinstance(a, ast.Name))
+    if name in _BUILDS_PATHS:
+        return  # what is done with the path it builds says whether it is read or written
+    if name in COPY_CALLS:  # shutil.copy(src, dst)
+        read.update(_names_in(*call.args[:1], *(k.value for k in call.keywords if k.arg == "src")))
+        written.update(_names_in(*call.args[1:2],
+                                 *(k.value for k in call.keywords if k.arg == "dst")))
+        return
+    names = _names_in(*_path_arguments(name, call))
+    writes = _writes(name, call)
+    if database or writes:
+        written.update(names)
+    if database or not writes:
+        read.update(names)  # (`exists`, `listdir`, `glob` look at what is there)
+
+
+def _writes(name: str, call: ast.Call) -> bool:
+    """A call that writes the file it is given; only an opener's second argument is a mode
+    (``open(p, "w")``; ``join(p, "x.csv")``'s is not)."""
+    return bool(WRITE_CALLS.match(name)) or name in _WRITERS or (
+        name in _OPENERS and opens_for_writing(call))
+
+
+def _database(name: str, call: ast.Call) -> bool:
+    """``sqlite3.connect(path)``, ``duckdb.connect(path)``: a database in a file."""
+    return name == "connect" and isinstance(call.func, ast.Attribute) \
+        and isinstance(call.func.value, ast.Name) and call.func.value.id in FILE_DATABASES
+
+
+def _names_in(*expressions: ast.AST) -> set[str]:
+    return {node.id for expression in expressions for node in walk(expression)
+            if isinstance(node, ast.Name)}
+
+
+def _through(names: set[str], assigned: dict[str, set[str]]) -> frozenset[str]:
+    """``names`` and every name their values were built from, transitively."""
+    found, todo = set(names), list(names)
+    while todo:
+        for source in assigned.get(todo.pop(), ()):
+            if source not in found:
+                found.add(source)
+                todo.append(source)
+    return frozenset(found)
+
+
+def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
+    """Each write whose path starts at an absolute place no config field moves, as
+    ``to_csv() writes '/home/me/x.csv' (cell 5, line 2)``. ``config``: the plan's fields."""
+    moved = {f.name for f in config if f.host_write}
+    moved_values = {str(literal_value(f.value)).rstrip("/\\") for f in config if f.host_write}
+    sources = _host_sources(notebook, moved)
+    found = []
+    for cell in notebook.code_cells:
+        for node in all_nodes(cell.tree) if cell.tree is not None else ():
+            if not isinstance(node, ast.Call):
+                continue
+            for expression in _written_paths(node):
+                for place in sorted(_places(expression, sources, moved)):
+                    if place.rstrip("/\\") not in moved_values:
+                        found.append(f"{called_name(node.func)}() writes {place!r} (cell "
+                                     f"{cell.index}, line {cell.original_line(node.lineno)})")
+    return tuple(dict.fromkeys(found))
+
+
+def _written_paths(call: ast.Call) -> list[ast.AST]:
+    """The path expressions a call writes to (changes, deletes)."""
+    name = called_name(call.func)
+    if isinstance(call.func, ast.Attribute) and name in _PATH_WRITES:
+        return [call.func.value]
+    if name in COPY_CALLS:
+        return [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "dst")]
+    if not (_database(name, call) or _writes(name, call)):
+        return []
+    return _path_arguments(name, call)
+
+
+def _path_arguments(name: str, call: ast.Call) -> list[ast.AST]:
+    """The argument that names the file: a file keyword's, else the second of
+    ``joblib.dump(model, path)`` and ``pd.to_pickle(df, path)``, else the first."""
+    named = [k.value for k in call.keywords if k.arg in FILE_KEYWORDS]
+    if named:
+        return named[:1]
+    second = name in {"dump", "to_pickle"} and len(call.args) > 1 and not (
+        isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str))
+    return call.args[1:2] if second else call.args[:1]
+
+
+def _host_sources(notebook: Notebook, moved: set[str]) -> dict[str, set[str]]:
+    """Name -> the absolute places the paths assigned to it start at (through other names too;
+    a parameter gets its default's)."""
+    edges: list[tuple[str, ast.AST]] = []
+    for cell in notebook.code_cells:
+        for node in all_nodes(cell.tree) if cell.tree is not None else ():
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                edges += [(t.id, node.value) for t in targets if isinstance(t, ast.Name)]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = node.args
+                positional = [*arguments.posonlyargs, *arguments.args]
+                edges += list(zip((a.arg for a in positional[len(positional)
+                                                              - len(arguments.defaults):]),
+                                  arguments.defaults, strict=True))
+                edges += [(a.arg, d) for a, d in zip(arguments.kwonlyargs,
+                                                      arguments.kw_defaults, strict=True)
+                          if d is not None]
+    sources: dict[str, set[str]] = {}
+    changed = True
+    while changed:  # (each round adds a place, so this ends)
+        changed = False
+        for name, value in edges:
+            if name in moved:
+                continue
+            places = _places(value, sources, moved)
+            if not places <= sources.setdefault(name, set()):
+                sources[name] |= places
+                changed = True
+    return sources
+
+
+def _places(expression: ast.AST, sources: dict[str, set[str]], moved: set[str]) -> set[str]:
+    """The absolute places a path expression starts at: a literal it begins with, the user's
+    home (``Path.home()``), or those of a name it begins with."""
+    found: set[str] = set()
+    for root in _roots(expression):
+        if isinstance(root, str):
+            found.add(root)
+        elif isinstance(root, ast.Constant) and isinstance(root.value, str) \
+                and _ABSOLUTE.match(root.value):
+            found.add(root.value)
+        elif isinstance(root, ast.Name) and root.id not in moved:
+            found |= sources.get(root.id, set())
+    return found
+
+
+def _roots(node: ast.AST) -> list[ast.AST | str]:
+    """What a path expression begins with: ``BASE + "x"``, ``os.path.join(BASE, "x")``,
+    ``f"{BASE}/x"``, ``Path(BASE) / "x"``, ``(...).with_suffix(...)`` all begin with BASE."""
+    if isinstance(node, ast.BinOp):
+        return _roots(node.left)
+    if isinstance(node, ast.IfExp):
+        return [*_roots(node.body), *_roots(node.orelse)]
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        return _roots(first.value if isinstance(first, ast.FormattedValue) else first)
+    if isinstance(node, ast.Attribute) and node.attr in {"parent", "parents"}:
+        return _roots(node.value)
+    if isinstance(node, ast.Subscript):
+        return _roots(node.value)
+    if not isinstance(node, ast.Call):
+        return [node]
+    name = called_name(node.func)
+    if name == "home" or (name in {"getenv", "get"} and node.args and isinstance(
+            node.args[0], ast.Constant) and node.args[0].value in {"HOME", "USERPROFILE"}):
+        return ["~"]
+    if name == "expanduser" and not (node.args and isinstance(node.args[0], ast.Constant)):
+        return ["~"] if not node.args else [*_roots(node.args[0]), "~"]
+    if name in _PATH_FUNCTIONS and node.args:
+        return _roots(node.args[0])
+    if isinstance(node.func, ast.Attribute):  # "{}/x".format(...), path.with_suffix(".csv")
+        return _roots(node.func.value)
+    return []
+
+
+_PATH_FUNCTIONS = frozenset({"join", "Path", "PurePath", "PosixPath", "WindowsPath", "abspath",
+                             "normpath", "realpath", "expanduser", "str", "fspath", "joinpath"})
+_ABSOLUTE = re.compile(r"^(?:[/\\~]|[A-Za-z]:[\\/])")
