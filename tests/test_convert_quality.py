@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,7 @@ def test_missing_input_files_are_named_once_and_the_tests_skip(tmp_path: Path) -
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "FileNotFoundError" not in run.stdout
-    assert "provide data/train.csv in tests/data/." in run.stdout
+    assert "provide tests/data/data/train.csv (the notebook reads data/train.csv" in run.stdout
 
 
 def test_a_helper_module_found_through_sys_path_is_named_and_the_tests_skip(
@@ -281,6 +282,37 @@ def test_a_write_that_starts_at_a_place_no_field_moves_is_asked_for(tmp_path: Pa
     assert not machine.exists()
 
 
+def test_inputs_read_through_a_path_built_in_code_are_named_when_missing(tmp_path: Path) -> None:
+    # hackoregon 1.0-jab-hawthorne: SEP_CSV = Path('../data/raw') / '01SEP2017.csv'; the tests
+    # died with FileNotFoundError instead of skipping with the files to provide
+    shutil.copytree(DATA / "real" / "hawthorne", tmp_path / "repo")
+    result = convert(str(tmp_path / "repo" / "notebooks" / "hawthorne.ipynb"), "-o",
+                     str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert ("2 input files the notebook reads are not beside it: ../data/raw/01NOV2017.csv, "
+            "../data/raw/01SEP2017.csv") in result.stdout
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "- `../data/raw/01SEP2017.csv`, for the tests: `tests/data/data/raw/01SEP2017.csv`" \
+        in readme
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert ("provide tests/data/data/raw/01NOV2017.csv, tests/data/data/raw/01SEP2017.csv (the "
+            "notebook reads ../data/raw/01NOV2017.csv, ../data/raw/01SEP2017.csv") in run.stdout
+    # provided where the README says, the files are found where the notebook looks
+    (tmp_path / "small" / "nb").mkdir(parents=True)
+    small = write(tmp_path / "small" / "nb", "small.ipynb", [
+        code("from pathlib import Path\nimport pandas as pd\nDATA = '../data/'\n"
+             "a = pd.read_csv(Path('../data/raw') / 'a.csv')\n"
+             "b = pd.read_csv(DATA + 'b.csv')\nprint(len(a), len(b))", 1, [stream("1 1\n")])])
+    assert convert(str(small), "-o", str(tmp_path / "small_project")).returncode == 0
+    for name in ("raw/a.csv", "b.csv"):
+        target = tmp_path / "small_project" / "tests" / "data" / "data" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("x\n1\n")
+    run = generated_tests(tmp_path / "small_project")
+    assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+
+
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:
     # --force: a name no cell defines becomes a required config field; `python -m pkg` without
     # it printed a ValueError traceback where `pkg run` printed one line
@@ -328,7 +360,7 @@ def test_files_read_through_a_join_on_a_computed_folder_are_named_when_missing(
     assert 'MISSING_INPUTS = ["hubway_trips_sample.csv"]' in conftest  # data/here.csv is there
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
-    assert "provide hubway_trips_sample.csv in tests/data" in run.stdout
+    assert "provide tests/data/hubway_trips_sample.csv" in run.stdout
 
 
 def test_the_tests_never_delete_or_change_a_file_the_notebook_named_on_its_machine(

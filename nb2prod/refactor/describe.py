@@ -70,10 +70,10 @@ def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[
 
 
 def _joined_reads(notebook: Notebook) -> set[str]:
-    """Files read through a join on a computed folder (CS109A hubway: ``DATA_HOME =
-    os.getcwd()``, ``TRIPS = os.path.join(DATA_HOME, 'trips.csv')``, ``pd.read_csv(TRIPS)``):
-    their literal part, which the run looks for where it runs. A folder named by one string
-    literal (``DATA = "data"``) is part of the path."""
+    """Files read through a path built in code: a join on a computed folder (CS109A hubway:
+    ``DATA_HOME = os.getcwd()``, ``TRIPS = os.path.join(DATA_HOME, 'trips.csv')``,
+    ``pd.read_csv(TRIPS)``), which the run looks for where it runs; or on a literal folder
+    (hackoregon: ``Path('../data/raw') / '01SEP2017.csv'``, ``DATA + 'x.csv'``)."""
     assigned: dict[str, list[ast.expr]] = {}
     read: list[ast.expr] = []
     for cell in notebook.code_cells:
@@ -82,39 +82,87 @@ def _joined_reads(notebook: Notebook) -> set[str]:
                     and isinstance(node.targets[0], ast.Name):
                 assigned.setdefault(node.targets[0].id, []).append(node.value)
             elif isinstance(node, ast.Call) and node.args and READ_CALLS.match(
-                    called_name(node.func)) and not opens_for_writing(node):
-                read.append(node.args[0])
+                    called_name(node.func)) and not opens_for_writing(node) \
+                    and not isinstance(node.args[0], ast.Constant) \
+                    and not (isinstance(node.func, ast.Name) and node.func.id == "Image"):
+                read.append(node.args[0])  # (a literal read is the cell transforms' to find;
+                # IPython's Image(...) only shows a file in the notebook)
     only = {name: values[0] for name, values in assigned.items() if len(values) == 1}
     found = set()
     for arg in read:
         value = only.get(arg.id) if isinstance(arg, ast.Name) else arg
-        tail = _join_tail(value, only) if value is not None else ""
-        if tail and stays_inside(tail):
+        built = _built_path(value, only) if value is not None else None
+        if built is None:
+            continue
+        literal, tail = built
+        if _looks_like_path(tail) and "://" not in tail and "." in tail.rsplit("/", 1)[-1] and (
+                stays_inside(tail) if not literal else not _outside_any_folder(tail)):
             found.add(tail)
     return found
 
 
-def _join_tail(node: ast.expr, only: dict[str, ast.expr]) -> str:
-    """``os.path.join(folder, "sub", "x.csv")`` with a computed folder -> ``sub/x.csv``; with
-    ``folder`` assigned one string literal, that literal leads."""
-    if not (isinstance(node, ast.Call) and len(node.args) >= 2 and not node.keywords
-            and isinstance(node.func, ast.Attribute) and node.func.attr == "join"):
-        return ""
-    owner = node.func.value
-    if not (isinstance(owner, ast.Name) and owner.id in {"path", "osp"}) and not (
-            isinstance(owner, ast.Attribute) and owner.attr == "path"):
-        return ""
-    first, parts = node.args[0], node.args[1:]
+def _built_path(node: ast.expr, only: dict[str, ast.expr], depth: int = 0
+                ) -> tuple[bool, str] | None:
+    """(whether it starts at a literal folder, the path) of a path built from literal parts on a
+    folder: ``os.path.join(folder, "sub", "x.csv")``, ``Path(folder) / "x.csv"``,
+    ``Path(folder).joinpath("x.csv")``, ``folder + "x.csv"``. A folder computed in code is left
+    out (``sub/x.csv``); a folder named by one string literal leads. None for anything else."""
+    if depth > 8:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return True, node.value
+    if isinstance(node, ast.Name):
+        lead = only.get(node.id)
+        return _built_path(lead, only, depth + 1) if lead is not None else (False, "")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)) \
+            and isinstance(node.right, ast.Constant) and isinstance(node.right.value, str):
+        base = _built_path(node.left, only, depth + 1)
+        if base is None:
+            return None
+        separator = "/" if isinstance(node.op, ast.Div) else ""
+        return base[0], _joined(base[1], node.right.value, separator)
+    if isinstance(node, ast.Attribute):
+        return False, ""  # a folder computed elsewhere (`args.data_dir`)
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    name = called_name(node.func)
+    if name in {"Path", "PurePath"} and len(node.args) == 1:
+        return _built_path(node.args[0], only, depth + 1)
+    folder, parts = _folder_and_parts(node, name)
+    if folder is None:
+        return False, ""  # a folder a call computes (`os.getcwd()`)
     if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) and p.value
-               for p in parts) or not isinstance(first, (ast.Name, ast.Call, ast.Attribute)):
-        return ""
-    lead = only.get(first.id) if isinstance(first, ast.Name) else None
-    if isinstance(lead, ast.Constant) and isinstance(lead.value, str):
-        if not _looks_like_path(lead.value + "/.") or not stays_inside(lead.value):
-            return ""  # an absolute folder: where the run looks is no file of the project's
-        parts = [lead, *parts]  # (a literal folder: a path the run can find only there)
-    tail = "/".join(p.value.strip("/") for p in parts if p.value.strip("/") not in ("", "."))
-    return tail if _looks_like_path(tail) and "." in tail.rsplit("/", 1)[-1] else ""
+               for p in parts):
+        return None
+    base = _built_path(folder, only, depth + 1) or (False, "")
+    path = base[1]
+    for part in parts:
+        path = _joined(path, part.value, "/")
+    return base[0], path
+
+
+def _folder_and_parts(call: ast.Call, name: str) -> tuple[ast.expr | None, list[ast.expr]]:
+    """``os.path.join(a, b, c)`` -> (a, [b, c]); ``Path(a).joinpath(b)`` -> (Path(a), [b])."""
+    if name == "joinpath" and isinstance(call.func, ast.Attribute) and call.args:
+        return call.func.value, list(call.args)
+    owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if name == "join" and len(call.args) >= 2 and (
+            (isinstance(owner, ast.Name) and owner.id in {"path", "osp"})
+            or (isinstance(owner, ast.Attribute) and owner.attr == "path")):
+        return call.args[0], list(call.args[1:])
+    return None, []
+
+
+def _joined(folder: str, part: str, separator: str) -> str:
+    """A folder and a part as one relative path (``.`` and empty parts dropped)."""
+    if not folder.strip("/") or folder.strip("/") == ".":
+        return part.lstrip("/") if separator else part
+    return f"{folder.rstrip('/')}/{part.strip('/')}" if separator else folder + part
+
+
+def _outside_any_folder(path: str) -> bool:
+    """An absolute path, or one in a user's home: no file the project can be given."""
+    return os.path.isabs(path) or path.startswith(("~", "\\")) or bool(ABSOLUTE_PATH.match(path))
 
 
 def probe(path: Path, test) -> bool:

@@ -141,7 +141,9 @@ def format_python(code: str, name: str) -> str:
 def data_layout(plan: ConversionPlan) -> tuple[str, list[tuple[str, str]], list[str]]:
     """Where the notebook's folder sits under tests/data, (file, its place there), and the files
     too large to ship. A notebook reading ``../data/x.csv`` gets its folder one level down."""
-    ups = max((_leading_ups(f.path) for f in plan.data_files), default=0)
+    # (an input to provide counts too: the tests find it only where the notebook would)
+    ups = max((_leading_ups(path) for path in [*(f.path for f in plan.data_files),
+                                                 *plan.missing_inputs]), default=0)
     workdir = "/".join(["notebook"] * ups) or "."
     placed = [(f.path, posixpath.normpath(posixpath.join(workdir, f.path))
                + ("/" if f.path.endswith("/") else "")) for f in plan.data_files if f.copied]
@@ -181,6 +183,10 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "compare_source": (Path(__file__).parent.parent / "verify" / "compare.py").read_text(
             encoding="utf-8"),
         "missing_inputs": list(plan.missing_inputs),
+        # where each input to provide goes for the tests: tests/data/data/raw/x.csv for
+        # ../data/raw/x.csv
+        "test_places": {path: posixpath.normpath(posixpath.join("tests/data", workdir, path))
+                        for path in [*plan.missing_inputs, *not_shipped]},
         "host_paths": [f.name for f in plan.config if f.host_write],
         "host_reads": {f.name: literal_value(f.value) for f in plan.config if f.host_read},
         "host_folders": [f.name for f in plan.config if f.host_write and (

@@ -138,7 +138,7 @@ def test_a_missing_producer_becomes_an_input_to_provide(tmp_path: Path) -> None:
                            cwd=out, capture_output=True, text=True, env={"PYTHONPATH": str(out / "src"),
                                                                          "PATH": "/usr/bin:/bin"})
     assert tests.returncode == 0, tests.stdout[-2000:]
-    assert "provide raw.csv in tests/data/." in tests.stdout
+    assert "provide tests/data/raw.csv (the notebook reads raw.csv" in tests.stdout
 
 
 def test_the_script_template_makes_a_script_per_notebook(tmp_path: Path) -> None:
