@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -255,11 +256,21 @@ def test_host_paths_built_copied_or_opened_as_databases_stay_off_the_machine(
     reads = host.split("HOST_READS = ")[1]
     assert '"IN"' in reads and '"db_sqlite_path"' in reads and "BASE" not in reads, reads
     assert '"IN"' not in host.split("HOST_FOLDERS")[0]  # only read: the tests read it there
-    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "project" not in p.parts)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                    if not p.relative_to(tmp_path).parts[0].startswith("project"))
     run = generated_tests(tmp_path / "project", env={"HOME": str(home)})
     assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
-    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "project" not in p.parts)
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                   if not p.relative_to(tmp_path).parts[0].startswith("project"))
     assert after == before  # nothing written on the machine, nor in its home
+    # the script template's test ran the script with its defaults: on the machine
+    result = convert(str(notebook), "-o", str(tmp_path / "project_script"), "--template", "script")
+    assert result.returncode == 0, result.stderr
+    run = generated_tests(tmp_path / "project_script", env={"HOME": str(home)})
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-3000:]
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                   if not p.relative_to(tmp_path).parts[0].startswith("project"))
+    assert after == before
 
 
 def test_a_write_that_starts_at_a_place_no_field_moves_is_asked_for(tmp_path: Path) -> None:
@@ -311,6 +322,52 @@ def test_inputs_read_through_a_path_built_in_code_are_named_when_missing(tmp_pat
         target.write_text("x\n1\n")
     run = generated_tests(tmp_path / "small_project")
     assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+
+
+def test_downloads_are_listed_and_the_tests_run_them_only_where_reachable(tmp_path: Path) -> None:
+    # a notebook that reads a URL: its generated tests failed with a connection error offline
+    import http.server
+    import threading
+
+    (tmp_path / "served").mkdir()
+    (tmp_path / "served" / "data.csv").write_text("a\n1\n2\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(tmp_path / "served"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        notebook = write(tmp_path, "fetch.ipynb", [
+            code(f"import pandas as pd\nURL = 'http://127.0.0.1:{port}/data.csv?key=abc'\n"
+                 "df = pd.read_csv(URL)\nprint(len(df))", 1, [stream("2\n")])])
+        result = convert(str(notebook), "-o", str(tmp_path / "project"))
+        assert result.returncode == 0, result.stderr
+        assert "read_csv() reads from 127.0.0.1 over the network" in result.stdout
+        readme = (tmp_path / "project" / "README.md").read_text()
+        section = readme.split("## Downloads")[1].split("\n## ")[0]
+        assert "- `127.0.0.1`: `read_csv()` (cell 0, line 3)" in section
+        assert "key=abc" not in section  # (the host only: a query may carry a token)
+        run = generated_tests(tmp_path / "project")
+        assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert f"the pipeline downloads from 127.0.0.1:{port}, which cannot be reached" in run.stdout
+    # a shell download, a guarded one (the code goes on without it), and a URL only printed
+    offline = write(tmp_path, "offline.ipynb", [
+        code("import urllib.request\nprint('see https://docs.example.invalid/')\n"
+             "try:\n    urllib.request.urlretrieve('https://a.example.invalid/x', 'x')\n"
+             "except OSError:\n    pass\n!wget -q https://files.example.invalid/y.csv\n"
+             "print(1)", 1, [stream("see https://docs.example.invalid/\n1\n")])])
+    result = convert(str(offline), "-o", str(tmp_path / "offline"))
+    assert result.returncode == 0, result.stderr
+    conftest = (tmp_path / "offline" / "tests" / "conftest.py").read_text()
+    assert 'DOWNLOADS = ["files.example.invalid:443"]' in conftest
+    run = generated_tests(tmp_path / "offline")
+    assert run.returncode == 0 and "files.example.invalid:443, which cannot be reached" \
+        in run.stdout, run.stdout[-3000:]
 
 
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:

@@ -87,6 +87,7 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
         module_files=module_files,
         unsavable=tuple(u for plan in plans for u in plan.unsavable),
         external_writes=tuple(f"{p.notebook}: {w}" for p in parts for w in p.plan.external_writes),
+        downloads=tuple(dict.fromkeys(d for p in parts for d in p.plan.downloads)),
         parts=(*((common,) if common else ()), *plans),
         notebook_graph=tuple((p.notebook, p.module, tuple(graph.needs(p.notebook)))
                              for p in parts),

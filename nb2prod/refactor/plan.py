@@ -124,6 +124,20 @@ class Dependency:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A place the notebook reads from the network (only the host: a URL may hold a token)."""
+
+    host: str
+    port: int
+    call: str  # read_csv(), urlretrieve(), !wget
+    cell: int
+    line: int
+
+    def describe(self) -> str:
+        return f"{self.host}: {self.call} (cell {self.cell}, line {self.line})"
+
+
+@dataclass(frozen=True)
 class ConversionPlan:
     project: str  # distribution name, e.g. churn-model
     package: str  # import name, e.g. churn_model
@@ -167,6 +181,9 @@ class ConversionPlan:
     external_writes: tuple[str, ...] = ()
     # why no test compares the printed output with the notebook's ('' when one does)
     stdout_note: str = ""
+    # what the notebook downloads: the generated tests run the pipeline only where the hosts
+    # can be reached
+    downloads: tuple[Download, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,6 +32,7 @@ from nb2prod.refactor.imports import (
 )
 from nb2prod.refactor.local_modules import LocalModules, local_modules
 from nb2prod.refactor.locate import unused_import
+from nb2prod.refactor.network import downloads
 from nb2prod.refactor.path_flow import host_writes
 from nb2prod.refactor.pieces import Collected, marked_import
 from nb2prod.refactor.plan import Change, ConversionPlan, ConvertWarning
@@ -79,6 +80,12 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     if about.environment_note and any(not d.version and d.imports for d in about.dependencies):
         warnings += (ConvertWarning(-1, 0, f"{about.environment_note}; dependencies without "
                                     "other version evidence are left unpinned"),)
+    shipped = "\n".join([*collected.definitions.values(), *(s.body for s in assembled.steps),
+                         *(f.value for f in config)])  # (a download that went as dead code is none)
+    fetched = tuple(d for d in downloads(notebook) if d.host in shipped)
+    warnings += tuple(ConvertWarning(d.cell, d.line, f"{d.call} reads from {d.host} over the "
+                                     "network; the generated tests run the pipeline only where "
+                                     "it can be reached") for d in fetched)
     steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
     changes = {*collected.changes, *assembled.changes,
                *_unused_import_changes(collected, referenced, imports)}
@@ -100,6 +107,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                                     *(name for name, _ in own.refused)})),
         module_files=own.files,
         external_writes=(*external_writes(notebook), *host_writes(notebook, config)),
+        downloads=fetched,
     )
 
 

@@ -183,11 +183,14 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         "compare_source": (Path(__file__).parent.parent / "verify" / "compare.py").read_text(
             encoding="utf-8"),
         "missing_inputs": list(plan.missing_inputs),
+        # host:port of each place the pipeline downloads from (the tests skip when unreachable)
+        "download_hosts": sorted({f"{d.host}:{d.port}" for d in plan.downloads}),
         # where each input to provide goes for the tests: tests/data/data/raw/x.csv for
         # ../data/raw/x.csv
         "test_places": {path: posixpath.normpath(posixpath.join("tests/data", workdir, path))
                         for path in [*plan.missing_inputs, *not_shipped]},
         "host_paths": [f.name for f in plan.config if f.host_write],
+        "host_path_values": {f.name: literal_value(f.value) for f in plan.config if f.host_write},
         "host_reads": {f.name: literal_value(f.value) for f in plan.config if f.host_read},
         "host_folders": [f.name for f in plan.config if f.host_write and (
             f.folder or not PurePosixPath(str(literal_value(f.value))).suffix)],

@@ -1,0 +1,113 @@
+"""What a notebook downloads: a URL given to a reader (``pd.read_csv("https://...")``),
+``urlretrieve``, ``requests.get``, ``!wget``.
+
+The generated tests run the whole pipeline; where those hosts cannot be reached (a CI runner
+without network, a train) they would fail with a connection error that says nothing about why.
+Found from the code alone; only the host is kept (a URL may carry a token in its query).
+
+Pure: nothing here opens a connection.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from urllib.parse import urlsplit
+
+from nb2prod.analysis.astutil import all_nodes, called_name
+from nb2prod.notebook.model import Notebook
+from nb2prod.refactor.plan import Download
+from nb2prod.refactor.relpath import READ_CALLS
+
+_DOWNLOADERS = frozenset({"urlretrieve", "urlopen", "download", "download_url", "download_file",
+                          "get_file", "hf_hub_download", "read_html", "Request"})
+_HTTP_CLIENTS = re.compile(r"^(?:requests|httpx|urllib3|session|s|client|http)$", re.IGNORECASE)
+_URL = re.compile(r"(?:https?|ftp)://[^\s'\"<>]+")
+_SHELL_DOWNLOADS = re.compile(r"(?:^|[\s;&|(])(?:wget|curl)\s")
+_PORTS = {"http": 80, "https": 443, "ftp": 21}
+
+
+def downloads(notebook: Notebook) -> tuple[Download, ...]:
+    """Each place the notebook reads from the network, once per host and call."""
+    found: dict[tuple[str, str], Download] = {}
+    cells = [cell for cell in notebook.code_cells if cell.tree is not None]
+    literals = _single_literals([n for cell in cells for n in all_nodes(cell.tree)])
+    for cell in cells:
+        guarded = _guarded_lines(cell.tree)
+        for node in all_nodes(cell.tree):
+            if not isinstance(node, ast.Call) or node.lineno in guarded:
+                continue
+            call, urls = _downloaded(node, literals)
+            for url in urls:
+                parts = urlsplit(url)
+                if not parts.hostname:
+                    continue
+                port = parts.port if _has_port(parts) else _PORTS.get(parts.scheme, 443)
+                found.setdefault((parts.hostname, call), Download(
+                    parts.hostname, port, call, cell.index, cell.original_line(node.lineno)))
+    return tuple(found.values())
+
+
+def _guarded_lines(tree: ast.AST) -> set[int]:
+    """Lines in the body of a ``try`` with handlers: a download there may fail, and the code
+    goes on."""
+    return {line for node in all_nodes(tree) if isinstance(node, ast.Try) and node.handlers
+            for statement in node.body
+            for line in range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)}
+
+
+def _has_port(parts) -> bool:
+    try:
+        return parts.port is not None
+    except ValueError:  # a port that is no number
+        return False
+
+
+def _single_literals(nodes) -> dict[str, str]:
+    """Names the notebook assigns once, to a string literal (``url = "https://..."``)."""
+    values: dict[str, list[str]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            text = _leading_text(node.value, {})
+            values.setdefault(node.targets[0].id, []).append(text)
+    return {name: texts[0] for name, texts in values.items() if len(texts) == 1 and texts[0]}
+
+
+def _downloaded(call: ast.Call, literals: dict[str, str]) -> tuple[str, list[str]]:
+    """(the call as named in a report, the URLs it reads) of one call."""
+    name = called_name(call.func)
+    if name == "system" and call.args:  # !wget https://... (IPython's shell escape)
+        command = _leading_text(call.args[0], literals)
+        return "!" + command.split()[0] if command.split() else "!", (
+            _URL.findall(command) if _SHELL_DOWNLOADS.search(" " + command) else [])
+    if not (READ_CALLS.match(name) or name in _DOWNLOADERS or (
+            name in {"get", "request"} and isinstance(call.func, ast.Attribute)
+            and _HTTP_CLIENTS.match(_receiver(call.func.value)))):
+        return "", []
+    texts = [_leading_text(arg, literals) for arg in [*call.args[:2], *(
+        k.value for k in call.keywords if k.arg in {"url", "filepath_or_buffer", "origin", "io"})]]
+    return f"{name}()", [t for t in texts if _URL.match(t)]
+
+
+def _receiver(node: ast.AST) -> str:
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _leading_text(node: ast.AST, literals: dict[str, str]) -> str:
+    """The literal text an expression starts with: a string, an f-string's or a sum's first
+    part, a name assigned one literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values:
+        return _leading_text(node.values[0], literals)
+    if isinstance(node, ast.BinOp):
+        return _leading_text(node.left, literals)
+    if isinstance(node, ast.Name):
+        return literals.get(node.id, "")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr == "format":
+        return _leading_text(node.func.value, literals)
+    return ""
