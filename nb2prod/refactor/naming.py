@@ -39,7 +39,7 @@ VERBS: Sequence[tuple[str, re.Pattern[str]]] = tuple((verb, re.compile(pattern))
     ("fit", r"^(?:fit|fit_transform|fit_predict|train|compile)$"),
     ("save", r"^(?:to_csv|to_parquet|to_excel|to_json|to_pickle|to_sql|save\w*|dump|savefig|"
              r"imwrite|write)$"),
-    ("split", r"^(?:train_test_split|\w*split)$"),
+    ("split", r"^(?:train_test_split|\w+_split|split_\w+)$"),  # (not str.split)
     ("predict", r"^(?:predict|predict_proba|transform|decision_function)$"),
     ("evaluate", r"^(?:score|evaluate|\w*_score|\w*_error|classification_report|confusion_matrix|"
                  r"cross_val_\w+|roc_curve|auc)$"),
@@ -104,8 +104,19 @@ def code_name(body: str) -> tuple[str, str]:
         tree = parsed(body)
     except (SyntaxError, RecursionError, MemoryError):
         return "", ""
-    subject = _main_subject(tree)
-    verb = _main_verb(tree)
+    if _sets_paths(tree):  # current_path = os.getcwd(); data_in = dirname + "data/"
+        return "set_paths", _main_subject(tree)
+    verb, call = _main_call(tree)
+    subject = (_made_by(tree, call) if verb in _MAKING_VERBS else "") or _main_subject(tree)
+    if verb == "fit" and isinstance(call.func, ast.Attribute) \
+            and isinstance(call.func.value, ast.Name) and len(call.func.value.id) > 1:
+        subject = _snake(call.func.value.id)  # model.fit(X, y), results = model.fit(): the model
+    if verb == "load" and _file_stem(call):  # pd.read_csv("train.csv") -> load_train
+        return f"load_{_file_stem(call)}", subject
+    if verb == "load" and isinstance(call.func, ast.Attribute) \
+            and isinstance(call.func.value, ast.Name) and len(call.func.value.id) > 2 \
+            and call.func.value.id not in _MODULE_ALIASES:  # fashion_mnist.load_data()
+        return f"load_{_snake(call.func.value.id)}", subject
     if verb == "report" and subject:  # a step that makes a value and prints it makes it
         return f"compute_{subject}", subject
     if verb and subject:
@@ -244,8 +255,9 @@ def _main_subject(tree: ast.Module) -> str:
     return ""
 
 
-def _main_verb(tree: ast.Module) -> str:
-    """The verb of the most telling call: the first one that has a verb, in order of strength."""
+def _main_call(tree: ast.Module) -> tuple[str, ast.Call | None]:
+    """The most telling call and its verb: the first one that has a verb, in order of
+    strength."""
     found = []
     for node in all_nodes(tree):
         if isinstance(node, ast.Call):
@@ -254,11 +266,105 @@ def _main_verb(tree: ast.Module) -> str:
                 continue
             if name == "open" and opens_for_writing(node):  # open("out.txt", "w") saves
                 name = "save"
+            if (name in _PATH_CALLS and _dotted(node.func) in _PATH_MODULES) or (
+                    name in {"append", "insert"} and _dotted(node.func) == "sys.path"):
+                continue  # os.path.join(folder, "x.csv") merges no data
             for rank, (verb, pattern) in enumerate(VERBS):
                 if pattern.match(name):
-                    found.append((rank, verb))
+                    found.append((rank, len(found), verb, node))
                     break
-    return min(found)[1] if found else ""
+    return (min(found)[2], min(found)[3]) if found else ("", None)
+
+
+_PATH_CALLS = frozenset({"join", "split", "splitext", "basename", "dirname"})
+_PATH_MODULES = frozenset({"os.path", "path", "osp", "posixpath"})
+# what a step that only works out its folders calls
+_PATH_MAKERS = frozenset({"getcwd", "cwd", "join", "abspath", "realpath", "dirname", "basename",
+                          "expanduser", "Path", "resolve", "split", "joinpath", "home", "str"})
+_FOLDER_CALLS = frozenset({"getcwd", "cwd", "abspath", "realpath", "expanduser", "Path",
+                           "joinpath", "home", "resolve", "join"})
+_SETUP_CALLS = frozenset({"filterwarnings", "simplefilter", "append", "insert", "chdir",
+                          "makedirs", "mkdir", "set_option", "seed"})
+
+
+def _sets_paths(tree: ast.Module) -> bool:
+    """Whether the code only works out folders (and imports, silences warnings, extends
+    sys.path): the boilerplate at the top of a notebook, named for what it does."""
+    folder = False
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Return)):
+            continue  # (a step's body ends returning what it made)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and called_name(node.value.func) in _SETUP_CALLS:
+            continue
+        if not (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name)
+                                                     for t in node.targets)):
+            return False
+        inside = list(ast.walk(node.value))
+        calls = [called_name(n.func) for n in inside if isinstance(n, ast.Call)]
+        strings = [n.value for n in inside if isinstance(n, ast.Constant)]
+        if any(c not in _PATH_MAKERS for c in calls) or any(not isinstance(v, (str, int))
+                                                             for v in strings):
+            return False  # (an int: `path.split("x")[0]`)
+        texts = [v for v in strings if isinstance(v, str)]
+        if any("://" in v for v in texts):
+            return False  # (a URL is no folder)
+        # a folder: a call that finds one, or a literal with a separator (`line.split(",")`
+        # and `x = 5` are no paths)
+        folder = folder or bool(set(calls) & _FOLDER_CALLS) or any("/" in v or "\\" in v
+                                                                   for v in texts)
+    return folder
+
+
+def _dotted(func: ast.AST) -> str:
+    """``os.path`` for ``os.path.join``: the object a function is an attribute of."""
+    parts = []
+    node = func.value if isinstance(func, ast.Attribute) else None
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+# verbs whose call makes the value the step is about (a plot's figure, a fit's result are not)
+_MAKING_VERBS = frozenset({"load", "split", "merge", "aggregate", "clean", "predict"})
+
+
+def _made_by(tree: ast.Module, call: ast.Call | None) -> str:
+    """The name the statement making ``call`` assigns (``data = pd.read_csv(...)`` -> data):
+    what the step is about, more than the first name it assigns (``current_path =
+    os.getcwd()``)."""
+    if call is None:
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.lineno <= call.lineno <= (
+                node.end_lineno or node.lineno) and len(node.targets) == 1:
+            target = node.targets[0]
+            names = [e.id for e in ast.walk(target) if isinstance(e, ast.Name)
+                     and not e.id.startswith("_") and len(e.id) > 1]
+            return _snake(names[0]) if names else ""
+    return ""
+
+
+def _file_stem(call: ast.Call | None) -> str:
+    """A few words of the file a read names (``os.path.join(folder, "rainfall_australia.csv")``
+    -> rainfall_australia): the last string in its arguments with a file extension."""
+    if call is None:
+        return ""
+    names = [node.value for arg in [*call.args[:1], *(k.value for k in call.keywords)]
+             for node in ast.walk(arg) if isinstance(node, ast.Constant)
+             and isinstance(node.value, str) and _FILE_NAME.search(node.value)]
+    if not names:
+        return ""
+    stem = _FILE_NAME.search(names[-1]).group(1)
+    words = [w for w in re.split(r"[\W_]+", _snake(stem)) if w and not w.isdigit()][:3]
+    name = "_".join(words)
+    return name if len(name) >= 3 and name[0].isalpha() and len(name) <= MAX_NAME - 5 else ""
+
+
+_FILE_NAME = re.compile(r"([A-Za-z][\w -]*)\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 
 def _receiver(tree: ast.Module) -> str:
@@ -288,7 +394,9 @@ def _receiver(tree: ast.Module) -> str:
 _MODULE_ALIASES = frozenset({"plt", "np", "pd", "sns", "os", "sys", "tf", "torch", "math", "json",
                              "pickle", "joblib", "pyplot", "matplotlib", "numpy", "pandas",
                              "seaborn", "scipy", "stats", "px", "go", "alt", "sklearn", "random",
-                             "time", "re", "shutil", "glob", "cv2", "keras", "nn", "F"})
+                             "time", "re", "shutil", "glob", "cv2", "keras", "nn", "F",
+                             "evaluate", "datasets", "tfds", "nltk", "spacy", "gensim", "yaml",
+                             "h5py", "torchvision", "Image", "PIL", "io", "csv", "requests"})
 
 
 def _snake(name: str) -> str:

@@ -143,6 +143,19 @@ def test_title_names(title: str, name: str) -> None:
 
 @pytest.mark.parametrize(("body", "name"), [
     ("df = pd.read_csv('a.csv')\ndf.head()", "load_df"),
+    # gabors da_case_studies: the folder boilerplate named the step that reads the data
+    ("current_path = os.getcwd()\ndirname = current_path.split('da_case_studies')[0]\n"
+     "data_in = dirname + 'da_data_repo/australia/clean'\n"
+     "data = pd.read_csv(os.path.join(data_in, 'rainfall_australia.csv'))",
+     "load_rainfall_australia"),
+    ("warnings.filterwarnings('ignore')\ncurrent_path = os.getcwd()\n"
+     "dirname = current_path.split('da_case_studies')[0]\n"
+     "func = dirname + 'da_case_studies/ch00-tech-prep/'\nsys.path.append(func)\n"
+     "return dirname", "set_paths"),
+    ("url = 'https://example.org/data/'", "compute_url"),  # a URL is no folder
+    ("alpha = 0.1\nresults = model.fit()", "fit_model"),  # the model, not its result
+    ("(x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()", "load_fashion_mnist"),
+    ("words = line.split(',')", "compute_words"),  # str.split splits no data set
     ("model = RandomForestClassifier()\nmodel.fit(X, y)", "fit_model"),
     ("plt.hist(ages)\nplt.title('Age distribution')", "plot_age_distribution"),
     ("import os", "setup"),
