@@ -126,7 +126,11 @@ def _report(plan: dict, steps: list[dict], notebook_runs, project_run,
                     if f["name"] == "figures_dir"), "figures")
     rows = compare_runs(steps, notebook_runs, project_run, options.tolerance, figures)
     _print(rows, options.output_format)
-    return EXIT_FINDINGS if any(r.status in {DIFFERS, MISSING} for r in rows) else EXIT_OK
+    failures = [run.failure for run in (notebook_runs[0], project_run) if run.failure]
+    for failure in failures:  # what was compared is above; this is why the rest was not
+        sys.stderr.write(f"error: {failure}; the values captured before it were compared\n")
+    bad = any(r.status in {DIFFERS, MISSING} for r in rows)
+    return EXIT_FINDINGS if bad or failures else EXIT_OK
 
 
 def _check_provenance(notebook: Path, project: Path, plan: dict) -> None:
@@ -190,17 +194,32 @@ def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Toler
         reference = notebook_runs[0].values.get(step["name"], {})
         produced = project_run.values.get(step["name"], {})
         for name in step["outputs"]:
-            rows.append(Row(step["name"], name, *_status(name, reference, produced,
-                                                         notebook_runs[1:], step["name"], tolerance)))
+            status = _status(name, reference, produced, notebook_runs[1:], step["name"], tolerance)
+            rows.append(Row(step["name"], name, *_after_failure(
+                status, name, reference, produced, notebook_runs[0], project_run)))
     if project_run.engine:  # engines log, and run independent steps at once
         rows.append(Row("(all)", "stdout", NOT_COMPARABLE,
                         f"not compared: the steps ran on {project_run.engine}, whose logs and "
                         "parallel steps change what is printed, and in which order"))
+    elif notebook_runs[0].failure:
+        rows.append(Row("(all)", "stdout", NOT_COMPARABLE,
+                        "not compared: the notebook stopped before its end"))
     else:
         same = _normalize(notebook_runs[0].stdout) == _normalize(project_run.stdout)
         rows.append(Row("(all)", "stdout", EQUAL if same else DIFFERS, "" if same else
                         _first_difference(notebook_runs[0].stdout, project_run.stdout)))
     return rows + _file_rows(notebook_runs, project_run, figures_dir)
+
+
+def _after_failure(status: tuple[str, str], name: str, reference: dict, produced: dict,
+                   notebook_run, project_run) -> tuple[str, str]:
+    """A value a run never reached because it stopped early: the notebook's failure leaves it
+    not comparable (there is nothing to compare with), the project's makes it missing."""
+    if name not in reference and notebook_run.failure:
+        return NOT_COMPARABLE, "not compared: the notebook stopped before this step"
+    if name not in produced and project_run.failure:
+        return MISSING, "the project stopped before this step"
+    return status
 
 
 def _file_rows(notebook_runs, project_run, figures_dir: str) -> list[Row]:
@@ -291,6 +310,7 @@ def _print_verdict(rows: list[Row]) -> None:
     bad = [r for r in rows if r.status in {DIFFERS, MISSING}]
     shaky = [r for r in rows if r.status == NONDETERMINISTIC]
     equal = sum(1 for r in rows if r.status == EQUAL)
-    verdict = "DIFFERENT" if bad else "SAME"
+    verdict = "DIFFERENT" if bad else "SAME" if not any(
+        r.detail.startswith("not compared: the notebook stopped") for r in rows) else "INCOMPLETE"
     sys.stdout.write(f"{verdict}: {equal} equal, {len(bad)} different, {len(shaky)} non-deterministic, "
                      f"{len(rows) - equal - len(bad) - len(shaky)} not comparable\n")

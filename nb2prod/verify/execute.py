@@ -75,6 +75,9 @@ class Run:
     stdout: str = ""
     files: dict[str, str] = field(default_factory=dict)  # files the run wrote -> sha256
     engine: str = ""  # the orchestrator the project ran on ('' for python -m <package>)
+    # why the run stopped before its end ('' when it ran through): the values it captured
+    # before are still compared
+    failure: str = ""
 
 
 def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: int,
@@ -95,16 +98,21 @@ def run_notebooks(folder: Path, notebooks: list[tuple[str, list[dict]]], python:
         sandbox = create_sandbox(python, Path(tmp))
         work, dumps = _workspace(folder, Path(tmp))
         before = _snapshot(work)
-        stdout = "".join(_execute(sandbox, folder / relative, work / relative, steps, dumps,
-                                  (python, cell_timeout, timeout), Path(tmp))
-                         for relative, steps in notebooks)
-        return Run(_load_dumps(dumps), stdout, _written(work, before))
+        printed, failure = [], ""
+        for relative, steps in notebooks:  # (a later notebook reads what a failed one did not write)
+            stdout, failure = _execute(sandbox, folder / relative, work / relative, steps, dumps,
+                                       (python, cell_timeout, timeout), Path(tmp))
+            printed.append(stdout)
+            if failure:
+                break
+        return Run(_load_dumps(dumps), "".join(printed), _written(work, before), failure=failure)
 
 
 def _execute(sandbox, notebook: Path, copy: Path, steps: list[dict], dumps: Path,
-             limits: tuple[str, int, int], tmp: Path) -> str:
-    """Run one instrumented notebook beside its copy; its stdout. ``limits``: the user's
-    Python (for messages), seconds per cell, seconds for the notebook."""
+             limits: tuple[str, int, int], tmp: Path) -> tuple[str, str]:
+    """Run one instrumented notebook beside its copy; its stdout, and why it stopped early
+    ('' when it ran through). ``limits``: the user's Python (for messages), seconds per cell,
+    seconds for the notebook."""
     from nb2prod.verify.sandbox import KERNEL_NAME
 
     python, cell_timeout, timeout = limits
@@ -119,9 +127,8 @@ def _execute(sandbox, notebook: Path, copy: Path, steps: list[dict], dumps: Path
     if code is None:
         raise NotebookRunError(f"{notebook}: the notebook did not finish within {timeout} s")
     status = _runner_status(code, stdout, stderr, python)
-    if not status["ok"]:
-        raise NotebookRunError(_failure_message(notebook, status, origin))
-    return _stdout(json.loads(executed.read_text(encoding="utf-8")))
+    printed = _stdout(json.loads(executed.read_text(encoding="utf-8")))
+    return printed, "" if status["ok"] else _failure_message(notebook, status, origin)
 
 
 def run_project(notebook_folder: Path, project: Path, package: str, python: str, timeout: int) -> Run:
@@ -144,12 +151,15 @@ def run_project(notebook_folder: Path, project: Path, package: str, python: str,
             extra_env={DUMP_ENV: str(dumps), "PYTHONPATH": str(source)})
         if code is None:
             raise NotebookRunError(f"{project}: the project did not finish within {timeout} s")
+        failure = ""
         if code != 0:
             last = _error_line(stderr)
-            where = f" on {engine} (verify needs a Python with {engine} installed: --python)" \
-                if engine and "ModuleNotFoundError" in last else ""
-            raise NotebookRunError(f"{project}: the generated project fails{where}: {last}")
-        return Run(_load_dumps(dumps), stdout, _written(work, before), engine)
+            if engine and "ModuleNotFoundError" in last:
+                raise NotebookRunError(f"{project}: the generated project fails on {engine} "
+                                       f"(verify needs a Python with {engine} installed: "
+                                       f"--python): {last}")
+            failure = f"{project}: the generated project fails: {last}"
+        return Run(_load_dumps(dumps), stdout, _written(work, before), engine, failure)
 
 
 def _error_line(stderr: str) -> str:

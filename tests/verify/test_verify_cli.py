@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import code, markdown, write
+from tests.helpers import code, markdown, stream, write
 
 pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -60,12 +60,36 @@ def test_a_broken_step_is_detected_and_tolerance_applies(tmp_path: Path) -> None
 
 
 def test_a_failing_notebook_is_reported_with_its_cell(tmp_path: Path) -> None:
-    cells = [code("x = 1", 1), code("y = {}\nprint(y['missing'])", 2)]
+    # verify gave up at the first failure; what ran before it is now compared
+    cells = [code("x = [1, 2]\nprint(len(x))", 1, [stream("2\n")]),
+             code("y = {}\nprint(y['missing'])", 2), code("z = len(x) + 1\nprint(z)", 3)]
     notebook, project = make(tmp_path, cells)
-    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", cwd=tmp_path)
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json",
+                     cwd=tmp_path)
     assert result.returncode == 1
-    assert "the notebook itself fails at cell 1: KeyError" in result.stderr
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    rows = {r["name"]: (r["status"], r["detail"]) for r in json.loads(result.stdout)}
+    assert rows["x"] == ("equal", "")
+    assert rows["z"] == ("not comparable", "not compared: the notebook stopped before this step")
+    assert ("the notebook itself fails at cell 1: KeyError: 'missing'; the values captured "
+            "before it were compared") in result.stderr
+    assert "Traceback" not in result.stderr
+    text = nb2prod("verify", str(notebook), str(project), "--runs", "1", cwd=tmp_path)
+    assert "INCOMPLETE: 1 equal, 0 different" in text.stdout and text.returncode == 1
+
+
+def test_a_project_that_stops_early_is_compared_up_to_there(tmp_path: Path) -> None:
+    cells = [code("x = [1, 2]\nprint(len(x))", 1, [stream("2\n")]),
+             code("z = len(x) + 1\nprint(z)", 2, [stream("3\n")])]
+    notebook, project = make(tmp_path, cells)
+    pipeline = next(project.glob("src/*/pipeline.py"))
+    pipeline.write_text(pipeline.read_text().replace("z = len(x) + 1", "z = len(x) + {}['k']"))
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json",
+                     cwd=tmp_path)
+    assert result.returncode == 1
+    rows = {r["name"]: (r["status"], r["detail"]) for r in json.loads(result.stdout)}
+    assert rows["x"] == ("equal", "") and rows["z"] == ("missing", "the project stopped before "
+                                                        "this step")
+    assert "the generated project fails: KeyError: 'k'" in result.stderr
 
 
 def test_a_slow_cell_times_out(tmp_path: Path) -> None:
