@@ -370,6 +370,28 @@ def test_downloads_are_listed_and_the_tests_run_them_only_where_reachable(tmp_pa
         in run.stdout, run.stdout[-3000:]
 
 
+def test_magics_that_write_on_the_machine_are_moved_or_asked_for(tmp_path: Path) -> None:
+    # hostile review: %%writefile /abs, %cd /abs then a relative write, !echo > /abs
+    machine = tmp_path / "machine"
+    machine.mkdir()
+    (machine / "kept.txt").write_text("k")
+    cells = [code(f"%%writefile {machine}/w.py\nprint('hi')", 1),
+             code(f"%cd {machine}\nopen('rel.txt', 'w').write('x')", 2),
+             code("print(1)", 3, [stream("1\n")])]
+    moved = write(tmp_path, "moved.ipynb", cells)
+    assert convert(str(moved), "-o", str(tmp_path / "project")).returncode == 0
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+    assert sorted(p.name for p in machine.iterdir()) == ["kept.txt"]
+    shell = write(tmp_path, "shell.ipynb", [code(f"!echo hi > {machine}/e.txt", 1), cells[2]])
+    assert convert(str(shell), "-o", str(tmp_path / "shell")).returncode == 0
+    readme = (tmp_path / "shell" / "README.md").read_text()
+    assert f"- `!echo writes '{machine}/e.txt'` (cell 0, line 1)" in readme
+    run = generated_tests(tmp_path / "shell")
+    assert run.returncode == 0 and "set SHELL_TESTS_MAY_WRITE=1" in run.stdout
+    assert sorted(p.name for p in machine.iterdir()) == ["kept.txt"]
+
+
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:
     # --force: a name no cell defines becomes a required config field; `python -m pkg` without
     # it printed a ValueError traceback where `pkg run` printed one line

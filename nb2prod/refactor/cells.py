@@ -460,7 +460,13 @@ class _CellTransformer(CommentKeeper):
         if name == "cd" and args:
             self.imports.add("os")
             self._warn(original, f"%cd {args} became os.chdir(); relative paths now depend on it")
-            return self._replace(original, updated, f"os.chdir({args!r})", "%cd is IPython-only")
+            target = repr(args)
+            if _absolute(args):  # files are read and written there: the tests use a copy
+                target = self._path_field(args, kind="dir")
+                self.folder_fields.add(target)
+                self.host_reads.add(target)
+                self.host_writes.add(target)
+            return self._replace(original, updated, f"os.chdir({target})", "%cd is IPython-only")
         if (name == "env" and "=" in args) or (name == "set_env" and args.split()[1:]):
             key, value = (args.partition("=")[::2] if name == "env" else args.split(None, 1))
             return self._set_env(original, updated, key.strip(), value.strip())
@@ -493,8 +499,13 @@ class _CellTransformer(CommentKeeper):
             self.imports.add("pathlib")
             target = args.split()[-1]
             mode = "a" if "-a" in args.split() else "w"
+            where = repr(target)
+            if _absolute(target):  # the generated tests write it in their own folder
+                where = self._path_field(target)
+                self.host_writes.add(where)
+                self._warn(original, f"absolute path {target!r} became config field '{where}'")
             return self._replace(original, updated,
-                                 f"with open({target!r}, {mode!r}) as _file:\n"
+                                 f"with open({where}, {mode!r}) as _file:\n"
                                  f"    _file.write({body!r})", "%%writefile is IPython-only")
         if name in DISPLAY_CELL_MAGICS:
             if name == "capture" and args.split():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from nb2prod.analysis.astutil import all_nodes, called_name, literal_value, walk
 from nb2prod.notebook.model import Notebook
+from nb2prod.redact import redact
 from nb2prod.refactor.relpath import (
     DELETE_CALLS,
     FILE_KEYWORDS,
@@ -131,12 +132,43 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
             if not isinstance(node, ast.Call):
                 continue
+            for program, place in _shell_writes(node):
+                found.append(f"{program} writes {place!r} (cell {cell.index}, line "
+                             f"{cell.original_line(node.lineno)})")
             for expression in _written_paths(node):
                 for place in sorted(_places(expression, sources, moved)):
                     if place.rstrip("/\\") not in moved_values:
                         found.append(f"{called_name(node.func)}() writes {place!r} (cell "
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
     return tuple(dict.fromkeys(found))
+
+
+def _shell_writes(call: ast.Call) -> list[tuple[str, str]]:
+    """(program, absolute place) of a shell command that writes there: ``!echo x > /abs/f``,
+    ``!cp a /abs/b``, ``%%bash`` scripts, ``os.system(...)``. nb2prod cannot move those into
+    the tests' folder."""
+    name = called_name(call.func)
+    texts = [a.value for a in call.args if isinstance(a, ast.Constant)
+             and isinstance(a.value, str)]
+    if name == "run_cell_magic" and len(texts) >= 3 and texts[0] in _SHELL_MAGICS:
+        commands = texts[2].splitlines()
+    elif name == "system" and texts:  # IPython's `!cmd`, os.system("cmd")
+        commands = texts[:1]
+    else:
+        return []
+    found = []
+    for command in commands:
+        places = [p for p in _SHELL_PLACE.findall(command) if not p.startswith("/dev/")]
+        if places and _SHELL_WRITE.search(" " + command):
+            program = (command.split() or ["shell"])[0]
+            found.append((f"!{redact(program)[0]}", redact(places[-1])[0]))
+    return found
+
+
+_SHELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
+_SHELL_WRITE = re.compile(r"(?:>|[\s;&|(](?:tee|cp|mv|rm|mkdir|touch|rsync|ln|unzip|tar|wget|curl|"
+                          r"chmod|dd|install)\s)")
+_SHELL_PLACE = re.compile(r"(?<![\w./-])(/[\w.@+-]+(?:/[\w.@+-]*)*|~/[\w./@+-]*)")
 
 
 def _written_paths(call: ast.Call) -> list[ast.AST]:
