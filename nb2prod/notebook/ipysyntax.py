@@ -78,6 +78,7 @@ class Translation:
 
 def translate(source: str) -> Translation:
     """Translate one code cell's IPython source into Python."""
+    source = _without_leading_indent(source)
     if not _MAYBE_IPYTHON.search(source):
         return Translation(source, tuple(range(1, len(source.splitlines()) + 1)))
     lines = source.splitlines()
@@ -85,6 +86,18 @@ def translate(source: str) -> Translation:
     if first is not None and lines[first].startswith("%%"):
         return _translate_cell_magic(lines, first)
     return _Translator(lines, start=0).run()
+
+
+def _without_leading_indent(source: str) -> str:
+    """IPython runs `` df.head()`` (a cell whose first line is indented): it removes that
+    indentation from every line that starts with it (``leading_indent``), after the blank lines
+    before it. Python alone would call it a syntax error. Lines keep their numbers."""
+    lines = source.split("\n")
+    first = next((text for text in lines if text.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return source
+    return "\n".join(text[len(indent):] if text.startswith(indent) else text for text in lines)
 
 
 def _translate_cell_magic(lines: list[str], header_index: int) -> Translation:

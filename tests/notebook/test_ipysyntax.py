@@ -109,3 +109,13 @@ def test_round_trip_line_map_on_mixed_cells(source: str) -> None:
     assert len(result.python.splitlines()) == len(result.line_map) == 3
     assert [result.original_line(n) for n in (1, 2, 3)] == [1, 2, 3]
     ast.parse(result.python)
+
+
+def test_a_cell_whose_first_line_is_indented_runs_as_ipython_runs_it() -> None:
+    # Harvard-IACS 2021 Lec2: ` df[['AveragePrice']].values` ran in Jupyter (IPython's
+    # leading_indent) and was reported as NB001 "unexpected indent"
+    result = translate("\n df[['AveragePrice']].values\n if x:\n     y = 1\nz = 2")
+    assert result.python == "\ndf[['AveragePrice']].values\nif x:\n    y = 1\nz = 2"
+    assert result.line_map == (1, 2, 3, 4, 5)
+    assert translate("x = 1\n  y = 2").python == "x = 1\n  y = 2"  # only a leading indent
+    assert translate("\t%time f()").python.startswith("f()")
