@@ -485,7 +485,18 @@ def effect(value: cst.BaseExpression) -> cst.BaseExpression | None:
     read is ruff B018); None when nothing."""
     while isinstance(value, cst.Attribute):
         value = value.value
+    if _unread_download(value):
+        return None
     return value if _has_effect(value) else None
+
+
+def _unread_download(value: cst.BaseExpression) -> bool:
+    """``requests.get(url)`` whose response nothing reads (CS109's style sheet, once its
+    ``HTML(styles)`` went as display-only): fetching it changes nothing the pipeline uses."""
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+        and value.func.attr.value in {"get", "head"} and isinstance(value.func.value, cst.Name) \
+        and value.func.value.value in {"requests", "httpx"} \
+        and not any(_has_effect(arg.value) for arg in value.args)
 
 
 def _has_effect(node: cst.CSTNode) -> bool:

@@ -113,10 +113,6 @@ def code_name(body: str) -> tuple[str, str]:
         subject = _snake(call.func.value.id)  # model.fit(X, y), results = model.fit(): the model
     if verb == "load" and _file_stem(call):  # pd.read_csv("train.csv") -> load_train
         return f"load_{_file_stem(call)}", subject
-    if verb == "load" and isinstance(call.func, ast.Attribute) \
-            and isinstance(call.func.value, ast.Name) and len(call.func.value.id) > 2 \
-            and call.func.value.id not in _MODULE_ALIASES:  # fashion_mnist.load_data()
-        return f"load_{_snake(call.func.value.id)}", subject
     if verb == "report" and subject:  # a step that makes a value and prints it makes it
         return f"compute_{subject}", subject
     if verb and subject:

@@ -14,7 +14,7 @@ import ast
 import re
 from urllib.parse import urlsplit
 
-from nb2prod.analysis.astutil import all_nodes, called_name
+from nb2prod.analysis.astutil import all_nodes, called_name, walk
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.plan import Download
 from nb2prod.refactor.relpath import READ_CALLS
@@ -28,16 +28,23 @@ _PORTS = {"http": 80, "https": 443, "ftp": 21}
 
 
 def downloads(notebook: Notebook) -> tuple[Download, ...]:
-    """Each place the notebook reads from the network, once per host and call."""
+    """Each place the notebook reads from the network, once per host and call: a download
+    call given a URL (a literal, built from one, held in a name), or a function of the
+    notebook's own that passes its parameter to one (``def get_data(url): requests.get(url)``)."""
     found: dict[tuple[str, str], Download] = {}
     cells = [cell for cell in notebook.code_cells if cell.tree is not None]
-    literals = _single_literals([n for cell in cells for n in all_nodes(cell.tree)])
+    nodes = [n for cell in cells for n in all_nodes(cell.tree)]
+    literals = _single_literals(nodes)
+    helpers = _downloading_functions(nodes)
     for cell in cells:
         guarded = _guarded_lines(cell.tree)
+        shadowed = _parameters_around_calls(cell.tree)
         for node in all_nodes(cell.tree):
             if not isinstance(node, ast.Call) or node.lineno in guarded:
                 continue
-            call, urls = _downloaded(node, literals)
+            known = literals if id(node) not in shadowed else {
+                name: text for name, text in literals.items() if name not in shadowed[id(node)]}
+            call, urls = _downloaded(node, known, helpers)
             for url in urls:
                 parts = urlsplit(url)
                 if not parts.hostname:
@@ -46,6 +53,39 @@ def downloads(notebook: Notebook) -> tuple[Download, ...]:
                 found.setdefault((parts.hostname, call), Download(
                     parts.hostname, port, call, cell.index, cell.original_line(node.lineno)))
     return tuple(found.values())
+
+
+def _parameters_around_calls(tree: ast.AST) -> dict[int, set[str]]:
+    """Call -> the parameters of the functions around it: there ``url`` is the parameter, not
+    a name the notebook assigns elsewhere."""
+    around: dict[int, set[str]] = {}
+    for node in all_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            params = {a.arg for a in [*arguments.posonlyargs, *arguments.args,
+                                      *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+                      if a is not None}
+            for inner in walk(node):
+                if isinstance(inner, ast.Call):
+                    around.setdefault(id(inner), set()).update(params)
+    return around
+
+
+def _downloading_functions(nodes) -> dict[str, list[tuple[int, str]]]:
+    """The notebook's functions that download what a parameter names: name -> (position,
+    parameter) of each such parameter."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for node in nodes:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+        used = {n.id for inner in all_nodes(node) if isinstance(inner, ast.Call)
+                for argument in _url_arguments(inner)[1] for n in walk(argument)
+                if isinstance(n, ast.Name)}
+        downloaded = [(i, p) for i, p in enumerate(params) if p in used]
+        if downloaded:
+            found[node.name] = downloaded
+    return found
 
 
 def _guarded_lines(tree: ast.AST) -> set[int]:
@@ -64,30 +104,53 @@ def _has_port(parts) -> bool:
 
 
 def _single_literals(nodes) -> dict[str, str]:
-    """Names the notebook assigns once, to a string literal (``url = "https://..."``)."""
-    values: dict[str, list[str]] = {}
+    """Names the notebook assigns once, to a string that starts with literal text (``url =
+    "https://..."``, ``url = ROOT + "data/a.csv"`` with ROOT such a name)."""
+    values: dict[str, list[ast.AST]] = {}
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], ast.Name):
-            text = _leading_text(node.value, {})
-            values.setdefault(node.targets[0].id, []).append(text)
-    return {name: texts[0] for name, texts in values.items() if len(texts) == 1 and texts[0]}
+            values.setdefault(node.targets[0].id, []).append(node.value)
+    single = {name: exprs[0] for name, exprs in values.items() if len(exprs) == 1}
+    literals: dict[str, str] = {}
+    for _ in range(5):  # (a name built on a name built on a literal...)
+        found = {name: text for name, expr in single.items()
+                 if (text := _leading_text(expr, literals))}
+        if found == literals:
+            break
+        literals = found
+    return literals
 
 
-def _downloaded(call: ast.Call, literals: dict[str, str]) -> tuple[str, list[str]]:
+def _downloaded(call: ast.Call, literals: dict[str, str],
+                helpers: dict[str, list[tuple[int, str]]]) -> tuple[str, list[str]]:
     """(the call as named in a report, the URLs it reads) of one call."""
     name = called_name(call.func)
     if name == "system" and call.args:  # !wget https://... (IPython's shell escape)
         command = _leading_text(call.args[0], literals)
         return "!" + command.split()[0] if command.split() else "!", (
             _URL.findall(command) if _SHELL_DOWNLOADS.search(" " + command) else [])
+    label, arguments = _url_arguments(call)
+    if not label and isinstance(call.func, ast.Name) and call.func.id in helpers:
+        label, arguments = f"{name}()", [
+            argument for position, param in helpers[call.func.id]
+            for argument in [*call.args[position:position + 1],
+                             *(k.value for k in call.keywords if k.arg == param)]]
+    texts = [_leading_text(argument, literals) for argument in arguments]
+    return label, [t for t in texts if _URL.match(t)]
+
+
+def _url_arguments(call: ast.Call) -> tuple[str, list[ast.AST]]:
+    """A download call's name as reported and the arguments that may name what it reads
+    ('' and none for any other call)."""
+    name = called_name(call.func)
     if not (READ_CALLS.match(name) or name in _DOWNLOADERS or (
             name in {"get", "request"} and isinstance(call.func, ast.Attribute)
             and _HTTP_CLIENTS.match(_receiver(call.func.value)))):
         return "", []
-    texts = [_leading_text(arg, literals) for arg in [*call.args[:2], *(
-        k.value for k in call.keywords if k.arg in {"url", "filepath_or_buffer", "origin", "io"})]]
-    return f"{name}()", [t for t in texts if _URL.match(t)]
+    return f"{name}()", [*call.args[:2], *(k.value for k in call.keywords
+                                           if k.arg in {"url", "filepath_or_buffer", "origin",
+                                                        "io"})]
 
 
 def _receiver(node: ast.AST) -> str:

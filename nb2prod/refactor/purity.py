@@ -39,6 +39,11 @@ def display_only(value: cst.BaseExpression) -> bool:
         # `ord("a") ^ 32`, `len(s)`, `np.sqrt(sse / dof)`: calls that only compute a value
         return (pure_calls_only(value) and not any(
             isinstance(n, cst.Subscript) for n in _walk(value))) or _displayed_arithmetic(value)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+            and value.func.value in DISPLAY_OBJECTS:
+        # `HTML(styles)`, `Markdown("...")`: an object IPython shows when it ends a cell; on
+        # its own line in a script it is made and dropped
+        return all(pure_calls_only(arg.value) for arg in value.args)
     if isinstance(value, cst.Call) and _string_method(value):  # `"-".join(["a", "b"])` (a name
         # may be an iterator the call would exhaust)
         return pure_calls_only(value.func.value) and all(
@@ -75,6 +80,9 @@ _PURE_BUILTINS = frozenset({"type", "len", "isinstance", "str", "int", "float", 
                             "list", "tuple", "dict"})
 # builtins that compute a value and leave their argument as it was (`list(it)` would exhaust an
 # iterator, so a bare `list(result)` is not only a display)
+# IPython.display's objects: they show themselves, and do nothing else
+DISPLAY_OBJECTS = frozenset({"HTML", "Markdown", "Latex", "Math", "SVG", "JSON", "Javascript",
+                             "IFrame", "YouTubeVideo", "Image", "Video", "Audio", "FileLink"})
 _NON_CONSUMING = frozenset({"type", "len", "isinstance", "str", "int", "float", "bool", "repr",
                             "abs", "round", "id", "hash", "ord", "chr", "hex", "bin", "oct",
                             "divmod", "pow", "complex", "ascii", "format", "callable",

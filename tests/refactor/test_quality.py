@@ -154,7 +154,7 @@ def test_title_names(title: str, name: str) -> None:
      "return dirname", "set_paths"),
     ("url = 'https://example.org/data/'", "compute_url"),  # a URL is no folder
     ("alpha = 0.1\nresults = model.fit()", "fit_model"),  # the model, not its result
-    ("(x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()", "load_fashion_mnist"),
+    ("(x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()", "load_x_train"),
     ("words = line.split(',')", "compute_words"),  # str.split splits no data set
     ("model = RandomForestClassifier()\nmodel.fit(X, y)", "fit_model"),
     ("plt.hist(ages)\nplt.title('Age distribution')", "plot_age_distribution"),
@@ -939,3 +939,30 @@ def test_indenting_code_splits_lines_where_python_does() -> None:
 
     code = 'print("a\x0cb")\nprint("""p\nq""")\n'
     assert indent_code(code, 4, first=True) == '    print("a\x0cb")\n    print("""p\nq""")\n'
+
+
+def test_downloads_through_a_built_url_or_a_helper_function_are_listed() -> None:
+    # new-user review: ageron 01 (url = DOWNLOAD_ROOT + ... in a loop) and hackoregon 2.0
+    # (def get_data(url): requests.get(url)) were missed, and the tests failed offline
+    result = plan([
+        "import os\nimport urllib.request\nimport requests\n"
+        "DOWNLOAD_ROOT = 'https://raw.githubusercontent.com/ageron/handson-ml2/master/'\n"
+        "for filename in ('a.csv', 'b.csv'):\n"
+        "    url = DOWNLOAD_ROOT + 'datasets/' + filename\n"
+        "    urllib.request.urlretrieve(url, filename)",
+        "def get_data(url):\n    return requests.get(url).json()\n\n"
+        "d = get_data('https://service.example.org/api?key=abc')\nprint(len(d))"])
+    assert [(d.host, d.call, d.cell, d.line) for d in result.downloads] == [
+        ("raw.githubusercontent.com", "urlretrieve()", 0, 7),
+        ("service.example.org", "get_data()", 1, 4)]  # (not get(): its url is the parameter)
+
+
+def test_a_style_sheet_fetched_only_to_be_shown_goes_with_its_display() -> None:
+    # CS109A (63 corpus notebooks): styles = requests.get(css).text; HTML(styles) kept the
+    # fetch, and the generated tests skipped offline for a style sheet
+    result = plan(["import requests\nfrom IPython.core.display import HTML\n"
+                   "styles = requests.get('https://example.org/cs109.css').text\nHTML(styles)",
+                   "x = 2\nprint(x)"])
+    assert "requests" not in plan_text(result) and result.downloads == ()
+    assert ("removed `styles = requests.get('https://example.org/cs109.css').text`",
+            "nothing reads 'styles' afterwards") in [(c.what, c.why) for c in result.changes]
