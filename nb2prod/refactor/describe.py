@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
 from nb2prod.refactor.plan import DataFile, Dependency
-from nb2prod.refactor.relpath import READ_CALLS, opens_for_writing, stays_inside
+from nb2prod.refactor.relpath import READ_CALLS, WRITE_CALLS, opens_for_writing, stays_inside
 from nb2prod.refactor.steps import clean_title
 from nb2prod.rules.hygiene import ABSOLUTE_PATH
 
@@ -63,10 +64,46 @@ def describe(notebook: Notebook, environment: Environment, path_reads: Mapping[s
 def _missing_inputs(notebook: Notebook, path_reads: Mapping[str, str]) -> tuple[str, ...]:
     """Relative input files the notebook reads that are not next to it (tests skip, naming them)."""
     folder = Path(notebook.path).resolve().parent
+    written = _written_files(notebook)
     missing = {value for value in [*path_reads.values(), *_joined_reads(notebook)]
                if not os.path.isabs(value) and not value.startswith("~")
-               and not ABSOLUTE_PATH.match(value) and not probe(folder / value, Path.exists)}
+               and not ABSOLUTE_PATH.match(value) and not probe(folder / value, Path.exists)
+               and not _among(value, written)}
     return tuple(sorted(missing))
+
+
+def _written_files(notebook: Notebook) -> set[str]:
+    """The files the notebook writes (``df.to_csv(data_out + "hotels_work.csv")``): one it
+    reads later is its own, not an input to provide."""
+    assigned: dict[str, list[ast.expr]] = {}
+    written: set[str] = set()
+    calls = []
+    for cell in notebook.code_cells:
+        for node in all_nodes(cell.tree) if cell.tree is not None else ():
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+            elif isinstance(node, ast.Call) and node.args and (
+                    WRITE_CALLS.match(called_name(node.func)) or (
+                        called_name(node.func) in {"open", "ZipFile"}
+                        and opens_for_writing(node))):
+                calls.append(node)
+    only = {name: values[0] for name, values in assigned.items() if len(values) == 1}
+    for call in calls:
+        first = call.args[1] if called_name(call.func) in {"dump", "to_pickle"} \
+            and len(call.args) > 1 else call.args[0]
+        value = only.get(first.id, first) if isinstance(first, ast.Name) else first
+        built = _built_path(value, only)
+        if built is not None and built[1]:
+            written.add(posixpath.normpath(built[1]))
+    return written
+
+
+def _among(path: str, written: set[str]) -> bool:
+    """Whether ``path`` is one of the ``written`` files; a path under a folder computed in code
+    matches by its last parts."""
+    path = posixpath.normpath(path)
+    return any(path == w or w.endswith("/" + path) or path.endswith("/" + w) for w in written)
 
 
 def _joined_reads(notebook: Notebook) -> set[str]:

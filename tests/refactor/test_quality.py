@@ -966,3 +966,14 @@ def test_a_style_sheet_fetched_only_to_be_shown_goes_with_its_display() -> None:
     assert "requests" not in plan_text(result) and result.downloads == ()
     assert ("removed `styles = requests.get('https://example.org/cs109.css').text`",
             "nothing reads 'styles' afterwards") in [(c.what, c.why) for c in result.changes]
+
+
+def test_a_file_the_notebook_writes_itself_is_no_input_to_provide() -> None:
+    # gabors ch09-hotels-externalvalid wrote hotels_work.csv and read it back; ageron 12 saved
+    # its models and loaded them: the tests skipped, asking for files the pipeline makes
+    result = plan([
+        "import pandas as pd\ndata_out = 'work/'\ndf = pd.DataFrame({'a': [1]})\n"
+        "df.to_csv(data_out + 'hotels_work.csv')\nmodel.save('my_model_A.h5')",
+        "back = pd.read_csv(data_out + 'hotels_work.csv')\nm = load_model('my_model_A.h5')\n"
+        "x = pd.read_csv('never_written.csv')\nprint(len(back), m, x)"])
+    assert result.missing_inputs == ("never_written.csv",)
