@@ -89,7 +89,8 @@ def may_hold_secret(text: str) -> bool:
     """Whether :func:`redact` could find anything in ``text`` or in any part of it: False only
     when no credential format's marker, no credential word and no random-looking token is there
     (one quick test before redacting a large file piece by piece)."""
-    return bool(_ANY_MARKER.search(text) or _CREDENTIAL_WORD.search(text)) or any(
+    return bool(_ANY_MARKER.search(text) or _CREDENTIAL_WORD.search(text)
+                or _URL_QUERY_MARKER.search(text)) or any(
         is_random_token(match.group(0)) for match in _LONG_TOKEN.finditer(text))
 
 
@@ -161,7 +162,28 @@ def redact_tokens(text: str) -> tuple[str, list[str]]:
             return REDACTED
         return match.group(0)
 
+    def query_value(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if len(value) < 4 or value.startswith(REDACTED) or OBVIOUS_PLACEHOLDER.match(value) \
+                or value.startswith(("{", "$", "%s", "<")) or not any(c.isalnum() for c in value):
+            # (a value the code fills in, or an ellipsis)
+            return match.group(0)
+        kinds.append(f"{match.group('name').lower()} in a URL")
+        return match.group("head") + REDACTED
+
+    if _URL_QUERY_MARKER.search(text):
+        text = _URL_QUERY_SECRET.sub(query_value, text)
     return _LONG_TOKEN.sub(random_token, text), kinds
+
+
+# a credential in a URL's query (a token, an OpenWeatherMap appid, an Azure SAS signature):
+# the names services give those parameters
+_QUERY_NAMES = (r"(?:access_?token|auth_?token|id_token|refresh_token|token|api_?key|apikey|key|"
+                r"appid|app_?id|app_?key|client_?secret|secret|password|passwd|pwd|sig|"
+                r"signature|x-amz-signature|x-amz-security-token|auth|sas|code)")
+_URL_QUERY_MARKER = re.compile(rf"(?i)[?&;]{_QUERY_NAMES}=")
+_URL_QUERY_SECRET = re.compile(rf"(?i)(?P<head>[?&;](?P<name>{_QUERY_NAMES})=)"
+                               r"(?P<value>[^&#\s'\"<>]+)")
 
 
 def redact(text: str) -> tuple[str, list[str]]:

@@ -78,6 +78,31 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
     return found
 
 
+def names_in_formulas(sources: Iterable[str]) -> set[str]:
+    """Names a model formula uses by name (``"y ~ lspline(x, [2]) + np.log(z)"`` -> lspline,
+    np): patsy, statsmodels and pyfixest look them up where the formula is evaluated, and no
+    syntax tree shows them."""
+    names: set[str] = set()
+    for source in sources:
+        if "~" not in source:
+            continue
+        try:
+            tree = parsed(source)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            continue
+        for node in all_nodes(tree):
+            if node.__class__ is ast.Constant and isinstance(node.value, str) \
+                    and "~" in node.value and len(node.value) < 2000:
+                names.update(_FORMULA_NAME.findall(node.value))
+    return names - _FORMULA_BUILTINS
+
+
+_FORMULA_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*[(.]")
+# what patsy itself provides in a formula
+_FORMULA_BUILTINS = frozenset({"C", "I", "Q", "bs", "cr", "cc", "te", "center", "standardize",
+                               "scale", "Treatment", "Sum", "Poly", "Diff", "Helmert", "T"})
+
+
 def names_read(sources: Iterable[str]) -> set[str]:
     """Every name the code in ``sources`` mentions (what decides which imports stay)."""
     names: set[str] = set()

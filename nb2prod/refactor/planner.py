@@ -9,6 +9,7 @@ Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; neve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from nb2prod.refactor.hoist import hoist
 from nb2prod.refactor.imports import (
     binding_names,
     imported_modules,
+    names_in_formulas,
     names_read,
     organise,
     unused_imports,
@@ -53,8 +55,11 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     collected = hoist(collect(notebook, options.flagged))
     assembled = assemble(notebook, collected)
     config = (*assembled.required, *collected.config.values())  # required fields come first
-    referenced = names_read([*collected.definitions.values(), *(s.body for s in assembled.steps),
-                              *(f.value for f in config)])
+    code = [*collected.definitions.values(), *(s.body for s in assembled.steps),
+            *(f.value for f in config)]
+    referenced = names_read(code)
+    in_formulas = names_in_formulas(code) - referenced  # ("y ~ lspline(x, [2])")
+    referenced |= in_formulas
     import_lines = [*collected.imports, *(f"import {m}" for m in sorted(collected.stdlib_needed))]
     imports = organise(import_lines, referenced, collected.import_comments)
     imported = imported_modules([*imports, *collected.definitions.values(),
@@ -64,6 +69,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         imports = organise(import_lines, referenced, collected.import_comments,
                            {f.module for f in own.files})
         imported |= own.imports
+    imports, formula_changes = _kept_for_formulas(imports, in_formulas, collected)
     about = describe(notebook, options.environment, collected.path_reads, own.sources)
     warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own))
     bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
@@ -87,7 +93,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                                      "network; the generated tests run the pipeline only where "
                                      "it can be reached") for d in fetched)
     steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
-    changes = {*collected.changes, *assembled.changes,
+    changes = {*collected.changes, *assembled.changes, *formula_changes,
                *_unused_import_changes(collected, referenced, imports)}
     return ConversionPlan(
         project=options.project, package=options.package, title=about.title,
@@ -147,6 +153,37 @@ def _refused_module_warnings(own: LocalModules) -> tuple[ConvertWarning, ...]:
     return tuple(ConvertWarning(-1, 0, f"the notebook imports its own module {name!r}, which is not "
                                 f"shipped: {why}; provide it (README.md, 'Modules to provide')")
                  for name, why in own.refused)
+
+
+def _kept_for_formulas(imports: tuple[str, ...], names: set[str], collected: Collected
+                       ) -> tuple[tuple[str, ...], list[Change]]:
+    """Imports only a model formula uses (``lspline`` in ``"y ~ lspline(x, [2])"``) stay, with
+    ``# noqa: F401`` (pyflakes does not read formulas), each listed where the notebook had it."""
+    kept, changes = [], []
+    for line in imports:
+        used = sorted(binding_names(line) & names) if line and not line.startswith("#") else []
+        if not used:
+            kept.append(line)
+            continue
+        kept.append("\n".join(f"{part}  # noqa: F401" if "#" not in part and any(
+            re.search(rf"\b{n}\b", part) for n in used) else part for part in line.split("\n")))
+        cell, number = _import_place(collected, used[0])
+        changes.append(Change(cell, number, f"`{line.splitlines()[0]}` got `# noqa: F401`",
+                              f"`{used[0]}` is used inside a model formula string, which "
+                              "pyflakes does not read"))
+    return tuple(kept), changes
+
+
+def _import_place(collected: Collected, name: str) -> tuple[int, int]:
+    """(cell, line) of the notebook's import that binds ``name``."""
+    for index, chunks in collected.bodies.items():
+        for line in map(marked_import, chunks):
+            if line and name in binding_names(line):
+                source = collected.cells[index].source.splitlines()
+                number = next((i for i, text in enumerate(source, 1)
+                               if re.search(rf"\bimport\b.*\b{name}\b", text)), 1)
+                return index, number
+    return -1, 0
 
 
 def _unused_import_changes(collected: Collected, referenced: set[str],

@@ -977,3 +977,16 @@ def test_a_file_the_notebook_writes_itself_is_no_input_to_provide() -> None:
         "back = pd.read_csv(data_out + 'hotels_work.csv')\nm = load_model('my_model_A.h5')\n"
         "x = pd.read_csv('never_written.csv')\nprint(len(back), m, x)"])
     assert result.missing_inputs == ("never_written.csv",)
+
+
+def test_an_import_a_model_formula_uses_stays_with_a_listed_noqa() -> None:
+    # new-user review, gabors ch09: `from da_helper_functions import lspline` was removed as
+    # unused, and feols("lnprice ~ lspline(distance, [2])") failed with NameError
+    result = plan(["import numpy as np\nimport pandas as pd\nfrom statsmodels.formula.api import ols\n"
+                   "from helpers import lspline\ndf = pd.DataFrame({'a': [1, 2], 'b': [3, 4]})",
+                   "m = ols('b ~ lspline(a, [1]) + np.log(a) + C(b)', data=df)\nprint(m)"])
+    assert "import numpy as np  # noqa: F401" in result.imports
+    assert "from helpers import lspline  # noqa: F401" in result.imports
+    assert ("`from helpers import lspline` got `# noqa: F401`", "`lspline` is used inside a "
+            "model formula string, which pyflakes does not read") in [
+        (c.what, c.why) for c in result.changes]

@@ -258,3 +258,25 @@ def test_a_note_with_a_password_in_a_url_becomes_a_redacted_comment_not_a_lookup
     joined = build_plan(load(ran('"postgresql://ana:hunter22x@db.example.com/x" " note"\n'
                                  'print(1)')), PlanOptions("demo", "demo", date="2026-01-01"))
     assert joined.steps[0].body.startswith(f"# {REDACTED}/x note\n") and joined.secrets == ()
+
+
+def test_credentials_in_a_url_query_stay_out_of_the_project(tmp_path: Path) -> None:
+    # hostile review: ?token=, &appid=, an Azure SAS &sig= reached pipeline.py, config.py, the
+    # README and the stdout test (a URL swallowed the name=value pattern)
+    token, appid, sig = "Zq7Kp2Lm9Xw4", "9f86d081884c7d659a2feaa0c55ad015", "Xy7%2FkLmN0pQ%3D"
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    write(folder, "nb.ipynb", [
+        code(f"import pandas as pd\n# from https://data.example.com/e.csv?token={token}\n"
+             f"url = 'https://api.example.com/v1?q=x&appid={appid}'\nprint('fetching', url)",
+             1, [stream(f"fetching https://api.example.com/v1?q=x&appid={appid}\n")]),
+        code(f"df = pd.read_csv('https://data.example.com/e.csv?token={token}')\n"
+             f"!curl -s 'https://x.example.com/a?sv=2020&sig={sig}' -o out.csv\nprint(len(df))",
+             2, [stream("3\n")])])
+    result = convert(folder, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    for path in (p for p in (tmp_path / "out").rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert not any(value in text for value in (token, appid, sig)), path
+    assert "token in a URL" in result.stdout and "appid in a URL" in result.stdout
+    assert redact("https://x.com/a?page=2&key={API_KEY}&sort=asc")[1] == []  # nothing to hide
