@@ -392,6 +392,43 @@ def test_magics_that_write_on_the_machine_are_moved_or_asked_for(tmp_path: Path)
     assert sorted(p.name for p in machine.iterdir()) == ["kept.txt"]
 
 
+HOSTILE_WRITES = {  # third hostile review: each changed a file on the machine from the tests
+    "rename": "os.rename('{m}/log.txt', '{m}/log2.txt')",
+    "move": "shutil.move('{m}/in.csv', 'moved.csv')",
+    "loop": "for p in ['{m}/out.csv', '{m}/log.txt']:\n    df.to_csv(p)",
+    "own_function": "def store(frame, where):\n    frame.to_csv(where)\n\n\nstore(df, '{m}/out.csv')",
+    "getenv_default": "OUT = os.getenv('OUT_DIR', '{m}')\ndf.to_csv(os.path.join(OUT, 'out.csv'))",
+    "home_from_environ": "df.to_csv(os.path.join(os.environ['HOME'], 'notes.txt'))",
+    "subprocess_list": "subprocess.run(['rm', '-f', '{m}/log.txt'], check=True)",
+    "sed": "!sed -i 's/log/NEW/' {m}/log.txt",
+    "shell_variable": "P = '{m}/log.txt'\nos.system(f'rm -f {{P}}')",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_WRITES))
+def test_writes_nb2prod_cannot_follow_are_moved_or_asked_for(tmp_path: Path, case: str) -> None:
+    machine, home = tmp_path / "machine", tmp_path / "home"
+    machine.mkdir()
+    home.mkdir()
+    for path, text in ((machine / "log.txt", "log"), (machine / "in.csv", "a\n1\n"),
+                       (machine / "out.csv", "e"), (home / "notes.txt", "n")):
+        path.write_text(text)
+    notebook = write(tmp_path, "nb.ipynb", [
+        code("import os\nimport shutil\nimport subprocess\nimport pandas as pd\n"
+             "df = pd.DataFrame({'a': [1, 2]})", 1),
+        code(HOSTILE_WRITES[case].format(m=machine), 2), code("print(1)", 3, [stream("1\n")])])
+
+    def state() -> list:
+        return sorted((str(p), p.read_text()) for p in tmp_path.rglob("*")
+                      if p.is_file() and p.parts[len(tmp_path.parts)] in {"machine", "home"})
+
+    before = state()
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    run = generated_tests(tmp_path / "project", env={"HOME": str(home)})
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert state() == before
+
+
 def test_python_m_with_a_required_field_unset_says_so_in_one_line(tmp_path: Path) -> None:
     # --force: a name no cell defines becomes a required config field; `python -m pkg` without
     # it printed a ValueError traceback where `pkg run` printed one line

@@ -21,7 +21,8 @@ from nb2prod.refactor.relpath import READ_CALLS
 
 _DOWNLOADERS = frozenset({"urlretrieve", "urlopen", "download", "download_url", "download_file",
                           "get_file", "hf_hub_download", "read_html", "Request"})
-_HTTP_CLIENTS = re.compile(r"^(?:requests|httpx|urllib3|session|s|client|http)$", re.IGNORECASE)
+_HTTP_CLIENTS = re.compile(r"^(?:requests|httpx|urllib3|http|sess)$|session$|client$",
+                           re.IGNORECASE)
 _URL = re.compile(r"(?:https?|ftp)://[^\s'\"<>]+")
 _SHELL_DOWNLOADS = re.compile(r"(?:^|[\s;&|(])(?:wget|curl)\s")
 _PORTS = {"http": 80, "https": 443, "ftp": 21}
@@ -36,11 +37,12 @@ def downloads(notebook: Notebook) -> tuple[Download, ...]:
     nodes = [n for cell in cells for n in all_nodes(cell.tree)]
     literals = _single_literals(nodes)
     helpers = _downloading_functions(nodes)
+    never_run = _inside_unused_functions(nodes)
     for cell in cells:
         guarded = _guarded_lines(cell.tree)
         shadowed = _parameters_around_calls(cell.tree)
         for node in all_nodes(cell.tree):
-            if not isinstance(node, ast.Call) or node.lineno in guarded:
+            if not isinstance(node, ast.Call) or node.lineno in guarded or id(node) in never_run:
                 continue
             known = literals if id(node) not in shadowed else {
                 name: text for name, text in literals.items() if name not in shadowed[id(node)]}
@@ -53,6 +55,15 @@ def downloads(notebook: Notebook) -> tuple[Download, ...]:
                 found.setdefault((parts.hostname, call), Download(
                     parts.hostname, port, call, cell.index, cell.original_line(node.lineno)))
     return tuple(found.values())
+
+
+def _inside_unused_functions(nodes) -> set[int]:
+    """The calls in functions nothing mentions (a helper the notebook never calls)."""
+    used = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    used |= {n.attr for n in nodes if isinstance(n, ast.Attribute)}  # (self.fetch(), a method)
+    return {id(inner) for node in nodes
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in used
+            for inner in walk(node) if isinstance(inner, ast.Call)}
 
 
 def _parameters_around_calls(tree: ast.AST) -> dict[int, set[str]]:
@@ -89,11 +100,18 @@ def _downloading_functions(nodes) -> dict[str, list[tuple[int, str]]]:
 
 
 def _guarded_lines(tree: ast.AST) -> set[int]:
-    """Lines in the body of a ``try`` with handlers: a download there may fail, and the code
-    goes on."""
-    return {line for node in all_nodes(tree) if isinstance(node, ast.Try) and node.handlers
+    """Lines in the body of a ``try`` with handlers (a download there may fail, and the code
+    goes on), or of an ``if`` that first looks for the file (a cached download: the tests have
+    the file)."""
+    return {line for node in all_nodes(tree) if (isinstance(node, ast.Try) and node.handlers)
+            or (isinstance(node, ast.If) and any(
+                isinstance(n, ast.Call) and called_name(n.func) in _LOOKS_FOR_FILES
+                for n in walk(node.test)))
             for statement in node.body
             for line in range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)}
+
+
+_LOOKS_FOR_FILES = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir"})
 
 
 def _has_port(parts) -> bool:
@@ -126,6 +144,11 @@ def _downloaded(call: ast.Call, literals: dict[str, str],
                 helpers: dict[str, list[tuple[int, str]]]) -> tuple[str, list[str]]:
     """(the call as named in a report, the URLs it reads) of one call."""
     name = called_name(call.func)
+    if name == "run_cell_magic" and len(call.args) > 2 and isinstance(call.args[0], ast.Constant) \
+            and call.args[0].value in {"bash", "sh", "script", "system"}:
+        script = _leading_text(call.args[2], literals)  # a %%bash cell that wgets
+        return "%%" + str(call.args[0].value), (
+            _URL.findall(script) if _SHELL_DOWNLOADS.search(" " + script) else [])
     if name == "system" and call.args:  # !wget https://... (IPython's shell escape)
         command = _leading_text(call.args[0], literals)
         return "!" + command.split()[0] if command.split() else "!", (
@@ -164,8 +187,15 @@ def _leading_text(node: ast.AST, literals: dict[str, str]) -> str:
     part, a name assigned one literal."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    if isinstance(node, ast.JoinedStr) and node.values:
-        return _leading_text(node.values[0], literals)
+    if isinstance(node, ast.JoinedStr) and node.values:  # f"https://{HOST}/items"
+        text = ""
+        for part in node.values:
+            piece = _leading_text(part.value if isinstance(part, ast.FormattedValue) else part,
+                                  literals)
+            if not piece:
+                break
+            text += piece
+        return text
     if isinstance(node, ast.BinOp):
         return _leading_text(node.left, literals)
     if isinstance(node, ast.Name):

@@ -25,6 +25,7 @@ from nb2prod.redact import redact
 from nb2prod.refactor.relpath import (
     DELETE_CALLS,
     FILE_KEYWORDS,
+    READ_CALLS,
     WRITE_CALLS,
     opens_for_writing,
 )
@@ -53,17 +54,40 @@ def path_uses(notebook: Notebook) -> PathUses:
     read: set[str] = set()
     written: set[str] = set()
     assigned: dict[str, set[str]] = {}  # name -> the names its values are built from
+    in_reads: set[int] = set()  # the Name nodes in the path a read call is given
+    loads: list[ast.Name] = []  # the names given to calls
+    texts: set[str] = set()  # the names assigned a string
     for cell in notebook.code_cells:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
             if isinstance(node, ast.Call):
                 _file_call(node, passed, read, written)
+                if _reads_only(node):
+                    in_reads.update(id(n) for a in _path_arguments(called_name(node.func), node)
+                                    for n in walk(a) if isinstance(n, ast.Name))
+                loads += [n for a in [*node.args, *(k.value for k in node.keywords)]
+                          for n in walk(a) if isinstance(n, ast.Name)]
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
                     and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     if isinstance(target, ast.Name):
                         assigned.setdefault(target.id, set()).update(_names_in(node.value))
-    return PathUses(frozenset(passed), _through(read, assigned), _through(written, assigned))
+                        if isinstance(node.value, ast.Constant) and isinstance(node.value.value,
+                                                                               str):
+                            texts.add(target.id)
+    # a string constant given to any other call (a shell command, os.rename, a function of the
+    # notebook's) may be written through: when it holds an absolute path, the tests move it
+    # (a copy) rather than find out
+    others = {n.id for n in loads if id(n) not in in_reads and n.id in texts}
+    return PathUses(frozenset(passed), _through(read, assigned),
+                    _through(written, assigned) | others)
+
+
+def _reads_only(call: ast.Call) -> bool:
+    """A call that only reads the file its path names."""
+    name = called_name(call.func)
+    return (bool(READ_CALLS.match(name)) or name in _INSPECTS) and not _writes(name, call) \
+        and name not in COPY_CALLS
 
 
 def _file_call(call: ast.Call, passed: set[str], read: set[str], written: set[str]) -> None:
@@ -79,8 +103,9 @@ def _file_call(call: ast.Call, passed: set[str], read: set[str], written: set[st
     passed.update(a.id for a in given if isinstance(a, ast.Name))
     if name in _BUILDS_PATHS:
         return  # what is done with the path it builds says whether it is read or written
-    if name in COPY_CALLS:  # shutil.copy(src, dst)
-        read.update(_names_in(*call.args[:1], *(k.value for k in call.keywords if k.arg == "src")))
+    if name in COPY_CALLS:  # shutil.copy(src, dst); move takes its source away
+        sources = _names_in(*call.args[:1], *(k.value for k in call.keywords if k.arg == "src"))
+        (written if name == "move" else read).update(sources)
         written.update(_names_in(*call.args[1:2],
                                  *(k.value for k in call.keywords if k.arg == "dst")))
         return
@@ -140,7 +165,43 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
                     if place.rstrip("/\\") not in moved_values:
                         found.append(f"{called_name(node.func)}() writes {place!r} (cell "
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
+        found += _unfollowed_places(cell, {str(literal_value(f.value)).rstrip("/\\")
+                                           for f in config})
     return tuple(dict.fromkeys(found))
+
+
+def _unfollowed_places(cell, fields: set[str]) -> list[str]:
+    """Absolute paths the code names where nb2prod cannot follow them (a list it loops over, a
+    class attribute, ``os.rename``, an argument to the notebook's own function...): no config
+    field holds them, so the tests cannot move them. Only a read call's own path is safe."""
+    if cell.tree is None:
+        return []
+    safe = {id(n) for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
+            and (_reads_only(node) or _dotted(node.func) in {"sys.path.append", "sys.path.insert"})
+            for a in node.args for n in walk(a)}
+    # (`bucket + "/train/"`: a suffix, not a place)
+    safe |= {id(node.right) for node in all_nodes(cell.tree) if isinstance(node, ast.BinOp)}
+    found = []
+    for node in all_nodes(cell.tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in safe \
+                and _HOST_PATH.match(node.value) and node.value.rstrip("/\\") not in fields:
+            found.append(f"{redact(node.value)[0]!r} is used where nb2prod cannot move it (cell "
+                         f"{cell.index}, line {cell.original_line(node.lineno)})")
+    return found
+
+
+def _dotted(func: ast.AST) -> str:
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    return ".".join([func.id, *reversed(parts)]) if isinstance(func, ast.Name) else ""
+
+
+# an absolute path on one machine: /x/y, ~/x, C:\x (not "/" alone, not a URL's path)
+_HOST_PATH = re.compile(r"^(?:/[\w.@+-]+(?:/[\w .@+-]*)*|~/[\w .@/+-]*|[A-Za-z]:[\\/][^\n]*)$")
+_INSPECTS = frozenset({"exists", "isfile", "isdir", "listdir", "glob", "iglob", "scandir",
+                       "getsize", "stat", "walk"})
 
 
 def _shell_writes(call: ast.Call) -> list[tuple[str, str]]:
@@ -159,13 +220,18 @@ def _shell_writes(call: ast.Call) -> list[tuple[str, str]]:
     found = []
     for command in commands:
         places = [p for p in _SHELL_PLACE.findall(command) if not p.startswith("/dev/")]
-        if places and _SHELL_WRITE.search(" " + command):
-            program = (command.split() or ["shell"])[0]
+        program = (command.split() or ["shell"])[0]
+        if places and (_SHELL_WRITE.search(" " + command)
+                       or program.rsplit("/", 1)[-1] not in _READING_PROGRAMS):
             found.append((f"!{redact(program)[0]}", redact(places[-1])[0]))
     return found
 
 
 _SHELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
+# programs that only look (any other one given an absolute path may change what is there)
+_READING_PROGRAMS = frozenset({"ls", "cat", "head", "tail", "wc", "file", "stat", "du", "df",
+                               "grep", "pwd", "which", "echo", "tree", "md5sum", "sha256sum",
+                               "nvidia-smi", "less", "more", "diff", "cd"})
 _SHELL_WRITE = re.compile(r"(?:>|[\s;&|(](?:tee|cp|mv|rm|mkdir|touch|rsync|ln|unzip|tar|wget|curl|"
                           r"chmod|dd|install)\s)")
 _SHELL_PLACE = re.compile(r"(?<![\w./-])(/[\w.@+-]+(?:/[\w.@+-]*)*|~/[\w./@+-]*)")
@@ -177,7 +243,9 @@ def _written_paths(call: ast.Call) -> list[ast.AST]:
     if isinstance(call.func, ast.Attribute) and name in _PATH_WRITES:
         return [call.func.value]
     if name in COPY_CALLS:
-        return [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "dst")]
+        moved = [*call.args[:1], *(k.value for k in call.keywords if k.arg == "src")] \
+            if name == "move" else []
+        return [*moved, *call.args[1:2], *(k.value for k in call.keywords if k.arg == "dst")]
     if not (_database(name, call) or _writes(name, call)):
         return []
     return _path_arguments(name, call)
@@ -254,6 +322,10 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
     if isinstance(node, ast.Attribute) and node.attr in {"parent", "parents"}:
         return _roots(node.value)
     if isinstance(node, ast.Subscript):
+        key = node.slice
+        if _dotted(node.value) == "os.environ" and isinstance(key, ast.Constant) \
+                and key.value in {"HOME", "USERPROFILE"}:
+            return ["~"]  # os.environ["HOME"]
         return _roots(node.value)
     if not isinstance(node, ast.Call):
         return [node]
@@ -261,6 +333,8 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
     if name == "home" or (name in {"getenv", "get"} and node.args and isinstance(
             node.args[0], ast.Constant) and node.args[0].value in {"HOME", "USERPROFILE"}):
         return ["~"]
+    if name in {"getenv", "get"} and len(node.args) > 1:  # os.getenv("OUT", "/abs/out")
+        return _roots(node.args[1])
     if name == "expanduser" and not (node.args and isinstance(node.args[0], ast.Constant)):
         return ["~"] if not node.args else [*_roots(node.args[0]), "~"]
     if name in _PATH_FUNCTIONS and node.args:

@@ -990,3 +990,19 @@ def test_an_import_a_model_formula_uses_stays_with_a_listed_noqa() -> None:
     assert ("`from helpers import lspline` got `# noqa: F401`", "`lspline` is used inside a "
             "model formula string, which pyflakes does not read") in [
         (c.what, c.why) for c in result.changes]
+
+
+def test_downloads_in_f_strings_sessions_and_bash_cells_and_not_the_cached_or_unused() -> None:
+    # hostile review: missed (f-string host, a Session, %%bash wget) and needless (a download
+    # only when the file is missing, a helper never called, a dict lookup by URL)
+    result = plan([
+        "import os\nimport requests\nimport urllib.request\nimport pandas as pd\n"
+        "HOST = 'api.example.io'\nr = requests.get(f'https://{HOST}/items')\n"
+        "sess = requests.Session()\nt = sess.get('https://sess.example.com/items')\n"
+        "if not os.path.exists('data.csv'):\n"
+        "    urllib.request.urlretrieve('https://cache.example.com/data.csv', 'data.csv')\n"
+        "def fetch_remote():\n    return pd.read_csv('https://unused.example.com/data.csv')\n"
+        "s = {'https://docs.example.com': 'docs'}\nprint(s.get('https://docs.example.com'), r, t)",
+        "%%bash\nwget -q -O /dev/null https://wget.example.com/ping"])
+    assert [(d.host, d.call) for d in result.downloads] == [
+        ("api.example.io", "get()"), ("sess.example.com", "get()"), ("wget.example.com", "%%bash")]
