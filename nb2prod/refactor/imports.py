@@ -63,13 +63,7 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
     """Top-level modules the code in ``sources`` imports by absolute name (a package's own
     relative imports say nothing of what it needs)."""
     found: set[str] = set()
-    for source in sources:
-        if "import" not in source:
-            continue
-        try:
-            tree = parsed(source)
-        except (SyntaxError, RecursionError, MemoryError, ValueError):
-            continue
+    for tree in _trees_mentioning(sources, "import"):
         for node in all_nodes(tree):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
@@ -78,18 +72,23 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
     return found
 
 
+def _trees_mentioning(sources: Iterable[str], word: str) -> Iterable[ast.Module]:
+    """The syntax trees of the sources whose text has ``word`` (those that parse)."""
+    for source in sources:
+        if word not in source:
+            continue
+        try:
+            yield parsed(source)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            continue
+
+
 def names_in_formulas(sources: Iterable[str]) -> set[str]:
     """Names a model formula uses by name (``"y ~ lspline(x, [2]) + np.log(z)"`` -> lspline,
     np): patsy, statsmodels and pyfixest look them up where the formula is evaluated, and no
     syntax tree shows them."""
     names: set[str] = set()
-    for source in sources:
-        if "~" not in source:
-            continue
-        try:
-            tree = parsed(source)
-        except (SyntaxError, RecursionError, MemoryError, ValueError):
-            continue
+    for tree in _trees_mentioning(sources, "~"):
         for node in all_nodes(tree):
             if node.__class__ is ast.Constant and isinstance(node.value, str) \
                     and "~" in node.value and len(node.value) < 2000:
