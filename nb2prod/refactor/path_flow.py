@@ -64,8 +64,10 @@ def path_uses(notebook: Notebook) -> PathUses:
                 if _reads_only(node):
                     in_reads.update(id(n) for a in _path_arguments(called_name(node.func), node)
                                     for n in walk(a) if isinstance(n, ast.Name))
-                loads += [n for a in [*node.args, *(k.value for k in node.keywords)]
-                          for n in walk(a) if isinstance(n, ast.Name)]
+                if called_name(node.func) not in _BUILDS_PATHS:  # (what is done with what
+                    # os.path.join builds decides)
+                    loads += [n for a in [*node.args, *(k.value for k in node.keywords)]
+                              for n in walk(a) if isinstance(n, ast.Name)]
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
                     and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -152,6 +154,8 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
     moved = {f.name for f in config if f.host_write}
     moved_values = {str(literal_value(f.value)).rstrip("/\\") for f in config if f.host_write}
     sources = _host_sources(notebook, moved)
+    uses = path_uses(notebook)
+    only_read = uses.read - uses.written
     found = []
     for cell in notebook.code_cells:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
@@ -166,14 +170,15 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
                         found.append(f"{called_name(node.func)}() writes {place!r} (cell "
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
         found += _unfollowed_places(cell, {str(literal_value(f.value)).rstrip("/\\")
-                                           for f in config})
+                                           for f in config}, only_read)
     return tuple(dict.fromkeys(found))
 
 
-def _unfollowed_places(cell, fields: set[str]) -> list[str]:
+def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> list[str]:
     """Absolute paths the code names where nb2prod cannot follow them (a list it loops over, a
     class attribute, ``os.rename``, an argument to the notebook's own function...): no config
-    field holds them, so the tests cannot move them. Only a read call's own path is safe."""
+    field holds them, so the tests cannot move them. Safe: a read call's own path, and a name
+    assigned one whose every use is read (``DATA_HOME = '/course/data'``, joined, then read)."""
     if cell.tree is None:
         return []
     safe = {id(n) for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
@@ -181,6 +186,8 @@ def _unfollowed_places(cell, fields: set[str]) -> list[str]:
             for a in node.args for n in walk(a)}
     # (`bucket + "/train/"`: a suffix, not a place)
     safe |= {id(node.right) for node in all_nodes(cell.tree) if isinstance(node, ast.BinOp)}
+    safe |= {id(node.value) for node in all_nodes(cell.tree) if isinstance(node, ast.Assign)
+             and all(isinstance(t, ast.Name) and t.id in only_read for t in node.targets)}
     found = []
     for node in all_nodes(cell.tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in safe \
