@@ -216,6 +216,8 @@ def _shell_writes(call: ast.Call) -> list[tuple[str, str]]:
     ``!cp a /abs/b``, ``%%bash`` scripts, ``os.system(...)``. nb2prod cannot move those into
     the tests' folder."""
     name = called_name(call.func)
+    if name not in {"run_cell_magic", "system"}:
+        return []
     texts = [a.value for a in call.args if isinstance(a, ast.Constant)
              and isinstance(a.value, str)]
     if name == "run_cell_magic" and len(texts) >= 3 and texts[0] in _SHELL_MAGICS:
