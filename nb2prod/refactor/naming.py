@@ -14,7 +14,7 @@ import keyword
 import re
 from collections.abc import Sequence
 
-from nb2prod.analysis.astutil import all_nodes, called_name, parsed
+from nb2prod.analysis.astutil import all_nodes, called_name, dotted_parts, parsed
 from nb2prod.analysis.dataflow import is_builtin
 from nb2prod.refactor.relpath import opens_for_writing
 
@@ -314,14 +314,7 @@ def _sets_paths(tree: ast.Module) -> bool:
 
 def _dotted(func: ast.AST) -> str:
     """``os.path`` for ``os.path.join``: the object a function is an attribute of."""
-    parts = []
-    node = func.value if isinstance(func, ast.Attribute) else None
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return ".".join(reversed(parts))
+    return ".".join(reversed(dotted_parts(func.value))) if isinstance(func, ast.Attribute) else ""
 
 
 # verbs whose call makes the value the step is about (a plot's figure, a fit's result are not)
