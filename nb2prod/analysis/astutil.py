@@ -8,6 +8,7 @@ looked up once, and expression contexts (``Load``/``Store``), which carry nothin
 from __future__ import annotations
 
 import ast
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -150,3 +151,19 @@ def literal_value(source: str) -> object | None:
         return ast.literal_eval(source)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         return None
+
+
+def query_names(call: ast.Call) -> list[str]:
+    """The variables a pandas expression string reads: ``limit`` in ``df.query("a > @limit")``,
+    ``df.eval(...)`` and ``pd.eval(...)``. pandas looks them up in the caller's scope, so they are
+    reads of the code around the call as much as ``limit`` written out would be."""
+    if called_name(call.func) not in ("query", "eval") or call.func.__class__ is not ast.Attribute:
+        return []
+    expression = call.args[0] if call.args else next(
+        (k.value for k in call.keywords if k.arg == "expr"), None)
+    if expression.__class__ is not ast.Constant or not isinstance(expression.value, str):
+        return []
+    return _QUERY_NAME.findall(expression.value)
+
+
+_QUERY_NAME = re.compile(r"@([A-Za-z_]\w*)")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from nb2prod.analysis.astutil import children, walk
+from nb2prod.analysis.astutil import children, query_names, walk
 from nb2prod.analysis.scopes import (
     COMPREHENSIONS,
     FunctionSummary,
@@ -310,6 +310,8 @@ class _ModuleWalker:
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             if isinstance(arg, ast.Name):  # a function passed as a callback usually runs now
                 self._emit(CALL, arg.id, arg)
+        for name in query_names(node):  # df.query("a > @limit") reads `limit`
+            self._emit(READ, name, node)
 
     # helpers --------------------------------------------------------------------------------
     def _bind_target(self, target: ast.AST, function: FunctionSummary | None = None) -> None:

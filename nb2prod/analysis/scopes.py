@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from nb2prod.analysis.astutil import children
+from nb2prod.analysis.astutil import children, query_names
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -88,6 +88,9 @@ def free_names(
         elif kind is ast.Call:
             if node.func.__class__ is ast.Name and node.func.id not in local:
                 calls.add(node.func.id)
+            for name in query_names(node):  # df.query("a > @limit")
+                if name not in local:
+                    reads.setdefault(name, node.lineno)
         elif kind in _FUNCTIONS and skip_functions:
             continue
         elif kind in _NESTED_SCOPES:

@@ -12,7 +12,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
-from nb2prod.analysis.astutil import all_nodes, parsed
+from nb2prod.analysis.astutil import all_nodes, parsed, query_names
 from nb2prod.notebook.model import Notebook
 from nb2prod.project.exchange import file_exchange
 from nb2prod.refactor.dead import drop_dead
@@ -168,7 +168,9 @@ def _inputs(drafts: list[StepDraft], flows, collected: Collected):
 def _finish_body(body: str, outputs: list[str], config_reads: list[str],
                  config) -> tuple[str, list[str]]:
     """The step's function body, and the config fields it still reads once dead code is gone."""
-    still_read = {n.id for n in all_nodes(parsed(body)) if n.__class__ is ast.Name}
+    nodes = all_nodes(parsed(body))
+    still_read = {n.id for n in nodes if n.__class__ is ast.Name}
+    still_read.update(name for n in nodes if n.__class__ is ast.Call for name in query_names(n))
     config_reads = [name for name in config_reads if name in still_read]
     unpack = "".join(_unpack(config[name]) for name in config_reads)
     if outputs:

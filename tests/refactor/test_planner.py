@@ -198,3 +198,19 @@ def test_a_constant_passed_to_a_file_call_resolves_against_data_dir() -> None:
     body = "\n".join(step.body for step in plan.steps)
     assert "DATA_PATH = config.path(config.DATA_PATH)" in body
     assert "NAME = config.NAME" in body
+
+
+def test_names_a_pandas_query_string_reads_are_step_inputs_and_config_reads() -> None:
+    # gabors ch03-distributions filters with `powerlaw.query("powerlaw < @histrange")`; here the
+    # query string is the only place that reads each name, as it often is
+    result = plan(ran("import pandas as pd\npowerlaw = pd.DataFrame({'powerlaw': [1, 5, 9]})",
+                      "histrange = 6", "cut = powerlaw.powerlaw.mean()",
+                      "print(powerlaw.query('powerlaw < @histrange and powerlaw > @cut'))",
+                      "def over(frame):\n    return frame.eval('powerlaw * @histrange')",
+                      "print(over(powerlaw))"))
+    query = next(s for s in result.steps if ".query(" in s.body)
+    assert query.body.startswith("histrange = config.histrange\n")
+    assert "cut" in query.inputs
+    assert "cut = " in next(s for s in result.steps if "cut" in s.outputs).body
+    [definition] = result.definitions
+    assert ast.unparse(ast.parse(definition)).startswith("def over(frame, *, histrange=6):")
