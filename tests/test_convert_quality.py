@@ -226,6 +226,39 @@ def test_absolute_paths_the_notebook_writes_stay_off_the_machine_in_tests(tmp_pa
     assert f"the notebook read {machine}/count.txt on its own machine" in run.stdout
 
 
+def test_a_host_file_read_through_a_path_builder_is_read_in_place_or_from_the_environment(
+        tmp_path: Path) -> None:
+    # new-user review: `read_csv(os.path.expanduser("~/..."))` was taken for a write, moved into
+    # the tests' empty folder, and the tests died with FileNotFoundError; the skip's advice to set
+    # the field did nothing, because the tests built Config() and never read the environment
+    machine = tmp_path / "machine"
+    notebook = write(tmp_path, "host_read.ipynb", [
+        code("import os\nfrom pathlib import Path\nimport pandas as pd", 1),
+        code("sales = pd.read_csv(os.path.expanduser('~/nb2prod-sales/sales.csv'))\n"
+             f"costs = pd.read_csv(Path('{machine}/costs.csv'))\n"
+             "print(len(sales), len(costs))", 2, [stream("1 1\n")])])
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    project = tmp_path / "project"
+    conftest = (project / "tests" / "conftest.py").read_text()
+    assert "HOST_PATHS = []" in conftest
+    readme = (project / "README.md").read_text()
+    assert "- `~/nb2prod-sales/sales.csv`: config field `sales_csv_path` " \
+           "(`PROJECT_SALES_CSV_PATH`)" in readme
+    home = tmp_path / "home"
+    run = generated_tests(project, {"HOME": str(home)})
+    assert run.returncode == 0 and " skipped" in run.stdout, run.stdout[-3000:]
+    assert "put a copy there, or set PROJECT_SALES_CSV_PATH, PROJECT_COSTS_CSV_PATH to one" \
+           in run.stdout
+    (tmp_path / "copies").mkdir()
+    for name in ("sales.csv", "costs.csv"):
+        (tmp_path / "copies" / name).write_text("a\n1\n")
+    run = generated_tests(project, {"HOME": str(home), **{
+        f"PROJECT_{name.upper()}_CSV_PATH": repr(str(tmp_path / "copies" / f"{name}.csv"))
+        for name in ("sales", "costs")}})
+    assert run.returncode == 0 and "skipped" not in run.stdout, run.stdout[-3000:]
+    assert not home.exists() and not machine.exists()
+
+
 def test_host_paths_built_copied_or_opened_as_databases_stay_off_the_machine(
         tmp_path: Path) -> None:
     # third hostile review: the generated tests wrote BASE + "out.csv", os.path.join(OUT, ...),

@@ -203,6 +203,7 @@ class _CellTransformer(CommentKeeper):
         self.folder_fields: set[str] = set()
         self.host_writes: set[str] = set()
         self.host_reads: set[str] = set()
+        self.enclosing_calls: list[cst.Call] = []  # the calls being visited, innermost last
         self.notes: set[int] = set()  # strings on their own line, which become comments
         self.known_paths = known_paths
         self.shows_figures = False
@@ -593,6 +594,7 @@ class _CellTransformer(CommentKeeper):
     def visit_Call(self, node: cst.Call) -> None:
         """`os.environ.get("API_KEY", "...")`, `os.getenv("TOKEN", "...")`: a secret default."""
         name = _root_attr(node.func)
+        self.enclosing_calls.append(node)
         if name in {"get", "getenv", "setdefault"} and len(node.args) >= 2 \
                 and isinstance(node.args[0].value, cst.SimpleString):
             key = _literal(node.args[0].value)
@@ -658,8 +660,17 @@ class _CellTransformer(CommentKeeper):
                     updated = self._path_argument(original, updated, name, at, role)
             return updated
         at = _file_argument(name, updated.args)
-        return self._path_argument(original, updated, name, at,
-                                   "read" if _reads(name, updated) else "write")
+        reads = _reads(name, updated) or (name in _BUILDS_PATHS and self._built_for_reading())
+        return self._path_argument(original, updated, name, at, "read" if reads else "write")
+
+    def _built_for_reading(self) -> bool:
+        """Whether the path a builder call makes (``os.path.expanduser("~/x.csv")``,
+        ``Path("/data/x.csv")``) goes straight to a call that reads it: ``pd.read_csv(...)``.
+        Anywhere else it may be written, and the tests keep off it."""
+        if not self.enclosing_calls:
+            return False
+        outer = self.enclosing_calls[-1]
+        return _reads(_root_attr(outer.func), outer)
 
     def _path_argument(self, original: cst.Call, updated: cst.Call, name: str, at: int,
                        role: str):
@@ -806,6 +817,7 @@ class _CellTransformer(CommentKeeper):
                                           cst.parse_statement("save_figure(figures_dir)\n")])
 
     def leave_Call(self, original: cst.Call, updated: cst.Call):
+        self.enclosing_calls.pop()
         if self.definitions == 0 and ((isinstance(updated.func, cst.Attribute)
                                        and updated.func.attr.value in {"savefig", "close"})
                                       or _SAVES_FIGURE.match(_root_attr(updated.func))):
@@ -875,6 +887,8 @@ class _CellTransformer(CommentKeeper):
 RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
                            r"(?:\.[A-Za-z0-9]{1,8}|/)$|^[\w.@-]+/[\w .@/-]+$")
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
+# calls that make a path from their argument: whether it is read depends on what takes it
+_BUILDS_PATHS = frozenset({"Path", "PurePath", "expanduser"})
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
 
