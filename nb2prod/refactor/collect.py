@@ -7,6 +7,7 @@ kept as comments, with a warning.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -518,7 +519,7 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
     pieces.definition_cells[renamed] = since
     for index, chunks in pieces.bodies.items():
-        if index >= since and any(_may_use(chunk, name) for chunk in chunks):
+        if index >= since and any(name in chunk for chunk in chunks):
             pieces.bodies[index] = [rename(chunk, name, renamed) if _may_use(chunk, name)
                                     and not chunk.startswith(DEFINITION_MARK) else chunk
                                     for chunk in chunks]
@@ -536,26 +537,35 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
 def _may_use(chunk: str, name: str) -> bool:
     """Whether ``chunk`` may use ``name`` as a variable: libcst renames only where it may (the
     word alone is often a column, an attribute or a word in a string)."""
-    if not re.search(rf"\b{re.escape(name)}\b", chunk):
+    if name not in chunk:
         return False
+    identifiers = _identifiers(chunk)
+    return identifiers is None or name in identifiers
+
+
+@functools.lru_cache(maxsize=4096)
+def _identifiers(chunk: str) -> frozenset[str] | None:
+    """Every name in ``chunk`` where libcst's rename would change it: the variables, and
+    conservatively every other identifier (``global``, an import, a nested ``def``...) except
+    the attributes, keywords and parameters it leaves alone. None when it does not parse.
+    Cached: a name defined again looks through every later chunk."""
     try:
         nodes = all_nodes(parsed(chunk))
     except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return True
-    return any(_names(node, name) for node in nodes)
-
-
-def _names(node: ast.AST, name: str) -> bool:
-    """Whether ``node`` holds ``name`` where libcst's rename would change it: a variable, and
-    conservatively every other identifier (``global``, an import, a nested ``def``...) except
-    the attributes, keywords and parameters it leaves alone."""
-    kind = node.__class__
-    if kind is ast.Name:
-        return node.id == name
-    if kind in (ast.Attribute, ast.keyword, ast.arg, ast.Constant):
-        return False
-    values = [getattr(node, field, None) for field in node._fields]
-    return name in values or any(value.__class__ is list and name in value for value in values)
+        return None
+    found = set()
+    for node in nodes:
+        kind = node.__class__
+        if kind is ast.Name:
+            found.add(node.id)
+        elif kind not in (ast.Attribute, ast.keyword, ast.arg, ast.Constant):
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if value.__class__ is str:
+                    found.add(value)
+                elif value.__class__ is list:
+                    found.update(item for item in value if item.__class__ is str)
+    return frozenset(found)
 
 
 def _config_field(statement, module: cst.Module, cell: Cell, single_binding: set[str],

@@ -156,6 +156,7 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
     sources = _host_sources(notebook, moved)
     uses = path_uses(notebook)
     only_read = uses.read - uses.written
+    field_values = {str(literal_value(f.value)).rstrip("/\\") for f in config}
     found = []
     for cell in notebook.code_cells:
         for node in all_nodes(cell.tree) if cell.tree is not None else ():
@@ -169,8 +170,7 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
                     if place.rstrip("/\\") not in moved_values:
                         found.append(f"{called_name(node.func)}() writes {place!r} (cell "
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
-        found += _unfollowed_places(cell, {str(literal_value(f.value)).rstrip("/\\")
-                                           for f in config}, only_read)
+        found += _unfollowed_places(cell, field_values, only_read)
     return tuple(dict.fromkeys(found))
 
 
