@@ -127,9 +127,23 @@ def code_name(body: str) -> tuple[str, str]:
     called = _first_called(tree)
     if called:
         return f"call_{called}", ""
+    computed = _assigned_call(tree)
+    if computed:  # m = df.a.mean(): a one-letter value, named by what makes it
+        return f"compute_{computed}", ""
     defined = next((node.name for node in tree.body if isinstance(
         node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), "")
     return (f"define_{_snake(defined)}" if defined else ""), ""
+
+
+def _assigned_call(tree: ast.Module) -> str:
+    """The call the first top-level assignment makes, when it says something (``mean`` in
+    ``m = df.a.mean()``; not ``f`` or ``_private``)."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            name = called_name(node.value.func)
+            if len(name) > 1 and not name.startswith("_") and name not in GENERATED_CALLS:
+                return _snake(name)
+    return ""
 
 
 def _first_called(tree: ast.Module) -> str:

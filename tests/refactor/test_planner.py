@@ -214,3 +214,9 @@ def test_names_a_pandas_query_string_reads_are_step_inputs_and_config_reads() ->
     assert "cut = " in next(s for s in result.steps if "cut" in s.outputs).body
     [definition] = result.definitions
     assert ast.unparse(ast.parse(definition)).startswith("def over(frame, *, histrange=6):")
+
+
+def test_a_step_making_a_one_letter_value_is_named_by_the_call_that_makes_it() -> None:
+    result = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1.0, 3.0]})",
+                      "m = df.a.mean()", "print(m)"))
+    assert [s.name for s in result.steps][1] == "compute_mean"
