@@ -37,7 +37,7 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
     chunks = list(chunks)
     changes: list[Unplaced] = []
     for round_ in range(_ROUNDS):
-        names = unread(parsed("".join(chunks)), keep)
+        names = unread(_joined(chunks), keep)
         if round_:  # loops that keep their names got their noqa in the first round
             names = dataclasses.replace(names, quiet={})
         if not names:
@@ -52,6 +52,15 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
         if len(changes) == found:
             break
     return Cleaned("".join(chunks), tuple(changes))
+
+
+def _joined(chunks: list[str]) -> ast.Module:
+    """The body's syntax tree from its chunks' own (each parsed once and shared): a long step
+    is not parsed whole again in every round, only the chunks a round rewrote. Read-only."""
+    try:
+        return ast.Module([node for chunk in chunks for node in parsed(chunk).body], [])
+    except SyntaxError:  # (a chunk that does not stand alone)
+        return parsed("".join(chunks))
 
 
 def _mentions(names: Unread, chunk: str) -> bool:
