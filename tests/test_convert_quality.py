@@ -259,6 +259,27 @@ def test_a_host_file_read_through_a_path_builder_is_read_in_place_or_from_the_en
     assert not home.exists() and not machine.exists()
 
 
+def test_temporary_files_and_clock_readings_stay_in_the_run_and_pass_the_replay(
+        tmp_path: Path) -> None:
+    # hostile review: mkdtemp()/gettempdir() writes were left in this machine's /tmp, and a step
+    # that read the clock failed its replay test (its value differs on every run)
+    notebook = write(tmp_path, "scratch.ipynb", [
+        code("import os\nimport tempfile\nimport time\nstart = time.time()", 1),
+        code("scratch = tempfile.mkdtemp()\n"
+             "with open(os.path.join(tempfile.gettempdir(), 'left.txt'), 'w') as handle:\n"
+             "    handle.write('x')", 2),
+        code("elapsed = time.time() - start\nprint(elapsed >= 0, os.path.isdir(scratch))", 3,
+             [stream("True True\n")])])
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    machine_tmp = tmp_path / "machine-tmp"
+    machine_tmp.mkdir()
+    run = generated_tests(tmp_path / "project", {"TMPDIR": str(machine_tmp)})
+    assert run.returncode == 0 and "failed" not in run.stdout, run.stdout[-3000:]
+    # (pytest keeps its own folders there)
+    left = [p.name for p in machine_tmp.iterdir() if not p.name.startswith("pytest-of-")]
+    assert left == [], "the tests left files in TMPDIR"
+
+
 def test_host_paths_built_copied_or_opened_as_databases_stay_off_the_machine(
         tmp_path: Path) -> None:
     # third hostile review: the generated tests wrote BASE + "out.csv", os.path.join(OUT, ...),

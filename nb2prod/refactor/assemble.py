@@ -12,7 +12,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
-from nb2prod.analysis.astutil import all_nodes, parsed, query_names
+from nb2prod.analysis.astutil import all_nodes, called_name, dotted_parts, parsed, query_names
 from nb2prod.notebook.model import Notebook
 from nb2prod.project.exchange import file_exchange
 from nb2prod.refactor.dead import drop_dead
@@ -85,6 +85,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         steps.append(Step(name, title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
                           nondeterministic=unseeded_randomness(parsed(body))
+                          or varies_between_runs(parsed(body))
                           or _rewritten_input([use for cell in draft.cells
                                                for use in reads_by_cell.get(cell, ())],
                                               written)))
@@ -192,6 +193,37 @@ def _unpack(field: ConfigField) -> str:
     if field.source == PATH_SOURCE or field.is_path:
         return f"{field.name} = config.path(config.{field.name})\n"
     return f"{field.name} = config.{field.name}\n"
+
+
+def varies_between_runs(tree: ast.AST) -> str:
+    """Why code gives other values on every run besides random numbers: it reads the clock, makes
+    a temporary file's name or a UUID ('' when it does none of these)."""
+    for node in all_nodes(tree):
+        if node.__class__ is not ast.Call:
+            continue
+        name = called_name(node.func)
+        why = _VARYING_CALLS.get(name)
+        if why is None or (node.func.__class__ is ast.Attribute and name in _COMMON_WORDS
+                           and not set(dotted_parts(node.func)[1:]) & _CLOCK_MODULES):
+            continue
+        return why.format(call=f"{name}()")
+    return ""
+
+
+_CLOCK = "it reads the clock ({call}), which differs on every run"
+_VARYING_CALLS = {
+    **dict.fromkeys(["time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic",
+                     "process_time", "now", "utcnow", "today"], _CLOCK),
+    **dict.fromkeys(["mkdtemp", "mkstemp", "mktemp", "NamedTemporaryFile", "TemporaryDirectory",
+                     "TemporaryFile", "SpooledTemporaryFile"],
+                    "it makes a temporary file or folder ({call}), whose name differs on every run"),
+    **dict.fromkeys(["uuid1", "uuid4", "urandom", "token_hex", "token_bytes", "token_urlsafe",
+                     "getpid"], "it draws an identifier ({call}), which differs on every run"),
+}
+# method names other objects have too (a frame's .time, a user's .today): only on a clock module
+_COMMON_WORDS = frozenset({"time", "now", "today"})
+_CLOCK_MODULES = frozenset({"time", "datetime", "date", "dt", "pd", "pandas", "Timestamp",
+                            "arrow", "pendulum"})
 
 
 def _rewritten_input(reads, written: dict[str, tuple[int, int]]) -> str:

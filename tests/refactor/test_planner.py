@@ -220,3 +220,20 @@ def test_a_step_making_a_one_letter_value_is_named_by_the_call_that_makes_it() -
     result = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1.0, 3.0]})",
                       "m = df.a.mean()", "print(m)"))
     assert [s.name for s in result.steps][1] == "compute_mean"
+
+
+def test_steps_reading_the_clock_or_making_temporary_names_are_compared_by_kind() -> None:
+    result = plan(ran("import time\nimport tempfile\nstart = time.time()",
+                      "scratch = tempfile.mkdtemp()", "elapsed = time.time() - start",
+                      "print(elapsed >= 0, len(scratch) > 0)"))
+    assert [s.nondeterministic for s in result.steps][:3] == [
+        "it reads the clock (time()), which differs on every run",
+        "it makes a temporary file or folder (mkdtemp()), whose name differs on every run",
+        "it reads the clock (time()), which differs on every run"]
+    assert not result.steps[3].nondeterministic
+
+
+def test_a_method_named_like_a_clock_on_another_object_reads_no_clock() -> None:
+    result = plan(ran("import pandas as pd\nframe = pd.DataFrame({'t': [1]})",
+                      "first = frame.t.today() if hasattr(frame.t, 'today') else 0"))
+    assert not any(s.nondeterministic for s in result.steps)
