@@ -41,6 +41,13 @@ MAX_CHANGES_SHOWN = 25
 
 
 def run_convert(options: ConvertOptions) -> int:
+    from nb2prod.heap import survivors_frozen
+
+    with survivors_frozen():
+        return _run_convert(options)
+
+
+def _run_convert(options: ConvertOptions) -> int:
     from nb2prod.ownership import check_output_location
     from nb2prod.write import locked_folder
 

@@ -68,7 +68,8 @@ def _black_once(code: str) -> str | None:
 def _collector_paused():
     """black's syntax trees are cyclic (each node points to its parent), and Python's collector
     re-scans them on every full collection while black works: a third of black's time on a
-    large module. Paused while black formats, then one collection frees the tree."""
+    large module. Paused while black formats; the tree, left young, goes in the next young
+    collection."""
     if not gc.isenabled():
         yield
         return
@@ -77,7 +78,6 @@ def _collector_paused():
         yield
     finally:
         gc.enable()
-        gc.collect()
 
 
 def _black_once_collecting(code: str) -> str | None:

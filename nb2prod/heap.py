@@ -1,0 +1,32 @@
+"""How convert keeps Python's cyclic garbage collector from re-reading its own heap.
+
+A convert builds hundreds of megabytes of syntax trees that live until it ends, and each full
+collection walks every one of them again: on a 2,000-cell notebook the collector's full passes
+took a sixth of the run. What survives a full collection is kept for the rest of the command,
+so it is frozen there (``gc.freeze``): later full collections walk only what came after it.
+Garbage that is not cyclic is freed as before; the heap is unfrozen when the command ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+_OLDEST = 2
+
+
+@contextlib.contextmanager
+def survivors_frozen() -> Iterator[None]:
+    """Within the block, each full collection freezes what it found alive."""
+    gc.callbacks.append(_freeze_after_full_collection)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(_freeze_after_full_collection)
+        gc.unfreeze()
+
+
+def _freeze_after_full_collection(phase: str, info: dict) -> None:
+    if phase == "stop" and info.get("generation") == _OLDEST:
+        gc.freeze()
