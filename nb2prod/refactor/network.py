@@ -122,22 +122,32 @@ def _has_port(parts) -> bool:
 
 
 def _single_literals(nodes) -> dict[str, str]:
-    """Names the notebook assigns once, to a string that starts with literal text (``url =
-    "https://..."``, ``url = ROOT + "data/a.csv"`` with ROOT such a name)."""
+    """Names the notebook assigns a string that starts with literal text (``url =
+    "https://..."``, ``url = ROOT + "data/a.csv"`` with ROOT such a name): once, or several
+    times with URLs on one host."""
     values: dict[str, list[ast.AST]] = {}
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], ast.Name):
             values.setdefault(node.targets[0].id, []).append(node.value)
-    single = {name: exprs[0] for name, exprs in values.items() if len(exprs) == 1}
     literals: dict[str, str] = {}
     for _ in range(5):  # (a name built on a name built on a literal...)
-        found = {name: text for name, expr in single.items()
-                 if (text := _leading_text(expr, literals))}
+        found = {name: texts[0] for name, exprs in values.items()
+                 if (texts := [_leading_text(expr, literals) for expr in exprs])
+                 and all(texts) and len({_place(text) for text in texts}) == 1}
         if found == literals:
             break
         literals = found
     return literals
+
+
+def _place(text: str) -> str:
+    """Where a text that may be a URL points: its scheme and host (the text itself when it is
+    no URL): a name assigned several URLs on one host downloads from that host."""
+    if not _URL.match(text):
+        return text
+    parts = urlsplit(text)
+    return f"{parts.scheme}://{parts.hostname}"
 
 
 def _downloaded(call: ast.Call, literals: dict[str, str],
@@ -203,4 +213,7 @@ def _leading_text(node: ast.AST, literals: dict[str, str]) -> str:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
             and node.func.attr == "format":
         return _leading_text(node.func.value, literals)
+    if isinstance(node, ast.Call) and called_name(node.func) in {"join", "urljoin"} \
+            and node.args:  # os.path.join(URL, "x.json"), urljoin(BASE, "x.csv")
+        return _leading_text(node.args[0], literals)
     return ""

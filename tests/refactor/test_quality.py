@@ -1006,3 +1006,16 @@ def test_downloads_in_f_strings_sessions_and_bash_cells_and_not_the_cached_or_un
         "%%bash\nwget -q -O /dev/null https://wget.example.com/ping"])
     assert [(d.host, d.call) for d in result.downloads] == [
         ("api.example.io", "get()"), ("sess.example.com", "get()"), ("wget.example.com", "%%bash")]
+
+
+def test_downloads_through_a_join_on_a_url_or_a_name_given_urls_on_one_host() -> None:
+    # hostile review: `read_json(os.path.join(URL, ...))` and a URL variable assigned twice
+    # were not listed, and the tests failed offline with a connection error
+    result = plan([
+        "import os\nimport pandas as pd\nURL = 'https://data.example.org/v1'\n"
+        "a = pd.read_json(os.path.join(URL, 'a.json'))",
+        "src = 'https://raw.example.com/a.csv'\nx = pd.read_csv(src)\n"
+        "src = 'https://raw.example.com/b.csv'\ny = pd.read_csv(src)\n"
+        "print(', '.join(['a', 'b']), a, x, y)"])
+    assert [(d.host, d.call) for d in result.downloads] == [
+        ("data.example.org", "read_json()"), ("raw.example.com", "read_csv()")]
