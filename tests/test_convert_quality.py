@@ -347,6 +347,23 @@ def test_a_write_that_starts_at_a_place_no_field_moves_is_asked_for(tmp_path: Pa
     assert not machine.exists()
 
 
+def test_a_relative_write_above_the_notebook_lands_in_the_run_folder(tmp_path: Path) -> None:
+    # hostile review: a write climbing out of the tests' run folder would land in pytest's base
+    # folder or beyond; the run folder nests as deep as the notebook's relative paths climb
+    notebook = write(tmp_path, "up.ipynb", [
+        code("import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+             "df.to_csv('../../../nb2prod-up.csv')\nprint(len(df))", 1, [stream("1\n")])])
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    conftest = (tmp_path / "project" / "tests" / "conftest.py").read_text()
+    assert 'WORKDIR = "notebook/notebook/notebook"' in conftest
+    base = tmp_path / "pytest-base"
+    run = generated_tests(tmp_path / "project", {"PYTEST_ADDOPTS": f"--basetemp={base}"})
+    assert run.returncode == 0 and "failed" not in run.stdout, run.stdout[-3000:]
+    written = [p.relative_to(base) for p in base.rglob("nb2prod-up.csv")]
+    assert written and all(p.parts[0].startswith("run") for p in written), written
+    assert not list(tmp_path.glob("nb2prod-up.csv"))
+
+
 def test_inputs_read_through_a_path_built_in_code_are_named_when_missing(tmp_path: Path) -> None:
     # hackoregon 1.0-jab-hawthorne: SEP_CSV = Path('../data/raw') / '01SEP2017.csv'; the tests
     # died with FileNotFoundError instead of skipping with the files to provide
