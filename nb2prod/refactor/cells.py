@@ -660,17 +660,27 @@ class _CellTransformer(CommentKeeper):
                     updated = self._path_argument(original, updated, name, at, role)
             return updated
         at = _file_argument(name, updated.args)
-        reads = _reads(name, updated) or (name in _BUILDS_PATHS and self._built_for_reading())
+        reads = _reads(name, updated) or (name in _BUILDS_PATHS and self._built_for_reading(
+            original))
         return self._path_argument(original, updated, name, at, "read" if reads else "write")
 
-    def _built_for_reading(self) -> bool:
+    def _built_for_reading(self, builder: cst.Call) -> bool:
         """Whether the path a builder call makes (``os.path.expanduser("~/x.csv")``,
-        ``Path("/data/x.csv")``) goes straight to a call that reads it: ``pd.read_csv(...)``.
-        Anywhere else it may be written, and the tests keep off it."""
-        if not self.enclosing_calls:
-            return False
-        outer = self.enclosing_calls[-1]
-        return _reads(_root_attr(outer.func), outer)
+        ``Path("/data/x.csv")``) only goes to a call that reads it: ``pd.read_csv(...)``,
+        through ``str(...)`` too, ``Path(...).read_text()``, ``Path(...).open()``, the source of
+        ``shutil.copy``. Anywhere else it may be written, and the tests keep off it."""
+        inner: cst.BaseExpression = builder
+        for outer in reversed(self.enclosing_calls):
+            name = _root_attr(outer.func)
+            if isinstance(outer.func, cst.Attribute) and _holds(outer.func.value, inner):
+                return _reads_its_receiver(name, outer)  # (Path(...) / "x").open("w")
+            if name in _PASSES_PATHS_ON:
+                inner = outer  # str(Path(...)): what takes the string decides
+                continue
+            if name in COPY_CALLS:  # shutil.copy(Path(src), Path(dst)): the source is read
+                return bool(outer.args) and outer.args[0].value is inner
+            return _reads(name, outer)
+        return False
 
     def _path_argument(self, original: cst.Call, updated: cst.Call, name: str, at: int,
                        role: str):
@@ -889,6 +899,34 @@ RELATIVE_PATH = re.compile(r"^(?!\.+$)(?![a-z][a-z0-9+.-]*:)[\w .@/\\-]*"
 _GENERATED_FIELDS = frozenset({"data_dir", "figures_dir", "config"})  # convert's own names
 # calls that make a path from their argument: whether it is read depends on what takes it
 _BUILDS_PATHS = frozenset({"Path", "PurePath", "expanduser"})
+# calls that hand the path they are given on, as it is or as a string
+_PASSES_PATHS_ON = frozenset({"str", "fspath", "abspath", "normpath", "realpath", "expanduser",
+                              "Path", "PurePath", "resolve", "absolute"})
+# methods of a path object that only look at the file it names
+_PATH_READS = frozenset({"read_text", "read_bytes", "exists", "is_file", "is_dir", "stat",
+                         "iterdir", "glob", "rglob"})
+
+
+def _holds(node: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """Whether ``target`` is ``node`` or inside it."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is target:
+            return True
+        stack.extend(current.children)
+    return False
+
+
+def _reads_its_receiver(method: str, call: cst.Call) -> bool:
+    """Whether a method called on a path only reads what it names (``open`` in a reading
+    mode: its first argument here)."""
+    if method == "open":
+        modes = [a.value for a in call.args[:1] if a.keyword is None] + [
+            a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"]
+        mode = _literal(modes[0]) if modes and isinstance(modes[0], cst.SimpleString) else "r"
+        return mode is not None and not writing_mode(mode)
+    return method in _PATH_READS
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
 

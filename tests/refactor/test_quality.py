@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from nb2prod.analysis.astutil import literal_value
 from nb2prod.notebook import load_notebook
 from nb2prod.refactor.imports import organise
 from nb2prod.refactor.naming import code_name, title_name
@@ -1019,3 +1020,22 @@ def test_downloads_through_a_join_on_a_url_or_a_name_given_urls_on_one_host() ->
         "print(', '.join(['a', 'b']), a, x, y)"])
     assert [(d.host, d.call) for d in result.downloads] == [
         ("data.example.org", "read_json()"), ("raw.example.com", "read_csv()")]
+
+
+def test_a_path_builder_is_read_or_written_as_the_call_taking_its_path_does() -> None:
+    # hostile review: `Path('/abs').open('w')` was taken for a read, so the generated tests
+    # wrote the machine's file; `read_csv(str(Path(...)))` and copy's source for writes
+    result = plan([
+        "import shutil\nimport pandas as pd\nfrom pathlib import Path\n"
+        "with Path('/m/k.txt').open('w') as fh:\n    fh.write('k')\n"
+        "with (Path('/m/d') / 'w.txt').open(mode='a') as fh:\n    fh.write('w')\n"
+        "z = pd.read_csv(str(Path('/m/z.csv')))\n"
+        "shutil.copy(Path('/m/a.txt'), Path('/m/b.txt'))\n"
+        "t = Path('/m/t.txt').read_text()\n"
+        "with Path('/m/r.txt').open() as fh:\n    r = fh.read()\nprint(z, t, r)"])
+    roles = {literal_value(f.value): ("read" if f.host_read else "") + ("write" if f.host_write
+                                                                         else "")
+             for f in result.config if f.name != "data_dir"}
+    assert roles == {"/m/k.txt": "write", "/m/d": "write", "/m/z.csv": "read",
+                     "/m/a.txt": "read", "/m/b.txt": "write", "/m/t.txt": "read",
+                     "/m/r.txt": "read"}
