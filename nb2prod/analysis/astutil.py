@@ -155,15 +155,41 @@ def literal_value(source: str) -> object | None:
 
 def query_names(call: ast.Call) -> list[str]:
     """The variables a pandas expression string reads: ``limit`` in ``df.query("a > @limit")``,
-    ``df.eval(...)`` and ``pd.eval(...)``. pandas looks them up in the caller's scope, so they are
-    reads of the code around the call as much as ``limit`` written out would be."""
-    if called_name(call.func) not in ("query", "eval") or call.func.__class__ is not ast.Attribute:
+    ``df.eval(...)`` and ``pd.eval(...)`` (there every bare name too). pandas looks them up in
+    the caller's scope, so they are reads of the code around the call as much as ``limit``
+    written out would be. Not in quoted text (``'me@example.com'``), an SQL query's parameters
+    (``client.query("SELECT ... @user_id")``) or a call given its own ``local_dict``."""
+    name = called_name(call.func)
+    if name not in ("query", "eval") or call.func.__class__ is not ast.Attribute \
+            or any(k.arg in ("local_dict", "global_dict", "resolvers") for k in call.keywords):
         return []
     expression = call.args[0] if call.args else next(
         (k.value for k in call.keywords if k.arg == "expr"), None)
-    if expression.__class__ is not ast.Constant or not isinstance(expression.value, str):
+    text = _constant_text(expression)
+    if not text or _SQL.match(text):
         return []
-    return _QUERY_NAME.findall(expression.value)
+    unquoted = _QUOTED.sub(" ", text)
+    names = _QUERY_NAME.findall(unquoted)
+    if name == "eval" and dotted_parts(call.func)[1:] in (["pd"], ["pandas"]):
+        names += [word for word in _BARE_NAME.findall(unquoted) if word not in _EVAL_WORDS]
+    return list(dict.fromkeys(names))
 
 
-_QUERY_NAME = re.compile(r"@([A-Za-z_]\w*)")
+def _constant_text(node: ast.AST | None) -> str:
+    """The literal text of a string expression: a constant, an f-string's literal parts, or a
+    sum of them (``"a >= " + "@mid"``)."""
+    if node.__class__ is ast.Constant:
+        return node.value if isinstance(node.value, str) else ""
+    if node.__class__ is ast.JoinedStr:
+        return " ".join(_constant_text(part) for part in node.values)
+    if node.__class__ is ast.BinOp and node.op.__class__ is ast.Add:
+        return _constant_text(node.left) + _constant_text(node.right)
+    return ""
+
+
+_QUERY_NAME = re.compile(r"(?<![\w.@])@([A-Za-z_]\w*)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+_SQL = re.compile(r"\s*(?:select|with|insert|update|delete|merge|create)\b", re.IGNORECASE)
+# in pd.eval's own text: a bare name is a variable of the caller, unless it is one of these
+_BARE_NAME = re.compile(r"(?<![\w.@])([A-Za-z_]\w*)\b(?!\s*\()")
+_EVAL_WORDS = frozenset({"and", "or", "not", "in", "is", "True", "False", "None"})

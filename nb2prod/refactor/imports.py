@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 
-from nb2prod.analysis.astutil import all_nodes, parsed
+from nb2prod.analysis.astutil import all_nodes, parsed, query_names
 
 ISORT_LINE_LENGTH = 88  # ruff's default, which `ruff check --isolated` uses
 
@@ -110,7 +110,9 @@ def names_read(sources: Iterable[str]) -> set[str]:
             tree = parsed(source)
         except SyntaxError:
             continue
-        names |= {n.id for n in all_nodes(tree) if n.__class__ is ast.Name}
+        nodes = all_nodes(tree)
+        names |= {n.id for n in nodes if n.__class__ is ast.Name}
+        names.update(name for n in nodes if n.__class__ is ast.Call for name in query_names(n))
     return names
 
 

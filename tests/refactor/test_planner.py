@@ -216,6 +216,17 @@ def test_names_a_pandas_query_string_reads_are_step_inputs_and_config_reads() ->
     assert ast.unparse(ast.parse(definition)).startswith("def over(frame, *, histrange=6):")
 
 
+def test_query_names_in_f_strings_sums_pd_eval_and_modules_are_reads() -> None:
+    # hostile review: each of these failed with UndefinedVariableError in the project
+    result = plan(ran("import math\nimport pandas as pd\ndf = pd.DataFrame({'a': [1, 5]})\n"
+                      "col = 'a'", "hi = len(df)", "mid = hi - 1", "x = hi * 2",
+                      "print(df.query(f'{col} < @hi'), df.query('a >= ' + '@mid'))",
+                      "print(df.query('a > @math.pi'), pd.eval('df.a * x'))"))
+    first, second = result.steps[-2:]
+    assert {"hi", "mid"} <= set(first.inputs) and {"df", "x"} <= set(second.inputs)
+    assert "import math" in result.imports
+
+
 def test_a_step_making_a_one_letter_value_is_named_by_the_call_that_makes_it() -> None:
     result = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1.0, 3.0]})",
                       "m = df.a.mean()", "print(m)"))

@@ -200,3 +200,17 @@ def test_pylab_names_are_defined_not_hidden_state() -> None:
     cells = ["%pylab inline", "x = linspace(0, 1, 5)\nfigure()\nhist(random.rand(10))\nprint(np.mean(x))",
              "from pylab import *\nplot(arange(3))"]
     assert [f for f in findings(cells) if f[0] in {"NB201", "NB202"}] == []
+
+
+def test_names_in_pandas_query_strings_are_reads_but_quoted_text_and_sql_are_not() -> None:
+    # a name only a query string reads is still used before it is defined ...
+    assert findings(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1]})",
+                        "print(df.query('a > @limit'))", "limit = 0"), "NB20") == [
+        ("NB201", 1, 1)]
+    # ... but an e-mail in quotes, an SQL query's parameters and a local_dict name nothing
+    assert findings(ran("import pandas as pd\ndf = pd.DataFrame({'e': ['me@example.com']})",
+                        "print(df.query(\"e == 'me@example.com'\"))\n"
+                        "print(df.query('e == @v', local_dict={'v': 'x'}))",
+                        "def fetch(client):\n"
+                        "    return client.query('SELECT * FROM t WHERE user = @user_id')"),
+                    "NB20") == []
