@@ -264,8 +264,10 @@ def test_temporary_files_and_clock_readings_stay_in_the_run_and_pass_the_replay(
     # hostile review: mkdtemp()/gettempdir() writes were left in this machine's /tmp, and a step
     # that read the clock failed its replay test (its value differs on every run)
     notebook = write(tmp_path, "scratch.ipynb", [
-        code("import os\nimport tempfile\nimport time\nstart = time.time()", 1),
-        code("scratch = tempfile.mkdtemp()\n"
+        code("import os\nimport tempfile\nimport time\nstart = time.time()\n\n\n"
+             "def save(text, folder=tempfile.gettempdir()):\n"  # (evaluated at import)
+             "    open(os.path.join(folder, 'default.txt'), 'w').write(text)", 1),
+        code("save('d')\nscratch = tempfile.mkdtemp()\n"
              "with open(os.path.join(tempfile.gettempdir(), 'left.txt'), 'w') as handle:\n"
              "    handle.write('x')", 2),
         code("elapsed = time.time() - start\nprint(elapsed >= 0, os.path.isdir(scratch))", 3,
