@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,11 +276,23 @@ def _load_dumps(folder: Path) -> dict[str, dict[str, Any]]:
     values = {}
     for path in sorted(folder.glob("*.pkl")):
         with open(path, "rb") as stream:
+            unpickler = _LenientUnpickler(stream)
             try:  # our own capture files, just written by the two runs
-                values[path.stem] = _LenientUnpickler(stream).load()
+                values[path.stem] = unpickler.load()
             except Exception as exc:  # an unloadable dump is a row in the report, not a crash
+                if unpickler.missing:
+                    raise _missing_here(unpickler.missing) from None
                 values[path.stem] = {"<unloadable>": f"{type(exc).__name__}: {exc}"}
     return values
+
+
+def _missing_here(modules: set[str]) -> UsageError:
+    """The runs used another Python (--python) whose libraries this one lacks: the values they
+    captured cannot be read here, and every row would say "missing"."""
+    names = ", ".join(sorted(modules))
+    return UsageError(f"the captured values need {names}, which nb2prod's own Python "
+                      f"({sys.executable}) cannot import: install {names} there, or install "
+                      "nb2prod in the environment given with --python and run it from there")
 
 
 class _Placeholder:
@@ -309,11 +322,18 @@ class _LenientUnpickler(pickle.Unpickler):
     """Classes the notebook defined live in its kernel's __main__ and the project's in its package:
     both load as one placeholder class per class name, so their instances compare by state."""
 
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.missing: set[str] = set()  # libraries this Python lacks that a value needs
+
     def find_class(self, module: str, name: str) -> Any:
         if module == "__main__" or module.split(".")[-1] in {"pipeline", "support"}:
             return _PLACEHOLDERS.setdefault(name, type(name, (_Placeholder,), {}))
         try:
             return super().find_class(module, name)
+        except ModuleNotFoundError as exc:
+            self.missing.add((exc.name or module).split(".")[0])
+            return _PLACEHOLDERS.setdefault(name, type(name, (_Placeholder,), {}))
         except (AttributeError, ImportError):
             return _PLACEHOLDERS.setdefault(name, type(name, (_Placeholder,), {}))
 

@@ -4,12 +4,15 @@ and values that differ between two runs of the notebook itself."""
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from nb2prod.errors import UsageError
+from nb2prod.verify.execute import _load_dumps
 from tests.helpers import code, markdown, stream, write
 
 pytest.importorskip("nbclient")
@@ -137,3 +140,23 @@ def test_files_the_runs_write_are_compared(tmp_path: Path) -> None:
     files = {r["name"]: r["status"] for r in json.loads(result.stdout) if r["step"] == "(files)"}
     assert files == {"result.txt": "differs"} and result.returncode == 1
     assert not (notebook.parent / "result.txt").exists()  # runs happen in copies
+
+
+def test_values_needing_a_library_this_python_lacks_stop_with_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # new-user review: with --python naming an environment that has pandas, and nb2prod's own
+    # without it, every value was reported "missing" and the conversion looked broken
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "absentlib.py").write_text(
+        "def make(n):\n    return Frame(n)\n\n\nclass Frame:\n    def __init__(self, n):\n"
+        "        self.n = n\n\n    def __reduce__(self):\n        return make, (self.n,)\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    import absentlib  # (a library the runs' Python has)
+
+    (tmp_path / "dumps").mkdir()
+    (tmp_path / "dumps" / "load.pkl").write_bytes(pickle.dumps({"df": absentlib.Frame(1)}))
+    monkeypatch.delitem(sys.modules, "absentlib")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path / "lib")])
+    with pytest.raises(UsageError, match=r"the captured values need absentlib, which nb2prod's "
+                                         r"own Python .* cannot import: install absentlib there"):
+        _load_dumps(tmp_path / "dumps")
