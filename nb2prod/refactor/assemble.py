@@ -19,7 +19,7 @@ from nb2prod.refactor.dead import drop_dead
 from nb2prod.refactor.imports import binding_names, names_read
 from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.inline import module_names as all_module_names
-from nb2prod.refactor.locate import located, unused_import
+from nb2prod.refactor.locate import Unplaced, located, unused_import
 from nb2prod.refactor.pieces import (
     DEFINITION_MARK,
     IMPORT_MARK,
@@ -79,8 +79,10 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         cleaned = drop_dead(draft.statements, set(ordered_outputs))
         changes += located(cleaned.changes, [collected.cells[i] for i in draft.cells
                                              if i in collected.cells])
-        body, config_reads = _finish_body(cleaned.code, ordered_outputs,
-                                          [n for n in flow.reads if n in config], config)
+        body, config_reads, quieted = _finish_body(cleaned.code, ordered_outputs,
+                                                   [n for n in flow.reads if n in config], config)
+        changes += located(quieted, [collected.cells[i] for i in draft.cells
+                                     if i in collected.cells])
         name, title = renamed_for_code(draft, cleaned.code, used)
         steps.append(Step(name, title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
@@ -167,21 +169,46 @@ def _inputs(drafts: list[StepDraft], flows, collected: Collected):
 
 
 def _finish_body(body: str, outputs: list[str], config_reads: list[str],
-                 config) -> tuple[str, list[str]]:
-    """The step's function body, and the config fields it still reads once dead code is gone."""
+                 config) -> tuple[str, list[str], list[Unplaced]]:
+    """The step's function body, the config fields it still reads once dead code is gone, and
+    the ``noqa`` comments it got (a value only a pandas expression string reads is, to ruff and
+    pyflakes, assigned and never used: F841)."""
     nodes = all_nodes(parsed(body))
-    still_read = {n.id for n in nodes if n.__class__ is ast.Name}
-    still_read.update(name for n in nodes if n.__class__ is ast.Call for name in query_names(n))
-    config_reads = [name for name in config_reads if name in still_read]
-    unpack = "".join(_unpack(config[name]) for name in config_reads)
+    loaded = {n.id for n in nodes if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Store}
+    in_strings = {name for n in nodes if n.__class__ is ast.Call for name in query_names(n)}
+    config_reads = [name for name in config_reads if name in loaded | in_strings]
+    body, quieted = _quiet_string_reads(body, in_strings - loaded)
+    unpack = "".join(_unpack(config[name], name not in loaded) for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
     elif not parsed(unpack + body).body:  # only comments: Python needs a statement
         body += "pass\n"
-    return unpack + body, config_reads
+    return unpack + body, config_reads, quieted
 
 
-def _unpack(field: ConfigField) -> str:
+_STRING_READ = "  # noqa: F841 (read in a pandas expression string)"
+
+
+def _quiet_string_reads(body: str, names: set[str]) -> tuple[str, list[Unplaced]]:
+    """The body with ``# noqa: F841`` on each top-level assignment of ``names`` (read only
+    inside ``df.query("a > @limit")``), and those changes."""
+    if not names:
+        return body, []
+    lines = body.splitlines(keepends=True)
+    quieted = []
+    for node in parsed(body).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id in names \
+                and "#" not in lines[node.lineno - 1]:
+            line = lines[node.lineno - 1]
+            lines[node.lineno - 1] = line.rstrip("\n") + _STRING_READ + "\n"
+            quieted.append(Unplaced(line.strip(), f"`{node.targets[0].id} = ...` got "
+                                    "`# noqa: F841`", "only a pandas expression string reads it, "
+                                    "which ruff and pyflakes do not look into"))
+    return "".join(lines), quieted
+
+
+def _unpack(field: ConfigField, string_read: bool = False) -> str:
     if field.required:
         return (f"# TODO(nb2prod): no notebook cell defines '{field.name}'; set it in the config\n"
                 f"{field.name} = config.{field.name}\n")
@@ -192,7 +219,7 @@ def _unpack(field: ConfigField) -> str:
                 f'os.makedirs({folder} or ".", exist_ok=True)\n')
     if field.source == PATH_SOURCE or field.is_path:
         return f"{field.name} = config.path(config.{field.name})\n"
-    return f"{field.name} = config.{field.name}\n"
+    return f"{field.name} = config.{field.name}{_STRING_READ if string_read else ''}\n"
 
 
 def varies_between_runs(tree: ast.AST) -> str:

@@ -209,7 +209,7 @@ def test_names_a_pandas_query_string_reads_are_step_inputs_and_config_reads() ->
                       "def over(frame):\n    return frame.eval('powerlaw * @histrange')",
                       "print(over(powerlaw))"))
     query = next(s for s in result.steps if ".query(" in s.body)
-    assert query.body.startswith("histrange = config.histrange\n")
+    assert query.body.startswith("histrange = config.histrange  # noqa: F841")
     assert "cut" in query.inputs
     assert "cut = " in next(s for s in result.steps if "cut" in s.outputs).body
     [definition] = result.definitions
@@ -248,3 +248,15 @@ def test_a_method_named_like_a_clock_on_another_object_reads_no_clock() -> None:
     result = plan(ran("import pandas as pd\nframe = pd.DataFrame({'t': [1]})",
                       "first = frame.t.today() if hasattr(frame.t, 'today') else 0"))
     assert not any(s.nondeterministic for s in result.steps)
+
+
+def test_a_value_only_a_query_string_reads_gets_a_listed_noqa_for_ruff() -> None:
+    # ruff and pyflakes do not read query strings: `limit` and `m` were F841 in the step
+    result = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1, 5]})\nlimit = 4",
+                      "m = df.a.mean()\nprint(df.query('a > @limit and a < @m'))",
+                      "m = 0\nprint(m)"))
+    body = result.steps[-2].body
+    assert "limit = config.limit  # noqa: F841 (read in a pandas expression string)\n" in body
+    assert "m = df.a.mean()  # noqa: F841 (read in a pandas expression string)\n" in body
+    assert [(c.cell, c.line, c.what) for c in result.changes if "noqa" in c.what] == [
+        (1, 1, "`m = ...` got `# noqa: F841`")]
