@@ -576,3 +576,18 @@ def test_the_tests_never_delete_or_change_a_file_the_notebook_named_on_its_machi
     assert result.returncode == 0, result.stderr
     generated_tests(tmp_path / "project")  # (replaying the step that deleted its copy fails)
     assert {p.name: p.read_bytes() for p in host.iterdir()} == before
+
+
+def test_the_project_is_clean_under_its_own_ruff_config_whatever_ruff_defaults_to(
+        tmp_path: Path) -> None:
+    # new-user review: `[tool.ruff]` selected nothing, so a newer ruff's wider defaults (and the
+    # pycodestyle rules on the notebook's own `x != None`) made `ruff check .` fail
+    notebook = write(tmp_path, "style.ipynb", [
+        code("import pandas as pd\nframe = pd.DataFrame({'a': [1, None]})\n"
+             "kept = [v for v in frame.a if v != None]\nprint(len(kept))", 1, [stream("2\n")])])
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    pyproject = (tmp_path / "project" / "pyproject.toml").read_text()
+    assert '[tool.ruff.lint]\n' in pyproject and 'select = ["E9", "F", "I"]' in pyproject
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=tmp_path / "project",
+                          capture_output=True, text=True, check=False)
+    assert lint.returncode == 0, lint.stdout
