@@ -114,11 +114,6 @@ def test_template_errors_name_the_file_and_line(tmp_path: Path) -> None:
             "script") in unknown.stderr
 
 
-def test_notebook_without_code_converts_to_an_empty_pipeline(tmp_path: Path) -> None:
-    notebook = write(tmp_path, "notes.ipynb", [markdown("# Notes\n\nOnly prose.")])
-    assert convert(str(notebook), "-o", str(tmp_path / "notes")).returncode == 0
-
-
 @pytest.fixture(scope="module")
 def installed_example(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The example converted, then installed with pip into a fresh virtual environment that
@@ -176,3 +171,15 @@ def test_parallel_formatting_gives_what_black_gives_the_whole_file(monkeypatch: 
               '@end\n"""\n' + annotated)
     assert formatting.format_python(quoted, "m.py") == black.format_str(
         quoted, mode=black.Mode(line_length=100))
+
+
+def test_a_notebook_without_code_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    # hostile review: a notebook of no cells (or only markdown) converted, exit 0, into a
+    # 14-file project with no steps
+    for name, cells in (("zero.ipynb", []), ("prose.ipynb", [markdown("# Notes\n\nNo code.")]),
+                        ("blank.ipynb", [code("\n  \n", 1)])):
+        notebook = write(tmp_path, name, cells)
+        result = convert(str(notebook), "-o", str(tmp_path / f"{name}-project"))
+        assert result.returncode == 2, result.stdout
+        assert result.stderr == f"error: {notebook}: nothing to convert: the notebook has no code\n"
+        assert not (tmp_path / f"{name}-project").exists()

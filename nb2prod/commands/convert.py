@@ -58,12 +58,19 @@ def _run_convert(options: ConvertOptions) -> int:
 
         return run_convert_project(options)
     if options.dry_run:
-        return _convert(load_notebook(options.notebook), options)
+        return _convert(_with_code(load_notebook(options.notebook), options.notebook), options)
     folder = check_output_location(options.output, [options.notebook])
-    notebook = load_notebook(options.notebook)
+    notebook = _with_code(load_notebook(options.notebook), options.notebook)
     # held from planning to the last rename: of two converts into one folder, exactly one wins
     with locked_folder(folder):
         return _convert(notebook, options, folder)
+
+
+def _with_code(notebook: Notebook, path: Path) -> Notebook:
+    """The notebook, when it has code to convert: a project of no steps helps nobody."""
+    if not any(cell.source.strip() for cell in notebook.code_cells):
+        raise UsageError(f"{path}: nothing to convert: the notebook has no code")
+    return notebook
 
 
 def _convert(notebook: Notebook, options: ConvertOptions, folder: Path | None = None) -> int:
