@@ -87,7 +87,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         steps.append(Step(name, title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
                           nondeterministic=unseeded_randomness(parsed(body))
-                          or varies_between_runs(parsed(body))
+                          or varies_between_runs(parsed(body), set(collected.definitions))
                           or _rewritten_input([use for cell in draft.cells
                                                for use in reads_by_cell.get(cell, ())],
                                               written)))
@@ -222,19 +222,33 @@ def _unpack(field: ConfigField, string_read: bool = False) -> str:
     return f"{field.name} = config.{field.name}{_STRING_READ if string_read else ''}\n"
 
 
-def varies_between_runs(tree: ast.AST) -> str:
+def varies_between_runs(tree: ast.AST, own: set[str] = frozenset()) -> str:
     """Why code gives other values on every run besides random numbers: it reads the clock, makes
-    a temporary file's name or a UUID ('' when it does none of these)."""
-    for node in all_nodes(tree):
+    a temporary file's name or a UUID ('' when it does none of these). ``own``: the notebook's
+    functions, whose names (``def time(x)``) say nothing of a clock."""
+    nodes = all_nodes(tree)
+    own = set(own) | {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    for node in nodes:
         if node.__class__ is not ast.Call:
             continue
         name = called_name(node.func)
         why = _VARYING_CALLS.get(name)
-        if why is None or (node.func.__class__ is ast.Attribute and name in _COMMON_WORDS
-                           and not set(dotted_parts(node.func)[1:]) & _CLOCK_MODULES):
+        if name in _TIME_PARSERS and _says_now(node):  # pd.Timestamp("now")
+            why = _CLOCK
+        if why is None or (node.func.__class__ is ast.Name and name in own) or (
+                node.func.__class__ is ast.Attribute and name in _COMMON_WORDS
+                and not set(dotted_parts(node.func)[1:]) & _CLOCK_MODULES):
             continue
         return why.format(call=f"{name}()")
     return ""
+
+
+def _says_now(call: ast.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0], ast.Constant) \
+        and str(call.args[0].value).strip().lower() in ("now", "today")
+
+
+_TIME_PARSERS = frozenset({"Timestamp", "to_datetime", "datetime64", "Period"})
 
 
 _CLOCK = "it reads the clock ({call}), which differs on every run"

@@ -260,3 +260,12 @@ def test_a_value_only_a_query_string_reads_gets_a_listed_noqa_for_ruff() -> None
     assert "m = df.a.mean()  # noqa: F841 (read in a pandas expression string)\n" in body
     assert [(c.cell, c.line, c.what) for c in result.changes if "noqa" in c.what] == [
         (1, 1, "`m = ...` got `# noqa: F841`")]
+
+
+def test_now_given_to_a_time_parser_reads_the_clock_and_an_own_time_function_does_not() -> None:
+    # hostile review: pd.Timestamp("now") failed its replay test; `def time(x)` made `time(3)`
+    # count as a clock reading, so its step was compared by type only
+    result = plan(ran("import pandas as pd\nstamp = pd.Timestamp('now')",
+                      "def time(x):\n    return x * 2", "y = time(3)\nprint(y, stamp)"))
+    assert [(s.cells, s.nondeterministic[:18]) for s in result.steps] == [
+        ((0,), "it reads the clock"), ((1, 2), "")]
