@@ -509,11 +509,18 @@ def _unread_download(value: cst.BaseExpression) -> bool:
 
 
 def _has_effect(node: cst.CSTNode) -> bool:
-    """A call, await, yield or assignment expression anywhere in ``node``."""
+    """A call, await, yield or assignment expression anywhere in ``node`` that runs when it is
+    evaluated: a lambda's body runs only when it is called (its defaults run now)."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)):
             return True
+        if isinstance(current, cst.Lambda):
+            stack.extend(p.default for p in (*current.params.params,
+                                             *current.params.kwonly_params,
+                                             *current.params.posonly_params)
+                         if p.default is not None)
+            continue
         stack.extend(current.children)
     return False

@@ -1039,3 +1039,15 @@ def test_a_path_builder_is_read_or_written_as_the_call_taking_its_path_does() ->
     assert roles == {"/m/k.txt": "write", "/m/d": "write", "/m/z.csv": "read",
                      "/m/a.txt": "read", "/m/b.txt": "write", "/m/t.txt": "read",
                      "/m/r.txt": "read"}
+
+
+def test_an_unread_lambda_goes_whole_even_in_a_block() -> None:
+    # new-user review (CS109A Lecture1): `age = lambda s: ... int(s)` left a bare lambda
+    # statement behind: its body's call was taken for an effect, but it only runs when called
+    result = plan(["import pandas as pd\nframe = pd.DataFrame({'y': ['N', '1990']})\n"
+                   "if len(frame):\n    age = lambda s: 0 if 'N' in s else 2017 - int(s)\n"
+                   "print(len(frame))"])
+    body = "".join(s.body for s in result.steps)
+    assert "lambda" not in body and "if len(frame):" not in body
+    assert "removed `age = lambda s: 0 if 'N' in s else 2017 - int(s)`" in [
+        c.what for c in result.changes]
