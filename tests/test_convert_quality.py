@@ -591,3 +591,18 @@ def test_the_project_is_clean_under_its_own_ruff_config_whatever_ruff_defaults_t
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=tmp_path / "project",
                           capture_output=True, text=True, check=False)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_a_figure_a_step_saved_itself_is_not_saved_again_by_the_next(tmp_path: Path) -> None:
+    # new-user review (CS109A Lecture1): a cell ending in plt.savefig left its figure open, and
+    # the next plotting step saved it again as its own (figures/when_001.png held "who")
+    notebook = write(tmp_path, "figs.ipynb", [
+        code("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt", 1),
+        code("plt.plot([1, 2])\nplt.savefig('who.png')", 2),
+        code("plt.figure()\nplt.hist([1, 2, 2])\nplt.show()", 3)])
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    run = subprocess.run([sys.executable, "-c", "from project.pipeline import run; run()"],
+                         cwd=tmp_path, capture_output=True, text=True, check=False,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path / "project" / "src")})
+    assert run.returncode == 0, run.stderr
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["plot_hist_001.png"]
