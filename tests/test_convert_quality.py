@@ -606,3 +606,18 @@ def test_a_figure_a_step_saved_itself_is_not_saved_again_by_the_next(tmp_path: P
                          env={**os.environ, "PYTHONPATH": str(tmp_path / "project" / "src")})
     assert run.returncode == 0, run.stderr
     assert [p.name for p in (tmp_path / "figures").iterdir()] == ["plot_hist_001.png"]
+
+
+def test_a_step_that_deletes_a_file_is_not_replayed_and_the_skip_says_why(tmp_path: Path) -> None:
+    # hostile review: os.remove / Path.unlink / shutil.rmtree failed the step's replay test with
+    # FileNotFoundError: the whole run had already deleted the file
+    notebook = write(tmp_path, "scratch.ipynb", [
+        code("import os\nimport pandas as pd\nframe = pd.DataFrame({'a': [1]})\n"
+             "frame.to_csv('scratch.csv')", 1),
+        code("back = pd.read_csv('scratch.csv')\nos.remove('scratch.csv')\nprint(len(back))", 2,
+             [stream("1\n")]),
+        code("names = ['a', 'b']\nnames.remove('b')\nprint(names)", 3, [stream("['a']\n")])])
+    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0 and "failed" not in run.stdout, run.stdout[-3000:]
+    assert run.stdout.count("is not replayed: it deletes or moves files (os.remove())") == 1

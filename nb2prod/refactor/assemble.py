@@ -90,7 +90,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                           or varies_between_runs(parsed(body), set(collected.definitions))
                           or _rewritten_input([use for cell in draft.cells
                                                for use in reads_by_cell.get(cell, ())],
-                                              written)))
+                                              written),
+                          not_replayable=removes_files(parsed(body))))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
@@ -241,6 +242,24 @@ def varies_between_runs(tree: ast.AST, own: set[str] = frozenset()) -> str:
             continue
         return why.format(call=f"{name}()")
     return ""
+
+
+def removes_files(tree: ast.AST) -> str:
+    """Why a step cannot run again once the whole run has (it deletes or moves a file or a
+    folder, which is gone by then); '' when it does neither."""
+    for node in all_nodes(tree):
+        if node.__class__ is not ast.Call or node.func.__class__ is not ast.Attribute:
+            continue
+        name, owner = node.func.attr, dotted_parts(node.func)[1:]
+        if (owner in (["os"], ["shutil"], ["path", "os"]) and name in _REMOVES) or (
+                name in ("unlink", "rmdir") and owner[-1:] not in (["os"], ["shutil"])):
+            called = ".".join([*reversed(owner), name])
+            return f"it deletes or moves files ({called}()), which the whole run already did"
+    return ""
+
+
+_REMOVES = frozenset({"remove", "unlink", "rmtree", "rmdir", "removedirs", "move", "rename",
+                      "replace"})
 
 
 def _says_now(call: ast.Call) -> bool:

@@ -73,6 +73,8 @@ class Step:
     # inputs it may change in place: engines that pass values as files save them again after it
     changes: tuple[str, ...] = ()
     module: str = ""  # the module of its notebook, in a project made from several ('' for one)
+    # why it cannot run again after the whole run ('' when it can): it deletes or moves files
+    not_replayable: str = ""
 
 
 @dataclass(frozen=True)

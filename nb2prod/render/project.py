@@ -196,6 +196,7 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
             f.folder or not PurePosixPath(str(literal_value(f.value))).suffix)],
         "local_modules": list(plan.local_modules),
         "random_steps": {s.name: s.nondeterministic for s in plan.steps if s.nondeterministic},
+        "unreplayable_steps": {s.name: s.not_replayable for s in plan.steps if s.not_replayable},
         # for the engines: the step each step input comes from, and each value's last maker
         "sources": sources,
         "made_by": made_by,
