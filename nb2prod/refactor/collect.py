@@ -75,7 +75,7 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
                 pieces.bodies.setdefault(cell.index, []).append(result)
                 continue
             _absorb(pieces, result, cell)
-            for statement, code in result.statements:
+            for statement, code in _imports_apart(result.module, result.statements):
                 _classify(pieces, result.module, statement, code, cell, single_binding, source)
             closing = comment_lines([*result.module.header, *result.module.footer])
             if closing:  # a comment-only cell, or comments after the cell's last statement
@@ -493,6 +493,28 @@ def _classify(pieces: Pieces, module: cst.Module, statement: cst.CSTNode, code: 
         pieces.config[field_.name] = field_
         return
     pieces.bodies.setdefault(cell.index, []).append(code)
+
+
+def _imports_apart(module: cst.Module, statements):
+    """The cell's statements, with an import that shares a line with other code
+    (``import pandas as pd; pd.set_option(...)``) on a line of its own: it goes to the module's
+    imports like any other (black would put each on its own line too)."""
+    for statement, code in statements:
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) > 1
+                and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)):
+            yield statement, code
+            continue
+        last = len(statement.body) - 1
+        # the comments above the line stay with its code (`# show all columns`), not the import
+        commented = next((at for at, small in enumerate(statement.body)
+                          if not isinstance(small, (cst.Import, cst.ImportFrom))), 0)
+        for at, small in enumerate(statement.body):
+            line = cst.SimpleStatementLine(
+                body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                leading_lines=statement.leading_lines if at == commented else (),
+                trailing_whitespace=statement.trailing_whitespace if at == last
+                else cst.TrailingWhitespace())
+            yield line, module.code_for_node(line)
 
 
 def _detached_comments(definition):

@@ -269,3 +269,14 @@ def test_now_given_to_a_time_parser_reads_the_clock_and_an_own_time_function_doe
                       "def time(x):\n    return x * 2", "y = time(3)\nprint(y, stamp)"))
     assert [(s.cells, s.nondeterministic[:18]) for s in result.steps] == [
         ((0,), "it reads the clock"), ((1, 2), "")]
+
+
+def test_an_import_sharing_a_line_with_code_goes_to_the_imports() -> None:
+    # new-user review (CS109A Ex1_lab2): `import pandas as pd; pd.set_option(...)` kept the
+    # import inside the step
+    result = plan(ran("# setup\nimport pandas as pd; pd.set_option('display.max_rows', 5)  # short\n"
+                      "frame = pd.DataFrame({'a': [1]})\nprint(len(frame))"))
+    assert "import pandas as pd" in result.imports
+    body = result.steps[0].body
+    assert "import" not in body
+    assert "# setup\npd.set_option('display.max_rows', 5)  # short\n" in body
