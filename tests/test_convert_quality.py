@@ -475,6 +475,12 @@ HOSTILE_WRITES = {  # third hostile review: each changed a file on the machine f
     "subprocess_list": "subprocess.run(['rm', '-f', '{m}/log.txt'], check=True)",
     "sed": "!sed -i 's/log/NEW/' {m}/log.txt",
     "shell_variable": "P = '{m}/log.txt'\nos.system(f'rm -f {{P}}')",
+    # fourth and fifth hostile reviews: a path object's own open(), a mode in a variable
+    "path_open": "from pathlib import Path\nwith Path('{m}/log.txt').open('w') as f:\n"
+                 "    f.write('x')",
+    "mode_variable": "m = 'a'\nwith open('{m}/log.txt', m) as f:\n    f.write('x')",
+    "path_open_mode_variable": "from pathlib import Path\nm = 'w'\n"
+                               "with (Path('{m}') / 'out.csv').open(m) as f:\n    f.write('x')",
 }
 
 

@@ -922,10 +922,8 @@ def _reads_its_receiver(method: str, call: cst.Call) -> bool:
     """Whether a method called on a path only reads what it names (``open`` in a reading
     mode: its first argument here)."""
     if method == "open":
-        modes = [a.value for a in call.args[:1] if a.keyword is None] + [
-            a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"]
-        mode = _literal(modes[0]) if modes and isinstance(modes[0], cst.SimpleString) else "r"
-        return mode is not None and not writing_mode(mode)
+        return _reading_mode([a.value for a in call.args[:1] if a.keyword is None] + [
+            a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"])
     return method in _PATH_READS
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
@@ -975,7 +973,15 @@ def _reads(name: str, call: cst.Call) -> bool:
         return True
     modes = [a.value for a in call.args[1:2] if a.keyword is None] + [
         a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"]
-    mode = _literal(modes[0]) if modes and isinstance(modes[0], cst.SimpleString) else "r"
+    return _reading_mode(modes)
+
+
+def _reading_mode(modes: list[cst.BaseExpression]) -> bool:
+    """Whether an ``open`` given these mode arguments only reads: none means "r"; one held in a
+    variable (``open(p, m)``) may write."""
+    if not modes:
+        return True
+    mode = _literal(modes[0]) if isinstance(modes[0], cst.SimpleString) else None
     return mode is not None and not writing_mode(mode)
 
 

@@ -26,11 +26,30 @@ def stays_inside(path: str) -> bool:
 
 
 def opens_for_writing(call: ast.Call) -> bool:
-    """``open(path, "w")``, ``open(path, mode="r+")``, ``ZipFile(path, "a")``: a mode that
-    writes."""
-    modes = [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "mode")]
-    return bool(modes) and isinstance(modes[0], ast.Constant) and isinstance(
-        modes[0].value, str) and writing_mode(modes[0].value)
+    """``open(path, "w")``, ``open(path, mode="r+")``, ``ZipFile(path, "a")``,
+    ``Path(p).open("w")``: a mode that writes, or one held in a variable (``open(p, m)``), which
+    may."""
+    position = 0 if _opens_its_receiver(call) else 1
+    modes = [*call.args[position:position + 1],
+             *(k.value for k in call.keywords if k.arg == "mode")]
+    if not modes:
+        return False
+    if not (isinstance(modes[0], ast.Constant) and isinstance(modes[0].value, str)):
+        return True
+    return writing_mode(modes[0].value)
+
+
+def _opens_its_receiver(call: ast.Call) -> bool:
+    """``Path(p).open(mode)``, ``(ROOT / "x").open(mode)``: a path object's own ``open``, whose
+    first argument is the mode (``gzip.open(p, mode)`` is a module's: the path comes first)."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr == "open" and not (
+        isinstance(func.value, ast.Name) and func.value.id in _MODULES_WITH_OPEN)
+
+
+_MODULES_WITH_OPEN = frozenset({"io", "os", "gzip", "bz2", "lzma", "codecs", "tarfile", "zipfile",
+                                "fsspec", "smart_open", "h5py", "builtins", "webbrowser", "Image",
+                                "tokenize", "dbm", "shelve", "wave", "aifc", "sunau"})
 
 
 def writing_mode(mode: str) -> bool:
