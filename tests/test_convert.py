@@ -183,3 +183,13 @@ def test_a_notebook_without_code_is_refused_and_nothing_is_written(tmp_path: Pat
         assert result.returncode == 2, result.stdout
         assert result.stderr == f"error: {notebook}: nothing to convert: the notebook has no code\n"
         assert not (tmp_path / f"{name}-project").exists()
+    # second hostile review: only magics and comments made a project of no steps, or one `pass`
+    for name, cells in (("magic.ipynb", [code("%matplotlib inline", 1)]),
+                        ("comments.ipynb", [code("# just a comment", 1),
+                                            code("%load_ext autoreload\n# more", 2)])):
+        notebook = write(tmp_path, name, cells)
+        result = convert(str(notebook), "-o", str(tmp_path / f"{name}-project"))
+        assert (result.returncode, result.stderr) == (2, (
+            f"error: {notebook}: nothing to convert: the notebook's code is only comments and "
+            "IPython magics\n")), result.stdout
+        assert not (tmp_path / f"{name}-project").exists()
