@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from nb2prod.analysis.astutil import all_nodes, called_name, dotted_parts, parsed, query_names
@@ -91,7 +92,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                           or _rewritten_input([use for cell in draft.cells
                                                for use in reads_by_cell.get(cell, ())],
                                               written),
-                          not_replayable=removes_files(parsed(body))))
+                          not_replayable=removes_files(parsed(body), set(collected.definitions))))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
@@ -244,18 +245,44 @@ def varies_between_runs(tree: ast.AST, own: set[str] = frozenset()) -> str:
     return ""
 
 
-def removes_files(tree: ast.AST) -> str:
+def removes_files(tree: ast.AST, own: set[str] = frozenset()) -> str:
     """Why a step cannot run again once the whole run has (it deletes or moves a file or a
-    folder, which is gone by then); '' when it does neither."""
-    for node in all_nodes(tree):
-        if node.__class__ is not ast.Call or node.func.__class__ is not ast.Attribute:
+    folder, which is gone by then); '' when it does neither. ``own``: the notebook's functions
+    (its own ``def remove(df, col)`` deletes no file)."""
+    nodes = all_nodes(tree)
+    own = set(own) | {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    for node in nodes:
+        if node.__class__ is not ast.Call:
+            continue
+        if node.func.__class__ is ast.Name:  # from os import remove; from shutil import rmtree
+            if node.func.id in _REMOVES_BY_NAME and node.func.id not in own:
+                return _REMOVING.format(call=f"{node.func.id}()")
+            continue
+        if node.func.__class__ is not ast.Attribute:
             continue
         name, owner = node.func.attr, dotted_parts(node.func)[1:]
         if (owner in (["os"], ["shutil"], ["path", "os"]) and name in _REMOVES) or (
                 name in ("unlink", "rmdir") and owner[-1:] not in (["os"], ["shutil"])):
-            called = ".".join([*reversed(owner), name])
-            return f"it deletes or moves files ({called}()), which the whole run already did"
+            return _REMOVING.format(call=".".join([*reversed(owner), name]) + "()")
+        if name in _RUNS_COMMANDS and any(_shell_removes(arg) for arg in node.args):
+            return _REMOVING.format(call="a shell command")  # !rm x (subprocess.run(["rm", ...]))
     return ""
+
+
+def _shell_removes(argument: ast.AST) -> bool:
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return bool(_SHELL_REMOVES.search(argument.value))
+    return isinstance(argument, ast.List) and bool(argument.elts) and isinstance(
+        argument.elts[0], ast.Constant) and argument.elts[0].value in ("rm", "mv", "rmdir")
+
+
+_RUNS_COMMANDS = frozenset({"system", "run_cell_magic", "run", "call", "check_call",
+                            "check_output", "Popen"})
+
+
+_REMOVING = "it deletes or moves files ({call}), which the whole run already did"
+_REMOVES_BY_NAME = frozenset({"rmtree", "unlink", "removedirs", "remove"})
+_SHELL_REMOVES = re.compile(r"(?:^|[\s;&|(])(?:rm|mv|rmdir)\s")
 
 
 _REMOVES = frozenset({"remove", "unlink", "rmtree", "rmdir", "removedirs", "move", "rename",

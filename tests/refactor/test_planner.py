@@ -280,3 +280,14 @@ def test_an_import_sharing_a_line_with_code_goes_to_the_imports() -> None:
     body = result.steps[0].body
     assert "import" not in body
     assert "# setup\npd.set_option('display.max_rows', 5)  # short\n" in body
+
+
+def test_steps_deleting_files_by_imported_name_or_shell_are_not_replayed() -> None:
+    # second hostile review: `from os import remove as rm`-style imports and `!rm` were missed;
+    # the notebook's own `def remove(...)` deletes no file
+    result = plan(ran("import os\nfrom shutil import rmtree\nos.makedirs('d', exist_ok=True)",
+                      "rmtree('d')", "open('t.txt', 'w').close()", "!rm t.txt",
+                      "def remove(items, item):\n    return [i for i in items if i != item]",
+                      "kept = remove([1, 2], 2)\nprint(kept)"))
+    assert [s.not_replayable[:30] for s in result.steps] == [
+        "", "it deletes or moves files (rmt", "", "it deletes or moves files (a s", ""]
