@@ -379,7 +379,9 @@ class _DeadAssignments(CommentKeeper):
         return loop.with_changes(body=loop.body.with_changes(header=line))
 
     def leave_SimpleStatementLine(self, original, updated):
-        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
+        if len(updated.body) > 1:
+            return self._from_shared_line(updated)
+        if not isinstance(updated.body[0], cst.Assign):
             return updated
         assign = updated.body[0]
         if len(assign.targets) != 1:
@@ -403,6 +405,28 @@ class _DeadAssignments(CommentKeeper):
             return updated.with_changes(body=[cst.Expr(kept)])
         self._record(source, f"removed `{source}`", name)
         return removed(updated, note=f"removed `{source}`: nothing reads '{name}' afterwards")
+
+    def _from_shared_line(self, line: cst.SimpleStatementLine):
+        """``large = 22; med = 16; small = 10`` with ``small`` unread: that statement goes from
+        the line (only one whose value cannot raise or act)."""
+        kept = [small for small in line.body if not (
+            isinstance(small, cst.Assign) and len(small.targets) == 1 and not self.in_try
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value in self.dead and _inert(small.value))]
+        if len(kept) == len(line.body):
+            return line
+        source = one_line(cst.Module([]).code_for_node(line))
+        for small in line.body:
+            if small not in kept:
+                name = small.targets[0].target.value
+                code = one_line(cst.Module([]).code_for_node(
+                    small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)))
+                self.changes.append(Unplaced(source, f"removed `{code}`",
+                                             f"nothing reads '{name}' afterwards"))
+        if not kept:
+            return removed(line, note=f"removed `{source}`: nothing reads its names afterwards")
+        kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return line.with_changes(body=kept)
 
     def _unpacked(self, updated: cst.SimpleStatementLine, assign: cst.Assign):
         """``x, y = a, b`` with ``y`` unread: ``x = a`` (when what goes cannot have effects)."""

@@ -1051,3 +1051,11 @@ def test_an_unread_lambda_goes_whole_even_in_a_block() -> None:
     assert "lambda" not in body and "if len(frame):" not in body
     assert "removed `age = lambda s: 0 if 'N' in s else 2017 - int(s)`" in [
         c.what for c in result.changes]
+
+
+def test_an_unread_name_on_a_line_it_shares_goes_from_the_line() -> None:
+    # CS109A 2021 s5_ex1_challenge: `large = 22; med = 16; small = 10` left `small` unread in
+    # the step (ruff and pyflakes F841)
+    result = plan(["large = 22; med = 16; small = 10\nprint(large, med)", "print(1)"])
+    assert "large = 22; med = 16\n" in result.steps[0].body
+    assert [(c.cell, c.line, c.what) for c in result.changes] == [(0, 1, "removed `small = 10`")]
