@@ -67,9 +67,11 @@ def _run_convert(options: ConvertOptions) -> int:
 
 
 def _with_code(notebook: Notebook, path: Path) -> Notebook:
-    """The notebook, when it has code to convert: a project of no steps helps nobody."""
-    if not any(cell.source.strip() for cell in notebook.code_cells):
-        raise UsageError(f"{path}: nothing to convert: the notebook has no code")
+    """The notebook, when it has cells. One of prose only (a README.ipynb) still converts, to a
+    project of no steps that runs, with a warning: converting every notebook of a repository
+    must not stop at it."""
+    if not notebook.cells:
+        raise UsageError(f"{path}: nothing to convert: the notebook has no cells")
     return notebook
 
 
@@ -78,24 +80,10 @@ def _convert(notebook: Notebook, options: ConvertOptions, folder: Path | None = 
     if blocking and not options.force:
         return _refuse(options.notebook, blocking)
     plan, redactions = _plan(notebook, options, blocking)
-    if not _does_something(plan):
-        raise UsageError(f"{options.notebook}: nothing to convert: the notebook's code is only "
-                         "comments and IPython magics")
     if folder is None:
         _print_plan(plan, options.output_format)
         return EXIT_OK
     return write_plan(plan, redactions, [notebook], options, folder)
-
-
-def _does_something(plan) -> bool:
-    """Whether the plan keeps any code: a function or class, a config value, or a step with a
-    statement other than ``pass`` (a notebook of ``%matplotlib inline`` and comments makes
-    none)."""
-    import ast
-
-    return bool(plan.definitions or plan.config) or any(
-        not isinstance(statement, ast.Pass)
-        for step in plan.steps for statement in ast.parse(step.body).body)
 
 
 def _blocking_findings(notebook: Notebook):
