@@ -58,15 +58,15 @@ def _run_convert(options: ConvertOptions) -> int:
 
         return run_convert_project(options)
     if options.dry_run:
-        return _convert(_with_code(load_notebook(options.notebook), options.notebook), options)
+        return _convert(_with_cells(load_notebook(options.notebook), options.notebook), options)
     folder = check_output_location(options.output, [options.notebook])
-    notebook = _with_code(load_notebook(options.notebook), options.notebook)
+    notebook = _with_cells(load_notebook(options.notebook), options.notebook)
     # held from planning to the last rename: of two converts into one folder, exactly one wins
     with locked_folder(folder):
         return _convert(notebook, options, folder)
 
 
-def _with_code(notebook: Notebook, path: Path) -> Notebook:
+def _with_cells(notebook: Notebook, path: Path) -> Notebook:
     """The notebook, when it has cells. One of prose only (a README.ipynb) still converts, to a
     project of no steps that runs, with a warning: converting every notebook of a repository
     must not stop at it."""

@@ -74,6 +74,7 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     for use in exchange.reads:
         reads_by_cell.setdefault(use.cell, []).append(use)
     steps = []
+    own = set(collected.definitions)  # (their names say nothing of a clock or a file)
     for draft, flow, step_inputs in zip(drafts, flows, inputs, strict=True):
         ordered_outputs = [n for n in flow.binds if n in outputs[draft.name]
                            and n not in flow.deleted]
@@ -88,11 +89,11 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         steps.append(Step(name, title, tuple(draft.cells), tuple(step_inputs),
                           tuple(ordered_outputs), tuple(config_reads), body,
                           nondeterministic=unseeded_randomness(parsed(body))
-                          or varies_between_runs(parsed(body), set(collected.definitions))
+                          or varies_between_runs(parsed(body), own)
                           or _rewritten_input([use for cell in draft.cells
                                                for use in reads_by_cell.get(cell, ())],
                                               written),
-                          not_replayable=removes_files(parsed(body), set(collected.definitions))))
+                          not_replayable=removes_files(parsed(body), own)))
     warnings = tuple(ConvertWarning(f.cell, 1, f"'{f.name}' is read but no cell defines it; it is "
                                     "now a required config field") for f in required)
     if not steps:
@@ -229,7 +230,7 @@ def varies_between_runs(tree: ast.AST, own: set[str] = frozenset()) -> str:
     a temporary file's name or a UUID ('' when it does none of these). ``own``: the notebook's
     functions, whose names (``def time(x)``) say nothing of a clock."""
     nodes = all_nodes(tree)
-    own = set(own) | {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    own = _with_local_definitions(own, nodes)
     for node in nodes:
         if node.__class__ is not ast.Call:
             continue
@@ -250,7 +251,7 @@ def removes_files(tree: ast.AST, own: set[str] = frozenset()) -> str:
     folder, which is gone by then); '' when it does neither. ``own``: the notebook's functions
     (its own ``def remove(df, col)`` deletes no file)."""
     nodes = all_nodes(tree)
-    own = set(own) | {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    own = _with_local_definitions(own, nodes)
     for node in nodes:
         if node.__class__ is not ast.Call:
             continue
@@ -269,6 +270,12 @@ def removes_files(tree: ast.AST, own: set[str] = frozenset()) -> str:
     return ""
 
 
+def _with_local_definitions(own: set[str], nodes) -> set[str]:
+    """``own`` and the functions and classes the code defines itself: their names (``def
+    time(x)``, ``def remove(df, col)``) say nothing of a clock or a file."""
+    return set(own) | {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
 def _shell_removes(argument: ast.AST) -> bool:
     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
         return bool(_SHELL_REMOVES.search(argument.value))
@@ -276,17 +283,14 @@ def _shell_removes(argument: ast.AST) -> bool:
         argument.elts[0], ast.Constant) and argument.elts[0].value in ("rm", "mv", "rmdir")
 
 
-_RUNS_COMMANDS = frozenset({"system", "run_cell_magic", "run", "call", "check_call",
-                            "check_output", "Popen"})
-
-
 _REMOVING = "it deletes or moves files ({call}), which the whole run already did"
-_REMOVES_BY_NAME = frozenset({"rmtree", "unlink", "removedirs", "remove"})
-_SHELL_REMOVES = re.compile(r"(?:^|[\s;&|(])(?:rm|mv|rmdir)\s")
-
-
+# os./shutil. functions that delete or move what they are given, and those often imported bare
 _REMOVES = frozenset({"remove", "unlink", "rmtree", "rmdir", "removedirs", "move", "rename",
                       "replace"})
+_REMOVES_BY_NAME = frozenset({"rmtree", "unlink", "removedirs", "remove"})
+_RUNS_COMMANDS = frozenset({"system", "run_cell_magic", "run", "call", "check_call",
+                            "check_output", "Popen"})
+_SHELL_REMOVES = re.compile(r"(?:^|[\s;&|(])(?:rm|mv|rmdir)\s")
 
 
 def _says_now(call: ast.Call) -> bool:

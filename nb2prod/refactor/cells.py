@@ -925,6 +925,8 @@ def _reads_its_receiver(method: str, call: cst.Call) -> bool:
         return _reading_mode([a.value for a in call.args[:1] if a.keyword is None] + [
             a.value for a in call.args if a.keyword is not None and a.keyword.value == "mode"])
     return method in _PATH_READS
+
+
 _NOT_FILE_CALLS = frozenset({"join", "loads", "dumps", "connect", "Dataset", "File"})
 
 
