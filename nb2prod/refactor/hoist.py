@@ -19,7 +19,7 @@ from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
 from nb2prod.pin.mapping import known_import, looks_local
 from nb2prod.refactor.dead import drop_dead_in_function
 from nb2prod.refactor.functions import add_parameters, globals_needed, mentions_of, patch_calls
-from nb2prod.refactor.imports import binding_names, star_exports
+from nb2prod.refactor.imports import ExportsUnknown, binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.local_modules import local_exports
@@ -88,18 +88,25 @@ def _explicit_star_imports(pieces: Pieces) -> None:
     otherwise: asked of the installed module (or, for pylab, of nb2prod's table). When the last
     module that could provide a name is not installed here and is the only such star import, the
     names are taken to come from it; with several unknown modules the star imports stay, with a
-    warning. A later star import wins a name, as in Python."""
+    warning, as does one whose module could not be asked (its import timed out or crashed). A
+    later star import wins a name, as in Python."""
     stars = [line for line in pieces.imports if line.endswith("import *")]
     if not stars:
         return
     wanted = _undefined_names(pieces)
-    exports = {line: _exports(line.split()[1], pieces.folder) for line in stars}
+    exports, failed = {}, {}
+    for line in stars:
+        try:
+            exports[line] = _exports(line.split()[1], pieces.folder)
+        except ExportsUnknown as error:
+            exports[line], failed[line] = None, str(error)
     unknown = [line for line in stars if exports[line] is None]
     for line in reversed(stars):
-        if exports[line] is None and len(unknown) > 1:
-            pieces.warnings.append(ConvertWarning(
-                -1, 0, f"`{line}` stays a star import: {line.split()[1]} is not importable here, "
-                "so the names it provides are unknown"))
+        if line in failed or (exports[line] is None and len(unknown) > 1):
+            why = (f"nb2prod could not ask {line.split()[1]} for its names: {failed[line]}"
+                   if line in failed else f"{line.split()[1]} is not importable here, so the "
+                   "names it provides are unknown")
+            pieces.warnings.append(ConvertWarning(-1, 0, f"`{line}` stays a star import: {why}"))
             continue
         names = sorted(wanted if exports[line] is None else wanted & set(exports[line]))
         _make_explicit(pieces, line, [_explicit(line.split()[1], name) for name in names])

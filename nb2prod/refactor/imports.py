@@ -257,27 +257,57 @@ def _natural(text: str) -> tuple:
 
 _EXPORTS_PROBE = (
     "import importlib, json, sys\n"
-    "module = importlib.import_module(sys.argv[1])\n"
+    "try:\n"
+    "    module = importlib.import_module(sys.argv[1])\n"
+    "except ImportError:\n"
+    "    sys.exit(3)\n"
     "names = getattr(module, '__all__', None) or [n for n in dir(module) if not n.startswith('_')]\n"
     "print(json.dumps(sorted(set(map(str, names)))))\n"
 )
+_NOT_IMPORTABLE = 3  # the probe's exit code when the module, or what it needs, is not there
+
+
+class ExportsUnknown(Exception):
+    """The installed module could not be asked for its names (its import took too long, or
+    crashed); ``str(error)`` says why."""
 
 
 def star_exports(module: str, timeout: int = 60) -> list[str] | None:
     """The names ``from module import *`` binds, asked of the installed module in a subprocess
-    (library code, never the notebook's); None when it cannot be imported here."""
+    (library code, never the notebook's); None when it cannot be imported here. Raises
+    :class:`ExportsUnknown` when the import neither worked nor failed (it timed out, or crashed)
+    twice: guessing then would make convert's output depend on how loaded the machine was."""
+    why = ""
+    for _ in range(2):
+        try:
+            return _probe_exports(module, timeout)
+        except ExportsUnknown as error:
+            why = str(error)
+    raise ExportsUnknown(why)
+
+
+def _probe_exports(module: str, timeout: int) -> list[str] | None:
     import json
+    import os
     import subprocess
     import sys
 
+    environment = {**os.environ, "MPLBACKEND": "Agg"}  # (no display backend to start)
     try:
         result = subprocess.run([sys.executable, "-I", "-c", _EXPORTS_PROBE, module],
-                                capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+                                capture_output=True, text=True, timeout=timeout, check=False,
+                                env=environment)
+    except subprocess.TimeoutExpired:
+        raise ExportsUnknown(f"importing it took over {timeout} s") from None
+    except OSError as error:
+        raise ExportsUnknown(f"no Python to ask ({error.strerror})") from None
+    if result.returncode == _NOT_IMPORTABLE:
         return None
-    if result.returncode != 0:
-        return None
+    lines = result.stdout.strip().splitlines()
     try:
-        return list(json.loads(result.stdout.strip().splitlines()[-1]))
-    except (ValueError, IndexError):
-        return None
+        if result.returncode == 0 and lines:
+            return list(json.loads(lines[-1]))
+    except ValueError:
+        pass
+    error = (result.stderr.strip().splitlines() or ["it printed no names"])[-1]
+    raise ExportsUnknown(f"importing it failed ({error[:200]})")

@@ -218,6 +218,33 @@ def test_several_star_imports_of_unknown_modules_stay_with_a_warning() -> None:
     assert sum("is not importable here" in w.message for w in result.warnings) == 2
 
 
+def test_a_star_import_whose_module_cannot_be_asked_stays_with_a_warning(monkeypatch) -> None:
+    """A probe that times out (a loaded machine) must not change what the names are taken to
+    be: the star import stays, and the warning says why, instead of every undefined name being
+    imported from it."""
+    def too_slow(*args, **kwargs):
+        raise subprocess.TimeoutExpired(args[0], kwargs.get("timeout", 60))
+
+    monkeypatch.setattr(subprocess, "run", too_slow)
+    result = plan(ran("from statistics import *", "print(mean([1, 2]), helper)"))
+    assert "from statistics import *" in result.imports
+    assert [w.message for w in result.warnings if "stays a star import" in w.message] == [
+        "`from statistics import *` stays a star import: nb2prod could not ask statistics for "
+        "its names: importing it took over 60 s"]
+
+
+def test_star_exports_tell_a_module_not_importable_from_one_that_could_not_be_asked(
+        monkeypatch) -> None:
+    from nb2prod.refactor.imports import ExportsUnknown, star_exports
+
+    assert star_exports("no_such_module_anywhere") is None
+    assert "mean" in star_exports("statistics")
+    crashed = subprocess.CompletedProcess([], 1, "", "Traceback ...\nZeroDivisionError: division by zero\n")
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: crashed)
+    with pytest.raises(ExportsUnknown, match=r"importing it failed \(ZeroDivisionError"):
+        star_exports("statistics")
+
+
 def test_a_line_that_does_not_parse_is_the_only_thing_commented_out() -> None:
     result = plan(ran("import math\n% reset -f\nvalue = math.sqrt(4)\nprint(value)"))
     assert result.imports == ("import math",)
