@@ -97,6 +97,27 @@ def test_generated_package_is_clean_under_ruff_and_black(tmp_path: Path, path: P
     assert_clean(out)
 
 
+def test_noqa_comments_on_imports_reach_the_generated_module(tmp_path: Path) -> None:
+    # the plan's `# noqa: F401` on an import a model formula uses, and `# noqa: F403` on star
+    # imports whose modules are unknown, were dropped when the template laid its own imports
+    # in: ruff failed on the project, and `ruff --fix` would have removed the import
+    notebook = write(tmp_path, "formula.ipynb", [
+        code("import numpy as np\nimport pandas as pd\nfrom statsmodels.formula.api import ols\n"
+             "from unknown_a import *\nfrom unknown_b import *", 1),
+        code("df = pd.DataFrame({'a': [1.0, 2.0, 3.0], 'b': [3.0, 4.0, 6.0]})\n"
+             "m = ols('b ~ np.log(a)', data=df)\nprint(m, helper(df))", 2),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    pipeline = (tmp_path / "project" / "src" / "project" / "pipeline.py").read_text()
+    assert "import numpy as np  # noqa: F401\n" in pipeline
+    assert "from unknown_a import *  # noqa: F403\n" in pipeline
+    assert "helper(df))  # noqa: F405" in pipeline  # from a star import, not a config field
+    assert "config.helper" not in pipeline and "required config field" not in result.stdout
+    assert "`from unknown_b import *` got `# noqa: F403`" in result.stdout
+    assert_clean(tmp_path / "project")
+
+
 def assert_clean(project: Path) -> None:
     """The generated package passes ruff (F, I, E9, B) and black as they are."""
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",

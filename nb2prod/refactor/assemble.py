@@ -20,7 +20,7 @@ from nb2prod.refactor.dead import drop_dead
 from nb2prod.refactor.imports import binding_names, names_read
 from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.inline import module_names as all_module_names
-from nb2prod.refactor.locate import Unplaced, located, unused_import
+from nb2prod.refactor.locate import Unplaced, located, one_line, unused_import
 from nb2prod.refactor.pieces import (
     DEFINITION_MARK,
     IMPORT_MARK,
@@ -48,6 +48,7 @@ class Assembled:
     required: tuple[ConfigField, ...]  # names no cell defines (--force): config without default
     warnings: tuple[ConvertWarning, ...]
     changes: tuple[Change, ...]
+    star_names: frozenset[str] = frozenset()  # names read that only a kept star import binds
 
 
 def assemble(notebook: Notebook, collected: Collected) -> Assembled:
@@ -66,6 +67,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     values = {name for flow in flows for name in (*flow.reads, *flow.binds)}
     used = name_steps(drafts, module_names | set(collected.config) | STEP_RESERVED | values)
     inputs, producers, required = _inputs(drafts, flows, collected)
+    from_stars = _starred_names(flows, collected) if _kept_stars(collected) else set()
+    required = [f for f in required if f.name not in from_stars]
     config = {**collected.config, **{f.name: f for f in required}}
     outputs = _outputs(drafts, producers)
     exchange = file_exchange(notebook)
@@ -83,6 +86,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
                                              if i in collected.cells])
         body, config_reads, quieted = _finish_body(cleaned.code, ordered_outputs,
                                                    [n for n in flow.reads if n in config], config)
+        body, starred = quiet_star_reads(body, from_stars)
+        quieted += starred
         changes += located(quieted, [collected.cells[i] for i in draft.cells
                                      if i in collected.cells])
         name, title = renamed_for_code(draft, cleaned.code, used)
@@ -99,7 +104,47 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
     if not steps:
         warnings += (ConvertWarning(-1, 0, "the notebook has no code to convert: the project has "
                                     "no steps"),)
-    return Assembled(tuple(_fold_empty_steps(steps)), tuple(required), warnings, tuple(changes))
+    return Assembled(tuple(_fold_empty_steps(steps)), tuple(required), warnings, tuple(changes),
+                     frozenset(from_stars))
+
+
+def _kept_stars(collected: Collected) -> list[str]:
+    """The star imports hoist could not make explicit (their modules' names are unknown)."""
+    return [line for line in collected.imports if line.endswith("import *")]
+
+
+def _starred_names(flows, collected: Collected) -> set[str]:
+    """Names read that nothing in the notebook binds, while a star import stays: they are taken
+    to come from it (as they did when the notebook ran), not asked for as required config."""
+    bound = {name for flow in flows for name in flow.binds} | set(collected.config) \
+        | set(collected.definitions)
+    return {name for flow in flows for name in flow.reads} - bound
+
+
+_STAR_READ = "  # noqa: F405 (from a star import nb2prod could not resolve)"
+
+
+def quiet_star_reads(code: str, names: set[str]) -> tuple[str, list[Unplaced]]:
+    """``code`` with ``# noqa: F405`` on each line that reads one of ``names`` (provided by a
+    star import whose names are unknown), and those changes; lines inside a multi-line string
+    are left alone (a comment there would be text)."""
+    if not names:
+        return code, []
+    nodes = all_nodes(parsed(code))
+    in_strings = {number for n in nodes if n.__class__ in (ast.Constant, ast.JoinedStr)
+                  and (n.end_lineno or n.lineno) > n.lineno
+                  for number in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
+    reading = sorted({n.lineno for n in nodes if n.__class__ is ast.Name and n.id in names
+                      and n.ctx.__class__ is ast.Load} - in_strings)
+    lines = code.splitlines(keepends=True)
+    quieted = []
+    for number in reading:
+        line = lines[number - 1]
+        lines[number - 1] = line.rstrip("\n") + _STAR_READ + "\n"
+        quieted.append(Unplaced(line.strip(), f"`{one_line(line)}` got `# noqa: F405`",
+                                "it reads a name that only a star import nb2prod could not "
+                                "resolve can provide"))
+    return "".join(lines), quieted
 
 
 def _fold_empty_steps(steps: list[Step]) -> list[Step]:

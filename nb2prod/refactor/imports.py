@@ -119,14 +119,17 @@ def names_read(sources: Iterable[str]) -> set[str]:
 def merged(lines: Iterable[str], extra: Iterable[str],
            first_party: Iterable[str] = ()) -> tuple[str, ...]:
     """An organised import block (as :func:`organise` returns) with more imports laid in, each
-    kept: what a template adds for its own code (``import sys as _sys``)."""
+    kept: what a template adds for its own code (``import sys as _sys``). A comment at the end
+    of an import (``# noqa: F401``) stays on the line that binds its names."""
     statements: list[str] = []
     comments: dict[str, list[str]] = {}
+    trailing: dict[str, str] = {}  # a bound name -> the comment at the end of its line
     pending: list[str] = []
     for line in lines:
         if line.startswith("#"):
             pending.append(line)
         elif line.strip():
+            line = "\n".join(_without_trailing(part, trailing) for part in line.split("\n"))
             statement = " ".join(line.replace("(", " ").replace(")", " ").replace(",\n", ", ")
                                  .split()).replace(" ,", ",").rstrip(",")
             statements.append(statement)
@@ -134,7 +137,37 @@ def merged(lines: Iterable[str], extra: Iterable[str],
                 comments[statement], pending = pending, []
     statements += list(extra)
     names = {name for statement in statements for name in binding_names(statement)}
-    return organise(statements, names, comments, first_party)
+    organised = organise(statements, names, comments, first_party)
+    if not trailing:
+        return organised
+    return tuple("\n".join(_with_trailing(part, trailing) for part in line.split("\n"))
+                 for line in organised)
+
+
+def _without_trailing(part: str, trailing: dict[str, str]) -> str:
+    """One line of an import without its end comment, which ``trailing`` records by the names
+    the line binds."""
+    code, mark, comment = part.partition("  #")
+    if mark:
+        for name in _names_on(code):
+            trailing.setdefault(name, f"#{comment}")
+    return code
+
+
+def _with_trailing(part: str, trailing: dict[str, str]) -> str:
+    if part.lstrip().startswith("#") or "  #" in part:
+        return part
+    comment = next((trailing[n] for n in _names_on(part) if n in trailing), None)
+    return f"{part}  {comment}" if comment else part
+
+
+def _names_on(part: str) -> set[str]:
+    """The names one line of an import binds: a whole statement, or a wrapped line (``a,``)."""
+    code = part.strip().rstrip(",").rstrip("(").strip()
+    if code.startswith(("import ", "from ")):
+        return binding_names(code) if not code.endswith(" import") else set()
+    return {code.split(" as ")[-1].strip()} if code.replace(" as ", "").replace(".", "") \
+        .replace("_", "a").isalnum() else set()
 
 
 def unused_imports(statements: Iterable[str], referenced: set[str]) -> list[str]:

@@ -17,7 +17,7 @@ from nb2prod import __version__
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.mapping import Environment
-from nb2prod.refactor.assemble import assemble
+from nb2prod.refactor.assemble import assemble, quiet_star_reads
 from nb2prod.refactor.collect import collect
 from nb2prod.refactor.crossing import unsavable_values
 from nb2prod.refactor.describe import describe
@@ -33,7 +33,7 @@ from nb2prod.refactor.imports import (
     unused_imports,
 )
 from nb2prod.refactor.local_modules import LocalModules, local_modules
-from nb2prod.refactor.locate import unused_import
+from nb2prod.refactor.locate import located, unused_import
 from nb2prod.refactor.network import downloads
 from nb2prod.refactor.path_flow import host_writes
 from nb2prod.refactor.pieces import Collected, marked_import
@@ -70,6 +70,8 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                            {f.module for f in own.files})
         imported |= own.imports
     imports, formula_changes = _kept_for_formulas(imports, in_formulas, collected)
+    imports, star_changes = _kept_stars_quieted(imports, collected)
+    definitions, definition_changes = _definitions_quieted(collected, assembled.star_names)
     about = describe(notebook, options.environment, collected.path_reads, own.sources)
     warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own))
     bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
@@ -93,14 +95,15 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                                      "network; the generated tests run the pipeline only where "
                                      "it can be reached") for d in fetched)
     steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
-    changes = {*collected.changes, *assembled.changes, *formula_changes,
+    changes = {*collected.changes, *assembled.changes, *formula_changes, *star_changes,
+               *definition_changes,
                *_unused_import_changes(collected, referenced, imports)}
     return ConversionPlan(
         project=options.project, package=options.package, title=about.title,
         description=about.description, notebook=Path(notebook.path).name,
         notebook_sha256=about.notebook_sha256, nb2prod_version=__version__, date=options.date,
         python_requires=about.python_requires, imports=imports,
-        definitions=tuple(collected.definitions.values()), config=config,
+        definitions=definitions, config=config,
         steps=steps, secrets=collected.secrets, unsavable=unsavable_values(steps),
         dependencies=tuple(d for d in about.dependencies
                            if not d.imports or any(_top(i) in imported for i in d.imports)),
@@ -172,6 +175,47 @@ def _kept_for_formulas(imports: tuple[str, ...], names: set[str], collected: Col
                               f"`{used[0]}` is used inside a model formula string, which "
                               "pyflakes does not read"))
     return tuple(kept), changes
+
+
+def _kept_stars_quieted(imports: tuple[str, ...], collected: Collected
+                        ) -> tuple[tuple[str, ...], list[Change]]:
+    """A star import that stays (its module's names are unknown here) gets ``# noqa: F403``,
+    listed: it is what the notebook ran, and ruff cannot see through it either."""
+    kept, changes = [], []
+    for line in imports:
+        if not line.endswith("import *"):
+            kept.append(line)
+            continue
+        kept.append(f"{line}  # noqa: F403")
+        cell, number = _star_place(collected, line)
+        changes.append(Change(cell, number, f"`{line}` got `# noqa: F403`",
+                              "nb2prod could not learn which names it provides, so it stays a "
+                              "star import"))
+    return tuple(kept), changes
+
+
+def _definitions_quieted(collected: Collected, names: frozenset[str]
+                         ) -> tuple[tuple[str, ...], list[Change]]:
+    """The module-level definitions, with ``# noqa: F405`` where they read a name only a kept
+    star import provides."""
+    definitions, changes = [], []
+    for name, code in collected.definitions.items():
+        code, quieted = quiet_star_reads(code, set(names))
+        definitions.append(code)
+        cell = collected.definition_cells.get(name)
+        changes += located(quieted, [collected.cells[cell]] if cell in collected.cells
+                           else list(collected.cells.values()))
+    return tuple(definitions), changes
+
+
+def _star_place(collected: Collected, line: str) -> tuple[int, int]:
+    """(cell, line) of the notebook's star import ``line``."""
+    pattern = re.compile(rf"\bfrom\s+{re.escape(line.split()[1])}\s+import\s+\*")
+    for index, chunks in collected.bodies.items():
+        if line in map(marked_import, chunks):
+            source = collected.cells[index].source.splitlines()
+            return index, next((i for i, text in enumerate(source, 1) if pattern.search(text)), 1)
+    return -1, 0
 
 
 def _import_place(collected: Collected, name: str) -> tuple[int, int]:
