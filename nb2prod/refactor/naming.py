@@ -79,6 +79,8 @@ def title_name(title: str) -> str:
     words = [w for i, w in enumerate(words) if not i or w != words[i - 1]]  # "Who? Who's..."
     while words and words[0].isdigit():  # "2 1 Load data": section numbers
         words.pop(0)
+    if words and words[0] == "using":  # "Using Numpy": use_numpy, not a bare module name
+        words[0] = "use"
     while words and words[0] in DANGLING:
         words.pop(0)
     end = len(words)
@@ -106,6 +108,8 @@ def code_name(body: str) -> tuple[str, str]:
         return "", ""
     if _sets_paths(tree):  # current_path = os.getcwd(); data_in = dirname + "data/"
         return "set_paths", _main_subject(tree)
+    if tree.body and all(_setup_only(node) for node in tree.body):  # pd.set_option(...)
+        return "setup", ""
     verb, call = _main_call(tree)
     subject = (_made_by(tree, call) if verb in _MAKING_VERBS else "") or _main_subject(tree)
     if verb == "fit" and isinstance(call.func, ast.Attribute) \
@@ -122,8 +126,6 @@ def code_name(body: str) -> tuple[str, str]:
         return f"{verb}_{_receiver(tree) or (charts[0] if charts else 'results')}", subject
     if subject:
         return f"compute_{subject}", subject
-    if all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
-        return "setup", ""
     called = _first_called(tree)
     if called:
         return f"call_{called}", ""
@@ -133,6 +135,17 @@ def code_name(body: str) -> tuple[str, str]:
     defined = next((node.name for node in tree.body if isinstance(
         node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), "")
     return (f"define_{_snake(defined)}" if defined else ""), ""
+
+
+def _setup_only(node: ast.stmt) -> bool:
+    """An import, or a call that sets the session up (options, warnings, a seed)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    name = called_name(node.value.func)  # (a list's append is no setup; sys.path's is)
+    return name in _SETUP_CALLS and (name not in {"append", "insert"}
+                                     or _dotted(node.value.func) == "sys.path")
 
 
 def _assigned_call(tree: ast.Module) -> str:

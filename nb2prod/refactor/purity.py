@@ -20,7 +20,8 @@ DISPLAY_METHODS = frozenset({
     "sort_index", "nlargest", "nsmallest", "idxmax", "idxmin", "quantile", "cumsum", "transpose",
     "astype", "groupby", "pivot_table", "reset_index", "dropna", "drop_duplicates", "duplicated",
     "isin", "select_dtypes", "any", "all", "skew", "kurt", "mode", "rank", "pct_change", "diff",
-    "shift", "to_numpy", "tolist", "to_list", "to_dict", "argmax", "argmin", "prod", "abs"})
+    "shift", "to_numpy", "tolist", "to_list", "to_dict", "argmax", "argmin", "prod", "abs",
+    "total_seconds"})
 
 
 def display_only(value: cst.BaseExpression) -> bool:
@@ -37,8 +38,8 @@ def display_only(value: cst.BaseExpression) -> bool:
                           cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List, cst.Dict)) \
             or (isinstance(value, cst.Call) and _pure_call(value)):
         # `ord("a") ^ 32`, `len(s)`, `np.sqrt(sse / dof)`: calls that only compute a value
-        return (pure_calls_only(value) and not any(
-            isinstance(n, cst.Subscript) for n in _walk(value))) or _displayed_arithmetic(value)
+        return (pure_calls_only(value) and not _may_insert(value)) \
+            or _displayed_arithmetic(value)
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
             and value.func.value in DISPLAY_OBJECTS:
         # `HTML(styles)`, `Markdown("...")`: an object IPython shows when it ends a cell; on
@@ -57,6 +58,42 @@ def display_only(value: cst.BaseExpression) -> bool:
                             for arg in value.args)
                 and _display_only_receiver(value.func.value)
                 and all(pure_calls_only(arg.value) for arg in value.args))
+    return False
+
+
+def _may_insert(value: cst.BaseExpression) -> bool:
+    """Whether ``value`` holds a subscript that may insert what it looks up (``counts["a"]`` on
+    a defaultdict). One that selects by a condition does not, nor do the lookups inside the
+    condition (``df[df["year"] == 2017]``): a column compared is a column read."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Subscript):
+            if not _masked(node):
+                return True
+            stack.append(node.value)
+            continue
+        stack.extend(node.children)
+    return False
+
+
+def _masked(node: cst.Subscript) -> bool:
+    """A selection by a condition (``df[df.year == 2017]``, ``s[(s > 0) & (s < 9)]``): what a
+    condition selects is read, never inserted (a defaultdict inserts a missing key)."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    return _condition(node.slice[0].slice.value)
+
+
+def _condition(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.Comparison):
+        return True
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, (cst.BitInvert,
+                                                                            cst.Not)):
+        return _condition(value.expression)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.BitAnd,
+                                                                             cst.BitOr)):
+        return _condition(value.left) and _condition(value.right)
     return False
 
 

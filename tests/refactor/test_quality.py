@@ -137,6 +137,7 @@ def test_heading_names_are_short_whole_words_and_a_table_of_contents_is_not_a_st
     ("Train random forest gradient boosting ensemble", ""),
     ("Hints:", ""),
     ("Who? Who's using the bikes?", "who_using_bikes"),  # CS109A hubway: a word once
+    ("Using Numpy", "use_numpy"),  # final read: a step called `numpy` reads as the module
 ])
 def test_title_names(title: str, name: str) -> None:
     assert title_name(title) == name
@@ -160,6 +161,10 @@ def test_title_names(title: str, name: str) -> None:
     ("model = RandomForestClassifier()\nmodel.fit(X, y)", "fit_model"),
     ("plt.hist(ages)\nplt.title('Age distribution')", "plot_age_distribution"),
     ("import os", "setup"),
+    # hackoregon 2.0-bll: a lone `pd.set_option(...)` was `run_cells`; a list's append is no setup
+    ("pd.set_option('display.max_columns', None)", "setup"),
+    ("np.random.seed(0)\nwarnings.filterwarnings('ignore')", "setup"),
+    ("results.append(score)", "merge_results"),
     ("total = sum(xs)", "compute_total"),
 ])
 def test_code_names(body: str, name: str) -> None:
@@ -739,6 +744,12 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
     removed = [c.what for c in result.changes if c.what.startswith("removed")]
     assert "removed `(ord(\"a\") ^ 32)`" in removed and "removed `ord(\"A\")`" in removed
     assert [s.name for s in result.steps][:2] == ["basic_operation", "get_letters"]
+    # hackoregon 2.0-bll: a count of the rows a condition selects was kept as a step `call_len`
+    counted = plan(ran("import pandas as pd\ndf = pd.DataFrame({'year': [2017, 2018]})",
+                       "len(df[df['year'] == 2017])", "len(df[(df.year > 1) & ~(df.year < 9)])",
+                       "counts = {}\nlen(counts['a'])\nprint(df)"))
+    assert "len(df[df" not in plan_text(counted) and "call_len" not in plan_text(counted)
+    assert "len(counts['a'])" in plan_text(counted)  # a lookup may insert: it stays
     numbers = plan(ran("import numpy as np\nse = [1.0, 4.0]", "np.sqrt(np.mean(np.array(se)))",
                        "np.random.shuffle(se)\nprint(se)"))
     assert "np.sqrt" not in plan_text(numbers) and "np.random.shuffle(se)" in plan_text(numbers)
