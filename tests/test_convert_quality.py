@@ -280,24 +280,31 @@ def test_a_host_file_read_through_a_path_builder_is_read_in_place_or_from_the_en
     assert not home.exists() and not machine.exists()
 
 
+@pytest.mark.parametrize("template", ["default", "script"])
 def test_temporary_files_and_clock_readings_stay_in_the_run_and_pass_the_replay(
-        tmp_path: Path) -> None:
+        tmp_path: Path, template: str) -> None:
     # hostile review: mkdtemp()/gettempdir() writes were left in this machine's /tmp, and a step
-    # that read the clock failed its replay test (its value differs on every run)
+    # that read the clock failed its replay test (its value differs on every run); then
+    # os.environ.get("TMPDIR", "/tmp") kept the tests from running at all ("/tmp" is a host
+    # path), and the script template's test wrote them all in this machine's /tmp
     notebook = write(tmp_path, "scratch.ipynb", [
         code("import os\nimport tempfile\nimport time\nstart = time.time()\n\n\n"
              "def save(text, folder=tempfile.gettempdir()):\n"  # (evaluated at import)
              "    open(os.path.join(folder, 'default.txt'), 'w').write(text)", 1),
         code("save('d')\nscratch = tempfile.mkdtemp()\n"
              "with open(os.path.join(tempfile.gettempdir(), 'left.txt'), 'w') as handle:\n"
-             "    handle.write('x')", 2),
+             "    handle.write('x')\n"
+             "with open(os.path.join(os.environ.get('TMPDIR', '/tmp'), 'env.txt'), 'w') as out:\n"
+             "    out.write('y')", 2),
         code("elapsed = time.time() - start\nprint(elapsed >= 0, os.path.isdir(scratch))", 3,
              [stream("True True\n")])])
-    assert convert(str(notebook), "-o", str(tmp_path / "project")).returncode == 0
+    result = convert(str(notebook), "-o", str(tmp_path / "project"), "--template", template)
+    assert result.returncode == 0, result.stderr
     machine_tmp = tmp_path / "machine-tmp"
     machine_tmp.mkdir()
     run = generated_tests(tmp_path / "project", {"TMPDIR": str(machine_tmp)})
     assert run.returncode == 0 and "failed" not in run.stdout, run.stdout[-3000:]
+    assert "writes outside" not in run.stdout, run.stdout[-3000:]  # (the run is not gated)
     # (pytest keeps its own folders there)
     left = [p.name for p in machine_tmp.iterdir() if not p.name.startswith("pytest-of-")]
     assert left == [], "the tests left files in TMPDIR"

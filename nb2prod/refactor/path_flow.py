@@ -184,6 +184,9 @@ def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> lis
     safe = {id(n) for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
             and (_reads_only(node) or _dotted(node.func) in {"sys.path.append", "sys.path.insert"})
             for a in node.args for n in walk(a)}
+    # os.environ.get("TMPDIR", "/tmp"): the generated tests set TMPDIR, so the default goes unused
+    safe |= {id(n) for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
+             and _reads_tmpdir(node) for a in node.args[1:] for n in walk(a)}
     # (`bucket + "/train/"`: a suffix, not a place)
     safe |= {id(node.right) for node in all_nodes(cell.tree) if isinstance(node, ast.BinOp)}
     safe |= {id(node.value) for node in all_nodes(cell.tree) if isinstance(node, ast.Assign)
@@ -195,6 +198,13 @@ def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> lis
             found.append(f"{redact(node.value)[0]!r} is used where nb2prod cannot move it (cell "
                          f"{cell.index}, line {cell.original_line(node.lineno)})")
     return found
+
+
+def _reads_tmpdir(call: ast.Call) -> bool:
+    """``os.environ.get("TMPDIR", ...)`` or ``os.getenv("TMPDIR", ...)``."""
+    return called_name(call.func) in {"getenv", "get"} and bool(call.args) \
+        and isinstance(call.args[0], ast.Constant) and call.args[0].value == "TMPDIR" \
+        and _dotted(call.func) in {"os.getenv", "os.environ.get", "getenv", "environ.get"}
 
 
 def _dotted(func: ast.AST) -> str:
@@ -335,6 +345,9 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
         if _dotted(node.value) == "os.environ" and isinstance(key, ast.Constant) \
                 and key.value in {"HOME", "USERPROFILE"}:
             return ["~"]  # os.environ["HOME"]
+        if _dotted(node.value) == "os.environ" and isinstance(key, ast.Constant) \
+                and key.value == "TMPDIR":
+            return []  # the generated tests point TMPDIR at a folder of their own
         return _roots(node.value)
     if not isinstance(node, ast.Call):
         return [node]
@@ -342,6 +355,8 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
     if name == "home" or (name in {"getenv", "get"} and node.args and isinstance(
             node.args[0], ast.Constant) and node.args[0].value in {"HOME", "USERPROFILE"}):
         return ["~"]
+    if _reads_tmpdir(node):  # (the tests set it: the default goes unused)
+        return []
     if name in {"getenv", "get"} and len(node.args) > 1:  # os.getenv("OUT", "/abs/out")
         return _roots(node.args[1])
     if name == "expanduser" and not (node.args and isinstance(node.args[0], ast.Constant)):
