@@ -108,7 +108,7 @@ def code_name(body: str) -> tuple[str, str]:
         return "", ""
     if _sets_paths(tree):  # current_path = os.getcwd(); data_in = dirname + "data/"
         return "set_paths", _main_subject(tree)
-    if tree.body and all(_setup_only(node) for node in tree.body):  # pd.set_option(...)
+    if all(_setup_only(node) for node in tree.body):  # pd.set_option(...), or nothing left
         return "setup", ""
     verb, call = _main_call(tree)
     subject = (_made_by(tree, call) if verb in _MAKING_VERBS else "") or _main_subject(tree)
