@@ -35,6 +35,7 @@ from nb2prod.refactor.steps import (
     group_cells,
     name_steps,
     renamed_for_code,
+    split_long_sections,
     step_flow,
 )
 from nb2prod.rules.hygiene import unseeded_randomness
@@ -57,9 +58,12 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
               if any(collected.bodies.get(i) for i in d.cells)]
     used = _loaded_names(collected)
     changes: list[Change] = []
+    cell_code = {i: [code for chunk in collected.bodies.get(i, ())
+                     if (code := _expand(chunk, collected, used, i, changes))]
+                 for draft in drafts for i in draft.cells}
     for draft in drafts:
-        draft.statements = [code for i in draft.cells for chunk in collected.bodies.get(i, ())
-                            if (code := _expand(chunk, collected, used, i, changes))]
+        draft.statements = [code for i in draft.cells for code in cell_code[i]]
+    drafts = split_long_sections(drafts, cell_code, module_names)
     drafts = _merge_for_late_binding(_merge_comment_only(drafts), module_names)
     flows = [step_flow("".join(d.statements), module_names,
                        deferred_reads("".join(d.statements), module_names)) for d in drafts]

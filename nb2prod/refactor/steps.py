@@ -64,6 +64,47 @@ def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
     return [d for d in drafts if d.cells]
 
 
+MAX_SECTION_LINES = 80  # a heading section longer than this is split at its cells' boundaries
+MIN_PART_LINES = 20  # no part shorter than this: a few lines make no step of their own
+
+
+def split_long_sections(drafts: list[StepDraft], cell_code: dict[int, list[str]],
+                        ignore: set[str]) -> list[StepDraft]:
+    """Steps whose heading section runs past MAX_SECTION_LINES, split between cells where the
+    fewest values cross (a part's inputs are the earlier part's outputs): a 300-line function
+    is no step a reader can follow. The first part keeps the heading; later parts are named
+    from what their code does. ``cell_code``: each cell's code chunks, as the steps take them."""
+    split: list[StepDraft] = []
+    for draft in drafts:
+        split += _parts(draft, cell_code, ignore)
+    return split
+
+
+def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) -> list[StepDraft]:
+    lines = [sum(chunk.count("\n") for chunk in cell_code.get(i, ())) for i in draft.cells]
+    if sum(lines) <= MAX_SECTION_LINES or len(draft.cells) < 2:
+        return [draft]
+    flows = [step_flow("".join(cell_code.get(i, ())), ignore) for i in draft.cells]
+    best = None
+    for cut in range(1, len(draft.cells)):
+        left, right = sum(lines[:cut]), sum(lines[cut:])
+        if min(left, right) < MIN_PART_LINES:
+            continue
+        made = {n for flow in flows[:cut] for n in flow.binds}
+        crossing = len(made & {n for flow in flows[cut:] for n in flow.reads})
+        score = (crossing, abs(left - right))
+        if best is None or score < best[0]:
+            best = (score, cut)
+    if best is None:
+        return [draft]
+    cut = best[1]
+    first = StepDraft(draft.title, draft.cells[:cut])
+    rest = StepDraft("", draft.cells[cut:])
+    for part in (first, rest):
+        part.statements = [code for i in part.cells for code in cell_code.get(i, ())]
+    return [*_parts(first, cell_code, ignore), *_parts(rest, cell_code, ignore)]
+
+
 def _comment_title(source: str) -> str:
     """A cell's opening comment when it reads like a title (``# Load the data``), not prose
     (``# There's ~54 million here!``) or commented-out code (``# df.head()``)."""
