@@ -127,6 +127,25 @@ def test_heading_names_are_short_whole_words_and_a_table_of_contents_is_not_a_st
         "compute_rows", "handled_missing_values", "logistic_regression"]
 
 
+def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross() -> None:
+    # CS109A lecture 10 "Underlying Math": 350 lines under one heading made one function; the
+    # parts are cut at a cell boundary (never inside a cell), the first keeps the heading
+    prepare = "\n".join(f"col_{i} = frame['a'] * {i}  # derived column {i}" for i in range(24))
+    model = "\n".join(f"score_{i} = col_{i % 3} + weights[{i % 4}]" for i in range(24))
+    result = plan([
+        markdown("## Prepare the frame"),
+        code("import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})", 1),
+        code(prepare, 2), code(prepare.replace("col_", "more_"), 3),
+        code("weights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
+        code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
+    ])
+    assert [(s.name, s.cells) for s in result.steps] == [
+        ("prepare_frame", (1, 2, 3)), ("compute_weights", (4, 5))]
+    assert result.steps[1].inputs == ("col_0", "col_1", "col_2")
+    short = plan([markdown("## Prepare"), code("x = 1", 1), code("print(x)", 2)])
+    assert len(short.steps) == 1
+
+
 @pytest.mark.parametrize(("title", "name"), [
     ("2.1 Load the data", "load_data"),
     ("Step 3: Train with cross-validation and grid search", "train_with_cross_validation"),
