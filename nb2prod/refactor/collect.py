@@ -323,12 +323,24 @@ def _shown_result(cell: Cell) -> str | None:
 
 def _by_product(value: ast.expr, text: str) -> bool:
     """``model.fit(X, y)`` shows the model (``LogisticRegression(max_iter=1000)``), a plot call its
-    artists, a write its byte count: none of it is the cell's answer."""
-    calls = [node for node in ast.walk(value) if isinstance(node, ast.Call)]
-    return " at 0x" in text or text.lstrip().startswith(("<", "[<", "(<", "Text(")) \
-        or bool(_OBJECT_REPR.match(text)) or any(
-            called_name(c.func) in _BY_PRODUCT or _PLOTTING.match(called_name(c.func))
-            for c in calls)
+    artists, a write its byte count: none of it is the cell's answer. What the outermost call
+    makes decides: ``ols(...).fit().summary()`` shows the summary, an answer."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if " at 0x" in text or (len(lines) == 1 and lines[0].lstrip().startswith(
+            ("<", "[<", "(<", "Text("))) or bool(_OBJECT_REPR.match(text)):
+        return True
+    outer = _outer_call(value)
+    calls = [outer] if outer is not None else [n for n in ast.walk(value) if isinstance(n, ast.Call)]
+    return any(called_name(c.func) in _BY_PRODUCT or _PLOTTING.match(called_name(c.func))
+               for c in calls)
+
+
+def _outer_call(value: ast.expr) -> ast.Call | None:
+    """The call whose result ``value`` shows (``a.fit().summary()`` -> ``summary()``), when
+    the expression is a chain ending in one."""
+    while isinstance(value, (ast.Attribute, ast.Subscript)):
+        value = value.value
+    return value if isinstance(value, ast.Call) else None
 
 
 _OBJECT_REPR = re.compile(r"\s*[A-Z]\w*\(")  # an object shown as its constructor call

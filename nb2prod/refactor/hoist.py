@@ -24,7 +24,7 @@ from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.local_modules import local_exports
 from nb2prod.refactor.locate import Unplaced, located
-from nb2prod.refactor.pieces import Collected, Pieces, import_marker, marked_import
+from nb2prod.refactor.pieces import RESERVED, Collected, Pieces, import_marker, marked_import
 from nb2prod.refactor.plan import Change, ConvertWarning
 
 _PATH_CHANGE = re.compile(r"\bsys\.path\s*(?:\.\s*(?:append|insert|extend)\b|\+=|=|\[)"
@@ -111,6 +111,29 @@ def _explicit_star_imports(pieces: Pieces) -> None:
         names = sorted(wanted if exports[line] is None else wanted & set(exports[line]))
         _make_explicit(pieces, line, [_explicit(line.split()[1], name) for name in names])
         wanted -= set(names)
+    if wanted and "from scipy import *" in stars and "from scipy import *" not in failed:
+        _numpy_names_scipy_gave(pieces, wanted)
+
+
+def _numpy_names_scipy_gave(pieces: Pieces, wanted: set[str]) -> None:
+    """``from scipy import *`` once bound NumPy's functions too (SciPy's top level re-exported
+    them; current releases do not): names nothing else provides that NumPy has come from
+    NumPy, listed."""
+    try:
+        numpy = set(star_exports("numpy") or ())
+    except ExportsUnknown:
+        return
+    names = sorted(wanted & numpy)
+    if not names:
+        return
+    pieces.imports.append(f"from numpy import {', '.join(names)}")
+    star = re.compile(r"\bfrom\s+scipy\s+import\s+\*")
+    cell, number = next(((index, at) for index, cell in pieces.cells.items()
+                         for at, text in enumerate(cell.source.splitlines(), 1)
+                         if star.search(text)), (-1, 0))
+    pieces.changes.append(Change(cell, number, f"added `from numpy import {', '.join(names)}`",
+                                 "older SciPy releases re-exported these NumPy functions, so "
+                                 "`from scipy import *` bound them; the current SciPy does not"))
 
 
 # Standard-library modules a notebook commonly uses; a name like `test` or `code` is more often
@@ -177,7 +200,8 @@ def _drop_flag(pieces: Pieces, name: str) -> None:
 
 
 def _undefined_names(pieces: Pieces) -> set[str]:
-    bound = set(pieces.definitions) | set(pieces.config) | set(BUILTIN_NAMES)
+    # (nb2prod's own names, `save_figure`, are the project's: no star import provides them)
+    bound = set(pieces.definitions) | set(pieces.config) | set(BUILTIN_NAMES) | RESERVED
     referenced: set[str] = set()
     for line in pieces.imports:
         bound |= binding_names(line) - {"*"}
@@ -216,16 +240,23 @@ def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
 
 
 def _report_explicit(pieces: Pieces, cell: int, line: str, became: str) -> None:
-    """One change per star import; a `%pylab` line's change says what it finally became."""
+    """One change per star import, at its line; a `%pylab` line's change says what it finally
+    became (its two star imports, pylab's and numpy's, are one change)."""
     for at, change in enumerate(pieces.changes):
-        if change.cell == cell and change.what.startswith("`%pylab") and line in change.what:
+        if change.cell == cell and change.what.startswith("`%pylab") and (
+                line in change.what or _PYLAB_BECAME in change.what):
             pieces.changes[at] = Change(cell, change.line,
-                                        change.what.split(" became ")[0] + " became the explicit "
-                                        "imports of the names the code uses",
+                                        change.what.split(" became ")[0] + _PYLAB_BECAME,
                                         "%pylab is IPython-only; what it bound, imported explicitly")
             return
-    pieces.changes.append(Change(cell, 1, f"`{line}` became {became}",
+    pattern = re.compile(rf"\bfrom\s+{re.escape(line.split()[1])}\s+import\s+\*")
+    source = pieces.cells[cell].source.splitlines() if cell in pieces.cells else []
+    number = next((i for i, text in enumerate(source, 1) if pattern.search(text)), 1)
+    pieces.changes.append(Change(cell, number, f"`{line}` became {became}",
                                  "star imports hide where names come from (pyflakes F403)"))
+
+
+_PYLAB_BECAME = " became the explicit imports of the names the code uses"
 
 
 def _explicit_globals(pieces: Pieces) -> None:

@@ -307,16 +307,37 @@ class ExportsUnknown(Exception):
 
 def star_exports(module: str, timeout: int = 60) -> list[str] | None:
     """The names ``from module import *`` binds, asked of the installed module in a subprocess
-    (library code, never the notebook's); None when it cannot be imported here. Raises
-    :class:`ExportsUnknown` when the import neither worked nor failed (it timed out, or crashed)
-    twice: guessing then would make convert's output depend on how loaded the machine was."""
-    why = ""
+    (library code, never the notebook's); None when it cannot be imported here: not installed,
+    or its import failed twice. Raises :class:`ExportsUnknown` when the import neither worked
+    nor failed (it timed out, or crashed) twice. Every failure is tried again: on a loaded
+    machine one attempt can fail where the next works, and a guess then would make convert's
+    output depend on the load."""
+    if not _installed(module):
+        return None
+    why, failed = "", False
     for _ in range(2):
         try:
-            return _probe_exports(module, timeout)
+            names = _probe_exports(module, timeout)
         except ExportsUnknown as error:
             why = str(error)
+            continue
+        if names is not None:
+            return names
+        failed = True
+    if failed:
+        return None
     raise ExportsUnknown(why)
+
+
+def _installed(module: str) -> bool:
+    """Whether the top-level package is there to import (looked up, nothing run)."""
+    import importlib.util
+
+    top = module.lstrip(".").split(".")[0]
+    try:
+        return bool(top) and not module.startswith(".") and importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _probe_exports(module: str, timeout: int) -> list[str] | None:

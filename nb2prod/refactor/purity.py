@@ -152,6 +152,9 @@ _PURE_MATH = frozenset({"sqrt", "mean", "median", "std", "var", "sum", "prod", "
                         "nanmean", "nanstd", "nansum", "linalg", "norm", "inv", "det", "factorial",
                         "comb", "perm", "gcd", "isnan", "isinf", "hypot", "shape", "ndim", "size"})
 _MATH_MODULES = frozenset({"np", "numpy", "math"})
+# os.path functions that only compute a path from their arguments
+_PURE_PATH = frozenset({"join", "basename", "dirname", "splitext", "split", "normpath",
+                        "normcase", "isabs", "commonpath", "commonprefix"})
 
 
 def _pure_call(call: cst.Call) -> bool:
@@ -164,6 +167,9 @@ def _pure_call(call: cst.Call) -> bool:
     while isinstance(func, cst.Attribute):
         parts.append(func.attr.value)
         func = func.value
+    if func.__class__ is cst.Name and func.value == "os" and len(parts) == 2 \
+            and parts[1] == "path" and parts[0] in _PURE_PATH:  # os.path.join(data_out, "x/")
+        return True
     if func.__class__ is not cst.Name or func.value not in _MATH_MODULES \
             or not all(p in _PURE_MATH for p in parts):
         return False

@@ -73,7 +73,8 @@ def split_long_sections(drafts: list[StepDraft], cell_code: dict[int, list[str]]
     """Steps whose heading section runs past MAX_SECTION_LINES, split between cells where the
     fewest values cross (a part's inputs are the earlier part's outputs): a 300-line function
     is no step a reader can follow. The first part keeps the heading; later parts are named
-    from what their code does. ``cell_code``: each cell's code chunks, as the steps take them."""
+    by the comment that opens them when it reads as a title, else from what their code does.
+    ``cell_code``: each cell's code chunks, as the steps take them."""
     split: list[StepDraft] = []
     for draft in drafts:
         split += _parts(draft, cell_code, ignore)
@@ -99,7 +100,9 @@ def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) 
         return [draft]
     cut = best[1]
     first = StepDraft(draft.title, draft.cells[:cut])
-    rest = StepDraft("", draft.cells[cut:])
+    # a later part opening with a title-like comment (`## Number of reviews`) is named by it
+    rest = StepDraft(_comment_title("".join(cell_code.get(draft.cells[cut], ()))),
+                     draft.cells[cut:])
     for part in (first, rest):
         part.statements = [code for i in part.cells for code in cell_code.get(i, ())]
     return [*_parts(first, cell_code, ignore), *_parts(rest, cell_code, ignore)]

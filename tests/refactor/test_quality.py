@@ -144,6 +144,15 @@ def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross
     assert result.steps[1].inputs == ("col_0", "col_1", "col_2")
     short = plan([markdown("## Prepare"), code("x = 1", 1), code("print(x)", 2)])
     assert len(short.steps) == 1
+    # new-user review, gabors ch14: a later part that opens with a title comment is named by it
+    titled = plan([
+        markdown("## Prepare the frame"),
+        code("import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})", 1),
+        code(prepare, 2), code(prepare.replace("col_", "more_"), 3),
+        code("## Number of reviews\nweights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
+        code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
+    ])
+    assert [s.name for s in titled.steps] == ["prepare_frame", "number_of_reviews"]
 
 
 @pytest.mark.parametrize(("title", "name"), [
@@ -226,7 +235,26 @@ def test_pylab_names_become_the_explicit_imports_the_code_uses() -> None:
                       "print(np.mean(x), inv(eye(2)))"))
     assert result.imports == ("import numpy as np", "from matplotlib.pyplot import figure, hist",
                               "from numpy import eye, linspace, random", "from numpy.linalg import inv")
-    assert any(c.what.startswith("`%pylab inline` became") for c in result.changes)
+    # one change for %pylab, not another for the `from pylab import *` it became (review)
+    assert [c.what for c in result.changes if "pylab" in c.what] == [
+        "`%pylab inline` became the explicit imports of the names the code uses"]
+
+
+def test_star_imports_are_listed_at_their_lines_and_scipy_s_old_numpy_names_come_from_numpy(
+        ) -> None:
+    # new-user review, shawlu95 concepts/auto_correlation.ipynb: `from scipy import *` once bound
+    # numpy's mean/concatenate/zeros_like; they became required config fields nobody can set,
+    # and all three star imports were listed at line 1
+    result = plan(ran("from scipy import *\nfrom scipy.signal import *\nfrom math import *",
+                      "x = concatenate([zeros_like([1.0]), [2.0]])\n"
+                      "print(mean(x), correlate(x, x), sqrt(4))"))
+    assert "from numpy import concatenate, mean, zeros_like" in result.imports
+    assert not [f for f in result.config if f.required]
+    placed = {c.what.split(" became ")[0]: c.line for c in result.changes if "became" in c.what}
+    assert placed == {"`from scipy import *`": 1, "`from scipy.signal import *`": 2,
+                      "`from math import *`": 3}
+    assert [(c.line, c.what) for c in result.changes if c.what.startswith("added")] == [
+        (1, "added `from numpy import concatenate, mean, zeros_like`")]
 
 
 def test_a_star_import_of_a_module_not_installed_provides_the_undefined_names() -> None:
@@ -769,6 +797,11 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
                        "counts = {}\nlen(counts['a'])\nprint(df)"))
     assert "len(df[df" not in plan_text(counted) and "call_len" not in plan_text(counted)
     assert "len(counts['a'])" in plan_text(counted)  # a lookup may insert: it stays
+    # new-user review, gabors ch17: an unread `output = os.path.join(data_out, "output/")` left
+    # its call behind
+    joined = plan(ran("import os\ndata_out = 'x/'\noutput = os.path.join(data_out, 'output/')",
+                      "print(data_out)"))
+    assert "os.path.join" not in plan_text(joined)
     numbers = plan(ran("import numpy as np\nse = [1.0, 4.0]", "np.sqrt(np.mean(np.array(se)))",
                        "np.random.shuffle(se)\nprint(se)"))
     assert "np.sqrt" not in plan_text(numbers) and "np.random.shuffle(se)" in plan_text(numbers)
@@ -948,6 +981,15 @@ def test_a_number_a_cell_showed_and_the_step_drops_is_listed() -> None:
     result = plan([code("class M:\n    def fit(self, x):\n        return self", 1),
                    code("model = M()\nmodel.fit(1)", 2, [fit])])
     assert not [c for c in result.changes if "no longer shown" in c.what]
+    # new-user review, gabors ch14: `smf.ols(...).fit().summary()` shows the regression table
+    # (its text starts `<class ...Summary'>`): the summary is the answer, not the fit
+    summary = {**shown, "data": {"text/plain": "<class 'statsmodels.iolib.summary.Summary'>\n"
+                                               '"""\n   OLS Regression Results\n"""'}}
+    result = plan([code("class M:\n    def fit(self):\n        return self\n"
+                        "    def summary(self):\n        return 'table'", 1),
+                   code("model = M()\nmodel.fit().summary()", 2, [summary])])
+    assert [c.what for c in result.changes if "no longer shown" in c.what] == [
+        "the value of `model.fit().summary()` is no longer shown"]
 
 
 def test_a_heading_about_the_notebook_titles_no_step() -> None:
