@@ -284,18 +284,15 @@ def test_a_host_file_read_through_a_path_builder_is_read_in_place_or_from_the_en
 def test_temporary_files_and_clock_readings_stay_in_the_run_and_pass_the_replay(
         tmp_path: Path, template: str) -> None:
     # hostile review: mkdtemp()/gettempdir() writes were left in this machine's /tmp, and a step
-    # that read the clock failed its replay test (its value differs on every run); then
-    # os.environ.get("TMPDIR", "/tmp") kept the tests from running at all ("/tmp" is a host
-    # path), and the script template's test wrote them all in this machine's /tmp
+    # that read the clock failed its replay test (its value differs on every run); the script
+    # template's test wrote them all in this machine's /tmp
     notebook = write(tmp_path, "scratch.ipynb", [
         code("import os\nimport tempfile\nimport time\nstart = time.time()\n\n\n"
              "def save(text, folder=tempfile.gettempdir()):\n"  # (evaluated at import)
              "    open(os.path.join(folder, 'default.txt'), 'w').write(text)", 1),
         code("save('d')\nscratch = tempfile.mkdtemp()\n"
              "with open(os.path.join(tempfile.gettempdir(), 'left.txt'), 'w') as handle:\n"
-             "    handle.write('x')\n"
-             "with open(os.path.join(os.environ.get('TMPDIR', '/tmp'), 'env.txt'), 'w') as out:\n"
-             "    out.write('y')", 2),
+             "    handle.write('x')", 2),
         code("elapsed = time.time() - start\nprint(elapsed >= 0, os.path.isdir(scratch))", 3,
              [stream("True True\n")])])
     result = convert(str(notebook), "-o", str(tmp_path / "project"), "--template", template)
@@ -308,6 +305,27 @@ def test_temporary_files_and_clock_readings_stay_in_the_run_and_pass_the_replay(
     # (pytest keeps its own folders there)
     left = [p.name for p in machine_tmp.iterdir() if not p.name.startswith("pytest-of-")]
     assert left == [], "the tests left files in TMPDIR"
+
+
+@pytest.mark.parametrize("template", ["default", "script"])
+def test_a_notebook_that_sets_tmpdir_is_asked_about_and_its_folder_is_never_removed(
+        tmp_path: Path, template: str) -> None:
+    # hostile review: `%env TMPDIR=...` / os.environ["TMPDIR"] = ... went unflagged, and the
+    # tests' clean-up removed whatever folder TMPDIR named when they ended: the user's
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    notebook = write(tmp_path, "settmp.ipynb", [
+        code(f"import os\nimport tempfile\nos.environ['TMPDIR'] = {str(victim)!r}\n"
+             "tempfile.tempdir = None\nprint(len(tempfile.gettempdir()) > 0)", 1,
+             [stream("True\n")])])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"), "--template", template)
+    assert result.returncode == 0, result.stderr
+    gated = generated_tests(tmp_path / "project")
+    assert "os.environ['TMPDIR'] sends temporary files elsewhere (cell 0, line 3)" in gated.stdout
+    ran = generated_tests(tmp_path / "project", {"PROJECT_TESTS_MAY_WRITE": "1"})
+    assert ran.returncode == 0 and "failed" not in ran.stdout, ran.stdout[-3000:]
+    assert (victim / "keep.txt").read_text() == "mine"
 
 
 def test_host_paths_built_copied_or_opened_as_databases_stay_off_the_machine(

@@ -122,33 +122,64 @@ def _starred_names(flows, collected: Collected) -> set[str]:
     to come from it (as they did when the notebook ran), not asked for as required config."""
     bound = {name for flow in flows for name in flow.binds} | set(collected.config) \
         | set(collected.definitions)
-    return {name for flow in flows for name in flow.reads} - bound
+    # (`run`, `config`, `checkpoint`: the generated module's own names would shadow them, so
+    # they stay required fields, and the run says so before it starts)
+    return {name for flow in flows for name in flow.reads} - bound - STEP_RESERVED \
+        - {"outputs", "step"}
 
 
-_STAR_READ = "  # noqa: F405 (from a star import nb2prod could not resolve)"
+_STAR_READ = "  # noqa: F405"
+_NOQA = re.compile(r"#\s*noqa:\s*[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*")
 
 
 def quiet_star_reads(code: str, names: set[str]) -> tuple[str, list[Unplaced]]:
     """``code`` with ``# noqa: F405`` on each line that reads one of ``names`` (provided by a
-    star import whose names are unknown), and those changes; lines inside a multi-line string
-    are left alone (a comment there would be text)."""
+    star import whose names are unknown), and those changes. Only on a line that is a whole
+    statement, short enough that black leaves it as it is: on a line that continues (a
+    backslash, an open bracket, a string) a comment would break the code or move off its line
+    (ruff then reports F405 there still)."""
     if not names:
         return code, []
     nodes = all_nodes(parsed(code))
-    in_strings = {number for n in nodes if n.__class__ in (ast.Constant, ast.JoinedStr)
-                  and (n.end_lineno or n.lineno) > n.lineno
-                  for number in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
     reading = sorted({n.lineno for n in nodes if n.__class__ is ast.Name and n.id in names
-                      and n.ctx.__class__ is ast.Load} - in_strings)
+                      and n.ctx.__class__ is ast.Load} & _whole_lines(code))
     lines = code.splitlines(keepends=True)
     quieted = []
     for number in reading:
-        line = lines[number - 1]
-        lines[number - 1] = line.rstrip("\n") + _STAR_READ + "\n"
+        line = lines[number - 1].rstrip("\n")
+        existing = _NOQA.search(line)
+        if existing:  # ruff reads the first noqa of a line only: one list of codes
+            new = line[:existing.end()] + ", F405" + line[existing.end():]
+        elif "# noqa" in line or len(line) + len(_STAR_READ) + 4 > 100:
+            continue  # (a bare noqa covers it; a longer line black would wrap)
+        else:
+            new = line + _STAR_READ
+        lines[number - 1] = new + "\n"
         quieted.append(Unplaced(line.strip(), f"`{one_line(line)}` got `# noqa: F405`",
                                 "it reads a name that only a star import nb2prod could not "
                                 "resolve can provide"))
     return "".join(lines), quieted
+
+
+def _whole_lines(code: str) -> set[int]:
+    """Numbers of the lines that hold a whole logical line (no continuation onto the next)."""
+    import io
+    import tokenize
+
+    whole, start = set(), None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if token.type == tokenize.NEWLINE:
+                if start == token.start[0]:
+                    whole.add(start)
+                start = None
+            elif start is None:
+                start = token.start[0]
+    except (tokenize.TokenError, SyntaxError):
+        return set()
+    return whole
 
 
 def _fold_empty_steps(steps: list[Step]) -> list[Step]:

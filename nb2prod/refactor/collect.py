@@ -642,8 +642,9 @@ def _comments_past_lone_imports(body) -> list:
         lines = list(getattr(statement, "leading_lines", ()))
         if not (_imports_only(statement) and lines and lines[-1].comment is not None) \
                 or _imports_only(following) or any(line.comment is None
-                                                   for line in following.leading_lines):
-            continue
+                                                   for line in following.leading_lines) \
+                or _IMPORT_WORD.search(lines[-1].comment.value):
+            continue  # (`# Import the helper functions` is about the import itself)
         cut = len(lines)
         while cut and lines[cut - 1].comment is not None:
             cut -= 1
@@ -651,6 +652,9 @@ def _comments_past_lone_imports(body) -> list:
         body[at + 1] = following.with_changes(
             leading_lines=[*lines[cut:], *following.leading_lines])
     return body
+
+
+_IMPORT_WORD = re.compile(r"\bimport", re.IGNORECASE)
 
 
 def _imports_only(statement) -> bool:

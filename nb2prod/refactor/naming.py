@@ -126,7 +126,7 @@ def code_name(body: str) -> tuple[str, str]:
         return f"{verb}_{_receiver(tree) or (charts[0] if charts else 'results')}", subject
     if subject:
         return f"compute_{subject}", subject
-    called = _first_called(tree)
+    called = _first_called(tree) or _first_method_called(tree)
     if called:
         return f"call_{called}", ""
     computed = _assigned_call(tree)
@@ -248,6 +248,18 @@ def _chart_kinds(body: str) -> list[str]:
             kind = called[:-len("plot")] if called.endswith("plot") and called != "plot" else called
             kinds.setdefault(kind)
     return list(kinds)
+
+
+def _first_method_called(tree: ast.Module) -> str:
+    """The method the code calls first on its own line (``sns.set_theme(...)`` -> ``set_theme``),
+    when nothing at all says more: better than no name."""
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Attribute):
+            name = node.value.func.attr
+            if len(name) > 2 and not name.startswith("_") and name not in GENERATED_CALLS:
+                return _snake(name)
+    return ""
 
 
 def _called_names(body: str) -> list[str]:

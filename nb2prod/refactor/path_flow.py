@@ -171,7 +171,45 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
                         found.append(f"{called_name(node.func)}() writes {place!r} (cell "
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
         found += _unfollowed_places(cell, field_values, only_read)
+        found += [f"{what} (cell {cell.index}, line {cell.original_line(node.lineno)})"
+                  for node in (all_nodes(cell.tree) if cell.tree is not None else ())
+                  if (what := _sets_tempdir(node))]
     return tuple(dict.fromkeys(found))
+
+
+_TEMP_VARIABLES = frozenset({"TMPDIR", "TEMP", "TMP"})
+
+
+def _sets_tempdir(node: ast.AST) -> str:
+    """What sets the folder temporary files go to (``os.environ["TMPDIR"] = ...``,
+    ``%env TMPDIR=...``, ``tempfile.tempdir = ...``): the pipeline's temporary files then go
+    where the notebook points, which the tests cannot move. '' for anything else."""
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Subscript) and _dotted(target.value) == "os.environ" \
+                    and isinstance(target.slice, ast.Constant) \
+                    and target.slice.value in _TEMP_VARIABLES:
+                return f"os.environ[{target.slice.value!r}] sends temporary files elsewhere"
+            if isinstance(target, ast.Attribute) and _dotted(target) == "tempfile.tempdir":
+                return "tempfile.tempdir sends temporary files elsewhere"
+        return ""
+    if not isinstance(node, ast.Call):
+        return ""
+    texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    name = called_name(node.func)
+    if name == "run_line_magic" and len(texts) >= 2 and texts[0] in {"env", "set_env"} \
+            and re.match(r"\s*(?:TMPDIR|TEMP|TMP)\s*[= ]", texts[1]):
+        return f"%env {texts[1].split('=')[0].split()[0]} sends temporary files elsewhere"
+    if name in {"putenv", "setdefault"} and texts and texts[0] in _TEMP_VARIABLES \
+            and _dotted(node.func) in {"os.putenv", "os.environ.setdefault"}:
+        return f"{_dotted(node.func)}({texts[0]!r}, ...) sends temporary files elsewhere"
+    if name == "update" and _dotted(node.func) == "os.environ.update":
+        keys = [k.value for a in node.args if isinstance(a, ast.Dict) for k in a.keys
+                if isinstance(k, ast.Constant)] + [k.arg for k in node.keywords]
+        if set(keys) & _TEMP_VARIABLES:
+            return "os.environ.update(...) sends temporary files elsewhere"
+    return ""
 
 
 def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> list[str]:
@@ -184,9 +222,6 @@ def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> lis
     safe = {id(n) for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
             and (_reads_only(node) or _dotted(node.func) in {"sys.path.append", "sys.path.insert"})
             for a in node.args for n in walk(a)}
-    # os.environ.get("TMPDIR", "/tmp"): the generated tests set TMPDIR, so the default goes unused
-    safe |= {id(n) for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
-             and _reads_tmpdir(node) for a in node.args[1:] for n in walk(a)}
     # (`bucket + "/train/"`: a suffix, not a place)
     safe |= {id(node.right) for node in all_nodes(cell.tree) if isinstance(node, ast.BinOp)}
     safe |= {id(node.value) for node in all_nodes(cell.tree) if isinstance(node, ast.Assign)
@@ -198,13 +233,6 @@ def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> lis
             found.append(f"{redact(node.value)[0]!r} is used where nb2prod cannot move it (cell "
                          f"{cell.index}, line {cell.original_line(node.lineno)})")
     return found
-
-
-def _reads_tmpdir(call: ast.Call) -> bool:
-    """``os.environ.get("TMPDIR", ...)`` or ``os.getenv("TMPDIR", ...)``."""
-    return called_name(call.func) in {"getenv", "get"} and bool(call.args) \
-        and isinstance(call.args[0], ast.Constant) and call.args[0].value == "TMPDIR" \
-        and _dotted(call.func) in {"os.getenv", "os.environ.get", "getenv", "environ.get"}
 
 
 def _dotted(func: ast.AST) -> str:
@@ -345,9 +373,6 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
         if _dotted(node.value) == "os.environ" and isinstance(key, ast.Constant) \
                 and key.value in {"HOME", "USERPROFILE"}:
             return ["~"]  # os.environ["HOME"]
-        if _dotted(node.value) == "os.environ" and isinstance(key, ast.Constant) \
-                and key.value == "TMPDIR":
-            return []  # the generated tests point TMPDIR at a folder of their own
         return _roots(node.value)
     if not isinstance(node, ast.Call):
         return [node]
@@ -355,8 +380,6 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
     if name == "home" or (name in {"getenv", "get"} and node.args and isinstance(
             node.args[0], ast.Constant) and node.args[0].value in {"HOME", "USERPROFILE"}):
         return ["~"]
-    if _reads_tmpdir(node):  # (the tests set it: the default goes unused)
-        return []
     if name in {"getenv", "get"} and len(node.args) > 1:  # os.getenv("OUT", "/abs/out")
         return _roots(node.args[1])
     if name == "expanduser" and not (node.args and isinstance(node.args[0], ast.Constant)):

@@ -78,11 +78,16 @@ def _may_insert(value: cst.BaseExpression) -> bool:
 
 
 def _masked(node: cst.Subscript) -> bool:
-    """A selection by a condition (``df[df.year == 2017]``, ``s[(s > 0) & (s < 9)]``): what a
-    condition selects is read, never inserted (a defaultdict inserts a missing key)."""
+    """A selection by a condition on the object itself (``df[df.year == 2017]``,
+    ``s[(s > 0) & (s < 9)]``): what such a condition selects is read, never inserted (a
+    defaultdict inserts a missing key)."""
     if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
         return False
-    return _condition(node.slice[0].slice.value)
+    condition = node.slice[0].slice.value
+    # pandas' idiom tests the frame it selects from; `groups[n > 10]` on a defaultdict inserts
+    receiver = root_name(node.value)
+    return bool(receiver) and _condition(condition) and any(
+        isinstance(n, cst.Name) and n.value == receiver for n in _walk(condition))
 
 
 def _condition(value: cst.BaseExpression) -> bool:

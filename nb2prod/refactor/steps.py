@@ -9,6 +9,7 @@ from nb2prod.analysis.astutil import parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, DELETE, READ, module_events
 from nb2prod.notebook.model import Notebook
+from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.naming import code_name, is_meta_heading, title_name, unique_name
 
 _HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<title>.+?)\s*#*\s*$", re.M)
@@ -85,12 +86,16 @@ def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) 
     lines = [sum(chunk.count("\n") for chunk in cell_code.get(i, ())) for i in draft.cells]
     if sum(lines) <= MAX_SECTION_LINES or len(draft.cells) < 2:
         return [draft]
-    flows = [step_flow("".join(cell_code.get(i, ())), ignore) for i in draft.cells]
+    codes = ["".join(cell_code.get(i, ())) for i in draft.cells]
+    flows = [step_flow(code, ignore) for code in codes]
+    # what the functions and classes of each cell read when they run, later
+    deferred = [set(deferred_reads(code, ignore)) for code in codes]
     best = None
     for cut in range(1, len(draft.cells)):
         left, right = sum(lines[:cut]), sum(lines[cut:])
-        if min(left, right) < MIN_PART_LINES:
-            continue
+        later = {n for flow in flows[cut:] for n in flow.binds}
+        if min(left, right) < MIN_PART_LINES or later & set().union(*deferred[:cut]):
+            continue  # (a function would read its own part's value, not the later one)
         made = {n for flow in flows[:cut] for n in flow.binds}
         crossing = len(made & {n for flow in flows[cut:] for n in flow.reads})
         score = (crossing, abs(left - right))

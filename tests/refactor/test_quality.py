@@ -153,6 +153,16 @@ def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross
         code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
     ])
     assert [s.name for s in titled.steps] == ["prepare_frame", "number_of_reviews"]
+    # hostile review: a class in one part read `threshold`, which the next part binds again;
+    # split there, it read its own part's value (the notebook printed 10, the project 2)
+    prints = "\n".join(f"print({i})" for i in range(40))
+    late = plan([
+        markdown("## Analysis"),
+        code("threshold = 1\nclass Scaler:\n    def scale(self, v):\n        return v * threshold\n"
+             + prints, 1),
+        code("threshold = 5\nprint('RESULT', Scaler().scale(2))\n" + prints, 2),
+    ])
+    assert len(late.steps) == 1
 
 
 @pytest.mark.parametrize(("title", "name"), [
@@ -268,6 +278,14 @@ def test_several_star_imports_of_unknown_modules_stay_with_a_warning() -> None:
     result = plan(ran("from unknown_a import *\nfrom unknown_b import *", "print(thing)"))
     assert result.imports == ("from unknown_a import *  # noqa: F403",
                               "from unknown_b import *  # noqa: F403")
+    # hostile review: a name the generated module defines itself (`run`, `config`) would be
+    # shadowed by it: such a name stays a required field, and the run refuses to start
+    shadowed = plan(ran("from unknown_a import *\nfrom unknown_b import *", "out = run(5)\nprint(out)"))
+    assert [f.name for f in shadowed.config if f.required] == ["run"]
+    # a line that continues onto the next gets no comment (it would break the code)
+    continued = plan(ran("from unknown_a import *\nfrom unknown_b import *",
+                         "total = helper_a(1) + \\\n    helper_b(2)\nprint(total)"))
+    assert "helper_a(1) + \\\n    helper_b(2)\n" in continued.steps[0].body
     assert sum("is not importable here" in w.message for w in result.warnings) == 2
     assert "thing" not in {f.name for f in result.config}  # (it comes from one of them)
     assert "print(thing)  # noqa: F405" in result.steps[0].body
@@ -797,6 +815,10 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
                        "counts = {}\nlen(counts['a'])\nprint(df)"))
     assert "len(df[df" not in plan_text(counted) and "call_len" not in plan_text(counted)
     assert "len(counts['a'])" in plan_text(counted)  # a lookup may insert: it stays
+    # hostile review: a condition that does not test the object itself may be a defaultdict key
+    keyed = plan(ran("from collections import defaultdict\ngroups = defaultdict(list)\nn = 11",
+                     "len(groups[n > 10])", "print(sorted(groups, key=str))"))
+    assert "len(groups[n > 10])" in plan_text(keyed)
     # new-user review, gabors ch17: an unread `output = os.path.join(data_out, "output/")` left
     # its call behind
     joined = plan(ran("import os\ndata_out = 'x/'\noutput = os.path.join(data_out, 'output/')",
