@@ -302,8 +302,9 @@ def _main_call(tree: ast.Module) -> tuple[str, ast.Call | None]:
             if name == "open" and opens_for_writing(node):  # open("out.txt", "w") saves
                 name = "save"
             if (name in _PATH_CALLS and _dotted(node.func) in _PATH_MODULES) or (
-                    name in {"append", "insert"} and _dotted(node.func) == "sys.path"):
-                continue  # os.path.join(folder, "x.csv") merges no data
+                    name in {"append", "insert"} and _dotted(node.func) == "sys.path") or (
+                    name == "compile" and _dotted(node.func) == "re"):
+                continue  # os.path.join(folder, "x.csv") merges no data; re.compile fits none
             for rank, (verb, pattern) in enumerate(VERBS):
                 if pattern.match(name):
                     found.append((rank, len(found), verb, node))

@@ -203,6 +203,7 @@ def test_title_names(title: str, name: str) -> None:
     ("pd.set_option('display.max_columns', None)", "setup"),
     ("np.random.seed(0)\nwarnings.filterwarnings('ignore')", "setup"),
     ("results.append(score)", "merge_results"),
+    ("pattern = re.compile('a+')\ndata = data[data.x.str.match(pattern)]", "compute_pattern"),
     ("total = sum(xs)", "compute_total"),
 ])
 def test_code_names(body: str, name: str) -> None:
