@@ -60,7 +60,9 @@ MAX_WORDS = 4
 META_HEADINGS = frozenset({"hint", "hints", "description", "instructions", "instruction", "note",
                            "notes", "title", "todo", "tip", "tips", "question", "questions",
                            "answer", "answers", "exercise", "exercises", "solution", "your code",
-                           "your answer", "setup", "imports", "import", "libraries", "packages"})
+                           "your answer", "setup", "imports", "import", "libraries", "packages",
+                           "your code here", "code here", "code", "your solution",
+                           "type code along", "code along", "fill in"})
 # phrases that only say "now we do something": dropped before naming
 _FILLER_PHRASES = re.compile(r"\b(?:make sure|take a look at|have a look at|look at|let us)\b")
 

@@ -106,8 +106,8 @@ def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) 
     cut = best[1]
     first = StepDraft(draft.title, draft.cells[:cut])
     # a later part opening with a title-like comment (`## Number of reviews`) is named by it
-    rest = StepDraft(_comment_title("".join(cell_code.get(draft.cells[cut], ()))),
-                     draft.cells[cut:])
+    opening = _comment_title("".join(cell_code.get(draft.cells[cut], ())))
+    rest = StepDraft("" if is_meta_heading(opening) else opening, draft.cells[cut:])
     for part in (first, rest):
         part.statements = [code for i in part.cells for code in cell_code.get(i, ())]
     return [*_parts(first, cell_code, ignore), *_parts(rest, cell_code, ignore)]

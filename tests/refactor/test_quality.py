@@ -153,6 +153,14 @@ def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross
         code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
     ])
     assert [s.name for s in titled.steps] == ["prepare_frame", "number_of_reviews"]
+    homework = plan([  # CS109A labs: "# your code here" names nothing
+        markdown("## Prepare the frame"),
+        code("import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})", 1),
+        code(prepare, 2), code(prepare.replace("col_", "more_"), 3),
+        code("# your code here\nweights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
+        code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
+    ])
+    assert [s.name for s in homework.steps] == ["prepare_frame", "compute_weights"]
     # hostile review: a class in one part read `threshold`, which the next part binds again;
     # split there, it read its own part's value (the notebook printed 10, the project 2)
     prints = "\n".join(f"print({i})" for i in range(40))
