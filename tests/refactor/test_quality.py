@@ -127,40 +127,35 @@ def test_heading_names_are_short_whole_words_and_a_table_of_contents_is_not_a_st
         "compute_rows", "handled_missing_values", "logistic_regression"]
 
 
-def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross() -> None:
-    # CS109A lecture 10 "Underlying Math": 350 lines under one heading made one function; the
-    # parts are cut at a cell boundary (never inside a cell), the first keeps the heading
+def _long_section(opening: str = ""):
+    """A plan of a 100-line heading section: 50 lines that prepare columns, 50 that use them;
+    ``opening`` starts the cell where the second half begins."""
     prepare = "\n".join(f"col_{i} = frame['a'] * {i}  # derived column {i}" for i in range(24))
     model = "\n".join(f"score_{i} = col_{i % 3} + weights[{i % 4}]" for i in range(24))
-    result = plan([
+    return plan([
         markdown("## Prepare the frame"),
         code("import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})", 1),
         code(prepare, 2), code(prepare.replace("col_", "more_"), 3),
-        code("weights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
+        code(opening + "weights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
         code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
     ])
+
+
+def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross() -> None:
+    # CS109A lecture 10 "Underlying Math": 350 lines under one heading made one function; the
+    # parts are cut at a cell boundary (never inside a cell), the first keeps the heading
+    result = _long_section()
     assert [(s.name, s.cells) for s in result.steps] == [
         ("prepare_frame", (1, 2, 3)), ("compute_weights", (4, 5))]
     assert result.steps[1].inputs == ("col_0", "col_1", "col_2")
     short = plan([markdown("## Prepare"), code("x = 1", 1), code("print(x)", 2)])
     assert len(short.steps) == 1
-    # new-user review, gabors ch14: a later part that opens with a title comment is named by it
-    titled = plan([
-        markdown("## Prepare the frame"),
-        code("import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})", 1),
-        code(prepare, 2), code(prepare.replace("col_", "more_"), 3),
-        code("## Number of reviews\nweights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
-        code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
-    ])
-    assert [s.name for s in titled.steps] == ["prepare_frame", "number_of_reviews"]
-    homework = plan([  # CS109A labs: "# your code here" names nothing
-        markdown("## Prepare the frame"),
-        code("import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})", 1),
-        code(prepare, 2), code(prepare.replace("col_", "more_"), 3),
-        code("# your code here\nweights = [0.1, 0.2, 0.3, 0.4]\n" + model, 4),
-        code(model.replace("score_", "other_") + "\nprint(score_1, other_2)", 5),
-    ])
-    assert [s.name for s in homework.steps] == ["prepare_frame", "compute_weights"]
+    # new-user review, gabors ch14: a later part that opens with a title comment is named by it;
+    # CS109A labs' "# your code here" names nothing
+    assert [s.name for s in _long_section("## Number of reviews\n").steps] == [
+        "prepare_frame", "number_of_reviews"]
+    assert [s.name for s in _long_section("# your code here\n").steps] == [
+        "prepare_frame", "compute_weights"]
     # hostile review: a class in one part read `threshold`, which the next part binds again;
     # split there, it read its own part's value (the notebook printed 10, the project 2)
     prints = "\n".join(f"print({i})" for i in range(40))
