@@ -141,16 +141,18 @@ def quiet_star_reads(code: str, names: set[str]) -> tuple[str, list[Unplaced]]:
     if not names:
         return code, []
     nodes = all_nodes(parsed(code))
+    whole, comments = _whole_lines(code)
     reading = sorted({n.lineno for n in nodes if n.__class__ is ast.Name and n.id in names
-                      and n.ctx.__class__ is ast.Load} & _whole_lines(code))
+                      and n.ctx.__class__ is ast.Load} & whole)
     lines = code.splitlines(keepends=True)
     quieted = []
     for number in reading:
         line = lines[number - 1].rstrip("\n")
-        existing = _NOQA.search(line)
+        at, comment = comments.get(number, (len(line), ""))
+        existing = _NOQA.search(comment)
         if existing:  # ruff reads the first noqa of a line only: one list of codes
-            new = line[:existing.end()] + ", F405" + line[existing.end():]
-        elif "# noqa" in line or len(line) + len(_STAR_READ) + 4 > 100:
+            new = line[:at + existing.end()] + ", F405" + line[at + existing.end():]
+        elif "noqa" in comment or len(line) + len(_STAR_READ) + 4 > 100:
             continue  # (a bare noqa covers it; a longer line black would wrap)
         else:
             new = line + _STAR_READ
@@ -161,14 +163,17 @@ def quiet_star_reads(code: str, names: set[str]) -> tuple[str, list[Unplaced]]:
     return "".join(lines), quieted
 
 
-def _whole_lines(code: str) -> set[int]:
-    """Numbers of the lines that hold a whole logical line (no continuation onto the next)."""
+def _whole_lines(code: str) -> tuple[set[int], dict[int, tuple[int, str]]]:
+    """Numbers of the lines that hold a whole logical line (no continuation onto the next), and
+    each line's comment (its column and text: a ``#`` inside a string is none)."""
     import io
     import tokenize
 
-    whole, start = set(), None
+    whole, comments, start = set(), {}, None
     try:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = (token.start[1], token.string)
             if token.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
                 continue
             if token.type == tokenize.NEWLINE:
@@ -178,8 +183,8 @@ def _whole_lines(code: str) -> set[int]:
             elif start is None:
                 start = token.start[0]
     except (tokenize.TokenError, SyntaxError):
-        return set()
-    return whole
+        return set(), {}
+    return whole, comments
 
 
 def _fold_empty_steps(steps: list[Step]) -> list[Step]:

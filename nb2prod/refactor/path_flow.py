@@ -172,44 +172,53 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
         found += _unfollowed_places(cell, field_values, only_read)
         found += [f"{what} (cell {cell.index}, line {cell.original_line(node.lineno)})"
+                  for node, what in _temp_folder_changes(cell.tree)]
+        found += [f"os.chdir() moves the working folder where nb2prod cannot follow it (cell "
+                  f"{cell.index}, line {cell.original_line(node.lineno)})"
                   for node in (all_nodes(cell.tree) if cell.tree is not None else ())
-                  if (what := _sets_tempdir(node))]
+                  if isinstance(node, ast.Call) and called_name(node.func) == "chdir"
+                  and not (node.args and isinstance(node.args[0], ast.Constant))]
     return tuple(dict.fromkeys(found))
 
 
 _TEMP_VARIABLES = frozenset({"TMPDIR", "TEMP", "TMP"})
+_ENV_MAGIC = re.compile(r"^\s*(?:TMPDIR|TEMP|TMP)\s*=")  # %env TMPDIR=/x
 
 
-def _sets_tempdir(node: ast.AST) -> str:
-    """What sets the folder temporary files go to (``os.environ["TMPDIR"] = ...``,
-    ``%env TMPDIR=...``, ``tempfile.tempdir = ...``): the pipeline's temporary files then go
-    where the notebook points, which the tests cannot move. '' for anything else."""
-    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            if isinstance(target, ast.Subscript) and _dotted(target.value) == "os.environ" \
-                    and isinstance(target.slice, ast.Constant) \
-                    and target.slice.value in _TEMP_VARIABLES:
-                return f"os.environ[{target.slice.value!r}] sends temporary files elsewhere"
-            if isinstance(target, ast.Attribute) and _dotted(target) == "tempfile.tempdir":
-                return "tempfile.tempdir sends temporary files elsewhere"
-        return ""
-    if not isinstance(node, ast.Call):
-        return ""
-    texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-    name = called_name(node.func)
-    if name == "run_line_magic" and len(texts) >= 2 and texts[0] in {"env", "set_env"} \
-            and re.match(r"\s*(?:TMPDIR|TEMP|TMP)\s*[= ]", texts[1]):
-        return f"%env {texts[1].split('=')[0].split()[0]} sends temporary files elsewhere"
-    if name in {"putenv", "setdefault"} and texts and texts[0] in _TEMP_VARIABLES \
-            and _dotted(node.func) in {"os.putenv", "os.environ.setdefault"}:
-        return f"{_dotted(node.func)}({texts[0]!r}, ...) sends temporary files elsewhere"
-    if name == "update" and _dotted(node.func) == "os.environ.update":
-        keys = [k.value for a in node.args if isinstance(a, ast.Dict) for k in a.keys
-                if isinstance(k, ast.Constant)] + [k.arg for k in node.keywords]
-        if set(keys) & _TEMP_VARIABLES:
-            return "os.environ.update(...) sends temporary files elsewhere"
-    return ""
+def _temp_folder_changes(tree: ast.AST | None) -> list[tuple[ast.AST, str]]:
+    """Code that may change where temporary files go, judged broadly (an alias of os.environ,
+    a key in a variable, ``update``, ``del``, ``clear``...): any mention of TMPDIR/TEMP/TMP but
+    a plain read of it, any ``.tempdir =``, any ``environ.clear()``. The pipeline's temporary
+    files then go where the notebook points, which the tests cannot move."""
+    if tree is None:
+        return []
+    nodes = all_nodes(tree)
+    reads = {id(n) for n in nodes if isinstance(n, ast.Call)
+             and called_name(n.func) in {"get", "getenv"} and n.args for n in n.args[:1]}
+    reads |= {id(n.slice) for n in nodes if isinstance(n, ast.Subscript)
+              and isinstance(n.ctx, ast.Load)}
+    # TEMP and TMP are common words (a weather column): only where the environment is changed
+    environ = {id(a) for n in nodes if isinstance(n, ast.Call) and (
+        "environ" in _dotted(n.func) or called_name(n.func) in {"putenv", "unsetenv"})
+        for a in n.args}
+    environ |= {id(n.slice) for n in nodes if isinstance(n, ast.Subscript)
+                and "environ" in _dotted(n.value)}
+    found = []
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in reads \
+                and (node.value == "TMPDIR" or _ENV_MAGIC.match(node.value)
+                     or (node.value in _TEMP_VARIABLES and id(node) in environ)):
+            found.append((node, f"{node.value.split('=')[0].strip()} is set: temporary files go "
+                                "elsewhere"))
+        elif isinstance(node, ast.keyword) and node.arg == "TMPDIR":
+            found.append((node.value, f"{node.arg} is set: temporary files go elsewhere"))
+        elif isinstance(node, ast.Attribute) and node.attr == "tempdir" \
+                and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found.append((node, "tempfile.tempdir is set: temporary files go elsewhere"))
+        elif isinstance(node, ast.Call) and called_name(node.func) == "clear" \
+                and _dotted(node.func).endswith("environ.clear"):
+            found.append((node, "the environment is cleared: temporary files go elsewhere"))
+    return found
 
 
 def _unfollowed_places(cell, fields: set[str], only_read: frozenset[str]) -> list[str]:

@@ -86,8 +86,9 @@ def _masked(node: cst.Subscript) -> bool:
     condition = node.slice[0].slice.value
     # pandas' idiom tests the frame it selects from; `groups[n > 10]` on a defaultdict inserts
     receiver = root_name(node.value)
-    return bool(receiver) and _condition(condition) and any(
-        isinstance(n, cst.Name) and n.value == receiver for n in _walk(condition))
+    return bool(receiver) and _condition(condition) and any(  # df.year, df["year"]
+        isinstance(n, (cst.Attribute, cst.Subscript)) and root_name(n.value) == receiver
+        for n in _walk(condition))
 
 
 def _condition(value: cst.BaseExpression) -> bool:
@@ -174,7 +175,7 @@ def _pure_call(call: cst.Call) -> bool:
         func = func.value
     if func.__class__ is cst.Name and func.value == "os" and len(parts) == 2 \
             and parts[1] == "path" and parts[0] in _PURE_PATH:  # os.path.join(data_out, "x/")
-        return True
+        return not any(arg.star for arg in call.args)  # (`*parts` may be an iterator it uses up)
     if func.__class__ is not cst.Name or func.value not in _MATH_MODULES \
             or not all(p in _PURE_MATH for p in parts):
         return False

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
-from nb2prod.analysis.astutil import parsed
+from nb2prod.analysis.astutil import all_nodes, parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, DELETE, READ, module_events
 from nb2prod.notebook.model import Notebook
@@ -88,8 +89,8 @@ def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) 
         return [draft]
     codes = ["".join(cell_code.get(i, ())) for i in draft.cells]
     flows = [step_flow(code, ignore) for code in codes]
-    # what the functions and classes of each cell read when they run, later
-    deferred = [set(deferred_reads(code, ignore)) for code in codes]
+    # what the functions, classes, lambdas and generators of each cell read when they run, later
+    deferred = [set(deferred_reads(code, ignore)) | _read_later(code) for code in codes]
     best = None
     for cut in range(1, len(draft.cells)):
         left, right = sum(lines[:cut]), sum(lines[cut:])
@@ -111,6 +112,23 @@ def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) 
     for part in (first, rest):
         part.statements = [code for i in part.cells for code in cell_code.get(i, ())]
     return [*_parts(first, cell_code, ignore), *_parts(rest, cell_code, ignore)]
+
+
+def _read_later(code: str) -> set[str]:
+    """Free names of the lambdas and generator expressions in ``code`` (functions and classes:
+    see deferred_reads): read when they run, which may be after a later part has bound them
+    again."""
+    names: set[str] = set()
+    for node in all_nodes(parsed(code)):
+        if isinstance(node, (ast.Lambda, ast.GeneratorExp)):
+            inside = list(all_nodes(node))
+            own = {a.arg for n in inside if isinstance(n, ast.arguments)
+                   for a in (*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg) if a}
+            own |= {n.id for n in inside if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Store)}
+            names |= {n.id for n in inside if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Load)} - own
+    return names
 
 
 def _comment_title(source: str) -> str:

@@ -166,6 +166,11 @@ def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross
         code("threshold = 5\nprint('RESULT', Scaler().scale(2))\n" + prints, 2),
     ])
     assert len(late.steps) == 1
+    # second hostile review: a lambda and a generator read `x` when they run, after `x = 2`
+    for made in ("f = lambda: x", "f = (i + x for i in range(2))"):
+        lazy = plan([markdown("## Analysis"), code(f"x = 1\n{made}\n" + prints, 1),
+                     code("x = 2\nprint(list(f()) if callable(f) else list(f))\n" + prints, 2)])
+        assert len(lazy.steps) == 1, made
 
 
 @pytest.mark.parametrize(("title", "name"), [
@@ -823,6 +828,9 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
     keyed = plan(ran("from collections import defaultdict\ngroups = defaultdict(list)\nn = 11",
                      "len(groups[n > 10])", "print(sorted(groups, key=str))"))
     assert "len(groups[n > 10])" in plan_text(keyed)
+    hist = plan(ran("from collections import defaultdict\nhist = defaultdict(list)",
+                    "len(hist[len(hist) == 0])", "print(dict(hist))"))
+    assert "len(hist[len(hist) == 0])" in plan_text(hist)  # (a condition that is one bool)
     # new-user review, gabors ch17: an unread `output = os.path.join(data_out, "output/")` left
     # its call behind
     joined = plan(ran("import os\ndata_out = 'x/'\noutput = os.path.join(data_out, 'output/')",
@@ -1187,3 +1195,33 @@ def test_an_unread_name_on_a_line_it_shares_goes_from_the_line() -> None:
     result = plan(["large = 22; med = 16; small = 10\nprint(large, med)", "print(1)"])
     assert "large = 22; med = 16\n" in result.steps[0].body
     assert [(c.cell, c.line, c.what) for c in result.changes] == [(0, 1, "removed `small = 10`")]
+
+
+@pytest.mark.parametrize("source", [
+    "os.environ['TMPDIR'] = V",
+    "env = os.environ\nenv['TMPDIR'] = V",
+    "os.environ.__setitem__('TMPDIR', V)",
+    "os.environ.update(dict(TMPDIR=V))",
+    "key = 'TMPDIR'\nos.environ[key] = V",
+    "import tempfile as tf\ntf.tempdir = V",
+    "del os.environ['TMPDIR']",
+    "os.environ.clear()",
+    "os.environ['TEMP'] = V",
+    "%env TMPDIR=/tmp/elsewhere",
+    "os.chdir(os.path.expanduser('~'))",
+])
+def test_code_that_moves_temporary_files_or_the_working_folder_is_an_outside_write(
+        source: str) -> None:
+    # hostile reviews: the generated tests' temporary folder (and their clean-up) assumed the
+    # pipeline left TMPDIR alone; aliases, updates and deletions of it went unseen
+    result = plan(ran(f"import os\nV = 'v'\n{source}",
+                      "import tempfile\nprint(len(tempfile.mkdtemp()) > 0)"))
+    assert any("temporary files go elsewhere" in w or "os.chdir()" in w
+               for w in result.external_writes), result.external_writes
+
+
+def test_reading_tmpdir_or_a_temp_column_is_no_outside_write() -> None:
+    result = plan(ran("import os\nimport pandas as pd\nfolder = os.environ.get('TMPDIR')\n"
+                      "df = pd.DataFrame({'TEMP': [1.5]})\ndf['TEMP'] = df['TEMP'] * 2\n"
+                      "print(folder is None or len(folder) > 0, df['TEMP'].sum())"))
+    assert result.external_writes == ()
