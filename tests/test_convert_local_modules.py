@@ -239,3 +239,20 @@ def test_star_imports_of_the_notebook_s_own_modules_name_what_they_provide(tmp_p
     assert "config." not in pipeline.split("def ", 1)[1]
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_a_shipped_module_that_writes_on_the_machine_makes_the_tests_ask(tmp_path: Path) -> None:
+    # second hostile review: the notebook's own module wrote an absolute path, and the tests
+    # (which run it) wrote there without asking; only the notebook's cells were checked
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "lithelp.py").write_text(
+        f"def save(text):\n    open({str(victim / 'lit.txt')!r}, 'w').write(text)\n")
+    notebook = write(folder, "lit.ipynb", [code("import lithelp", 1), code("lithelp.save('x')", 2)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    run = generated_tests(tmp_path / "project")
+    assert f"open() writes '{victim / 'lit.txt'}' (lithelp.py, line 2)" in run.stdout
+    assert not (victim / "lit.txt").exists()

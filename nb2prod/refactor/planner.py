@@ -115,9 +115,21 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         local_modules=tuple(sorted({*_modules_to_provide(collected, about, imported),
                                     *(name for name, _ in own.refused)})),
         module_files=own.files,
-        external_writes=(*external_writes(notebook), *host_writes(notebook, config)),
+        external_writes=(*external_writes(notebook), *host_writes(notebook, config),
+                         *_module_writes(own, config)),
         downloads=fetched,
     )
+
+
+def _module_writes(own: LocalModules, config) -> tuple[str, ...]:
+    """Writes outside the project in the notebook's own modules, which ship with it and run in
+    its tests: each placed in its file, not a cell."""
+    found: list[str] = []
+    for source in own.sources:
+        name = Path(source.path).name
+        found += [write.replace("(cell 0, line", f"({name}, line")
+                  for write in (*external_writes(source), *host_writes(source, config))]
+    return tuple(found)
 
 
 def _stdout_note(about, collected: Collected) -> str:
