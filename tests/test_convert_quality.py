@@ -322,7 +322,7 @@ def test_a_notebook_that_sets_tmpdir_is_asked_about_and_its_folder_is_never_remo
     result = convert(str(notebook), "-o", str(tmp_path / "project"), "--template", template)
     assert result.returncode == 0, result.stderr
     gated = generated_tests(tmp_path / "project")
-    assert "os.environ['TMPDIR'] sends temporary files elsewhere (cell 0, line 3)" in gated.stdout
+    assert "TMPDIR is set: temporary files go elsewhere (cell 0, line 3)" in gated.stdout
     ran = generated_tests(tmp_path / "project", {"PROJECT_TESTS_MAY_WRITE": "1"})
     assert ran.returncode == 0 and "failed" not in ran.stdout, ran.stdout[-3000:]
     assert (victim / "keep.txt").read_text() == "mine"

@@ -308,7 +308,8 @@ def _main_call(tree: ast.Module) -> tuple[str, ast.Call | None]:
                     name == "compile" and _dotted(node.func) == "re"):
                 continue  # os.path.join(folder, "x.csv") merges no data; re.compile fits none
             for rank, (verb, pattern) in enumerate(VERBS):
-                if pattern.match(name):
+                # plotly's classes draw too: go.Figure(...), go.Scatter3d(...)
+                if pattern.match(name) or (verb == "plot" and pattern.match(name.lower())):
                     found.append((rank, len(found), verb, node))
                     break
     return (min(found)[2], min(found)[3]) if found else ("", None)

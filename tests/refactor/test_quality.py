@@ -211,6 +211,7 @@ def test_title_names(title: str, name: str) -> None:
     ("pd.set_option('display.max_columns', None)", "setup"),
     ("np.random.seed(0)\nwarnings.filterwarnings('ignore')", "setup"),
     ("results.append(score)", "merge_results"),
+    ("trace = go.Scatter3d(x=X[:, 0])\nfig = go.Figure(data=[trace])", "plot_trace"),
     ("pattern = re.compile('a+')\ndata = data[data.x.str.match(pattern)]", "compute_pattern"),
     ("total = sum(xs)", "compute_total"),
 ])
