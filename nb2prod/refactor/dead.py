@@ -439,10 +439,18 @@ class _DeadAssignments(CommentKeeper):
         pairs = [(t.value.value, v.value) for t, v in zip(target.elements, value.elements,
                                                           strict=True)]
         dead = [name for name, _ in pairs if name in self.dead]
+        source = one_line(cst.Module([]).code_for_node(assign))
+        if dead and len(dead) == len(pairs) and not self.in_try \
+                and not all(_inert(v) for _, v in pairs):
+            # `x, y = df[cols], df[col]`, neither read: the values are still worked out (they
+            # may raise or act), and nothing is bound
+            code = one_line(cst.Module([]).code_for_node(value))
+            self.changes.append(Unplaced(source, f"`{source}` became `{code}`", "nothing reads "
+                                         f"{', '.join(repr(n) for n in dead)} afterwards"))
+            return updated.with_changes(body=[cst.Expr(value)])
         # only values that cannot raise or act go: names and constants
         if not dead or any(not _inert(v) or self.in_try for n, v in pairs if n in self.dead):
             return updated
-        source = one_line(cst.Module([]).code_for_node(assign))
         live = [(name, v) for name, v in pairs if name not in self.dead]
         why = f"nothing reads {', '.join(repr(n) for n in dead)} afterwards"
         if not live:

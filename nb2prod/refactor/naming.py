@@ -128,7 +128,7 @@ def code_name(body: str) -> tuple[str, str]:
         return f"{verb}_{_receiver(tree) or (charts[0] if charts else 'results')}", subject
     if subject:
         return f"compute_{subject}", subject
-    called = _first_called(tree) or _first_method_called(tree)
+    called = _phrase(_first_called(tree) or _first_method_called(tree))
     if called:
         return f"call_{called}", ""
     computed = _assigned_call(tree)
@@ -250,6 +250,14 @@ def _chart_kinds(body: str) -> list[str]:
             kind = called[:-len("plot")] if called.endswith("plot") and called != "plot" else called
             kinds.setdefault(kind)
     return list(kinds)
+
+
+def _phrase(name: str) -> str:
+    """``find_all`` -> ``find``: a name does not end on a word that leaves it hanging."""
+    words = [w for w in name.split("_") if w]
+    while words and words[-1] in FILLER | DANGLING:
+        words.pop()
+    return "_".join(words)
 
 
 def _first_method_called(tree: ast.Module) -> str:

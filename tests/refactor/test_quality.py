@@ -212,6 +212,7 @@ def test_title_names(title: str, name: str) -> None:
     ("np.random.seed(0)\nwarnings.filterwarnings('ignore')", "setup"),
     ("results.append(score)", "merge_results"),
     ("trace = go.Scatter3d(x=X[:, 0])\nfig = go.Figure(data=[trace])", "plot_trace"),
+    ("soup.find_all('a')", "call_find"),  # (CS109A lecture 3: `call_find_all` ended hanging)
     ("pattern = re.compile('a+')\ndata = data[data.x.str.match(pattern)]", "compute_pattern"),
     ("total = sum(xs)", "compute_total"),
 ])
@@ -837,6 +838,13 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
     joined = plan(ran("import os\ndata_out = 'x/'\noutput = os.path.join(data_out, 'output/')",
                       "print(data_out)"))
     assert "os.path.join" not in plan_text(joined)
+    # quality bench, CS109A lecture 12 s5_ex1_challenge: `x, y = df[[___]], df[___]` unread
+    # stayed, and was the one F841 in 150 projects; the lookups stay, the names go
+    unpacked = plan(ran("import pandas as pd\ndf = pd.DataFrame({'a': [1]})",
+                        "x, y = df[['a']], df['a']", "print(df)"))
+    assert "\ndf[['a']], df['a']\n" in plan_text(unpacked)
+    assert "`x, y = df[['a']], df['a']` became `df[['a']], df['a']`" in [
+        c.what for c in unpacked.changes]
     numbers = plan(ran("import numpy as np\nse = [1.0, 4.0]", "np.sqrt(np.mean(np.array(se)))",
                        "np.random.shuffle(se)\nprint(se)"))
     assert "np.sqrt" not in plan_text(numbers) and "np.random.shuffle(se)" in plan_text(numbers)
