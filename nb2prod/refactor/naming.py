@@ -255,7 +255,7 @@ def _chart_kinds(body: str) -> list[str]:
 def _phrase(name: str) -> str:
     """``find_all`` -> ``find``: a name does not end on a word that leaves it hanging."""
     words = [w for w in name.split("_") if w]
-    while words and words[-1] in FILLER | DANGLING:
+    while len(words) > 1 and words[-1] in FILLER | DANGLING:
         words.pop()
     return "_".join(words)
 
