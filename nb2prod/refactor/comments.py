@@ -154,7 +154,9 @@ class CommentKeeper(FastTransformer):
         """Every statement of the block would go: a ``pass`` carries their comments (and the
         enclosing ``if``/``for`` may go whole, see above)."""
         lines = [line for statement in updated.body for line in statement.leading_lines]
-        block = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)])
+        lines += [line for line in updated.footer if line.comment is not None]
+        block = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)],
+                                     footer=[])
         self.emptied.add(id(block))
         return block
 
@@ -164,10 +166,13 @@ def _emptied(keeper: CommentKeeper, block: cst.BaseSuite) -> bool:
 
 
 def _inner_comments(block: cst.BaseSuite) -> list[cst.EmptyLine]:
-    """The comment lines of a block's statements (an emptied block holds only its ``pass``)."""
-    body = block.body if isinstance(block, cst.IndentedBlock) else ()
-    return [line for statement in body for line in statement.leading_lines
-            if line.comment is not None]
+    """The comment lines of a block's statements (an emptied block holds only its ``pass``),
+    and those after its last statement (where the comments of statements that went at its end
+    were folded)."""
+    if not isinstance(block, cst.IndentedBlock):
+        return []
+    lines = [line for statement in block.body for line in statement.leading_lines]
+    return [line for line in [*lines, *block.footer] if line.comment is not None]
 
 
 def _with_comments_of(placeholder: cst.SimpleStatementLine,

@@ -845,6 +845,14 @@ def test_display_only_lines_of_values_computed_by_builtins_and_numpy_go_listed()
     assert "\ndf[['a']], df['a']\n" in plan_text(unpacked)
     assert "`x, y = df[['a']], df['a']` became `df[['a']], df['a']`" in [
         c.what for c in unpacked.changes]
+    # quality bench, CS109A lecture 6 s1-exc2-challenge: a loop of placeholders went whole, and
+    # the comments on its last statements (folded after them) went with it
+    loop = plan(ran("values = [1, 2]\nitems = []\nfor v in values:\n    # square it\n    sq = v\n"
+                    "    # keep it in the list\n    items.real\n    # and the count too\n"
+                    "    values.real", "print(values)"))
+    text = plan_text(loop)
+    for comment in ("# square it", "# keep it in the list", "# and the count too"):
+        assert comment in text, comment
     numbers = plan(ran("import numpy as np\nse = [1.0, 4.0]", "np.sqrt(np.mean(np.array(se)))",
                        "np.random.shuffle(se)\nprint(se)"))
     assert "np.sqrt" not in plan_text(numbers) and "np.random.shuffle(se)" in plan_text(numbers)
