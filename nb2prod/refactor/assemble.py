@@ -22,6 +22,7 @@ from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.locate import Unplaced, located, one_line, unused_import
 from nb2prod.refactor.pieces import (
+    CLASHING,
     DEFINITION_MARK,
     IMPORT_MARK,
     PATH_SOURCE,
@@ -124,8 +125,7 @@ def _starred_names(flows, collected: Collected) -> set[str]:
         | set(collected.definitions)
     # (`run`, `config`, `checkpoint`: the generated module's own names would shadow them, so
     # they stay required fields, and the run says so before it starts)
-    return {name for flow in flows for name in flow.reads} - bound - STEP_RESERVED \
-        - {"outputs", "step"}
+    return {name for flow in flows for name in flow.reads} - bound - STEP_RESERVED - CLASHING
 
 
 _STAR_READ = "  # noqa: F405"

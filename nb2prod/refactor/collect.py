@@ -24,6 +24,7 @@ from nb2prod.refactor.comments import comment_lines
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.path_flow import path_uses
 from nb2prod.refactor.pieces import (
+    CLASHING,
     DATA_DIR_SOURCE,
     DEFINITION_MARK,
     PATH_SOURCE,
@@ -35,8 +36,6 @@ from nb2prod.refactor.pieces import (
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 from nb2prod.refactor.rename import rename
 
-# generated names a notebook name would shadow: the step's own parameters and the helpers
-CLASHING = RESERVED | {"trace", "step", "outputs"}
 # names the Config class body uses: a config field of that name would shadow them
 CONFIG_INTERNALS = frozenset({"os", "sys", "json", "ast", "dataclasses", "dataclass", "field", "Path",
                               "Any", "Iterable", "Mapping", "ENV_PREFIX", "parse_value", "path",

@@ -23,7 +23,7 @@ from nb2prod.refactor.imports import ExportsUnknown, binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.local_modules import local_exports
-from nb2prod.refactor.locate import Unplaced, located
+from nb2prod.refactor.locate import Unplaced, located, star_import_line
 from nb2prod.refactor.pieces import RESERVED, Collected, Pieces, import_marker, marked_import
 from nb2prod.refactor.plan import Change, ConvertWarning
 
@@ -127,10 +127,8 @@ def _numpy_names_scipy_gave(pieces: Pieces, wanted: set[str]) -> None:
     if not names:
         return
     pieces.imports.append(f"from numpy import {', '.join(names)}")
-    star = re.compile(r"\bfrom\s+scipy\s+import\s+\*")
     cell, number = next(((index, at) for index, cell in pieces.cells.items()
-                         for at, text in enumerate(cell.source.splitlines(), 1)
-                         if star.search(text)), (-1, 0))
+                         if (at := star_import_line(cell.source, "scipy"))), (-1, 0))
     pieces.changes.append(Change(cell, number, f"added `from numpy import {', '.join(names)}`",
                                  "older SciPy releases re-exported these NumPy functions, so "
                                  "`from scipy import *` bound them; the current SciPy does not"))
@@ -249,9 +247,8 @@ def _report_explicit(pieces: Pieces, cell: int, line: str, became: str) -> None:
                                         change.what.split(" became ")[0] + _PYLAB_BECAME,
                                         "%pylab is IPython-only; what it bound, imported explicitly")
             return
-    pattern = re.compile(rf"\bfrom\s+{re.escape(line.split()[1])}\s+import\s+\*")
-    source = pieces.cells[cell].source.splitlines() if cell in pieces.cells else []
-    number = next((i for i, text in enumerate(source, 1) if pattern.search(text)), 1)
+    source = pieces.cells[cell].source if cell in pieces.cells else ""
+    number = star_import_line(source, line.split()[1]) or 1
     pieces.changes.append(Change(cell, number, f"`{line}` became {became}",
                                  "star imports hide where names come from (pyflakes F403)"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -73,3 +74,11 @@ def one_line(text: str) -> str:
     """Code as a change reports it: one line, at most 120 characters."""
     text = " ".join(text.split())
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+def star_import_line(source: str, module: str) -> int | None:
+    """The number of the line of ``source`` (a cell as written) that star-imports ``module``
+    (``from module import *``, also as the notebook spaced it); None when none does."""
+    pattern = re.compile(rf"\bfrom\s+{re.escape(module)}\s+import\s+\*")
+    return next((number for number, text in enumerate(source.splitlines(), 1)
+                 if pattern.search(text)), None)

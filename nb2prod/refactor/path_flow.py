@@ -193,8 +193,8 @@ def _temp_folder_changes(tree: ast.AST | None) -> list[tuple[ast.AST, str]]:
     if tree is None:
         return []
     nodes = all_nodes(tree)
-    reads = {id(n) for n in nodes if isinstance(n, ast.Call)
-             and called_name(n.func) in {"get", "getenv"} and n.args for n in n.args[:1]}
+    reads = {id(call.args[0]) for call in nodes if isinstance(call, ast.Call)
+             and called_name(call.func) in {"get", "getenv"} and call.args}
     reads |= {id(n.slice) for n in nodes if isinstance(n, ast.Subscript)
               and isinstance(n.ctx, ast.Load)}
     # TEMP and TMP are common words (a weather column): only where the environment is changed

@@ -18,6 +18,8 @@ from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning
 RESERVED = frozenset({"Config", "config", "run", "main", "save_figure", "checkpoint", "STEPS"})
 # names run() binds itself: never a step's (a user's variable of that name is fine)
 STEP_RESERVED = RESERVED | {"trace", "values", "NOTEBOOKS"}
+# generated names a notebook name would shadow: the step's own parameters and the helpers
+CLASHING = RESERVED | {"trace", "step", "outputs"}
 # Where a cell had an import or a definition: hoisted to module level, unless it must stay put.
 IMPORT_MARK = "# nb2prod-import: "
 DEFINITION_MARK = "# nb2prod-definition: "

@@ -33,7 +33,7 @@ from nb2prod.refactor.imports import (
     unused_imports,
 )
 from nb2prod.refactor.local_modules import LocalModules, local_modules
-from nb2prod.refactor.locate import located, unused_import
+from nb2prod.refactor.locate import located, star_import_line, unused_import
 from nb2prod.refactor.network import downloads
 from nb2prod.refactor.path_flow import host_writes
 from nb2prod.refactor.pieces import Collected, marked_import
@@ -222,11 +222,9 @@ def _definitions_quieted(collected: Collected, names: frozenset[str]
 
 def _star_place(collected: Collected, line: str) -> tuple[int, int]:
     """(cell, line) of the notebook's star import ``line``."""
-    pattern = re.compile(rf"\bfrom\s+{re.escape(line.split()[1])}\s+import\s+\*")
     for index, chunks in collected.bodies.items():
         if line in map(marked_import, chunks):
-            source = collected.cells[index].source.splitlines()
-            return index, next((i for i, text in enumerate(source, 1) if pattern.search(text)), 1)
+            return index, star_import_line(collected.cells[index].source, line.split()[1]) or 1
     return -1, 0
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from nb2prod.analysis.astutil import all_nodes, parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, DELETE, READ, module_events
+from nb2prod.analysis.scopes import free_names
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.inline import deferred_reads
 from nb2prod.refactor.naming import code_name, is_meta_heading, title_name, unique_name
@@ -79,56 +80,79 @@ def split_long_sections(drafts: list[StepDraft], cell_code: dict[int, list[str]]
     ``cell_code``: each cell's code chunks, as the steps take them."""
     split: list[StepDraft] = []
     for draft in drafts:
-        split += _parts(draft, cell_code, ignore)
+        lines = [sum(chunk.count("\n") for chunk in cell_code.get(i, ())) for i in draft.cells]
+        if sum(lines) <= MAX_SECTION_LINES or len(draft.cells) < 2:
+            split.append(draft)
+            continue
+        cells = {i: _CellFlow(lines[at], "".join(cell_code.get(i, ())), ignore)
+                 for at, i in enumerate(draft.cells)}  # (read once, whatever the cuts)
+        split += _parts(draft, cells, cell_code)
     return split
 
 
-def _parts(draft: StepDraft, cell_code: dict[int, list[str]], ignore: set[str]) -> list[StepDraft]:
-    lines = [sum(chunk.count("\n") for chunk in cell_code.get(i, ())) for i in draft.cells]
-    if sum(lines) <= MAX_SECTION_LINES or len(draft.cells) < 2:
+class _CellFlow:
+    """A cell's size and data flow, as the cuts between cells weigh them."""
+
+    def __init__(self, lines: int, code: str, ignore: set[str]) -> None:
+        flow = step_flow(code, ignore)
+        self.lines = lines
+        self.binds, self.reads = set(flow.binds), set(flow.reads)
+        # what its functions, classes, lambdas and generators read when they run, later
+        self.deferred = set(deferred_reads(code, ignore)) | _read_later(code)
+
+
+def _parts(draft: StepDraft, cells: dict[int, _CellFlow],
+           cell_code: dict[int, list[str]]) -> list[StepDraft]:
+    flows = [cells[i] for i in draft.cells]
+    if sum(f.lines for f in flows) <= MAX_SECTION_LINES or len(flows) < 2:
         return [draft]
-    codes = ["".join(cell_code.get(i, ())) for i in draft.cells]
-    flows = [step_flow(code, ignore) for code in codes]
-    # what the functions, classes, lambdas and generators of each cell read when they run, later
-    deferred = [set(deferred_reads(code, ignore)) | _read_later(code) for code in codes]
-    best = None
-    for cut in range(1, len(draft.cells)):
-        left, right = sum(lines[:cut]), sum(lines[cut:])
-        later = {n for flow in flows[cut:] for n in flow.binds}
-        if min(left, right) < MIN_PART_LINES or later & set().union(*deferred[:cut]):
-            continue  # (a function would read its own part's value, not the later one)
-        made = {n for flow in flows[:cut] for n in flow.binds}
-        crossing = len(made & {n for flow in flows[cut:] for n in flow.reads})
-        score = (crossing, abs(left - right))
-        if best is None or score < best[0]:
-            best = (score, cut)
-    if best is None:
+    cut = _best_cut(flows)
+    if cut is None:
         return [draft]
-    cut = best[1]
     first = StepDraft(draft.title, draft.cells[:cut])
     # a later part opening with a title-like comment (`## Number of reviews`) is named by it
     opening = _comment_title("".join(cell_code.get(draft.cells[cut], ())))
     rest = StepDraft("" if is_meta_heading(opening) else opening, draft.cells[cut:])
     for part in (first, rest):
         part.statements = [code for i in part.cells for code in cell_code.get(i, ())]
-    return [*_parts(first, cell_code, ignore), *_parts(rest, cell_code, ignore)]
+    return [*_parts(first, cells, cell_code), *_parts(rest, cells, cell_code)]
+
+
+def _best_cut(flows: list[_CellFlow]) -> int | None:
+    """Where to cut: fewest values crossing, then the most even parts; never where a part
+    would be under MIN_PART_LINES, nor where a function of the earlier part reads a name the
+    later part binds again (it would read its own part's value). None when nowhere will do."""
+    made, deferred, left = [set()], [set()], [0]  # before each cut
+    for flow in flows:
+        made.append(made[-1] | flow.binds)
+        deferred.append(deferred[-1] | flow.deferred)
+        left.append(left[-1] + flow.lines)
+    binds, reads = [set()], [set()]  # from each cut on, built from the end
+    for flow in reversed(flows):
+        binds.append(binds[-1] | flow.binds)
+        reads.append(reads[-1] | flow.reads)
+    binds.reverse()
+    reads.reverse()
+    best = None
+    for cut in range(1, len(flows)):
+        right = left[-1] - left[cut]
+        if min(left[cut], right) < MIN_PART_LINES or binds[cut] & deferred[cut]:
+            continue
+        score = (len(made[cut] & reads[cut]), abs(left[cut] - right))
+        if best is None or score < best[0]:
+            best = (score, cut)
+    return None if best is None else best[1]
 
 
 def _read_later(code: str) -> set[str]:
     """Free names of the lambdas and generator expressions in ``code`` (functions and classes:
     see deferred_reads): read when they run, which may be after a later part has bound them
     again."""
-    names: set[str] = set()
+    reads: dict[str, int] = {}
     for node in all_nodes(parsed(code)):
         if isinstance(node, (ast.Lambda, ast.GeneratorExp)):
-            inside = list(all_nodes(node))
-            own = {a.arg for n in inside if isinstance(n, ast.arguments)
-                   for a in (*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg) if a}
-            own |= {n.id for n in inside if isinstance(n, ast.Name)
-                    and isinstance(n.ctx, ast.Store)}
-            names |= {n.id for n in inside if isinstance(n, ast.Name)
-                      and isinstance(n.ctx, ast.Load)} - own
-    return names
+            free_names(node, reads, set(), set())
+    return set(reads)
 
 
 def _comment_title(source: str) -> str:
