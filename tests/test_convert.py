@@ -173,6 +173,54 @@ def test_parallel_formatting_gives_what_black_gives_the_whole_file(monkeypatch: 
         quoted, mode=black.Mode(line_length=100))
 
 
+def test_a_long_function_is_formatted_in_parts_as_black_formats_it_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step of thousands of cells (late binding keeps them in one function) is cut between its
+    statements for the workers; the parts joined are what black makes of the whole file, also
+    where a cut would not be plain (after an import or a nested def, before a string or a
+    comment, inside a string or brackets whose lines look like statements)."""
+    import black
+
+    from nb2prod.render import formatting
+
+    statements = []
+    for i in range(40):
+        statements += [f"    value_{i} = compute( {i},{i} )", f"    print( value_{i} )"]
+        if i % 7 == 0:
+            statements += ["    import os", "    path = os.sep"]
+        if i % 9 == 0:
+            statements += [f"    def inner_{i}(x):", "        return x", f"    inner_{i}(1)"]
+        if i % 5 == 0:
+            statements += [f'    """note {i}"""', "    # a comment", "", f"    total = {i}"]
+        if i % 6 == 0:
+            statements += ['    text = """', "    looks_like = a_statement", '    """',
+                           "    call(first,", "    second)", "    ..."]
+    long_function = ('def step(config):\n    """Docstring."""\n' + "\n".join(statements) + "\n")
+    code = f"import os\n\n\ndef small():\n    return 1\n\n\n{long_function}\n\ndef after():\n    pass\n"
+    monkeypatch.setattr(formatting, "PARALLEL_FROM", 100)
+    assert any(len(unit) > 2 for unit in formatting._pieces(code))  # the function in parts
+    for requires in ("", ">=3.11"):
+        assert formatting.format_python(code, "m.py", requires) == black.format_str(
+            code, mode=formatting.black_mode(requires))
+
+
+def test_code_is_formatted_for_the_python_the_project_declares() -> None:
+    """black reads the project's requires-python (or target-version): formatted for a guess of
+    its own instead, a long `with` is split another way and `black --check` there fails."""
+    import black
+
+    from nb2prod.render import formatting
+
+    code = ("with open('a_rather_long_file_name_for_this.csv') as first, "
+            "open('another_long_file_name_for_that.csv') as second:\n    pass\n")
+    formatted = formatting.format_python(code, "m.py", ">=3.11")
+    assert formatted.startswith("with (\n")
+    assert formatted == black.format_str(code, mode=black.Mode(
+        line_length=100, target_versions={v for v in black.TargetVersion if v.value >= 11}))
+    assert formatting.black_target_versions(">=3.11")[:2] == ["py311", "py312"]
+    assert formatting.black_target_versions("not a specifier") == []
+
+
 def test_a_notebook_of_no_cells_is_refused_and_one_of_prose_converts(tmp_path: Path) -> None:
     # hostile review: a notebook of no cells converted, exit 0, into a 14-file project
     notebook = write(tmp_path, "zero.ipynb", [])

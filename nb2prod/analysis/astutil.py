@@ -33,7 +33,9 @@ def _fields_of(node_type: type) -> tuple[str, ...]:
 # Trees kept for reuse: convert's passes read each cell, chunk and step body several times, and
 # parsing them again was a sixth of the time of a large notebook. Bounded by the characters of
 # source kept (a tree takes about 45 bytes per character: 90 MB), so a notebook of ten thousand cells
-# keeps its memory; the node lists of whole trees likewise, by node count.
+# keeps its memory; the node lists of whole trees likewise, by node count. The newest tree always
+# stays, even over budget: a step of 60,000 lines is read by one pass after another, and evicted
+# at once it was parsed again by each (half a second every time).
 _TREE_BUDGET = 2_000_000
 _NODE_BUDGET = 500_000
 _trees: OrderedDict[str, ast.Module] = OrderedDict()
@@ -51,7 +53,7 @@ def parsed(source: str) -> ast.Module:
     tree = ast.parse(source)
     _trees[source] = tree
     _kept["characters"] += len(source)
-    while _kept["characters"] > _TREE_BUDGET and _trees:
+    while _kept["characters"] > _TREE_BUDGET and len(_trees) > 1:  # (the newest stays)
         old, old_tree = _trees.popitem(last=False)
         _kept["characters"] -= len(old)
         _forget_nodes(old_tree)  # (they would keep the tree alive)
@@ -79,7 +81,7 @@ def all_nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
     found = tuple(result)
     _nodes[id(tree)] = (tree, found)  # (the tree is kept with them: its id stays its own)
     _kept["nodes"] += len(found)
-    while _kept["nodes"] > _NODE_BUDGET and _nodes:
+    while _kept["nodes"] > _NODE_BUDGET and len(_nodes) > 1:
         _, (_, old) = _nodes.popitem(last=False)
         _kept["nodes"] -= len(old)
     return found

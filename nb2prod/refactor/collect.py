@@ -570,13 +570,13 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
 def _may_use(chunk: str, name: str) -> bool:
     """Whether ``chunk`` may use ``name`` as a variable: libcst renames only where it may (the
     word alone is often a column, an attribute or a word in a string)."""
-    if name not in chunk:
-        return False
+    if name not in chunk or not re.search(rf"\b{re.escape(name)}\b", chunk):
+        return False  # (a cheap test first: `f` is in most chunks, as a word in few)
     identifiers = _identifiers(chunk)
     return identifiers is None or name in identifiers
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def _identifiers(chunk: str) -> frozenset[str] | None:
     """Every name in ``chunk`` where libcst's rename would change it: the variables, and
     conservatively every other identifier (``global``, an import, a nested ``def``...) except

@@ -19,6 +19,7 @@ from nb2prod.errors import Nb2prodError
 from nb2prod.refactor.imports import merged
 from nb2prod.refactor.plan import ConversionPlan
 from nb2prod.render.codeindent import indent_code
+from nb2prod.render.formatting import black_target_versions
 from nb2prod.render.manifest import MANIFEST, TemplateInfo
 
 TEMPLATE_SUFFIX = ".j2"
@@ -64,9 +65,10 @@ def render_project(plan: ConversionPlan, template: TemplateInfo, data: dict[str,
                 content: str | bytes = _render_file(environment, relative, file_context, folder)
             else:
                 content = source.read_bytes()
-            if target.endswith(".py") and isinstance(content, str):
-                content = format_python(content, target)
             files[target] = content
+    files.update(formatted_python({target: content for target, content in files.items()
+                                   if target.endswith(".py") and isinstance(content, str)},
+                                  plan.python_requires))
     for relative, blob in data.items():
         files[f"tests/data/{relative}"] = blob
     for relative, blob in (modules or {}).items():
@@ -126,16 +128,16 @@ def _safe_target(target: str, source: Path) -> str:
     return "/".join(parts)
 
 
-def format_python(code: str, name: str) -> str:
-    """black-format generated code and prove it parses."""
-    from nb2prod.render.formatting import FormatError
-    from nb2prod.render.formatting import format_python as formatted
+def formatted_python(sources: dict[str, str], python_requires: str) -> dict[str, str]:
+    """black-format the generated files (name -> code) for the project's Python and prove
+    they parse."""
+    from nb2prod.render.formatting import FormatError, format_files
 
     try:
-        return formatted(code, name)
+        return format_files(sources, python_requires)
     except FormatError as exc:
-        raise GeneratedCodeError(f"not converted: generated {name} {exc}; nothing was written "
-                                 "(please report it with the notebook)") from None
+        raise GeneratedCodeError(f"not converted: generated {exc.name} {exc}; nothing was "
+                                 "written (please report it with the notebook)") from None
 
 
 def data_layout(plan: ConversionPlan) -> tuple[str, list[tuple[str, str]], list[str]]:
@@ -167,6 +169,8 @@ def _context(plan: ConversionPlan, data: dict[str, bytes]) -> dict[str, Any]:
         produced += [name for name in step.outputs if name not in produced]
     return {
         "plan": plan.as_dict(),
+        # the Python versions black formats the code for, as its configuration names them
+        "black_target_versions": black_target_versions(plan.python_requires),
         "package": plan.package,
         "project": plan.project,
         "uses_figures": any(f.name == "figures_dir" for f in plan.config),
