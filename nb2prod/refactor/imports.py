@@ -21,6 +21,19 @@ def binding_names(statement: str) -> set[str]:
     return set()
 
 
+def bound_targets(statement: str) -> dict[str, str]:
+    """Name -> the module or object an import statement binds it to: ``import a.b as x`` and
+    ``from a import b as x`` both bind ``x`` to ``a.b``; ``import a.b`` binds ``a`` to ``a``."""
+    node = ast.parse(statement).body[0]
+    if isinstance(node, ast.Import):
+        return {(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0])
+                for a in node.names}
+    if isinstance(node, ast.ImportFrom):
+        module = "." * node.level + (node.module or "")
+        return {(a.asname or a.name): f"{module}.{a.name}" for a in node.names if a.name != "*"}
+    return {}
+
+
 def _alias(prefix: str, alias: ast.alias) -> str:
     return f"{prefix}{alias.name}" + (f" as {alias.asname}" if alias.asname else "")
 

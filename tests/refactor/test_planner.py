@@ -291,3 +291,23 @@ def test_steps_deleting_files_by_imported_name_or_shell_are_not_replayed() -> No
                       "kept = remove([1, 2], 2)\nprint(kept)"))
     assert [s.not_replayable[:30] for s in result.steps] == [
         "", "it deletes or moves files (rmt", "", "it deletes or moves files (a s", ""]
+
+
+def test_a_name_imported_as_different_things_is_a_warning_at_its_cells() -> None:
+    """New-user review: `import json as ser`, later `import pickle as ser`: the project imports
+    both at the top, so the first cell's `ser.dumps` used pickle, and nothing said so. Likewise a
+    function and an import of one name. One module imported two ways is no clash."""
+    result = plan([
+        code("import json as ser\nprint(ser.dumps({'a': 1}))", 1),
+        code("import pickle as ser\ndata = ser.dumps([1])", 2),
+        code("import os.path as osp\nfrom os import path as osp\nprint(osp.sep)", 3),
+        code("from IPython.core.display import HTML\nfrom IPython.display import HTML\nHTML('')", 3),
+        code("def logistic(z):\n    return z", 4),
+        code("from scipy.stats import logistic\nprint(logistic.ppf(0.5))", 5),
+    ])
+    clashes = [w for w in result.warnings if "bound to different things" in w.message]
+    assert [(w.cell, w.message.split(":", 1)[0]) for w in clashes] == [
+        (0, "`ser` is bound to different things"), (4, "`logistic` is bound to different things")]
+    assert "`import json as ser` (cell 0), `import pickle as ser` (cell 1)" in clashes[0].message
+    assert "a function or class (cell 4), `from scipy.stats import logistic` (cell 5)" in \
+        clashes[1].message
