@@ -340,16 +340,16 @@ def test_a_line_that_does_not_parse_is_the_only_thing_commented_out() -> None:
 
 def test_a_statement_too_deep_for_libcst_is_kept_unchanged_and_the_rest_transformed(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from nb2prod.refactor import collect
+    from nb2prod.refactor import cell_code
 
-    real_transform = collect.transform_cell
+    real_transform = cell_code.transform_cell
 
     def transform(source, *args):  # libcst running out of stack on one long expression
         if "weights =" in source:
             raise RecursionError("maximum recursion depth exceeded")
         return real_transform(source, *args)
 
-    monkeypatch.setattr(collect, "transform_cell", transform)
+    monkeypatch.setattr(cell_code, "transform_cell", transform)
     deep = "weights = " + "+".join(["[0]*44", "[18]"] * 40)
     result = plan(ran(f"import math\n{deep}\ndf.head()\nprint(len(weights), math.pi)"))
     body = result.steps[0].body
