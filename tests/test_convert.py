@@ -237,3 +237,20 @@ def test_a_notebook_of_no_cells_is_refused_and_one_of_prose_converts(tmp_path: P
         assert result.returncode == 0, result.stderr
         assert name == "magic.ipynb" or (
             "the notebook has no code to convert: the project has no steps" in result.stdout)
+
+
+def test_a_cell_whose_saved_output_is_an_error_is_a_warning_at_that_cell(tmp_path: Path) -> None:
+    """New-user review (CS109A lab 1): `float_list[10]` showed an IndexError; converted without a
+    word, the project's tests then failed with it. Not refused: the error may be stale (the
+    notebook may run top to bottom now)."""
+    error = {"output_type": "error", "ename": "IndexError", "evalue": "list index out of range",
+             "traceback": ["IndexError: list index out of range"]}
+    notebook = write(tmp_path, "lab.ipynb", [code("float_list = [1.0, 2.0]", 1),
+                                             code("float_list[10]", 2, [error]),
+                                             code("print(sum(float_list))", 3)])
+    result = convert(str(notebook), "-o", str(tmp_path / "lab"))
+    assert result.returncode == 0, result.stderr
+    assert ("warning: cell 1, line 1: the notebook showed an error here when it last ran "
+            "(IndexError: list index out of range); if the cell still raises, the project's run "
+            "stops here and its tests fail: fix or remove it in the notebook") in result.stdout
+    assert "showed an error here" in (tmp_path / "lab" / "README.md").read_text()

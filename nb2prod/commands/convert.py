@@ -93,6 +93,14 @@ def _blocking_findings(notebook: Notebook):
     return check_notebook(notebook, Settings(frozenset(ALL_RULES) & REFUSE_CODES))
 
 
+def _saved_errors(notebook: Notebook):
+    """NB401: the cells whose saved output is an error (a note each: a top-down run may stop
+    there, or the error may be stale)."""
+    from nb2prod.api import check_notebook
+
+    return tuple(check_notebook(notebook, Settings(frozenset({"NB401"}))))
+
+
 def _out_of_order(notebook: Notebook):
     """NB101, when the notebook's cells ran out of order (a note, not a reason to refuse)."""
     from nb2prod.api import check_notebook
@@ -120,7 +128,7 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
     plan = build_plan(notebook, PlanOptions(
         project=project, package=package_name(project), force=options.force,
         flagged=tuple(f for f in flagged if f.code != "NB001"),
-        out_of_order=_out_of_order(notebook),
+        out_of_order=_out_of_order(notebook), saved_errors=_saved_errors(notebook),
         environment=evidence_environment([notebook]), date=_date(),
     ))
     return redact_plan(plan)

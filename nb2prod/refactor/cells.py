@@ -57,6 +57,7 @@ SILENT_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload",
 DISPLAY_CELL_MAGICS = frozenset({"html", "HTML", "javascript", "js", "latex", "markdown", "svg",
                                  "capture", "time", "timeit", "prun", "debug"})
 SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
+_IMPORTS_DISPLAY = re.compile(r"^\s*from\s+IPython[\w.]*\s+import\b[^\n]*\bdisplay\b", re.MULTILINE)
 _ENV_NAME = re.compile(r"[^A-Z0-9]+")
 
 
@@ -430,8 +431,11 @@ class _CellTransformer(CommentKeeper):
         else prints."""
         if not self.definitions:
             return self._remove(original, updated, "display() only shows a value in the notebook")
-        if "display" in self.used_names or any(a.keyword is not None for a in value.args):
-            return updated  # (display's options have no print() equivalent)
+        if "display" in self.used_names or any(a.keyword is not None for a in value.args) \
+                or _IMPORTS_DISPLAY.search("\n".join(self.source_lines)):
+            # (display's options have no print() equivalent; and an import of display in the
+            # function itself, which the notebook's names do not show, would be left unused)
+            return updated
         code = cst.Module([]).code_for_node(value.with_changes(func=cst.Name("print")))
         return self._replace(original, updated, code, "display() without its import exists only "
                              "in IPython; print() shows the same value in a script")

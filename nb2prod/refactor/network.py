@@ -30,13 +30,16 @@ _PORTS = {"http": 80, "https": 443, "ftp": 21}
 
 def downloads(notebook: Notebook) -> tuple[Download, ...]:
     """Each place the notebook reads from the network, once per host and call: a download
-    call given a URL (a literal, built from one, held in a name), or a function of the
-    notebook's own that passes its parameter to one (``def get_data(url): requests.get(url)``)."""
+    call given a URL (a literal, built from one, held in a name), a function of the
+    notebook's own that passes its parameter to one (``def get_data(url): requests.get(url)``),
+    or a library's dataset download (``fetch_california_housing()``, ``mnist.load_data()``,
+    ``sns.load_dataset("tips")``)."""
     found: dict[tuple[str, str], Download] = {}
     cells = [cell for cell in notebook.code_cells if cell.tree is not None]
     nodes = [n for cell in cells for n in all_nodes(cell.tree)]
     literals = _single_literals(nodes)
     helpers = _downloading_functions(nodes)
+    imported = _imported_names(nodes)
     never_run = _inside_unused_functions(nodes)
     for cell in cells:
         guarded = _guarded_lines(cell.tree)
@@ -47,14 +50,70 @@ def downloads(notebook: Notebook) -> tuple[Download, ...]:
             known = literals if id(node) not in shadowed else {
                 name: text for name, text in literals.items() if name not in shadowed[id(node)]}
             call, urls = _downloaded(node, known, helpers)
+            shown_by = ""
+            if not urls:
+                call, urls = _dataset_download(node, imported)
+                shown_by = call.removesuffix("()")
             for url in urls:
                 parts = urlsplit(url)
                 if not parts.hostname:
                     continue
                 port = parts.port if _has_port(parts) else _PORTS.get(parts.scheme, 443)
                 found.setdefault((parts.hostname, call), Download(
-                    parts.hostname, port, call, cell.index, cell.original_line(node.lineno)))
+                    parts.hostname, port, call, cell.index, cell.original_line(node.lineno),
+                    shown_by))
     return tuple(found.values())
+
+
+# libraries' dataset downloads (what they fetch is cached, but a fresh machine downloads it):
+# the qualified call -> the host it downloads from
+_DATASET_HOSTS = (
+    (re.compile(r"^sklearn\.datasets\.fetch_openml$"), "api.openml.org"),
+    (re.compile(r"^sklearn\.datasets\.fetch_\w+$"), "ndownloader.figshare.com"),
+    (re.compile(r"^(?:tensorflow\.|tf\.)?keras\.datasets\.\w+\.load_data$"),
+     "storage.googleapis.com"),
+    (re.compile(r"^tensorflow_datasets\.(?:load|builder)$"), "storage.googleapis.com"),
+    (re.compile(r"^seaborn\.load_dataset$"), "raw.githubusercontent.com"),
+    (re.compile(r"^nltk\.download$"), "raw.githubusercontent.com"),
+    (re.compile(r"^datasets\.load_dataset$"), "huggingface.co"),
+)
+
+
+def _dataset_download(call: ast.Call, imported: dict[str, str]) -> tuple[str, list[str]]:
+    """(the call as reported, a URL of the host) when ``call`` is a library's dataset download."""
+    qualified = _qualified(call.func, imported)
+    for pattern, host in _DATASET_HOSTS:
+        if qualified and pattern.match(qualified):
+            return f"{called_name(call.func)}()", [f"https://{host}/"]
+    return "", []
+
+
+def _qualified(node: ast.AST, imported: dict[str, str]) -> str:
+    """``sns.load_dataset`` -> ``seaborn.load_dataset`` through the notebook's imports ('' for a
+    call on anything else than a name or its attributes)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    root = imported.get(node.id, node.id)
+    return ".".join([root, *reversed(parts)])
+
+
+def _imported_names(nodes) -> dict[str, str]:
+    """Name -> what the notebook's imports bind it to (``sns`` -> ``seaborn``, ``mnist`` ->
+    ``keras.datasets.mnist``); ``tf`` is tensorflow's usual name."""
+    names = {"tf": "tensorflow", "sns": "seaborn", "tfds": "tensorflow_datasets"}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
 
 
 def _inside_unused_functions(nodes) -> set[int]:

@@ -134,6 +134,9 @@ class Download:
     call: str  # read_csv(), urlretrieve(), !wget
     cell: int
     line: int
+    # what the project's code must still hold for the download to be made: the host of a URL
+    # (empty), or the function of a library's dataset download (no URL in the code)
+    shown_by: str = ""
 
     def describe(self) -> str:
         return f"{self.host}: {self.call} (cell {self.cell}, line {self.line})"

@@ -10,13 +10,14 @@ Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; neve
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2prod import __version__
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import Notebook
-from nb2prod.pin.mapping import Environment
+from nb2prod.pin.mapping import Environment, known_import
 from nb2prod.refactor.assemble import assemble, quiet_star_reads
 from nb2prod.refactor.collect import collect
 from nb2prod.refactor.crossing import unsavable_values
@@ -26,12 +27,10 @@ from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
 from nb2prod.refactor.imports import (
     binding_names,
-    bound_targets,
     imported_modules,
     names_in_formulas,
     names_read,
     organise,
-    split_import,
     unused_imports,
 )
 from nb2prod.refactor.local_modules import LocalModules, local_modules
@@ -49,6 +48,7 @@ class PlanOptions:
     force: bool = False
     flagged: tuple[Finding, ...] = ()  # NB201/NB202 findings, marked as TODOs under --force
     out_of_order: Finding | None = None  # NB101: the cells ran out of order (a note)
+    saved_errors: tuple[Finding, ...] = ()  # NB401: cells whose saved output is an error (notes)
     environment: Environment = field(default_factory=Environment)
     date: str = ""
 
@@ -75,8 +75,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     imports, star_changes = _kept_stars_quieted(imports, collected)
     definitions, definition_changes = _definitions_quieted(collected, assembled.star_names)
     about = describe(notebook, options.environment, collected.path_reads, own.sources)
-    warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own),
-                *_import_clashes(collected, referenced))
+    warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own))
     bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
     if bounded:
         warnings += (ConvertWarning(-1, 0, f"the notebook ran on Python {notebook.python_version}; "
@@ -88,12 +87,17 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         warnings += (ConvertWarning(finding.cell, finding.line, f"the notebook ran out of order "
                                     f"({finding.message}); the project runs its cells top to "
                                     "bottom: `nb2prod verify` shows whether the values agree"),)
+    warnings += tuple(ConvertWarning(f.cell, f.line, f"the notebook showed an error here when it "
+                                     f"last ran ({f.message.removeprefix('saved error output: ')})"
+                                     "; if the cell still raises, the project's run stops here "
+                                     "and its tests fail: fix or remove it in the notebook")
+                      for f in options.saved_errors)
     if about.environment_note and any(not d.version and d.imports for d in about.dependencies):
         warnings += (ConvertWarning(-1, 0, f"{about.environment_note}; dependencies without "
                                     "other version evidence are left unpinned"),)
     shipped = "\n".join([*collected.definitions.values(), *(s.body for s in assembled.steps),
                          *(f.value for f in config)])  # (a download that went as dead code is none)
-    fetched = tuple(d for d in downloads(notebook) if d.host in shipped)
+    fetched = tuple(d for d in downloads(notebook) if (d.shown_by or d.host) in shipped)
     warnings += tuple(ConvertWarning(d.cell, d.line, f"{d.call} reads from {d.host} over the "
                                      "network; the generated tests run the pipeline only where "
                                      "it can be reached") for d in fetched)
@@ -122,39 +126,6 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                          *_module_writes(own, config)),
         downloads=fetched,
     )
-
-
-def _import_clashes(collected: Collected, referenced: set[str]) -> tuple[ConvertWarning, ...]:
-    """A name imported as different things in different cells (``import json as ser``, later
-    ``import pickle as ser``), or imported and defined: the project binds it once, at the top
-    of the module, so the cells that used one of them get the other. Not silently: each such
-    name is a warning at the cells that bind it, until nb2prod keeps a version of each."""
-    # name -> what it is bound to -> (first cell, how it reads)
-    targets: dict[str, dict[tuple[str, str], tuple[int, str]]] = {}
-    for cell, chunks in sorted(collected.bodies.items()):
-        for chunk in chunks:
-            line = marked_import(chunk)
-            for single in split_import(line) if line and not line.endswith("*") else ():
-                for name, target in bound_targets(single).items():
-                    # (`IPython.display.HTML` and `IPython.core.display.HTML`: one object, which a
-                    # package exports from two places; without running it, one name in one
-                    # package is taken for one thing)
-                    same = (target.split(".")[0], target.rsplit(".", 1)[-1])
-                    targets.setdefault(name, {}).setdefault(same, (cell, f"`{single}`"))
-    for name, cell in collected.definition_cells.items():
-        if name in targets:
-            targets[name].setdefault(("", ""), (cell, "a function or class"))
-    warnings = []
-    for name, bound in sorted(targets.items()):
-        if len(bound) < 2 or name not in referenced:
-            continue
-        places = sorted(bound.values())
-        things = ", ".join(f"{what} (cell {cell})" for cell, what in places)
-        warnings.append(ConvertWarning(places[0][0], 1, f"`{name}` is bound to different things: "
-                                       f"{things}; the project binds it once, at the top of the "
-                                       "module, so some cells get another one than in the "
-                                       "notebook: give each its own name in the notebook"))
-    return tuple(warnings)
 
 
 def _module_writes(own: LocalModules, config) -> tuple[str, ...]:
@@ -194,8 +165,12 @@ def _top(module: str) -> str:
 
 def _modules_to_provide(collected: Collected, about, imported: set[str]) -> tuple[str, ...]:
     """Modules the project imports that nothing installs: those a step imports after a sys.path
-    change, and those pin could not map to a distribution."""
-    inline = {_top(line.split()[1]) for line in collected.inline_imports}
+    change, and those pin could not map to a distribution. (An import stays in its step also
+    when a later step binds its name again: `from sklearn import neighbors`, later
+    `neighbors = 5`; scikit-learn still provides it.)"""
+    inline = {top for line in collected.inline_imports
+              if not known_import(top := _top(line.split()[1]))
+              and top not in sys.stdlib_module_names}
     unresolved = {_top(name) for name in about.unresolved_imports}
     return tuple(sorted((inline | unresolved) & imported))
 
