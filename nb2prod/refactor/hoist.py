@@ -260,7 +260,9 @@ def _explicit_globals(pieces: Pieces) -> None:
     names = all_module_names(pieces)
     needed = globals_needed(pieces.definitions, names)
     mentions = mentions_of(needed) if needed else None
-    defaults = {n: f.value for n, f in pieces.config.items()}
+    # (a setting that is a list, dict or set gives no default: one mutable object would be
+    # shared by every call, B006; every call passes it anyway)
+    defaults = {n: f.value for n, f in pieces.config.items() if not f.mutable}
     for name, globals_ in needed.items():
         pieces.definitions[name] = add_parameters(pieces.definitions[name], globals_, defaults)
         cell = pieces.cells.get(pieces.definition_cells.get(name, -1))

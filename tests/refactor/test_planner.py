@@ -44,6 +44,12 @@ def test_function_reading_a_global_gets_it_as_a_parameter() -> None:
     assert "score(3, WEIGHT=WEIGHT, bias=bias)" in bodies
     assert "map(functools.partial(score, WEIGHT=WEIGHT, bias=bias), [1, 2])" in bodies
     assert "import functools" in result.imports
+    # new-user review (ageron ch. 16): a list setting as the default made B006 (one list shared
+    # by every call); every call passes it, so it gets none
+    listed = plan(ran("MONTHS = ['Jan', 'Feb']", "def pick(i):\n    return MONTHS[i]",
+                      "print(pick(1))"))
+    assert ast.unparse(ast.parse(listed.definitions[0])).startswith("def pick(i, *, MONTHS):")
+    assert "pick(1, MONTHS=MONTHS)" in listed.steps[-1].body
 
 
 def test_redefined_function_keeps_the_earlier_version_for_earlier_cells() -> None:
