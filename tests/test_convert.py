@@ -254,3 +254,32 @@ def test_a_cell_whose_saved_output_is_an_error_is_a_warning_at_that_cell(tmp_pat
             "(IndexError: list index out of range); if the cell still raises, the project's run "
             "stops here and its tests fail: fix or remove it in the notebook") in result.stdout
     assert "showed an error here" in (tmp_path / "lab" / "README.md").read_text()
+
+
+FILLER = "".join(f"\n\ndef filler{i}():\n    return {i}\n" for i in range(6))
+
+
+@pytest.mark.parametrize("code", [
+    "def f(): ...\n@dec\ndef g():\n    pass\n" + FILLER,  # black keeps no blank line after a stub
+    "class P:\n    def m(self): ...\ndef g():\n    pass\n" + FILLER,
+    "@overload\ndef f(x: int) -> int: ...\n@overload\ndef f(x: str) -> str: ...\ndef f(x):\n"
+    "    return x\n" + FILLER,
+    "x = 1\n\x0c\ndef f(a,):\n    return a\n" + FILLER,  # a form feed stays where it is
+    "x = 'a\x0cb'\n\n\ndef step(config):\n" + "    w = foo(a, b,)\n" * 30 + FILLER,
+    "s = 'a\u2028b'\n\n\ndef step(config):\n" + "    v = compute( 1 )\n" * 30 + FILLER,
+    "x = 1\r\n\r\n\r\ndef f():\r\n    return  1\r\n" + FILLER.replace("\n", "\r\n"),
+    "\n\n\n",
+])
+def test_hostile_shapes_are_formatted_in_parts_as_black_formats_them_whole(
+        monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    """Second hostile review: after a stub black keeps the user's missing blank line, a form
+    feed stays, `str.splitlines` cut at a U+2028 inside a string, CRLF files were joined with
+    LF, and a file of blank lines asked for no workers at all."""
+    import black
+
+    from nb2prod.render import formatting
+
+    monkeypatch.setattr(formatting, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(formatting, "PIECES_PER_WORKER", 40)
+    assert formatting.format_python(code, "m.py", ">=3.11") == black.format_str(
+        code, mode=formatting.black_mode(">=3.11"))

@@ -47,7 +47,9 @@ def format_files(sources: dict[str, str], python_requires: str = "") -> dict[str
     """Each file (name -> code) formatted as :func:`format_python` formats it: a project's files
     together, so the workers that format a large module's pieces take the small files too."""
     mode = black_mode(python_requires)
-    if sum(map(len, sources.values())) >= PARALLEL_FROM and _can_fork():
+    # (with no versions given, black guesses them from each piece's code, and pieces would be
+    # formatted for different versions: such files are formatted whole)
+    if sum(map(len, sources.values())) >= PARALLEL_FROM and mode.target_versions and _can_fork():
         units = {name: _pieces(code) if len(code) >= PARALLEL_FROM else [[code]]
                  for name, code in sources.items()}
         formatted = _black_in_parallel(units, mode)
@@ -160,10 +162,11 @@ def _black_once_collecting(code: str, mode) -> str | None:
     bracket are formatted again (each on its own, as black lays them out)."""
     import black
 
-    once = getattr(black, "_format_str_once", None)
-    if once is None:
-        return _black(code, mode)
+    # (a lone \r ends a line to Python, not to _lines: such code is formatted as black does)
+    once = None if "\r" in code else getattr(black, "_format_str_once", None)
     try:
+        if once is None:
+            return black.format_str(code, mode=mode)
         formatted = once(code, mode=mode)
         if formatted == code:
             return formatted
@@ -217,11 +220,16 @@ def _pieces(code: str) -> list[list[str]]:
     cannot be cut. Cuts between definitions are found in the text (a parse of a large module
     costs a tenth of formatting it): a line inside a string that looks like a definition makes
     a piece that does not parse, and then black formats the whole file."""
-    if "fmt:" in code or "yapf:" in code:
-        return [[code]]  # formatting switched off somewhere: black must see the whole file
+    if "fmt:" in code or "yapf:" in code or "\f" in code or "\r" in code:
+        # formatting switched off somewhere, a form feed (black keeps one where it stands
+        # between definitions) or a carriage return (black ends every line as the first
+        # line ends): black must see the whole file
+        return [[code]]
     wanted = (os.cpu_count() or 1) * PIECES_PER_WORKER
     size = max(1, len(code) // wanted)
-    return [unit for piece in _cut(code, size) if piece.strip() for unit in _split_long(piece, size)]
+    units = [unit for piece in _cut(code, size) if piece.strip()
+             for unit in _split_long(piece, size)]
+    return units or [[code]]
 
 
 def _split_long(piece: str, size: int) -> list[list[str]]:
@@ -234,11 +242,13 @@ def _split_long(piece: str, size: int) -> list[list[str]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [[piece]]
     function = tree.body[-1] if tree.body else None
-    lines = piece.splitlines(keepends=True)
+    lines = _lines(piece)
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) \
             or "".join(lines[function.end_lineno:]).strip():  # (comments after it: left whole)
         return [[piece]]
     start = _start(_first_line(function) - 1, lines)
+    if start and lines[start - 1].strip():
+        return [[piece]]  # (no blank line above it: see _cut)
     before = "".join(lines[:start])
     return [*([[before]] if before.strip() else []), _parts(function, lines, start, size)]
 
@@ -293,6 +303,14 @@ def _without_stand_in(formatted: str | None) -> str | None:
     return formatted[len(STAND_IN):]
 
 
+def _lines(code: str) -> list[str]:
+    """``code``'s lines, each with its ``\n``: ``str.splitlines`` also ends a line at a form
+    feed, a U+2028 and other characters that are no line end to Python (nor to black)."""
+    lines = code.split("\n")
+    ends = [line + "\n" for line in lines[:-1]]
+    return [*ends, lines[-1]] if lines[-1] else ends
+
+
 def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
 
@@ -302,7 +320,7 @@ def _units(code: str) -> list[str]:
     a slice of a string that looks like a definition may parse on its own, and black would then
     change the string."""
     tree = ast.parse(code)
-    lines = code.splitlines(keepends=True)
+    lines = _lines(code)
     cuts = [0, *(_start(_first_line(node) - 1, lines)
                  for node in tree.body[1:] if isinstance(
                      node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), len(lines)]
@@ -310,14 +328,16 @@ def _units(code: str) -> list[str]:
 
 
 def _cut(code: str, size: int) -> list[str]:
-    """``code`` cut before top-level definitions, each piece at least ``size`` characters."""
-    lines = code.splitlines(keepends=True)
+    """``code`` cut before top-level definitions, each piece at least ``size`` characters. Only
+    where a blank line is above the definition (and its comments): black puts two there, but
+    keeps none where the user had none after a stub (``def f(): ...``), as overloads have."""
+    lines = _lines(code)
     pieces, start, length = [], 0, 0
     for index, line in enumerate(lines):
         if index and length >= size and line.startswith(_DEFINITION) \
                 and not lines[index - 1].startswith("@"):
             cut = _start(index, lines)
-            if cut > start:
+            if cut > start and not lines[cut - 1].strip():
                 pieces.append("".join(lines[start:cut]))
                 start, length = cut, sum(map(len, lines[cut:index]))
         length += len(line)
