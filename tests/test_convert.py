@@ -204,6 +204,18 @@ def test_a_long_function_is_formatted_in_parts_as_black_formats_it_whole(
             code, mode=formatting.black_mode(requires))
 
 
+def test_code_black_parses_and_python_does_not_is_an_error_naming_its_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile review: in a large project a raw SyntaxError from a worker named no file."""
+    from nb2prod.render import formatting
+
+    monkeypatch.setattr(formatting, "PARALLEL_FROM", 10)
+    files = {"ok.py": "x = 1\n" * 20, "bad.py": "f() = 1\n" + "\n\ndef g():\n    pass\n" * 20}
+    with pytest.raises(formatting.FormatError) as raised:
+        formatting.format_files(files, ">=3.11")
+    assert raised.value.name == "bad.py"
+
+
 def test_code_is_formatted_for_the_python_the_project_declares() -> None:
     """black reads the project's requires-python (or target-version): formatted for a guess of
     its own instead, a long `with` is split another way and `black --check` there fails."""
@@ -269,12 +281,15 @@ FILLER = "".join(f"\n\ndef filler{i}():\n    return {i}\n" for i in range(6))
     "s = 'a\u2028b'\n\n\ndef step(config):\n" + "    v = compute( 1 )\n" * 30 + FILLER,
     "x = 1\r\n\r\n\r\ndef f():\r\n    return  1\r\n" + FILLER.replace("\n", "\r\n"),
     "\n\n\n",
+    '"""Module docstring."""\n\n@decorator\ndef f():\n    pass\n' + FILLER,  # one blank line
+    "# fmt: off\ndef f(a,\n      b):\n    return a\n# fmt: on\n" + FILLER,
 ])
 def test_hostile_shapes_are_formatted_in_parts_as_black_formats_them_whole(
         monkeypatch: pytest.MonkeyPatch, code: str) -> None:
     """Second hostile review: after a stub black keeps the user's missing blank line, a form
     feed stays, `str.splitlines` cut at a U+2028 inside a string, CRLF files were joined with
-    LF, and a file of blank lines asked for no workers at all."""
+    LF, a file of blank lines asked for no workers at all, black puts one blank line between a
+    module docstring and a decorator, and `# fmt: off` reaches past a definition."""
     import black
 
     from nb2prod.render import formatting

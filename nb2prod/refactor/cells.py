@@ -13,7 +13,6 @@ import shlex
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
 
 from nb2prod.analysis.astutil import called_name, parsed, walk
 from nb2prod.analysis.installs import InstallSpec, parse_install_command
@@ -161,9 +160,17 @@ def _header_onto_first_statement(module: cst.Module) -> cst.Module:
     return module.with_changes(header=[], body=[first, *module.body[1:]])
 
 
+def _calls_name(node: cst.CSTNode, name: str) -> bool:
+    """``node`` is a call of the plain name ``name`` (``display(...)``). (libcst's matchers
+    would say the same, but importing them costs a fifth of a second on every convert.)"""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
+        and node.func.value == name
+
+
 def _ipython_call(node: cst.BaseExpression) -> tuple[str, list[str]] | None:
     """(method, literal string arguments) of a ``get_ipython().<method>('...', ...)`` call."""
-    if not m.matches(node, m.Call(func=m.Attribute(value=m.Call(func=m.Name("get_ipython"))))):
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            and _calls_name(node.func.value, "get_ipython")):
         return None
     arguments = []
     for arg in node.args:
@@ -370,9 +377,10 @@ class _CellTransformer(CommentKeeper):
         call = _ipython_call(first.value) if isinstance(first, cst.Expr) else None
         if call is not None:
             return self._ipython_statement(original, updated, *call)
-        if m.matches(value, m.Call(func=m.Name("display"))):
+        if _calls_name(value, "display"):
             return self._display_call(original, updated, value)
-        if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("show")), args=[])) and (
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value == "show" and not value.args and (
             root_name(value.func) in {"plt", "pyplot", "matplotlib", "pylab"}
         ):
             self.shows_figures = True
@@ -840,7 +848,7 @@ class _CellTransformer(CommentKeeper):
             self.unsaved_figure = False
         elif self.definitions == 0 and _plots(updated):
             self.unsaved_figure = True
-        if m.matches(updated.func, m.Name("zip")) and "zip" not in self.used_names and not any(
+        if _calls_name(updated, "zip") and "zip" not in self.used_names and not any(
                 a.keyword is not None and a.keyword.value == "strict" for a in updated.args) \
                 and (len(updated.args) >= 2 or any(a.star == "*" for a in updated.args)) \
                 and not any(a.star == "**" for a in updated.args):

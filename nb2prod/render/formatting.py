@@ -162,8 +162,10 @@ def _black_once_collecting(code: str, mode) -> str | None:
     bracket are formatted again (each on its own, as black lays them out)."""
     import black
 
-    # (a lone \r ends a line to Python, not to _lines: such code is formatted as black does)
-    once = None if "\r" in code else getattr(black, "_format_str_once", None)
+    # (a lone \r ends a line to Python, not to _lines; formatting switched off reaches past
+    # a definition: such code is formatted as black does)
+    whole = "\r" in code or "fmt:" in code or "yapf:" in code
+    once = None if whole else getattr(black, "_format_str_once", None)
     try:
         if once is None:
             return black.format_str(code, mode=mode)
@@ -173,7 +175,7 @@ def _black_once_collecting(code: str, mode) -> str | None:
         return "".join(_settled(unit, once, mode) for unit in _units(formatted))
     except RecursionError:
         return code
-    except black.InvalidInput:
+    except (black.InvalidInput, SyntaxError, ValueError):  # (black parses what ast does not)
         return None
 
 
@@ -250,6 +252,8 @@ def _split_long(piece: str, size: int) -> list[list[str]]:
     if start and lines[start - 1].strip():
         return [[piece]]  # (no blank line above it: see _cut)
     before = "".join(lines[:start])
+    if _only_docstring(before):
+        return [[before + "".join(lines[start:])]]  # (see _cut)
     return [*([[before]] if before.strip() else []), _parts(function, lines, start, size)]
 
 
@@ -303,6 +307,17 @@ def _without_stand_in(formatted: str | None) -> str | None:
     return formatted[len(STAND_IN):]
 
 
+def _only_docstring(text: str) -> bool:
+    """``text`` is a module docstring alone: black puts one blank line, not two, between it and
+    a decorated definition, so no cut goes there."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return len(body) == 1 and isinstance(body[0], ast.Expr) \
+        and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+
+
 def _lines(code: str) -> list[str]:
     """``code``'s lines, each with its ``\n``: ``str.splitlines`` also ends a line at a form
     feed, a U+2028 and other characters that are no line end to Python (nor to black)."""
@@ -337,7 +352,8 @@ def _cut(code: str, size: int) -> list[str]:
         if index and length >= size and line.startswith(_DEFINITION) \
                 and not lines[index - 1].startswith("@"):
             cut = _start(index, lines)
-            if cut > start and not lines[cut - 1].strip():
+            if cut > start and not lines[cut - 1].strip() \
+                    and not (start == 0 and _only_docstring("".join(lines[:cut]))):
                 pieces.append("".join(lines[start:cut]))
                 start, length = cut, sum(map(len, lines[cut:index]))
         length += len(line)
