@@ -139,6 +139,21 @@ def dotted_parts(node: ast.AST) -> list[str]:
     return parts
 
 
+def import_bindings(node: ast.AST, relative: bool = True) -> dict[str, str]:
+    """Name -> what an import statement binds it to: ``import a.b as c`` binds ``c`` to
+    ``a.b``, ``import a.b`` binds ``a`` to ``a``, ``from m import n as k`` binds ``k`` to
+    ``m.n`` (a relative module keeps its dots; with ``relative`` false it binds nothing here).
+    A star import binds nothing here; any other statement neither."""
+    if isinstance(node, ast.Import):
+        return {(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0])
+                for a in node.names}
+    if isinstance(node, ast.ImportFrom) and (relative or not node.level) \
+            and (node.module or node.level):
+        module = "." * node.level + (node.module or "")
+        return {(a.asname or a.name): f"{module}.{a.name}" for a in node.names if a.name != "*"}
+    return {}
+
+
 def called_name(func: ast.AST) -> str:
     """The name a call is made through: ``seed`` for ``np.random.seed(…)``, ``open`` for
     ``open(…)``; '' for anything else (``f()()``, ``fs[0]()``)."""

@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from nb2prod.analysis.astutil import all_nodes
+from nb2prod.analysis.astutil import all_nodes, import_bindings
 from nb2prod.notebook.model import Cell, Notebook
 
 _VERSION = r"\d+(?:\.\d+)+(?:[.+-]?(?:a|b|rc|dev|post)\d*)?(?:\+[\w.]+)?"
@@ -131,13 +131,7 @@ def _import_aliases(notebook: Notebook) -> dict[str, str]:
             continue
         imports = [n for n in all_nodes(cell.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
         for node in sorted(imports, key=lambda n: (n.lineno, n.col_offset)):  # the last one wins
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    aliases[alias.asname or alias.name.split(".")[0]] = (
-                        alias.name if alias.asname else alias.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            aliases.update(import_bindings(node, relative=False))
     return aliases
 
 

@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 
-from nb2prod.analysis.astutil import all_nodes, parsed, query_names
+from nb2prod.analysis.astutil import all_nodes, import_bindings, parsed, query_names
 
 ISORT_LINE_LENGTH = 88  # ruff's default, which `ruff check --isolated` uses
 
@@ -22,16 +22,9 @@ def binding_names(statement: str) -> set[str]:
 
 
 def bound_targets(statement: str) -> dict[str, str]:
-    """Name -> the module or object an import statement binds it to: ``import a.b as x`` and
-    ``from a import b as x`` both bind ``x`` to ``a.b``; ``import a.b`` binds ``a`` to ``a``."""
-    node = ast.parse(statement).body[0]
-    if isinstance(node, ast.Import):
-        return {(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0])
-                for a in node.names}
-    if isinstance(node, ast.ImportFrom):
-        module = "." * node.level + (node.module or "")
-        return {(a.asname or a.name): f"{module}.{a.name}" for a in node.names if a.name != "*"}
-    return {}
+    """Name -> the module or object an import statement binds it to (see
+    :func:`nb2prod.analysis.astutil.import_bindings`)."""
+    return import_bindings(ast.parse(statement).body[0])
 
 
 def _alias(prefix: str, alias: ast.alias) -> str:

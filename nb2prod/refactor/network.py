@@ -14,7 +14,7 @@ import ast
 import re
 from urllib.parse import urlsplit
 
-from nb2prod.analysis.astutil import all_nodes, called_name, walk
+from nb2prod.analysis.astutil import all_nodes, called_name, import_bindings, walk
 from nb2prod.notebook.model import Notebook
 from nb2prod.refactor.plan import Download
 from nb2prod.refactor.relpath import READ_CALLS
@@ -106,13 +106,7 @@ def _imported_names(nodes) -> dict[str, str]:
     ``keras.datasets.mnist``); ``tf`` is tensorflow's usual name."""
     names = {"tf": "tensorflow", "sns": "seaborn", "tfds": "tensorflow_datasets"}
     for node in nodes:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                names[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        names.update(import_bindings(node, relative=False))
     return names
 
 
