@@ -17,12 +17,20 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import signal
+import sys
+import time
 from dataclasses import dataclass
 
 from nb2prod.notebook.model import Cell
 from nb2prod.refactor.cell_code import CellCode, Reading, read_cell
 
 PARALLEL_FROM = 300  # code cells: below this, starting a process costs more than it saves
+# how long the later half may take beyond the time the first half took here before it is read
+# here instead (a stuck process must not stop convert)
+PATIENCE = 3.0
+MIN_WAIT = 60.0  # seconds
 
 
 def read_cells(cells: list[Cell], reading: Reading, used_names: set[str]) -> list[CellCode]:
@@ -30,18 +38,34 @@ def read_cells(cells: list[Cell], reading: Reading, used_names: set[str]) -> lis
     names the notebook binds, and nb2prod's own) is added to."""
     known_paths: dict[str, str] = {}
     half = _halfway(cells) if len(cells) >= PARALLEL_FROM and _can_fork() else len(cells)
-    if half >= len(cells):
-        return [read_cell(cell, reading, used_names, known_paths) for cell in cells]
-    later = _read_elsewhere(cells[half:], reading, used_names)
-    codes = [read_cell(cell, reading, used_names, known_paths) for cell in cells[:half]]
-    for cell, answer in zip(cells[half:], later.result(), strict=True):
-        if answer is None or not answer.still_true(used_names, known_paths):
+    later = _Elsewhere(cells[half:], reading, used_names, _depth() + 1) if half < len(cells) \
+        else None
+    codes: list[CellCode] = []
+    started = time.monotonic()
+    try:
+        for at, cell in enumerate(cells):
+            answer = later.answer(at - half, time.monotonic() - started) if later and at >= half \
+                else None
+            if answer is not None and answer.still_true(used_names, known_paths):
+                used_names.update(answer.added_names)
+                known_paths.update(answer.added_paths)
+                codes.append(answer.code)
+                continue
+            # (one call site, so every cell read here is read at one depth of the stack: a cell
+            # near Python's recursion limit must fail or not the same way each time)
             codes.append(read_cell(cell, reading, used_names, known_paths))
-            continue
-        used_names.update(answer.added_names)
-        known_paths.update(answer.added_paths)
-        codes.append(answer.code)
+    finally:
+        if later is not None:
+            later.close()
     return codes
+
+
+def _depth() -> int:
+    """How many frames deep the caller is."""
+    frame, depth = sys._getframe(1), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
 
 
 def _halfway(cells: list[Cell]) -> int:
@@ -100,8 +124,13 @@ class _AskedPaths(dict):
         return super().__contains__(path)
 
 
-def _read_all(cells: list[Cell], reading: Reading, used_names: set[str]) -> list[_Answer | None]:
-    """Run in the second process: each cell read, with what it asked and added."""
+def _read_all(cells: list[Cell], reading: Reading, used_names: set[str],
+              depth: int) -> list[_Answer | None]:
+    """Run in the second process: each cell read, with what it asked and added. Python's
+    recursion limit counts frames from the bottom of the stack, and ``read_cell`` is called a
+    few frames deeper here than in the parent (``depth``): the limit is raised by as many, so a
+    cell near it fails here exactly when it would fail there."""
+    sys.setrecursionlimit(sys.getrecursionlimit() + _depth() + 1 - depth)
     names, paths = _AskedNames(used_names), _AskedPaths()
     answers: list[_Answer | None] = []
     for cell in cells:
@@ -122,36 +151,60 @@ class _Elsewhere:
     """The later cells being read by a forked process, which has them (and the tables as they
     stand) in the memory it starts with: only its answers travel, through a pipe."""
 
-    def __init__(self, cells: list[Cell], reading: Reading, used_names: set[str]) -> None:
+    def __init__(self, cells: list[Cell], reading: Reading, used_names: set[str],
+                 depth: int) -> None:
         self.count = len(cells)
+        self.answers: list[_Answer | None] | None = None
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         # the child inherits convert's heap; frozen, its collector leaves it alone instead of
         # touching (and so copying) every page of it
         gc.freeze()
         try:
-            self.process = context.Process(target=_answer, args=(sender, cells, reading, used_names),
-                                           daemon=True)
+            self.process = context.Process(
+                target=_answer, args=(sender, self.receiver, cells, reading, used_names, depth),
+                daemon=True)
             self.process.start()
         finally:
             gc.unfreeze()
         sender.close()
 
-    def result(self) -> list[_Answer | None]:
+    def answer(self, at: int, first_half: float) -> _Answer | None:
+        """The reading of the ``at``-th later cell, None to read it here: the process died,
+        failed or took too long (``PATIENCE`` times what the first half took here)."""
+        if self.answers is None:
+            self.answers = self._received(max(MIN_WAIT, PATIENCE * first_half))
+        return self.answers[at]
+
+    def _received(self, wait: float) -> list[_Answer | None]:
         try:
-            answers = self.receiver.recv()
-        except (EOFError, OSError):  # the process died (memory...): every later cell is read here
-            answers = [None] * self.count
+            if self.receiver.poll(wait):
+                answers = self.receiver.recv()
+                if isinstance(answers, list) and len(answers) == self.count:
+                    return answers
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass  # the process died (memory...): every later cell is read here
+        return [None] * self.count
+
+    def close(self) -> None:
+        """The process ends, whatever became of it (a parent that failed meanwhile must not
+        leave it waiting on the pipe)."""
         self.receiver.close()
+        if self.process.is_alive():
+            self.process.kill()
         self.process.join()
-        return answers if len(answers) == self.count else [None] * self.count
 
 
-def _answer(sender, cells: list[Cell], reading: Reading, used_names: set[str]) -> None:
+def _answer(sender, receiver, cells: list[Cell], reading: Reading, used_names: set[str],
+            depth: int) -> None:
+    """The child: read the cells, send the answers, end. Quietly: an interrupt or a
+    termination ends it without a traceback, and it reads at the parent's depth."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    receiver.close()  # (its end of the pipe is the parent's: a parent gone breaks the pipe)
     gc.freeze()  # (the inherited heap: see _Elsewhere)
-    sender.send(_read_all(cells, reading, used_names))
-    sender.close()
-
-
-def _read_elsewhere(cells: list[Cell], reading: Reading, used_names: set[str]) -> _Elsewhere:
-    return _Elsewhere(cells, reading, used_names)
+    try:
+        sender.send(_read_all(cells, reading, used_names, depth))
+        sender.close()
+    except BaseException:  # (the parent reads every later cell itself)
+        os._exit(1)

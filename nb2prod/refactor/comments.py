@@ -66,7 +66,10 @@ class CommentKeeper(FastTransformer):
 
     def __init__(self) -> None:
         super().__init__()
-        self.emptied: set[int] = set()  # blocks left with nothing but a `pass`
+        # blocks left with nothing but a `pass`, by id; the blocks themselves are kept alive
+        # here, else a block freed meanwhile frees its id for a new block of the user's code,
+        # which would be taken for emptied (and go) in about one read in a hundred
+        self.emptied: dict[int, cst.BaseSuite] = {}
         self.elifs: set[int] = set()  # `elif` branches: an If node that cannot become a statement
         self.try_bodies: set[int] = set()
         self.in_try = 0  # inside a `try` body: what may raise is what its handlers are for
@@ -157,12 +160,12 @@ class CommentKeeper(FastTransformer):
         lines += [line for line in updated.footer if line.comment is not None]
         block = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=lines)],
                                      footer=[])
-        self.emptied.add(id(block))
+        self.emptied[id(block)] = block
         return block
 
 
 def _emptied(keeper: CommentKeeper, block: cst.BaseSuite) -> bool:
-    return id(block) in keeper.emptied
+    return keeper.emptied.get(id(block)) is block
 
 
 def _inner_comments(block: cst.BaseSuite) -> list[cst.EmptyLine]:

@@ -46,7 +46,10 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
         for at, chunk in enumerate(chunks):
             if _mentions(names, chunk):
                 transformer = _DeadAssignments(names)
-                code = cst.parse_module(chunk).visit(transformer).code
+                try:
+                    code = cst.parse_module(chunk).visit(transformer).code
+                except RecursionError:  # (libcst runs out of stack on a deep expression)
+                    continue  # the chunk stays as it is, its dead names with it
                 chunks[at] = code if code.strip() else ""  # a statement gone whole: no blank
                 changes += transformer.changes
         if len(changes) == found:

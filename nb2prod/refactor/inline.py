@@ -21,17 +21,14 @@ from nb2prod.analysis.astutil import all_nodes, parsed
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.events import BIND, module_events
 from nb2prod.analysis.scopes import free_names
-from nb2prod.refactor.imports import binding_names, bound_targets, split_import
+from nb2prod.refactor.imports import binding_names
 
 
 def keep_in_steps(pieces) -> None:
     """Move definitions and imports that must stay in their step out of the hoisted sets."""
     bound_by_steps = _names_bound_by_step_code(pieces)
-    clashing = imported_as_different_things(pieces.imports, pieces.definitions)
-    pieces.inline_imports = {line for line in pieces.imports
-                             if binding_names(line) & (bound_by_steps | set(clashing))}
+    pieces.inline_imports = {line for line in pieces.imports if binding_names(line) & bound_by_steps}
     pieces.imports = [line for line in pieces.imports if line not in pieces.inline_imports]
-    _report_clashing_imports(pieces, clashing)
     module = module_names(pieces) | set(BUILTIN_NAMES)
     staying = {name for name, source in pieces.definitions.items()
                if name in bound_by_steps or _needs_notebook_values(source, module, pieces.config)}
@@ -45,42 +42,6 @@ def keep_in_steps(pieces) -> None:
     for name in sorted(staying):
         pieces.inline_definitions[name] = pieces.definitions.pop(name)
         _report_staying(pieces, name)
-
-
-def imported_as_different_things(imports, definitions) -> dict[str, list[str]]:
-    """Name -> the import lines that bind it, for a name imports bind to different things
-    (``import json as ser``, later ``import pickle as ser``) or that a ``def``/``class`` binds
-    too. Hoisted, one of them would bind it for every cell; kept in their steps, each step binds
-    the one its cell imported and later steps get it as the cells did. One object a package
-    exports from two places (``IPython.display.HTML``, ``IPython.core.display.HTML``) is taken
-    for one thing: without running the code, one name in one package is."""
-    targets: dict[str, set[tuple[str, str]]] = {}
-    lines: dict[str, list[str]] = {}
-    for line in dict.fromkeys(imports):
-        for single in split_import(line) if not line.endswith("*") else ():
-            for name, target in bound_targets(single).items():
-                targets.setdefault(name, set()).add((target.split(".")[0],
-                                                     target.rsplit(".", 1)[-1]))
-                lines.setdefault(name, []).append(line)
-    return {name: lines[name] for name, found in targets.items()
-            if len(found) > 1 or name in definitions}
-
-
-def _report_clashing_imports(pieces, clashing: dict[str, list[str]]) -> None:
-    from nb2prod.refactor.locate import Unplaced, located
-    from nb2prod.refactor.pieces import marked_import
-
-    cells = {line: cell for cell, chunks in pieces.bodies.items() for chunk in chunks
-             if (line := marked_import(chunk))}
-    for name, lines in sorted(clashing.items()):
-        other = "a function or class" if name in pieces.definitions else "another thing"
-        for line in lines:
-            cell = pieces.cells.get(cells.get(line, -1))
-            pieces.changes += located(
-                [Unplaced(line, f"`{line}` stays inside its step function",
-                          f"the notebook binds `{name}` to {other} in another cell too: each "
-                          "step binds the one its cell imported, and later steps get it from "
-                          "there, as the cells did")], [cell] if cell else [])
 
 
 def _report_staying(pieces, name: str) -> None:

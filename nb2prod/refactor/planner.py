@@ -27,10 +27,12 @@ from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
 from nb2prod.refactor.imports import (
     binding_names,
+    bound_targets,
     imported_modules,
     names_in_formulas,
     names_read,
     organise,
+    split_import,
     unused_imports,
 )
 from nb2prod.refactor.local_modules import LocalModules, local_modules
@@ -75,7 +77,8 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     imports, star_changes = _kept_stars_quieted(imports, collected)
     definitions, definition_changes = _definitions_quieted(collected, assembled.star_names)
     about = describe(notebook, options.environment, collected.path_reads, own.sources)
-    warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own))
+    warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own),
+                *_import_clashes(collected, referenced))
     bounded = [d.distribution for d in about.dependencies if "a lower bound here" in d.evidence]
     if bounded:
         warnings += (ConvertWarning(-1, 0, f"the notebook ran on Python {notebook.python_version}; "
@@ -126,6 +129,39 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                          *_module_writes(own, config)),
         downloads=fetched,
     )
+
+
+def _import_clashes(collected: Collected, referenced: set[str]) -> tuple[ConvertWarning, ...]:
+    """A name imported as different things in different cells (``import json as ser``, later
+    ``import pickle as ser``), or imported and defined: the project binds it once, at the top
+    of the module, so the cells that used one of them get the other. Not silently: each such
+    name is a warning at the cells that bind it, until nb2prod keeps a version of each."""
+    # name -> what it is bound to -> (first cell, how it reads)
+    targets: dict[str, dict[tuple[str, str], tuple[int, str]]] = {}
+    for cell, chunks in sorted(collected.bodies.items()):
+        for chunk in chunks:
+            line = marked_import(chunk)
+            for single in split_import(line) if line and not line.endswith("*") else ():
+                for name, target in bound_targets(single).items():
+                    # (`IPython.display.HTML` and `IPython.core.display.HTML`: one object, which a
+                    # package exports from two places; without running it, one name in one
+                    # package is taken for one thing)
+                    same = (target.split(".")[0], target.rsplit(".", 1)[-1])
+                    targets.setdefault(name, {}).setdefault(same, (cell, f"`{single}`"))
+    for name, cell in collected.definition_cells.items():
+        if name in targets:
+            targets[name].setdefault(("", ""), (cell, "a function or class"))
+    warnings = []
+    for name, bound in sorted(targets.items()):
+        if len(bound) < 2 or name not in referenced:
+            continue
+        places = sorted(bound.values())
+        things = ", ".join(f"{what} (cell {cell})" for cell, what in places)
+        warnings.append(ConvertWarning(places[0][0], 1, f"`{name}` is bound to different things: "
+                                       f"{things}; the project binds it once, at the top of the "
+                                       "module, so some cells get another one than in the "
+                                       "notebook: give each its own name in the notebook"))
+    return tuple(warnings)
 
 
 def _module_writes(own: LocalModules, config) -> tuple[str, ...]:

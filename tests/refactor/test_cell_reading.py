@@ -66,3 +66,74 @@ def test_a_process_that_dies_leaves_every_later_cell_to_be_read_here(
     monkeypatch.setattr(cell_reading, "PARALLEL_FROM", 2)
     monkeypatch.setattr(cell_reading, "_answer", lambda sender, *args: sender.close())
     assert _plan(notebook) == in_order
+
+
+def test_a_block_of_the_users_is_never_taken_for_one_nb2prod_emptied() -> None:
+    """Hostile review: blocks emptied by a transform were remembered by id() alone; once freed,
+    a new block of the user's code could get the same id, and `if tight_layout:` went with its
+    `plt.tight_layout()`, in about one read in a hundred (plans differed run to run)."""
+    from nb2prod.refactor.cell_code import Reading, read_cell
+
+    source = ("import matplotlib.pyplot as plt\ntry:\n    %tensorflow_version 2.x\nexcept Exception:\n"
+              "    pass\n\ndef save_fig(tight_layout=True):\n    if tight_layout:\n"
+              "        plt.tight_layout()\n    plt.savefig('x.png')\n")
+    cell = load([code(source)]).code_cells[0]
+    reading = Reading({}, frozenset(), frozenset())
+    heap = []
+    for round_ in range(200):
+        heap.append([object() for _ in range(round_ % 37)])  # freed and reused memory
+        heap = heap[-20:]
+        read = read_cell(cell, reading, set(), {})
+        text = "".join(s.code for p in read.parts if not isinstance(p, str) for s in p.statements)
+        assert "    if tight_layout:\n        plt.tight_layout()" in text
+
+
+def test_cells_are_read_with_the_same_room_below_the_recursion_limit_everywhere(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile review: the other process read cells a few frames deeper, so a long `and` chain
+    (flat to `ast`, deep to libcst) overflowed there and not here: kept unchanged, with a
+    warning, instead of transformed. Each reading now has the same room below the limit: here
+    in order, and in the other process, which is deeper (made deeper still here)."""
+    import sys
+
+    room = []
+
+    def measured(cell, *args):
+        room.append(sys.getrecursionlimit() - cell_reading._depth())
+        return "read"
+
+    monkeypatch.setattr(cell_reading, "read_cell", measured)
+    notebook = _mixed(copies=1)
+    cells = [c for c in notebook.code_cells if c.source.strip()][:3]
+    cell_reading.read_cells(cells, None, set())  # in order, here
+    depth = cell_reading._depth() + 1  # where read_cells calls read_cell, seen from here
+
+    def deeper(levels: int):
+        return deeper(levels - 1) if levels else cell_reading._read_all(cells, None, set(),
+                                                                         depth + 1)
+    limit = sys.getrecursionlimit()
+    try:
+        deeper(25)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(room) == 6 and len(set(room)) == 1, room
+
+
+@pytest.mark.skipif(not cell_reading._can_fork(), reason="one core, or no fork: cells are read here")
+def test_the_other_process_ends_when_reading_here_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile review: a parent that raised left the child blocked on the pipe for good."""
+    import multiprocessing
+
+    notebook = _mixed(copies=1)
+    real_read = cell_reading.read_cell
+
+    def failing(cell, *args):
+        if cell.index == 3:
+            raise ValueError("boom")
+        return real_read(cell, *args)
+
+    monkeypatch.setattr(cell_reading, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(cell_reading, "read_cell", failing)
+    with pytest.raises(ValueError, match="boom"):
+        _plan(notebook)
+    assert multiprocessing.active_children() == []

@@ -299,33 +299,24 @@ def test_steps_deleting_files_by_imported_name_or_shell_are_not_replayed() -> No
         "", "it deletes or moves files (rmt", "", "it deletes or moves files (a s", ""]
 
 
-def test_a_name_imported_as_different_things_is_imported_in_each_step_that_imports_it() -> None:
-    """New-user review: `import json as ser`, later `import pickle as ser`: the project imported
-    both at the top, so the first cell's `ser.dumps` used pickle, and nothing said so (in a
-    corpus mix, the long-gone `seaborn.apionly` replaced seaborn as `sns` everywhere). Likewise
-    a function and an import of one name. Each import now stays in its step, listed, and later
-    steps get the name from there; one module imported two ways is no clash."""
+def test_a_name_imported_as_different_things_is_a_warning_at_its_cells() -> None:
+    """New-user review: `import json as ser`, later `import pickle as ser`: the project imports
+    both at the top, so the first cell's `ser.dumps` used pickle, and nothing said so. Likewise a
+    function and an import of one name. One module imported two ways is no clash."""
     result = plan([
         code("import json as ser\nprint(ser.dumps({'a': 1}))", 1),
-        code("import pickle as ser\nblob = ser.dumps([1])", 2),
-        code("print(ser.loads(blob))", 3),
-        code("import os.path as osp\nfrom os import path as osp\nprint(osp.sep)", 4),
-        code("from IPython.core.display import HTML\nfrom IPython.display import HTML\n"
-             "print(HTML)", 5),
-        code("def logistic(z):\n    return z\nprint(logistic(1))", 6),
-        code("from scipy.stats import logistic\nprint(logistic.ppf(0.5))", 7),
+        code("import pickle as ser\ndata = ser.dumps([1])", 2),
+        code("import os.path as osp\nfrom os import path as osp\nprint(osp.sep)", 3),
+        code("from IPython.core.display import HTML\nfrom IPython.display import HTML\nHTML('')", 3),
+        code("def logistic(z):\n    return z", 4),
+        code("from scipy.stats import logistic\nprint(logistic.ppf(0.5))", 5),
     ])
-    bodies = [step.body for step in result.steps]
-    assert "import json as ser\n" in bodies[0] and "import pickle as ser\n" in bodies[1]
-    assert result.steps[2].inputs == ("ser", "blob")  # pickle's, from the step that imported it
-    assert not any("ser" in line or "logistic" in line for line in result.imports)
-    assert any("from os import path as osp" in line for line in result.imports)
-    assert any(d.startswith("def logistic") for d in result.definitions)
-    assert "from scipy.stats import logistic\n" in bodies[-1]
-    kept = sorted((c.cell, c.what) for c in result.changes if "stays inside its step" in c.what)
-    assert kept == [(0, "`import json as ser` stays inside its step function"),
-                    (1, "`import pickle as ser` stays inside its step function"),
-                    (6, "`from scipy.stats import logistic` stays inside its step function")]
+    clashes = [w for w in result.warnings if "bound to different things" in w.message]
+    assert [(w.cell, w.message.split(":", 1)[0]) for w in clashes] == [
+        (0, "`ser` is bound to different things"), (4, "`logistic` is bound to different things")]
+    assert "`import json as ser` (cell 0), `import pickle as ser` (cell 1)" in clashes[0].message
+    assert "a function or class (cell 4), `from scipy.stats import logistic` (cell 5)" in \
+        clashes[1].message
 
 
 def test_an_import_kept_in_its_step_is_no_module_to_provide_when_a_package_provides_it() -> None:
