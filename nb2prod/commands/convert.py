@@ -93,19 +93,14 @@ def _blocking_findings(notebook: Notebook):
     return check_notebook(notebook, Settings(frozenset(ALL_RULES) & REFUSE_CODES))
 
 
-def _saved_errors(notebook: Notebook):
-    """NB401: the cells whose saved output is an error (a note each: a top-down run may stop
-    there, or the error may be stale)."""
+def _notes(notebook: Notebook):
+    """NB101, when the notebook's cells ran out of order, and NB401, the cells whose saved output
+    is an error: notes, not reasons to refuse (a top-down run may agree, the error be stale)."""
     from nb2prod.api import check_notebook
 
-    return tuple(check_notebook(notebook, Settings(frozenset({"NB401"}))))
-
-
-def _out_of_order(notebook: Notebook):
-    """NB101, when the notebook's cells ran out of order (a note, not a reason to refuse)."""
-    from nb2prod.api import check_notebook
-
-    return next(iter(check_notebook(notebook, Settings(frozenset({"NB101"})))), None)
+    found = tuple(check_notebook(notebook, Settings(frozenset({"NB101", "NB401"}))))
+    return (next((f for f in found if f.code == "NB101"), None),
+            tuple(f for f in found if f.code == "NB401"))
 
 
 def _refuse(path: Path, findings) -> int:
@@ -125,10 +120,11 @@ def _plan(notebook: Notebook, options: ConvertOptions, flagged):
 
     output_name = options.output.expanduser().resolve().name if options.output else ""
     project = project_name(options.name or output_name or Path(notebook.path).stem)
+    out_of_order, saved_errors = _notes(notebook)
     plan = build_plan(notebook, PlanOptions(
         project=project, package=package_name(project), force=options.force,
         flagged=tuple(f for f in flagged if f.code != "NB001"),
-        out_of_order=_out_of_order(notebook), saved_errors=_saved_errors(notebook),
+        out_of_order=out_of_order, saved_errors=saved_errors,
         environment=evidence_environment([notebook]), date=_date(),
     ))
     return redact_plan(plan)

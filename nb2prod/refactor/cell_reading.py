@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 from nb2prod.notebook.model import Cell
+from nb2prod.processes import can_fork
 from nb2prod.refactor.cell_code import CellCode, Reading, read_cell
 
 PARALLEL_FROM = 300  # code cells: below this, starting a process costs more than it saves
@@ -37,7 +38,7 @@ def read_cells(cells: list[Cell], reading: Reading, used_names: set[str]) -> lis
     """Each cell's code, as reading them one by one in order gives it; ``used_names`` (the
     names the notebook binds, and nb2prod's own) is added to."""
     known_paths: dict[str, str] = {}
-    half = _halfway(cells) if len(cells) >= PARALLEL_FROM and _can_fork() else len(cells)
+    half = _halfway(cells) if len(cells) >= PARALLEL_FROM and can_fork() else len(cells)
     later = _Elsewhere(cells[half:], reading, used_names, _depth() + 1) if half < len(cells) \
         else None
     codes: list[CellCode] = []
@@ -76,10 +77,6 @@ def _halfway(cells: list[Cell]) -> int:
         if running * 2 >= total:
             return max(1, at + 1)
     return len(cells)
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
 @dataclass

@@ -117,6 +117,7 @@ def _transformer(source: str, cell: int, original_line, used_names: set[str],
     transformer.original_lines = original.splitlines()
     transformer.statements = _statements(source)
     transformer.source_lines = source.split("\n")
+    transformer.imports_display = _IMPORTS_DISPLAY.search(source) is not None
     transformer.last_top_line = max((s.lineno for s in parsed(source).body), default=1)
     return transformer
 
@@ -196,6 +197,9 @@ class _CellTransformer(CommentKeeper):
         self.original_lines: list[str] = []
         self.statements: list[ast.stmt] = []  # the statements' syntax trees, in visiting order
         self.source_lines: list[str] = []
+        # the cell imports IPython's display itself (in a function, which the notebook's names
+        # do not show)
+        self.imports_display = False
         self.last_top_line = 1  # of the cell's last top-level statement: the one Jupyter shows
         self.screen = True  # skip the inside of statements no transform can act on
         self.skipped: cst.CSTNode | None = None  # a top-level compound statement left whole
@@ -439,10 +443,10 @@ class _CellTransformer(CommentKeeper):
         else prints."""
         if not self.definitions:
             return self._remove(original, updated, "display() only shows a value in the notebook")
-        if "display" in self.used_names or any(a.keyword is not None for a in value.args) \
-                or _IMPORTS_DISPLAY.search("\n".join(self.source_lines)):
-            # (display's options have no print() equivalent; and an import of display in the
-            # function itself, which the notebook's names do not show, would be left unused)
+        if "display" in self.used_names or self.imports_display \
+                or any(a.keyword is not None for a in value.args):
+            # (display's options have no print() equivalent; made print(), an import of display
+            # in the function itself would be left unused)
             return updated
         code = cst.Module([]).code_for_node(value.with_changes(func=cst.Name("print")))
         return self._replace(original, updated, code, "display() without its import exists only "

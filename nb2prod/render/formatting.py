@@ -24,6 +24,8 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 
+from nb2prod.processes import can_fork
+
 LINE_LENGTH = 100
 PARALLEL_FROM = 200_000  # characters: below this, starting workers costs more than it saves
 PIECES_PER_WORKER = 8  # small pieces even out the workers' shares
@@ -49,7 +51,7 @@ def format_files(sources: dict[str, str], python_requires: str = "") -> dict[str
     mode = black_mode(python_requires)
     # (with no versions given, black guesses them from each piece's code, and pieces would be
     # formatted for different versions: such files are formatted whole)
-    if sum(map(len, sources.values())) >= PARALLEL_FROM and mode.target_versions and _can_fork():
+    if sum(map(len, sources.values())) >= PARALLEL_FROM and mode.target_versions and can_fork():
         units = {name: _pieces(code) if len(code) >= PARALLEL_FROM else [[code]]
                  for name, code in sources.items()}
         formatted = _black_in_parallel(units, mode)
@@ -209,10 +211,6 @@ def _compile(code: str, name: str) -> None:
         raise FormatError(f"would not compile ({exc.msg}, line {exc.lineno})", name) from None
     except (RecursionError, MemoryError):
         raise FormatError("is nested too deeply to compile", name) from None
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
 def _pieces(code: str) -> list[list[str]]:

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from nb2prod.notebook import load_notebook
+from nb2prod.processes import can_fork
 from nb2prod.refactor import cell_reading
 from nb2prod.refactor.planner import PlanOptions, build_plan
 from tests.helpers import DATA, code, load
@@ -32,7 +33,7 @@ def _plan(notebook) -> str:
     return json.dumps(build_plan(notebook, options).as_dict(), sort_keys=True, default=str)
 
 
-@pytest.mark.skipif(not cell_reading._can_fork(), reason="one core, or no fork: cells are read here")
+@pytest.mark.skipif(not can_fork(), reason="one core, or no fork: cells are read here")
 def test_cells_read_in_two_processes_give_the_plan_of_reading_them_in_order(
         monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = _mixed()
@@ -119,7 +120,7 @@ def test_cells_are_read_with_the_same_room_below_the_recursion_limit_everywhere(
     assert len(room) == 6 and len(set(room)) == 1, room
 
 
-@pytest.mark.skipif(not cell_reading._can_fork(), reason="one core, or no fork: cells are read here")
+@pytest.mark.skipif(not can_fork(), reason="one core, or no fork: cells are read here")
 def test_the_other_process_ends_when_reading_here_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hostile review: a parent that raised left the child blocked on the pipe for good."""
     import multiprocessing
