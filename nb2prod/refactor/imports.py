@@ -192,7 +192,14 @@ def _kept(statements: list[str], referenced: set[str]) -> list[str]:
         for name in binding_names(statement):
             last_binder[name] = statement
     return [s for s in single if _section(s) != 0 and ("*" in s or any(
-        last_binder.get(n) == s and n in referenced for n in binding_names(s)))]
+        (last_binder.get(n) == s or _loads_submodule(s)) and n in referenced
+        for n in binding_names(s)))]
+
+
+def _loads_submodule(statement: str) -> bool:
+    """``import xml.dom.minidom`` binds ``xml`` as ``import xml`` does, but also loads the
+    submodule the code reaches through it: it stays beside any other import of ``xml``."""
+    return statement.startswith("import ") and "." in statement and " as " not in statement
 
 
 def _comments_on_kept(statements: list[str], comments: Mapping[str, list[str]] | None,
@@ -243,15 +250,24 @@ def _from_lines(module: str, statements: list[str]) -> list[str]:
     lines = [f"from {module} import {', '.join(plain)}"] if plain else []
     lines += [f"from {module} import {name}" for name in aliased]
     lines.sort(key=lambda line: _member_key(line.split(" import ", 1)[1]))
-    return [_wrapped(line) for line in lines]
+    return [wrapped_import(line) for line in lines]
 
 
-def _wrapped(line: str) -> str:
-    """isort's wrap for a line past 88 characters, which black then leaves alone."""
-    if len(line) <= ISORT_LINE_LENGTH or "," not in line:
+def wrapped_import(line: str, width: int = ISORT_LINE_LENGTH) -> str:
+    """isort's wrap (ruff's) for a ``from`` line past ``width`` characters, one name too, which
+    black then leaves alone. An end-of-line comment counts unless it is a ``# noqa``; it goes
+    after its one name, or after the parenthesis that opens several."""
+    code, mark, comment = line.partition("  #")
+    comment = f"#{comment}" if mark else ""
+    measured = code if comment.startswith("# noqa") else line
+    if len(measured) <= width or not code.startswith("from ") or code.endswith(" *"):
         return line
-    head, names = line.split(" import ", 1)
-    return f"{head} import (\n" + "".join(f"    {n},\n" for n in names.split(", ")) + ")"
+    head, names = code.split(" import ", 1)
+    names = names.split(", ")
+    if comment and len(names) == 1:
+        return f"{head} import (\n    {names[0]},  {comment}\n)"
+    opening = f"{head} import (" + (f"  {comment}" if comment else "")
+    return opening + "\n" + "".join(f"    {n},\n" for n in names) + ")"
 
 
 def _section(statement: str, first_party: frozenset[str] = frozenset()) -> int:

@@ -2,7 +2,7 @@
 
 A straight line of passes, each a module with one public function and a frozen result:
 collect (cells -> sorted code) -> hoist (module level) -> assemble (steps) -> imports -> local
-modules -> describe.
+modules -> nested imports (sorted as isort would) -> describe.
 Every change a pass makes to user code is a :class:`~nb2prod.refactor.plan.Change` it returns.
 Pure analysis: reads the notebook model, returns a :class:`ConversionPlan`; never writes or runs.
 """
@@ -25,6 +25,7 @@ from nb2prod.refactor.describe import describe
 from nb2prod.refactor.external import external_writes
 from nb2prod.refactor.graph import step_graph
 from nb2prod.refactor.hoist import hoist
+from nb2prod.refactor.import_blocks import nested_imports_sorted
 from nb2prod.refactor.imports import (
     binding_names,
     bound_targets,
@@ -76,6 +77,9 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     imports, formula_changes = _kept_for_formulas(imports, in_formulas, collected)
     imports, star_changes = _kept_stars_quieted(imports, collected)
     definitions, definition_changes = _definitions_quieted(collected, assembled.star_names)
+    nested = nested_imports_sorted(dict(zip(collected.definitions, definitions, strict=True)),
+                                   collected.definition_cells, assembled.steps, collected.cells,
+                                   {f.module for f in own.files})
     about = describe(notebook, options.environment, collected.path_reads, own.sources)
     warnings = (*collected.warnings, *assembled.warnings, *_refused_module_warnings(own),
                 *_import_clashes(collected, referenced))
@@ -104,16 +108,16 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
     warnings += tuple(ConvertWarning(d.cell, d.line, f"{d.call} reads from {d.host} over the "
                                      "network; the generated tests run the pipeline only where "
                                      "it can be reached") for d in fetched)
-    steps = step_graph(assembled.steps, _bound_by(imports), frozenset(collected.definitions))
+    steps = step_graph(nested.steps, _bound_by(imports), frozenset(collected.definitions))
     changes = {*collected.changes, *assembled.changes, *formula_changes, *star_changes,
-               *definition_changes,
+               *definition_changes, *nested.changes,
                *_unused_import_changes(collected, referenced, imports)}
     return ConversionPlan(
         project=options.project, package=options.package, title=about.title,
         description=about.description, notebook=Path(notebook.path).name,
         notebook_sha256=about.notebook_sha256, nb2prod_version=__version__, date=options.date,
         python_requires=about.python_requires, imports=imports,
-        definitions=definitions, config=config,
+        definitions=nested.definitions, config=config,
         steps=steps, secrets=collected.secrets, unsavable=unsavable_values(steps),
         dependencies=tuple(d for d in about.dependencies
                            if not d.imports or any(_top(i) in imported for i in d.imports)),

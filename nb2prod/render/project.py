@@ -16,6 +16,7 @@ from typing import Any
 
 from nb2prod.analysis.astutil import literal_value
 from nb2prod.errors import Nb2prodError
+from nb2prod.refactor.import_blocks import sort_module_imports
 from nb2prod.refactor.imports import merged
 from nb2prod.refactor.plan import ConversionPlan
 from nb2prod.render.codeindent import indent_code
@@ -66,7 +67,9 @@ def render_project(plan: ConversionPlan, template: TemplateInfo, data: dict[str,
             else:
                 content = source.read_bytes()
             files[target] = content
-    files.update(formatted_python({target: content for target, content in files.items()
+    ours = {plan.package, *(f.module for f in plan.module_files), *_project_modules(files)}
+    files.update(formatted_python({target: sort_module_imports(content, ours)
+                                   for target, content in files.items()
                                    if target.endswith(".py") and isinstance(content, str)},
                                   plan.python_requires))
     for relative, blob in data.items():
@@ -78,6 +81,18 @@ def render_project(plan: ConversionPlan, template: TemplateInfo, data: dict[str,
                                 f"{target} of template {template.name}; rename the module")
         files[target] = blob
     return files
+
+
+def _project_modules(files) -> set[str]:
+    """The top-level modules the project has where ruff looks for first-party code (its root and
+    ``src/``): a template's ``common.py`` beside the scripts sorts with the project's own."""
+    found = set()
+    for target in files:
+        parts = target.split("/")
+        parts = parts[1:] if parts[0] == "src" and len(parts) > 1 else parts
+        if len(parts) > 1 or parts[0].endswith(".py"):
+            found.add(parts[0].removesuffix(".py"))
+    return found
 
 
 def _module_context(plan: ConversionPlan, template: TemplateInfo) -> dict[str, Any]:
