@@ -673,3 +673,45 @@ def test_a_step_that_deletes_a_file_is_not_replayed_and_the_skip_says_why(tmp_pa
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0 and "failed" not in run.stdout, run.stdout[-3000:]
     assert run.stdout.count("is not replayed: it deletes or moves files (os.remove())") == 1
+
+
+def test_import_blocks_inside_the_notebooks_code_read_as_isort_would(tmp_path: Path) -> None:
+    # ageron/handson-ml2 (Apache-2.0) ch. 12 cell 249: `from tqdm.notebook import trange` above
+    # `from collections import OrderedDict` in a try: ruff's I001 failed on the project; and a
+    # function importing `os` got a second, unused `import os` at the top (F401, F811)
+    notebook = write(tmp_path, "nested.ipynb", [
+        code("def load(path):\n    import pandas as pd\n    import os, json\n"
+             "    # the counter\n    from collections import Counter, OrderedDict\n"
+             "    return pd.read_csv(path), os.sep, json, Counter, OrderedDict", 1),
+        code("try:\n    from tqdm.notebook import trange\n    from collections import OrderedDict\n"
+             "    status = OrderedDict(epochs=list(trange(1, 3)))\nexcept ImportError as ex:\n"
+             "    print('To run this cell, please install tqdm')", 2),
+        code("print(load)", 3),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    pipeline = (tmp_path / "project" / "src" / "project" / "pipeline.py").read_text()
+    assert ("    import json\n    import os\n\n    # the counter\n"
+            "    from collections import Counter, OrderedDict\n\n    import pandas as pd\n"
+            in pipeline)
+    assert "from collections import OrderedDict\n\n        from tqdm.notebook import trange\n" \
+        in pipeline
+    assert "\nimport os\n" not in pipeline
+    assert "cell 0, line 2: sorted the imports in `load`" in result.stdout
+    assert "cell 1, line 2: sorted the imports in the cell's code" in result.stdout
+    assert_clean(tmp_path / "project")
+
+
+@pytest.mark.parametrize("template", ["default", "prefect", "dagster", "airflow"])
+def test_a_long_package_name_keeps_the_templates_imports_isort_clean(
+        tmp_path: Path, template: str) -> None:
+    # ageron/handson-ml2 ch. 12: `from {{ package }}.compare import EQUAL, NOT_COMPARABLE,
+    # compare` went past 88 characters with the package `ag_12_custom_models_and_training_...`;
+    # black wrapped it its own way and ruff's I001 failed on tests/ and conftest.py
+    notebook = write(tmp_path, "nb.ipynb", [code("total = sum([1, 2, 3])\nprint(total)", 1)])
+    out = tmp_path / "12_custom_models_and_training_with_tensorflow_and_keras"
+    result = convert(str(notebook), "-o", str(out), "--template", template)
+    assert result.returncode == 0, result.stderr
+    tests = "\n".join(p.read_text() for p in (out / "tests").glob("*.py"))
+    assert "_and_keras.compare import (\n" in tests
+    assert_clean(out)

@@ -9,12 +9,13 @@ from nb2prod.heap import survivors_frozen
 
 def test_survivors_of_a_full_collection_are_frozen_only_within_the_block() -> None:
     kept = [[index] for index in range(1000)]  # (alive through the collection)
-    callbacks = list(gc.callbacks)
+    callbacks, thresholds = list(gc.callbacks), gc.get_threshold()
     with survivors_frozen():
         gc.collect()
         assert gc.get_freeze_count() >= len(kept)
+        assert gc.get_threshold()[0] > thresholds[0]  # the young generation collected less often
     assert gc.get_freeze_count() == 0
-    assert gc.callbacks == callbacks
+    assert gc.callbacks == callbacks and gc.get_threshold() == thresholds
 
 
 def test_cyclic_garbage_made_after_a_freeze_is_still_collected() -> None:

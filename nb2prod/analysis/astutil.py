@@ -32,11 +32,14 @@ def _fields_of(node_type: type) -> tuple[str, ...]:
 
 # Trees kept for reuse: convert's passes read each cell, chunk and step body several times, and
 # parsing them again was a sixth of the time of a large notebook. Bounded by the characters of
-# source kept (a tree takes about 45 bytes per character: 90 MB), so a notebook of ten thousand cells
-# keeps its memory; the node lists of whole trees likewise, by node count. The newest tree always
-# stays, even over budget: a step of 60,000 lines is read by one pass after another, and evicted
-# at once it was parsed again by each (half a second every time).
-_TREE_BUDGET = 2_000_000
+# source kept (a tree takes about 45 bytes per character: 270 MB at most), so a notebook of ten
+# thousand cells keeps its memory (740 MB in all); the node lists of whole trees likewise, by node
+# count. Room for a few million characters: the plan's last passes (imports, step graph, values
+# that cross steps) each read every step body, and at 10,000 cells a smaller cache parsed them
+# all again in each. The newest tree always stays, even over budget: a step of 60,000 lines is
+# read by one pass after another, and evicted at once it was parsed again by each (half a
+# second every time).
+_TREE_BUDGET = 6_000_000
 _NODE_BUDGET = 500_000
 _trees: OrderedDict[str, ast.Module] = OrderedDict()
 _nodes: OrderedDict[int, tuple[ast.AST, tuple[ast.AST, ...]]] = OrderedDict()

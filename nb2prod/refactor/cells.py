@@ -413,7 +413,25 @@ class _CellTransformer(CommentKeeper):
         if isinstance(value, cst.Comparison) and pure_calls_only(value):
             return self._remove(original, updated, "a comparison on its own line only displayed "
                                 "its result (ruff B015)")
+        if isinstance(value, cst.Comparison):
+            return self._acting_comparison(original, updated, value)
         return updated
+
+    def _acting_comparison(self, original, updated, value: cst.Comparison):
+        """A comparison on its own line that calls something: the call stays, and the comparison
+        goes when that keeps the code's effects; else the line says ruff B015 is known."""
+        call = _sole_effect(value)
+        if call is not None:
+            return self._replace(original, updated, cst.Module([]).code_for_node(call),
+                                 "a comparison on its own line has no use but display (ruff "
+                                 "B015); the call in it stays")
+        line = with_noqa(updated.trailing_whitespace, "B015")
+        if line is None:
+            return updated
+        self._change(original, f"`{self._source(updated, original)}` got `# noqa: B015`",
+                     "a comparison on its own line has no use but display; the calls in it may "
+                     "act, and not always all of them")
+        return updated.with_changes(trailing_whitespace=line)
 
     def _string_as_comment(self, original, updated, value: cst.BaseString):
         """A string on its own line is a note the author wrote (``\"\"\"Traversal check\"\"\"``):
@@ -921,6 +939,17 @@ _PASSES_PATHS_ON = frozenset({"str", "fspath", "abspath", "normpath", "realpath"
 # methods of a path object that only look at the file it names
 _PATH_READS = frozenset({"read_text", "read_bytes", "exists", "is_file", "is_dir", "stat",
                          "iterdir", "glob", "rglob"})
+
+
+def _sole_effect(comparison: cst.Comparison) -> cst.BaseExpression | None:
+    """The one side of ``a is f(x)`` that acts when evaluated (a chained comparison may stop
+    before a later call, so it has none)."""
+    if len(comparison.comparisons) != 1:
+        return None
+    acting = [side for side in (comparison.left, comparison.comparisons[0].comparator)
+              if effect(side) is not None]
+    kept = effect(acting[0]) if len(acting) == 1 else None
+    return kept if isinstance(kept, cst.Call) else None  # (anything else is ruff's B018)
 
 
 def _holds(node: cst.CSTNode, target: cst.CSTNode) -> bool:

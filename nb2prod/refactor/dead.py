@@ -36,6 +36,13 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
     them are rewritten, so a long step costs no more than its dead code."""
     chunks = list(chunks)
     changes: list[Unplaced] = []
+    for at, shadowed in _shadowed_definitions(chunks).items():
+        transformer = _ShadowedDefinitions(shadowed)
+        try:
+            chunks[at] = cst.parse_module(chunks[at]).visit(transformer).code
+        except RecursionError:
+            continue
+        changes += transformer.changes
     for round_ in range(_ROUNDS):
         names = unread(_joined(chunks), keep)
         if round_:  # loops that keep their names got their noqa in the first round
@@ -55,6 +62,122 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
         if len(changes) == found:
             break
     return Cleaned("".join(chunks), tuple(changes))
+
+
+def _shadowed_definitions(chunks: list[str]) -> dict[int, dict[str, set[int]]]:
+    """Functions the step defines and binds again before anything reads them (``def
+    decay(epoch)`` in one cell, ``decay = exponential_decay(...)`` in the next: pyflakes F811),
+    as chunk -> name -> which of that chunk's top-level definitions of the name (0 the first).
+    Only where nothing earlier mentions the name either (a function defined earlier may call
+    it)."""
+    if not any("def " in chunk for chunk in chunks):
+        return {}
+    try:
+        placed = [(at, node) for at, chunk in enumerate(chunks) for node in parsed(chunk).body]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    found: dict[int, dict[str, set[int]]] = {}
+    seen: dict[tuple[int, str], int] = {}
+    for index, (at, node) in enumerate(placed):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        occurrence = seen[at, node.name] = seen.get((at, node.name), -1) + 1
+        if _plain_definition(node) and _bound_again_unread(node.name,
+                                                           [n for _, n in placed[index + 1:]]) \
+                and not any(_mentions_name(n, node.name) for _, n in placed[:index]):
+            found.setdefault(at, {}).setdefault(node.name, set()).add(occurrence)
+    if found and any(_reads_scope(node) for _, node in placed):
+        return {}  # locals(), eval(...): any name may be read
+    return found
+
+
+def _plain_definition(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Defining it runs nothing: no decorator, no default or annotation that calls."""
+    parts = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+    parts += [a.annotation for a in (*node.args.args, *node.args.kwonlyargs) if a.annotation]
+    return not node.decorator_list and not any(
+        isinstance(n, ast.Call) for part in parts for n in all_nodes(part))
+
+
+def _bound_again_unread(name: str, later: list[ast.stmt]) -> bool:
+    """Whether a later top-level statement binds ``name`` again, unconditionally, with nothing
+    before it (nor its own value) mentioning the name."""
+    for node in later:
+        rebinding, header = _rebinds(node, name)
+        if rebinding:
+            return not any(_mentions_name(part, name) for part in header)
+        if _mentions_name(node, name):
+            return False
+    return False
+
+
+def _rebinds(node: ast.stmt, name: str) -> tuple[bool, list[ast.AST]]:
+    """Whether ``node`` binds ``name`` whatever happens, and the parts of it that run first."""
+    if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                            for t in node.targets):
+        return True, [node.value, *(t for t in node.targets
+                                    if not (isinstance(t, ast.Name) and t.id == name))]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+        return True, [*node.decorator_list, *node.args.defaults,
+                      *(d for d in node.args.kw_defaults if d is not None)]
+    if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+            (a.asname or a.name.split(".")[0]) == name for a in node.names):
+        return True, []
+    return False, []
+
+
+def _mentions_name(node: ast.AST, name: str) -> bool:
+    return any((n.__class__ is ast.Name and n.id == name)
+               or (n.__class__ in (ast.Global, ast.Nonlocal) and name in n.names)
+               for n in all_nodes(node))
+
+
+def _reads_scope(node: ast.AST) -> bool:
+    return any(n.__class__ is ast.Call and n.func.__class__ is ast.Name
+               and n.func.id in {"locals", "globals", "vars", "eval", "exec"}
+               for n in all_nodes(node))
+
+
+class _ShadowedDefinitions(CommentKeeper):
+    """Removes the top-level definitions :func:`_shadowed_definitions` found, comments kept."""
+
+    def __init__(self, shadowed: dict[str, set[int]]) -> None:
+        super().__init__()
+        self.shadowed = shadowed
+        self.seen: dict[str, int] = {}
+        self.changes: list[Unplaced] = []
+        self.notes: dict[int, str] = {}  # a removed definition's id -> what its comments say
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_FunctionDef(self, original, updated):
+        if self.blocks:
+            return updated
+        name = updated.name.value
+        occurrence = self.seen[name] = self.seen.get(name, -1) + 1
+        if occurrence not in self.shadowed.get(name, ()):
+            return updated
+        header = f"def {name}(...)"
+        self.changes.append(Unplaced(f"def {name}(", f"removed `{header}` and its body",
+                                     f"'{name}' is bound again before anything calls it "
+                                     "(pyflakes F811)"))
+        self.notes[id(original)] = f"removed `{header}`: '{name}' is bound again before " \
+                                   "anything calls it"
+        return removed(updated, note=self.notes[id(original)])
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        """The comments above a chunk's first statement are the module's header to libcst: when
+        that statement went, they say so, as they would above any other."""
+        note = self.notes.get(id(original.body[0])) if original.body else None
+        updated = super().leave_Module(original, updated)
+        if note and any(line.comment is not None for line in updated.header):
+            updated = updated.with_changes(header=[
+                *updated.header, cst.EmptyLine(comment=cst.Comment(f"# (nb2prod: {note})"))])
+        return updated
 
 
 def _joined(chunks: list[str]) -> ast.Module:
@@ -451,9 +574,11 @@ class _DeadAssignments(CommentKeeper):
             self.changes.append(Unplaced(source, f"`{source}` became `{code}`", "nothing reads "
                                          f"{', '.join(repr(n) for n in dead)} afterwards"))
             return updated.with_changes(body=[cst.Expr(value)])
-        # only values that cannot raise or act go: names and constants
-        if not dead or any(not _inert(v) or self.in_try for n, v in pairs if n in self.dead):
+        if not dead:
             return updated
+        if any(not _inert(v) or self.in_try for n, v in pairs if n in self.dead):
+            return self._renamed_unread(updated, assign, dead, source)
+        # only values that cannot raise or act go: names and constants
         live = [(name, v) for name, v in pairs if name not in self.dead]
         why = f"nothing reads {', '.join(repr(n) for n in dead)} afterwards"
         if not live:
@@ -463,6 +588,17 @@ class _DeadAssignments(CommentKeeper):
                 f"{', '.join(cst.Module([]).code_for_node(v) for _, v in live)}")
         self.changes.append(Unplaced(source, f"`{source}` became `{one_line(code)}`", why))
         return updated.with_changes(body=[cst.parse_statement(code + "\n").body[0]])
+
+    def _renamed_unread(self, updated: cst.SimpleStatementLine, assign: cst.Assign,
+                        dead: list[str], source: str) -> cst.SimpleStatementLine:
+        """``X, y = df[cols], df["class"]`` with ``y`` unread: its value may raise, so it stays
+        worked out, into ``_y`` (a name linters know is unread, ruff F841)."""
+        renamer = _LoopTargetRenamer({name for name in dead if not name.startswith("_")})
+        target = assign.targets[0].target.visit(renamer)
+        for name in renamer.renamed:
+            self._record(source, f"`{name}` became `{unused_name(name)}`", name)
+        return updated.with_changes(body=[assign.with_changes(
+            targets=[assign.targets[0].with_changes(target=target)])])
 
     def _record(self, line: str, what: str, name: str) -> None:
         self.changes.append(Unplaced(line, what, f"nothing reads '{name}' afterwards"))

@@ -50,6 +50,45 @@ def globals_needed(definitions: Mapping[str, str], module_names: set[str]) -> di
     return {name: names for name, names in needed.items() if names}
 
 
+def global_declarations(source: str) -> tuple[str, list[str], list[str]]:
+    """A function's ``global`` declarations, split: (``source`` without those it only reads
+    (``global frames`` before ``frames.append(x)``: the name then comes in as a parameter like
+    any notebook value it reads), the names dropped, the names it assigns (notebook state a
+    module function cannot reach))."""
+    try:
+        node = ast.parse(source).body[0]
+    except (SyntaxError, ValueError, RecursionError, IndexError):
+        return source, [], []
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return source, [], []
+    declared = {n for s in ast.walk(node) if isinstance(s, ast.Global) for n in s.names}
+    if not declared:
+        return source, [], []
+    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+              and not isinstance(n.ctx, ast.Load)}
+    stored |= {n.name for n in ast.walk(node) if isinstance(
+        n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not node}
+    stored |= {(a.asname or a.name).split(".")[0] for s in ast.walk(node)
+               if isinstance(s, (ast.Import, ast.ImportFrom)) for a in s.names}
+    read_only = sorted(declared - stored)
+    if read_only:
+        source = cst.parse_module(source).visit(_GlobalsDropped(set(read_only))).code
+    return source, read_only, sorted(declared & stored)
+
+
+class _GlobalsDropped(FastTransformer):
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def leave_Global(self, original: cst.Global, updated: cst.Global):
+        kept = [n for n in updated.names if n.name.value not in self.names]
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=kept)
+
+
 def add_parameters(source: str, names: list[str], defaults: Mapping[str, str]) -> str:
     """Add keyword-only parameters to a ``def`` (with defaults where known)."""
     module = cst.parse_module(source)

@@ -18,7 +18,13 @@ from nb2prod.analysis.scopes import free_names
 from nb2prod.notebook.pylab import PYLAB_MODULES, pylab_imports
 from nb2prod.pin.mapping import known_import, looks_local
 from nb2prod.refactor.dead import drop_dead_in_function
-from nb2prod.refactor.functions import add_parameters, globals_needed, mentions_of, patch_calls
+from nb2prod.refactor.functions import (
+    add_parameters,
+    global_declarations,
+    globals_needed,
+    mentions_of,
+    patch_calls,
+)
 from nb2prod.refactor.imports import ExportsUnknown, binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
@@ -211,6 +217,8 @@ def _undefined_names(pieces: Pieces) -> set[str]:
                 bound.add(node.name)
             elif isinstance(node, ast.arg):  # a parameter, of a lambda too
                 bound.add(node.arg)
+            elif isinstance(node, ast.alias):  # an import inside a function binds it there
+                bound.add((node.asname or node.name).split(".")[0])
     return referenced - bound
 
 
@@ -257,6 +265,7 @@ _PYLAB_BECAME = " became the explicit imports of the names the code uses"
 
 
 def _explicit_globals(pieces: Pieces) -> None:
+    _read_only_globals_dropped(pieces)
     names = all_module_names(pieces)
     needed = globals_needed(pieces.definitions, names)
     mentions = mentions_of(needed) if needed else None
@@ -275,10 +284,12 @@ def _explicit_globals(pieces: Pieces) -> None:
     _warn_classes_reading_globals(pieces, names)
     for table in (pieces.definitions, pieces.inline_definitions):
         for name, source in list(table.items()):
+            # (calls patched first: a local the new `tokenizer=tokenizer` reads is not dead)
+            source, partial = patch_calls(source, needed, mentions)
             cleaned = drop_dead_in_function(source)
             cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
             pieces.changes += located(cleaned.changes, [cell] if cell else [])
-            table[name], partial = patch_calls(cleaned.code, needed, mentions)
+            table[name] = cleaned.code
             if partial:
                 pieces.stdlib_needed.add("functools")
     for cell, chunks in pieces.bodies.items():
@@ -289,6 +300,35 @@ def _explicit_globals(pieces: Pieces) -> None:
             if partial:
                 pieces.stdlib_needed.add("functools")
         pieces.bodies[cell] = patched
+
+
+def _read_only_globals_dropped(pieces: Pieces) -> None:
+    """``global frames`` in a function that only reads ``frames`` goes (the name then comes in
+    as a parameter); a function that assigns a notebook global is warned about: at module level
+    it assigns a global the steps never see."""
+    for name, source in list(pieces.definitions.items()):
+        source, dropped, assigned = global_declarations(source)
+        cell = pieces.cells.get(pieces.definition_cells.get(name, -1))
+        if dropped:
+            pieces.definitions[name] = source
+            pieces.changes += located([Unplaced(
+                "global ", f"removed `global {', '.join(dropped)}` from {name}()",
+                f"{name}() only reads {_listed(dropped)}; it gets "
+                f"{'them' if len(dropped) > 1 else 'it'} as a keyword parameter instead")],
+                [cell] if cell else [])
+        if assigned:
+            line = next((number for number, text in enumerate(
+                cell.source.splitlines(), 1) if re.match(rf"\s*(async\s+)?def\s+{name}\b", text)),
+                1) if cell else 0
+            pieces.warnings.append(ConvertWarning(
+                cell.index if cell else -1, line, f"{name}() assigns the notebook global"
+                f"{'s' if len(assigned) > 1 else ''} {_listed(assigned)} (`global`); in the "
+                "project that is a module global the steps do not read: check the values with "
+                "`nb2prod verify`, or make the function return them"))
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
 
 
 def _warn_classes_reading_globals(pieces: Pieces, module_names: set[str]) -> None:

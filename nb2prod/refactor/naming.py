@@ -136,7 +136,32 @@ def code_name(body: str) -> tuple[str, str]:
         return f"compute_{computed}", ""
     defined = next((node.name for node in tree.body if isinstance(
         node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), "")
-    return (f"define_{_snake(defined)}" if defined else ""), ""
+    if defined:
+        return f"define_{_snake(defined)}", ""
+    return _last_resort_name(tree), ""
+
+
+# what a looked-at expression is, when no name in it says more (`[i for i in ...]`)
+_EXPRESSION_KINDS = {ast.ListComp: "list", ast.DictComp: "dict", ast.SetComp: "set",
+                     ast.GeneratorExp: "values", ast.Compare: "comparison", ast.Tuple: "values"}
+
+
+def _last_resort_name(tree: ast.Module) -> str:
+    """A step of a one-letter value (``a = [1, 2, 3]``: ``compute_a``), or one that only looks
+    at a value, as a notebook cell ending in ``float_list[-1]`` does (``inspect_float_list``)."""
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name) and t.id.isidentifier()]
+            if names and names[0].strip("_"):
+                return f"compute_{_snake(names[0].strip('_'))}"
+    looked_at = next((node.value for node in reversed(tree.body) if isinstance(node, ast.Expr)
+                      and not isinstance(node.value, ast.Constant)), None)
+    if looked_at is None:
+        return ""
+    names = [n.id for n in ast.walk(looked_at) if isinstance(n, ast.Name)
+             and len(n.id.strip("_")) > 1 and not is_builtin(n.id)]
+    return f"inspect_{_snake(names[0]) if names else _EXPRESSION_KINDS.get(type(looked_at), 'value')}"
 
 
 def _setup_only(node: ast.stmt) -> bool:
@@ -399,7 +424,10 @@ def _file_stem(call: ast.Call | None) -> str:
     if not names:
         return ""
     stem = _FILE_NAME.search(names[-1]).group(1)
-    words = [w for w in re.split(r"[\W_]+", _snake(stem)) if w and not w.isdigit()][:3]
+    words = [w for w in re.split(r"[\W_]+", _snake(stem))
+             if w and not w.isdigit() and w not in FILLER][:3]
+    while words and words[-1] in DANGLING:  # "online_offline_ALL_clean": not ..._all
+        words.pop()
     name = "_".join(words)
     return name if len(name) >= 3 and name[0].isalpha() and len(name) <= MAX_NAME - 5 else ""
 

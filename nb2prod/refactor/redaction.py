@@ -9,11 +9,16 @@ What was redacted is recorded by kind and place, never by value.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
+import multiprocessing
+import os
 import re
 import tokenize
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from nb2prod.processes import can_fork
 from nb2prod.redact import OBVIOUS_PLACEHOLDER, REDACTED, may_hold_secret, redact, redact_tokens
 from nb2prod.refactor.plan import ConversionPlan
 
@@ -31,12 +36,18 @@ def redact_code(source: str, named_in_strings: bool = True) -> tuple[str, list[s
     """``source`` with secrets removed from its comments and string literals (in strings, values
     next to sensitive names too, unless ``named_in_strings`` is false: code nb2prod itself ships,
     such as its own redaction patterns)."""
-    if not may_hold_secret(source):  # most code: no need to cut it into tokens
-        return source, []
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        return _redacted_tokens(source, named_in_strings)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return redact_tokens(source)
+
+
+def _redacted_tokens(source: str, named_in_strings: bool = True) -> tuple[str, list[str]]:
+    """:func:`redact_code`, raising tokenize's errors (a piece of a file that does not
+    tokenize on its own was not cut between statements)."""
+    if not may_hold_secret(source):  # most code: no need to cut it into tokens
+        return source, []
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     kinds: list[str] = []
     lines = source.splitlines(keepends=True)
     # edits from the end, so earlier positions stay valid
@@ -124,13 +135,71 @@ def sweep_files(files: dict[str, str | bytes]) -> tuple[dict[str, str | bytes], 
     as such. Python files are redacted as code, other text files for credential formats only."""
     found: list[Redaction] = []
     swept: dict[str, str | bytes] = {}
+    code = {path: content for path, content in files.items() if path.endswith(".py")
+            and isinstance(content, str) and not path.startswith("tests/data/")}
+    early = _swept_in_parallel(code) if sum(map(len, code.values())) >= PARALLEL_FROM \
+        and can_fork() else {}
     for path, content in files.items():
         if isinstance(content, bytes) or path.startswith("tests/data/"):
             swept[path] = content
             continue
         # the plan's code was redacted in full already: here, token formats in strings only
-        new, kinds = (redact_code(content, named_in_strings=False) if path.endswith(".py")
-                      else redact_tokens(content))
+        new, kinds = (early.get(path) or redact_code(content, named_in_strings=False)
+                      if path.endswith(".py") else redact_tokens(content))
         found.extend(Redaction(path, kind) for kind in kinds)
         swept[path] = new
     return swept, tuple(found)
+
+
+PARALLEL_FROM = 200_000  # characters of Python: below this, a second process costs more
+_PIECES_PER_WORKER = 4
+_DEFINITION = ("def ", "async def ", "class ", "@")
+
+
+def _swept_in_parallel(code: dict[str, str]) -> dict[str, tuple[str, list[str]]]:
+    """The large files' code redacted (as the sweep does) by worker processes, piece by piece:
+    tokenizing a large module alone costs half a second. A file with a piece that does not
+    tokenize on its own is left out (the sweep redacts it whole)."""
+    workers = os.cpu_count() or 1
+    pieces = [(path, piece) for path, text in code.items() if len(text) >= PARALLEL_FROM
+              for piece in _cut(text, len(text) // (workers * _PIECES_PER_WORKER) + 1)]
+    if not pieces:
+        return {}
+    gc.freeze()  # (the workers leave convert's heap alone instead of copying it)
+    try:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_swept_piece, [piece for _, piece in pieces]))
+    finally:
+        gc.unfreeze()
+    joined: dict[str, tuple[str, list[str]]] = {}
+    failed = {path for (path, _), result in zip(pieces, results, strict=True) if result is None}
+    for (path, _), result in zip(pieces, results, strict=True):
+        if path not in failed:
+            text, kinds = joined.get(path, ("", []))
+            joined[path] = (text + result[0], kinds + result[1])
+    return joined
+
+
+def _swept_piece(piece: str) -> tuple[str, list[str]] | None:
+    """A piece redacted as the sweep redacts code; None when it does not tokenize alone. Every
+    piece that does ends outside any string or bracket (tokenize refuses to end inside one), so
+    the next piece starts where a statement does."""
+    try:
+        return _redacted_tokens(piece, named_in_strings=False)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+
+
+def _cut(code: str, size: int) -> list[str]:
+    """``code`` cut before top-level definitions into pieces of at least ``size`` characters
+    (lines end at ``\\n`` only, as tokenize reads them)."""
+    pieces, start, length, at = [], 0, 0, 0
+    for line in code.split("\n"):
+        if length >= size and line.startswith(_DEFINITION):
+            pieces.append(code[start:at])
+            start, length = at, 0
+        length += len(line) + 1
+        at += len(line) + 1
+    pieces.append(code[start:])
+    return [piece for piece in pieces if piece]

@@ -280,3 +280,22 @@ def test_credentials_in_a_url_query_stay_out_of_the_project(tmp_path: Path) -> N
         assert not any(value in text for value in (token, appid, sig)), path
     assert "token in a URL" in result.stdout and "appid in a URL" in result.stdout
     assert redact("https://x.com/a?page=2&key={API_KEY}&sort=asc")[1] == []  # nothing to hide
+
+
+def test_a_large_module_is_swept_in_pieces_exactly_as_it_is_swept_whole(monkeypatch) -> None:
+    # the sweep tokenizes a large generated module in worker processes, cut before top-level
+    # definitions; a cut inside a string (a line that looks like a `def`) must not hide a secret
+    import nb2prod.refactor.redaction as redaction
+
+    filler = "".join(f"def f{i}(x):\n    return x + {i}  # plain\n\n\n" for i in range(4000))
+    tricky = 'NOTE = """\n' + "def not_code():\n" * 6000 + f'    token = "{GITHUB}"\n"""\n\n\n'
+    module = filler + tricky + filler + f"def g():\n    return '{GITHUB}'  # {GITHUB}\n"
+    files = {"src/p/pipeline.py": module, "tests/test_p.py": f"# {GITHUB}\n"}
+    assert len(module) >= redaction.PARALLEL_FROM
+    pieces = redaction._cut(module, len(module) // 8)
+    assert "".join(pieces) == module and len(pieces) > 2
+    assert any(redaction._swept_piece(p) is None for p in pieces)  # a cut inside NOTE
+    swept = redaction.sweep_files(files)
+    monkeypatch.setattr(redaction, "PARALLEL_FROM", 10**12)
+    assert redaction.sweep_files(files) == swept
+    assert GITHUB not in swept[0]["src/p/pipeline.py"] and len(swept[1]) == 4
