@@ -16,7 +16,7 @@ import textwrap
 
 import libcst as cst
 
-from nb2prod.refactor.dead import target_names
+from nb2prod.refactor.dead import inert, target_names
 
 _MUTABLE_CALLS = frozenset({"list", "dict", "set"})
 _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add",
@@ -134,7 +134,7 @@ def without_repeated_keys(literal: cst.Dict) -> tuple[cst.Dict, list[str]]:
     gone: list[str] = []
     for at in places.values():
         if len(at) < 2 or len({_code(elements[i].key) for i in at}) > 1 \
-                or not all(_inert(elements[i].value) for i in at[:-1]):
+                or not all(inert(elements[i].value) for i in at[:-1]):
             continue
         first, last = elements[at[0]], elements[at[-1]]
         gone += [f"{_code(elements[i].key)}: {' '.join(_code(elements[i].value).split())}"
@@ -148,11 +148,6 @@ def without_repeated_keys(literal: cst.Dict) -> tuple[cst.Dict, list[str]]:
     if literal.elements[-1] is not kept[-1]:  # the last entry went: keep the literal's own comma
         kept[-1] = kept[-1].with_changes(comma=literal.elements[-1].comma)
     return literal.with_changes(elements=kept), gone
-
-
-def _inert(node: cst.BaseExpression) -> bool:
-    """Evaluating it cannot raise or act: a name or a constant."""
-    return isinstance(node, (cst.Name, cst.BaseNumber, cst.BaseString))
 
 
 def _constant(node: cst.BaseExpression) -> object:

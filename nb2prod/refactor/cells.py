@@ -32,7 +32,7 @@ from nb2prod.refactor.bugbear import (
     without_repeated_keys,
 )
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
-from nb2prod.refactor.dead import effect
+from nb2prod.refactor.dead import effect, inert
 from nb2prod.refactor.formatted_paths import formatted_path
 from nb2prod.refactor.locate import one_line
 from nb2prod.refactor.path_flow import COPY_CALLS, FILE_DATABASES
@@ -429,8 +429,8 @@ class _CellTransformer(CommentKeeper):
         if line is None:
             return updated
         self._change(original, f"`{self._source(updated, original)}` got `# noqa: B015`",
-                     "a comparison on its own line has no use but display; the calls in it may "
-                     "act, and not always all of them")
+                     "a comparison on its own line has no use but display (ruff B015); it "
+                     "stays whole: what it calls may act, and the comparison may stop first")
         return updated.with_changes(trailing_whitespace=line)
 
     def _string_as_comment(self, original, updated, value: cst.BaseString):
@@ -942,14 +942,19 @@ _PATH_READS = frozenset({"read_text", "read_bytes", "exists", "is_file", "is_dir
 
 
 def _sole_effect(comparison: cst.Comparison) -> cst.BaseExpression | None:
-    """The one side of ``a is f(x)`` that acts when evaluated (a chained comparison may stop
-    before a later call, so it has none)."""
-    if len(comparison.comparisons) != 1:
+    """The call of ``a is f(x)``: one comparison, whose other side is a name or a constant (it
+    cannot raise first) and whose operator only compares (``3 in it`` consumes an iterator;
+    a chained comparison may stop before a later call), with no comment inside to lose."""
+    if len(comparison.comparisons) != 1 or isinstance(
+            comparison.comparisons[0].operator, (cst.In, cst.NotIn)) \
+            or "#" in cst.Module([]).code_for_node(comparison):
         return None
-    acting = [side for side in (comparison.left, comparison.comparisons[0].comparator)
-              if effect(side) is not None]
-    kept = effect(acting[0]) if len(acting) == 1 else None
-    return kept if isinstance(kept, cst.Call) else None  # (anything else is ruff's B018)
+    sides = (comparison.left, comparison.comparisons[0].comparator)
+    acting = [side for side in sides if effect(side) is not None]
+    if len(acting) != 1 or not all(inert(side) for side in sides if side is not acting[0]):
+        return None
+    kept = effect(acting[0])
+    return kept if isinstance(kept, cst.Call) and kept is acting[0] else None  # (else B018)
 
 
 def _holds(node: cst.CSTNode, target: cst.CSTNode) -> bool:
@@ -1075,6 +1080,9 @@ _PLOT_CALLS = frozenset({"plot", "hist", "hist2d", "scatter", "bar", "barh", "bo
                          "fill_between", "stem", "step", "hexbin", "area", "kde", "density"})
 
 
+# plotting names that other objects' methods have too (a gym environment's step(), an
+# optimizer's): such a call draws only on a matplotlib axes
+_OTHER_METHODS = frozenset({"step", "area", "density", "kde", "figure", "stem"})
 _SAVES_FIGURE = re.compile(r"^(?:save_?fig\w*|save_?plot\w*)$", re.IGNORECASE)
 _ADJACENT_STRINGS = re.compile(r"['\"]\s*[rRbBuUfF]{0,2}['\"]")  # a literal, then another
 _AST_NAMES = {"Delete": "Del"}  # libcst's name of an ast statement, where they differ
@@ -1156,6 +1164,12 @@ def _plots(call: cst.Call) -> bool:
         return func.attr.value not in {"show", "close", "style", "rcParams", "ioff", "ion",
                                        "set_style", "set_theme", "set", "set_palette",
                                        "set_context", "use"}
+    if func.attr.value in _OTHER_METHODS:  # env.step(), optimizer.step(): axes only
+        receiver = func.value
+        while isinstance(receiver, (cst.Attribute, cst.Subscript)):  # axs[0].step(...)
+            receiver = receiver.value
+        return isinstance(receiver, cst.Name) and re.fullmatch(
+            r"ax|axes|axs|ax\d+|axis", receiver.value) is not None
     return func.attr.value in _PLOT_CALLS or (isinstance(func.value, cst.Attribute)
                                               and func.value.attr.value == "plot")
 

@@ -276,6 +276,7 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     since = pieces.definition_cells[name]
     pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
     pieces.definition_cells[renamed] = since
+    pieces.versioned.add(renamed)
     for index, chunks in pieces.bodies.items():
         if index >= since and any(name in chunk for chunk in chunks):
             pieces.bodies[index] = [rename(chunk, name, renamed) if _may_use(chunk, name)
@@ -286,10 +287,72 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
                                           f"earlier definition is kept as '{renamed}' for the "
                                           "cells that used it"))
-    pieces.changes.append(Change(since, 1, f"`{name}` became `{renamed}` (the definition and "
+    pieces.changes.append(Change(since, _def_line(pieces, since, name), f"`{name}` became "
+                                 f"`{renamed}` (the definition and "
                                  f"its uses before cell {cell.index})",
                                  f"cell {cell.index} defines `{name}` again; each keeps working "
                                  "where the notebook used it"))
+    _version_callers(pieces, name, renamed, cell.index)
+
+
+def _def_line(pieces: Pieces, cell: int, name: str) -> int:
+    """The line of cell ``cell`` that defines ``name`` (1 when it is not found)."""
+    source = pieces.cells[cell].source if cell in pieces.cells else ""
+    pattern = re.compile(rf"\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+    return next((number for number, line in enumerate(source.split("\n"), 1)
+                 if pattern.match(line)), 1)
+
+
+def _version_callers(pieces: Pieces, name: str, renamed: str, until: int) -> None:
+    """A function that calls ``name`` calls the version current when it runs. An earlier version
+    (all its uses came before ``until``) calls ``renamed`` from now on; a function the cells
+    before ``until`` used gets a copy for them that calls ``renamed`` (and so on, for the
+    functions that call it), while later cells keep calling the function as it is."""
+    pending = [(name, renamed)]
+    while pending:
+        old, new = pending.pop()
+        for other, source in list(pieces.definitions.items()):
+            if other in (old, new) or not source.startswith(("def ", "async def ")) \
+                    or not _may_use(source, old):
+                continue
+            if other in pieces.versioned:
+                pieces.definitions[other] = rename(source, old, new)
+                continue
+            since = pieces.definition_cells[other]
+            used = [index for index, chunks in pieces.bodies.items() if since <= index < until
+                    and any(_may_use(c, other) for c in chunks
+                            if not c.startswith(DEFINITION_MARK))]
+            if used:
+                pending.append((other, _copy_for_earlier_cells(pieces, other, old, new, until)))
+
+
+def _copy_for_earlier_cells(pieces: Pieces, name: str, calls: str, version: str,
+                            until: int) -> str:
+    """A versioned copy of function ``name`` that calls ``version`` instead of ``calls``, for
+    the cells before ``until``; returns the copy's name."""
+    number = 1
+    while f"{name}_v{number}" in pieces.definitions:
+        number += 1
+    copy = f"{name}_v{number}"
+    since = pieces.definition_cells[name]
+    pieces.definitions[copy] = rename(rename(pieces.definitions[name], name, copy), calls, version)
+    pieces.definition_cells[copy] = since
+    pieces.versioned.add(copy)
+    for index, chunks in pieces.bodies.items():
+        if since <= index < until:
+            pieces.bodies[index] = [rename(chunk, name, copy) if _may_use(chunk, name)
+                                    and not chunk.startswith(DEFINITION_MARK) else chunk
+                                    for chunk in chunks]
+    marker = f"{DEFINITION_MARK}{name}\n"
+    pieces.bodies[since] = [c for chunk in pieces.bodies.get(since, [])
+                            for c in ([chunk, f"{DEFINITION_MARK}{copy}\n"] if chunk == marker
+                                      else [chunk])]
+    pieces.changes.append(Change(since, _def_line(pieces, since, name), f"`{name}` has a copy, "
+                                 f"`{copy}`, for its uses before "
+                                 f"cell {until}", f"it calls `{calls}`, which cell {until} "
+                                 f"defines again: `{copy}` calls `{version}`, the one those "
+                                 "cells called"))
+    return copy
 
 
 def _may_use(chunk: str, name: str) -> bool:

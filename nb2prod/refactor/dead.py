@@ -18,6 +18,7 @@ import libcst as cst
 from nb2prod.analysis.astutil import all_nodes, children, parsed
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.fastcst import FastTransformer
+from nb2prod.refactor.functions import own_bindings as _own_bindings
 from nb2prod.refactor.locate import Unplaced, one_line
 from nb2prod.refactor.purity import display_only
 
@@ -50,9 +51,10 @@ def drop_dead(chunks: list[str], keep: set[str]) -> Cleaned:
         if not names:
             break
         found = len(changes)
+        taken = _NamesIn(lambda body=chunks: _joined(body))
         for at, chunk in enumerate(chunks):
             if _mentions(names, chunk):
-                transformer = _DeadAssignments(names)
+                transformer = _DeadAssignments(names, taken)
                 try:
                     code = cst.parse_module(chunk).visit(transformer).code
                 except RecursionError:  # (libcst runs out of stack on a deep expression)
@@ -96,7 +98,8 @@ def _plain_definition(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     parts = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
     parts += [a.annotation for a in (*node.args.args, *node.args.kwonlyargs) if a.annotation]
     return not node.decorator_list and not any(
-        isinstance(n, ast.Call) for part in parts for n in all_nodes(part))
+        isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom))
+        for part in parts for n in all_nodes(part))
 
 
 def _bound_again_unread(name: str, later: list[ast.stmt]) -> bool:
@@ -106,9 +109,25 @@ def _bound_again_unread(name: str, later: list[ast.stmt]) -> bool:
         rebinding, header = _rebinds(node, name)
         if rebinding:
             return not any(_mentions_name(part, name) for part in header)
-        if _mentions_name(node, name):
+        if _local_to_definition(node, name):  # a function with a local of that name
+            if any(_mentions_name(part, name) for part in _runs_when_defined(node)):
+                return False
+        elif _mentions_name(node, name):
             return False
     return False
+
+
+def _local_to_definition(node: ast.stmt, name: str) -> bool:
+    """A ``def`` whose body binds ``name`` itself (``def piecewise_constant(...)`` with its own
+    ``def piecewise_constant_fn``): its body's mentions are its own."""
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name != name \
+        and name in _own_bindings(node) and not any(
+            isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in ast.walk(node))
+
+
+def _runs_when_defined(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    return [*node.decorator_list, *node.args.defaults,
+            *(d for d in node.args.kw_defaults if d is not None)]
 
 
 def _rebinds(node: ast.stmt, name: str) -> tuple[bool, list[ast.AST]]:
@@ -118,8 +137,7 @@ def _rebinds(node: ast.stmt, name: str) -> tuple[bool, list[ast.AST]]:
         return True, [node.value, *(t for t in node.targets
                                     if not (isinstance(t, ast.Name) and t.id == name))]
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-        return True, [*node.decorator_list, *node.args.defaults,
-                      *(d for d in node.args.kw_defaults if d is not None)]
+        return True, _runs_when_defined(node)
     if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
             (a.asname or a.name.split(".")[0]) == name for a in node.names):
         return True, []
@@ -127,15 +145,24 @@ def _rebinds(node: ast.stmt, name: str) -> tuple[bool, list[ast.AST]]:
 
 
 def _mentions_name(node: ast.AST, name: str) -> bool:
+    """The name read, bound or declared, or written in a string (``df.eval("@scale(a)")``)."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
     return any((n.__class__ is ast.Name and n.id == name)
                or (n.__class__ in (ast.Global, ast.Nonlocal) and name in n.names)
+               or (n.__class__ is ast.Constant and isinstance(n.value, str)
+                   and word.search(n.value) is not None)
                for n in all_nodes(node))
+
+
+_SCOPE_READERS = frozenset({"locals", "globals", "vars", "eval", "exec"})
 
 
 def _reads_scope(node: ast.AST) -> bool:
-    return any(n.__class__ is ast.Call and n.func.__class__ is ast.Name
-               and n.func.id in {"locals", "globals", "vars", "eval", "exec"}
-               for n in all_nodes(node))
+    """A call that may read any name: ``locals()``, ``eval(...)``, ``builtins.eval(...)``."""
+    return any(n.__class__ is ast.Call and (
+        (n.func.__class__ is ast.Name and n.func.id in _SCOPE_READERS)
+        or (n.func.__class__ is ast.Attribute and n.func.attr in _SCOPE_READERS))
+        for n in all_nodes(node))
 
 
 class _ShadowedDefinitions(CommentKeeper):
@@ -253,7 +280,7 @@ def _clean_function(module: cst.Module, function: cst.FunctionDef,
         names = unread(node)
         if not names:
             break
-        transformer = _DeadAssignments(names)
+        transformer = _DeadAssignments(names, _NamesIn(lambda tree=node: tree))
         function = function.with_changes(body=function.body.visit(transformer))
         changes += transformer.changes
         if not transformer.changes:
@@ -449,9 +476,23 @@ def _comprehension_parts(node):
             yield child
 
 
+class _NamesIn:
+    """Every name a tree uses, worked out when first asked (a rename must not take one)."""
+
+    def __init__(self, tree) -> None:
+        self.tree = tree
+        self.names: set[str] | None = None
+
+    def __contains__(self, name: str) -> bool:
+        if self.names is None:
+            self.names = {n.id for n in all_nodes(self.tree()) if n.__class__ is ast.Name}
+        return name in self.names
+
+
 class _DeadAssignments(CommentKeeper):
-    def __init__(self, names: Unread) -> None:
+    def __init__(self, names: Unread, taken: _NamesIn) -> None:
         super().__init__()
+        self.taken = taken
         self.dead = names.dead
         self.loops = names.loops
         self.quiet = names.quiet
@@ -538,7 +579,7 @@ class _DeadAssignments(CommentKeeper):
         kept = [small for small in line.body if not (
             isinstance(small, cst.Assign) and len(small.targets) == 1 and not self.in_try
             and isinstance(small.targets[0].target, cst.Name)
-            and small.targets[0].target.value in self.dead and _inert(small.value))]
+            and small.targets[0].target.value in self.dead and inert(small.value))]
         if len(kept) == len(line.body):
             return line
         source = one_line(cst.Module([]).code_for_node(line))
@@ -567,7 +608,7 @@ class _DeadAssignments(CommentKeeper):
         dead = [name for name, _ in pairs if name in self.dead]
         source = one_line(cst.Module([]).code_for_node(assign))
         if dead and len(dead) == len(pairs) and not self.in_try \
-                and not all(_inert(v) for _, v in pairs):
+                and not all(inert(v) for _, v in pairs):
             # `x, y = df[cols], df[col]`, neither read: the values are still worked out (they
             # may raise or act), and nothing is bound
             code = one_line(cst.Module([]).code_for_node(value))
@@ -576,7 +617,7 @@ class _DeadAssignments(CommentKeeper):
             return updated.with_changes(body=[cst.Expr(value)])
         if not dead:
             return updated
-        if any(not _inert(v) or self.in_try for n, v in pairs if n in self.dead):
+        if any(not inert(v) or self.in_try for n, v in pairs if n in self.dead):
             return self._renamed_unread(updated, assign, dead, source)
         # only values that cannot raise or act go: names and constants
         live = [(name, v) for name, v in pairs if name not in self.dead]
@@ -592,11 +633,13 @@ class _DeadAssignments(CommentKeeper):
     def _renamed_unread(self, updated: cst.SimpleStatementLine, assign: cst.Assign,
                         dead: list[str], source: str) -> cst.SimpleStatementLine:
         """``X, y = df[cols], df["class"]`` with ``y`` unread: its value may raise, so it stays
-        worked out, into ``_y`` (a name linters know is unread, ruff F841)."""
-        renamer = _LoopTargetRenamer({name for name in dead if not name.startswith("_")})
+        worked out, into ``_`` (the name pyflakes and ruff know is unread: F841)."""
+        if "_" in self.taken:  # (the notebook's own `_`, or IPython's last result)
+            return updated
+        renamer = _LoopTargetRenamer({name for name in dead if name != "_"}, lambda _: "_")
         target = assign.targets[0].target.visit(renamer)
         for name in renamer.renamed:
-            self._record(source, f"`{name}` became `{unused_name(name)}`", name)
+            self._record(source, f"`{name}` became `_`", name)
         return updated.with_changes(body=[assign.with_changes(
             targets=[assign.targets[0].with_changes(target=target)])])
 
@@ -609,15 +652,16 @@ class _DeadAssignments(CommentKeeper):
 
 
 class _LoopTargetRenamer(FastTransformer):
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, names: set[str], new_name=None) -> None:
         super().__init__()
         self.names = names
+        self.new_name = new_name or unused_name
         self.renamed: list[str] = []
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         if updated.value in self.names:
             self.renamed.append(updated.value)
-            return updated.with_changes(value=unused_name(updated.value))
+            return updated.with_changes(value=self.new_name(updated.value))
         return updated
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -644,12 +688,12 @@ def _pairwise(target: ast.expr, value: ast.expr) -> bool:
         and not any(isinstance(e, ast.Starred) for e in value.elts)
 
 
-def _inert(node: cst.BaseExpression) -> bool:
+def inert(node: cst.BaseExpression) -> bool:
     """Evaluating it cannot raise or act: a name, a constant, or a display of such."""
     if isinstance(node, cst.Name) or _literal(node):
         return True
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-        return all(isinstance(e, cst.Element) and _inert(e.value) for e in node.elements)
+        return all(isinstance(e, cst.Element) and inert(e.value) for e in node.elements)
     return False
 
 

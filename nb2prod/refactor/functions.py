@@ -64,16 +64,39 @@ def global_declarations(source: str) -> tuple[str, list[str], list[str]]:
     declared = {n for s in ast.walk(node) if isinstance(s, ast.Global) for n in s.names}
     if not declared:
         return source, [], []
-    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-              and not isinstance(n.ctx, ast.Load)}
-    stored |= {n.name for n in ast.walk(node) if isinstance(
-        n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not node}
-    stored |= {(a.asname or a.name).split(".")[0] for s in ast.walk(node)
-               if isinstance(s, (ast.Import, ast.ImportFrom)) for a in s.names}
+    stored = own_bindings(node)
     read_only = sorted(declared - stored)
     if read_only:
         source = cst.parse_module(source).visit(_GlobalsDropped(set(read_only))).code
     return source, read_only, sorted(declared & stored)
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+                  ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def own_bindings(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names a function binds in its own scope (a comprehension's variable or a nested
+    function's local is theirs; a walrus in a comprehension binds here)."""
+    found: set[str] = set()
+    stack: list[ast.AST] = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            found.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((a.asname or a.name).split(".")[0] for a in node.names)
+        if isinstance(node, _NESTED_SCOPES):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+            stack.extend(n for n in ast.walk(node) if isinstance(n, ast.NamedExpr)
+                         and isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp,
+                                               ast.GeneratorExp)))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 class _GlobalsDropped(FastTransformer):
@@ -121,13 +144,22 @@ class CallSitePatcher(FastTransformer):
         return updated.with_changes(args=args)
 
     def _wrap_callback(self, arg: cst.Arg) -> cst.Arg:
-        if isinstance(arg.value, cst.Name) and arg.value.value in self.needed and arg.keyword is None \
-                and arg.star == "":
+        """A converted function passed as a value (``map(f, xs)``, ``callback=f``, or in a list:
+        ``observers=[save_frames, show]``) becomes ``functools.partial(f, g=g)``."""
+        if arg.star == "*":
+            return arg
+        return arg.with_changes(value=self._wrapped(arg.value))
+
+    def _wrapped(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(value, cst.Name) and value.value in self.needed:
             self.uses_partial = True
-            keywords = ", ".join(f"{g}={g}" for g in self.needed[arg.value.value])
-            return arg.with_changes(value=cst.parse_expression(
-                f"functools.partial({arg.value.value}, {keywords})"))
-        return arg
+            keywords = ", ".join(f"{g}={g}" for g in self.needed[value.value])
+            return cst.parse_expression(f"functools.partial({value.value}, {keywords})")
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            return value.with_changes(elements=[
+                e.with_changes(value=self._wrapped(e.value)) if isinstance(e, cst.Element) else e
+                for e in value.elements])
+        return value
 
 
 def patch_calls(source: str, needed: Mapping[str, list[str]],

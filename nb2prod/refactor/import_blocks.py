@@ -135,8 +135,10 @@ def sort_module_imports(source: str, first_party: Iterable[str] = ()) -> str:
 
 def _sorted(source: str, blocks: Iterable[tuple[list[ast.stmt], int, str]],
             first_party: frozenset[str]) -> tuple[str, tuple[SortedBlock, ...]]:
-    blocks = list(blocks)
-    if not blocks:
+    # (in line order: a try's handlers come after its else and finally blocks in the tree, and
+    # blocks are replaced from the last line up so that earlier line numbers hold)
+    blocks = sorted(blocks, key=lambda block: block[0][0].lineno)
+    if not blocks or "isort:" in source:  # `# isort: skip` / `off`: the author's order stays
         return source, ()
     lines = [line + "\n" for line in source.split("\n")]  # (as ast counts lines: not \f)
     lines[-1] = lines[-1][:-1]
@@ -256,11 +258,20 @@ def _parts(block: list[ast.stmt], lines: list[str],
 
 def _certain(block: list[ast.stmt], comments: dict[int, str]) -> bool:
     """Whether isort's layout of the block is certain: no name bound twice (isort keeps both,
-    :func:`merged` one), no star import, no commented ``from`` import merged with another or
-    split in two (an aliased name gets a line of its own)."""
+    :func:`merged` one), no member imported twice, no star import, no comment inside a wrapped
+    import, no commented ``from`` import merged with another or split in two (an aliased name
+    gets a line of its own)."""
     names = [a.asname or a.name.split(".")[0] for s in block for a in s.names]
     if len(names) != len(set(names)) or "*" in names:
         return False
+    members = [(s.module, a.name) for s in block if isinstance(s, ast.ImportFrom)
+               for a in s.names]
+    if len(members) != len(set(members)):  # `dumps` and `dumps as d`: isort's order differs
+        return False
+    if any(s.end_lineno > s.lineno and any(n in comments for n in range(s.lineno,
+                                                                      s.end_lineno + 1))
+           for s in block):
+        return False  # comments inside a wrapped import stay at their names in isort
     modules = [s.module for s in block if isinstance(s, ast.ImportFrom) and not s.level]
     return not any(
         isinstance(s, ast.ImportFrom) and any(n in comments for n in range(s.lineno,

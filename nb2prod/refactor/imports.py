@@ -192,14 +192,19 @@ def _kept(statements: list[str], referenced: set[str]) -> list[str]:
         for name in binding_names(statement):
             last_binder[name] = statement
     return [s for s in single if _section(s) != 0 and ("*" in s or any(
-        (last_binder.get(n) == s or _loads_submodule(s)) and n in referenced
-        for n in binding_names(s)))]
+        (last_binder.get(n) == s or _loads_submodule(s, last_binder.get(n, "")))
+        and n in referenced for n in binding_names(s)))]
 
 
-def _loads_submodule(statement: str) -> bool:
+def _loads_submodule(statement: str, last: str) -> bool:
     """``import xml.dom.minidom`` binds ``xml`` as ``import xml`` does, but also loads the
-    submodule the code reaches through it: it stays beside any other import of ``xml``."""
-    return statement.startswith("import ") and "." in statement and " as " not in statement
+    submodule the code reaches through it: it stays beside a later import of ``xml`` itself
+    (not beside one that binds the name to something else)."""
+    def plain(line: str) -> bool:
+        return line.startswith("import ") and " as " not in line and "," not in line
+
+    return plain(statement) and "." in statement and plain(last) \
+        and last.split()[1].split(".")[0] == statement.split()[1].split(".")[0]
 
 
 def _comments_on_kept(statements: list[str], comments: Mapping[str, list[str]] | None,
@@ -289,6 +294,9 @@ def _plain_key(statement: str) -> tuple[str, str, str]:
 
 
 def _module_key(module: str) -> tuple[tuple, str]:
+    if module.startswith("."):  # relative: the furthest first (`..` before `.`), as ruff does
+        rest = module.lstrip(".")
+        return ((-(len(module) - len(rest)), *_natural(rest.lower())), module)
     return (_natural(module.lower()), module)
 
 

@@ -56,6 +56,7 @@ class Collected:
     warnings: tuple[ConvertWarning, ...]
     changes: tuple[Change, ...]
     folder: str = ""  # the notebook's folder: where its own modules are read from
+    versioned: frozenset[str] = frozenset()  # earlier versions of a name defined again (`f_v1`)
 
     def thaw(self) -> Pieces:
         return Pieces(**{f.name: _thawed(getattr(self, f.name)) for f in fields(self)})
@@ -80,6 +81,7 @@ class Pieces:
     warnings: list[ConvertWarning] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     folder: str = ""
+    versioned: set[str] = field(default_factory=set)
 
     def freeze(self) -> Collected:
         return Collected(**{f.name: _frozen(getattr(self, f.name)) for f in fields(self)})

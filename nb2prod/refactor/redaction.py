@@ -42,12 +42,14 @@ def redact_code(source: str, named_in_strings: bool = True) -> tuple[str, list[s
         return redact_tokens(source)
 
 
-def _redacted_tokens(source: str, named_in_strings: bool = True) -> tuple[str, list[str]]:
-    """:func:`redact_code`, raising tokenize's errors (a piece of a file that does not
-    tokenize on its own was not cut between statements)."""
+def _redacted_tokens(source: str, named_in_strings: bool = True,
+                     tokens: list[tokenize.TokenInfo] | None = None) -> tuple[str, list[str]]:
+    """:func:`redact_code`, raising tokenize's errors; ``tokens``: the source's, when they are
+    known already."""
     if not may_hold_secret(source):  # most code: no need to cut it into tokens
         return source, []
-    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    if tokens is None:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     kinds: list[str] = []
     lines = source.splitlines(keepends=True)
     # edits from the end, so earlier positions stay valid
@@ -184,9 +186,11 @@ def _swept_in_parallel(code: dict[str, str]) -> dict[str, tuple[str, list[str]]]
 def _swept_piece(piece: str) -> tuple[str, list[str]] | None:
     """A piece redacted as the sweep redacts code; None when it does not tokenize alone. Every
     piece that does ends outside any string or bracket (tokenize refuses to end inside one), so
-    the next piece starts where a statement does."""
+    the next piece starts where a statement does: each piece is tokenized, a piece with nothing
+    like a secret in it too (else a cut inside a string would go unseen)."""
     try:
-        return _redacted_tokens(piece, named_in_strings=False)
+        tokens = list(tokenize.generate_tokens(io.StringIO(piece).readline))
+        return _redacted_tokens(piece, named_in_strings=False, tokens=tokens)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
 

@@ -1,5 +1,6 @@
-"""Rename a name where it is used as a variable (not attributes, keywords or parameters, nor
-inside a function or lambda that has a parameter of that name: there it is the parameter)."""
+"""Rename a name where it is used as a variable (not attributes, keywords or parameters, nor a
+method's name, nor inside a function or lambda that has a parameter of that name: there it is
+the parameter)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class _Renamer(FastTransformer):
         self.old = old
         self.new = new
         self.shadowed = 0  # inside functions whose parameter has the old name
+        self.scopes: list[str] = []  # "class" or "def", innermost last
 
     def _shadows(self, node: cst.FunctionDef | cst.Lambda) -> bool:
         params = node.params
@@ -21,11 +23,22 @@ class _Renamer(FastTransformer):
                  *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))]
         return any(param.name.value == self.old for param in every)
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scopes.append("class")
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
+        self.scopes.pop()
+        return updated
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.shadowed += self._shadows(node)
+        self.scopes.append("def")
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         self.shadowed -= self._shadows(original)
+        self.scopes.pop()
+        if self.scopes and self.scopes[-1] == "class":  # a method: `obj.step` still finds it
+            return updated.with_changes(name=original.name)
         return updated
 
     def visit_Lambda(self, node: cst.Lambda) -> None:

@@ -40,7 +40,7 @@ def group_cells(notebook: Notebook, cells: list[int]) -> list[StepDraft]:
     """
     tagged = any(_STEP_TAG.match(t) for c in notebook.cells for t in c.tags)
     levels = [len(m["level"]) for c in notebook.cells if c.cell_type == "markdown"
-              for m in _HEADING.finditer(c.source)]
+              for m in _headings(c.source)]
     deepest = max(STEP_LEVELS, min(levels, default=STEP_LEVELS))
     headed = any(_step_heading(c, deepest) for c in notebook.cells)
     drafts: list[StepDraft] = []
@@ -172,7 +172,7 @@ def _step_heading(cell, deepest: int = STEP_LEVELS) -> str:
     """The heading a markdown cell opens a step with ('' for none, or a table of contents)."""
     if cell.cell_type != "markdown":
         return ""
-    headings = [clean_title(m["title"]) for m in _HEADING.finditer(cell.source)
+    headings = [clean_title(m["title"]) for m in _headings(cell.source)
                 if len(m["level"]) <= deepest]
     headings = [h for h in headings if h and not _TOC.match(h)]
     if not headings or _is_link_list(cell.source):
@@ -224,9 +224,19 @@ def _title_of(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def _headings(source: str) -> list[re.Match[str]]:
+    """A markdown cell's headings, not the comments of a fenced code block in it (a ``# Returns
+    Series`` in a Python example is no heading)."""
+    return list(_HEADING.finditer(_FENCED.sub("", source)))
+
+
+_FENCED = re.compile(r"^\s{0,3}(```|~~~).*?^\s{0,3}\1[^\n]*$", re.M | re.S)
+
+
 def clean_title(title: str) -> str:
     """Markdown and HTML markup out of a heading; underscores inside words stay (they may be
     part of a credential the redaction pass must still recognise: `sk_live_...`)."""
+    title = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~])", r"\1", title)  # `.loc\[\]`: escapes
     title = re.sub(r"<[^>]+>|[*`\[\]]|(?<!\w)_+|_+(?!\w)|\(http[^)]*\)", "", title)
     return " ".join(title.split()) or "step"
 
