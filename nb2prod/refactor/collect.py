@@ -21,7 +21,7 @@ from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.refactor.cell_code import CellCode, Reading, Statement
 from nb2prod.refactor.cell_reading import read_cells
 from nb2prod.refactor.cells import CellResult
-from nb2prod.refactor.locate import one_line
+from nb2prod.refactor.locate import definition_line, one_line
 from nb2prod.refactor.path_flow import path_uses
 from nb2prod.refactor.pieces import (
     CLASHING,
@@ -296,11 +296,7 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
 
 
 def _def_line(pieces: Pieces, cell: int, name: str) -> int:
-    """The line of cell ``cell`` that defines ``name`` (1 when it is not found)."""
-    source = pieces.cells[cell].source if cell in pieces.cells else ""
-    pattern = re.compile(rf"\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
-    return next((number for number, line in enumerate(source.split("\n"), 1)
-                 if pattern.match(line)), 1)
+    return definition_line(pieces.cells[cell].source if cell in pieces.cells else "", name)
 
 
 def _version_callers(pieces: Pieces, name: str, renamed: str, until: int) -> None:

@@ -78,19 +78,45 @@ def _shadowed_definitions(chunks: list[str]) -> dict[int, dict[str, set[int]]]:
         placed = [(at, node) for at, chunk in enumerate(chunks) for node in parsed(chunk).body]
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
+    candidates = [index for index, (_, node) in enumerate(placed)
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and _plain_definition(node)]
+    if not candidates or any(_reads_scope(node) for _, node in placed):
+        return {}  # (locals(), eval(...): any name may be read)
+    wanted = {placed[index][1].name for index in candidates}
+    mentioned_at: dict[str, list[int]] = {}  # name -> the statements that mention it, in order
+    for index, (_, node) in enumerate(placed):
+        for name in _mentioned(node, wanted):
+            mentioned_at.setdefault(name, []).append(index)
     found: dict[int, dict[str, set[int]]] = {}
     seen: dict[tuple[int, str], int] = {}
     for index, (at, node) in enumerate(placed):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         occurrence = seen[at, node.name] = seen.get((at, node.name), -1) + 1
-        if _plain_definition(node) and _bound_again_unread(node.name,
-                                                           [n for _, n in placed[index + 1:]]) \
-                and not any(_mentions_name(n, node.name) for _, n in placed[:index]):
+        mentions = mentioned_at.get(node.name, [])
+        if index in candidates and mentions[0] == index and _bound_again_unread(
+                node.name, [placed[i][1] for i in mentions if i > index]):
             found.setdefault(at, {}).setdefault(node.name, set()).add(occurrence)
-    if found and any(_reads_scope(node) for _, node in placed):
-        return {}  # locals(), eval(...): any name may be read
     return found
+
+
+def _mentioned(node: ast.AST, names: set[str]) -> set[str]:
+    """Which of ``names`` the statement reads, binds, declares or writes in a string."""
+    found = set()
+    for n in all_nodes(node):
+        kind = n.__class__
+        if kind is ast.Name:
+            found.add(n.id)
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            found.add(n.name)
+        elif kind in (ast.Global, ast.Nonlocal):
+            found.update(n.names)
+        elif kind is ast.alias:
+            found.add((n.asname or n.name).split(".")[0])
+        elif kind is ast.Constant and isinstance(n.value, str):
+            found.update(re.findall(r"[A-Za-z_]\w*", n.value))
+    return found & names
 
 
 def _plain_definition(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -104,7 +130,8 @@ def _plain_definition(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 def _bound_again_unread(name: str, later: list[ast.stmt]) -> bool:
     """Whether a later top-level statement binds ``name`` again, unconditionally, with nothing
-    before it (nor its own value) mentioning the name."""
+    before it (nor its own value) mentioning the name; ``later``: the statements after the
+    definition that mention the name at all."""
     for node in later:
         rebinding, header = _rebinds(node, name)
         if rebinding:

@@ -29,7 +29,7 @@ from nb2prod.refactor.imports import ExportsUnknown, binding_names, star_exports
 from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.local_modules import local_exports
-from nb2prod.refactor.locate import Unplaced, located, star_import_line
+from nb2prod.refactor.locate import Unplaced, definition_line, located, star_import_line
 from nb2prod.refactor.pieces import RESERVED, Collected, Pieces, import_marker, marked_import
 from nb2prod.refactor.plan import Change, ConvertWarning
 
@@ -317,11 +317,9 @@ def _read_only_globals_dropped(pieces: Pieces) -> None:
                 f"{'them' if len(dropped) > 1 else 'it'} as a keyword parameter instead")],
                 [cell] if cell else [])
         if assigned:
-            line = next((number for number, text in enumerate(
-                cell.source.splitlines(), 1) if re.match(rf"\s*(async\s+)?def\s+{name}\b", text)),
-                1) if cell else 0
             pieces.warnings.append(ConvertWarning(
-                cell.index if cell else -1, line, f"{name}() assigns the notebook global"
+                cell.index if cell else -1, definition_line(cell.source, name) if cell else 0,
+                f"{name}() assigns the notebook global"
                 f"{'s' if len(assigned) > 1 else ''} {_listed(assigned)} (`global`); in the "
                 "project that is a module global the steps do not read: check the values with "
                 "`nb2prod verify`, or make the function return them"))

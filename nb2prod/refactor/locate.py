@@ -82,3 +82,10 @@ def star_import_line(source: str, module: str) -> int | None:
     pattern = re.compile(rf"\bfrom\s+{re.escape(module)}\s+import\s+\*")
     return next((number for number, text in enumerate(source.splitlines(), 1)
                  if pattern.search(text)), None)
+
+
+def definition_line(source: str, name: str) -> int:
+    """The line of ``source`` (a cell's) that defines ``name`` (1 when none does)."""
+    pattern = re.compile(rf"\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+    return next((number for number, line in enumerate(source.split("\n"), 1)
+                 if pattern.match(line)), 1)

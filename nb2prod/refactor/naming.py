@@ -154,7 +154,8 @@ def _last_resort_name(tree: ast.Module) -> str:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = [t.id for t in targets if isinstance(t, ast.Name) and t.id.isidentifier()]
             if names and names[0].strip("_"):
-                return f"compute_{_snake(names[0].strip('_'))}"
+                subject = _snake(names[0].strip("_"))  # (`a`, `s`: a name, though a word too)
+                return f"compute_{subject}" + ("_value" if subject in FILLER | DANGLING else "")
     looked_at = next((node.value for node in reversed(tree.body) if isinstance(node, ast.Expr)
                       and not isinstance(node.value, ast.Constant)), None)
     if looked_at is None:

@@ -217,7 +217,8 @@ def test_title_names(title: str, name: str) -> None:
     ("pattern = re.compile('a+')\ndata = data[data.x.str.match(pattern)]", "compute_pattern"),
     ("total = sum(xs)", "compute_total"),
     # CS109A lecture 2 and handy_syntax: these were `run_cells`, `run_cells_2`, ...
-    ("a = [1, 2, 3, 4]\nreturn a", "compute_a"),
+    ("a = [1, 2, 3, 4]\nreturn a", "compute_a_value"),  # (`a` alone reads as a cut phrase)
+    ("x = [1, 2, 3, 4]\nreturn x", "compute_x"),
     ("float_list[:4:2] # above but skipping every second element", "inspect_float_list"),
     ("[i for i in range(2,101) if all(i % j != 0 for j in range(2,i))]", "inspect_list"),
     ("x2.graph is tf.get_default_graph()", "inspect_x2"),
