@@ -19,7 +19,37 @@ _FLAGS = {"--exit-zero": "exit_zero", "--statistics": "statistics",
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    if argv is None:  # the console script (a call with arguments is a caller's, in-process)
+        _exit_at_once(lambda: _main(sys.argv[1:]))
+    _main(argv)
+
+
+def _exit_at_once(run) -> None:
+    """Run the command, then end the process without taking its heap apart: a convert of a
+    large notebook holds hundreds of megabytes of syntax trees, and freeing them object by
+    object at exit took most of a second. Exit handlers still run (temporary folders, logging),
+    and every file was written and closed before."""
+    import atexit
+    import os
+
+    try:
+        run()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # (a reader that went away, a stream closed)
+        pass
+    os._exit(code or 0)
+
+
+def _main(args: list[str]) -> None:
     options = fast_check_options(args)
     if options is None:
         from nb2prod.cli import main as full

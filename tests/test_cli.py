@@ -202,3 +202,25 @@ def test_templates_list(capsys) -> None:
     names = [line.split()[0] for line in out.splitlines()]
     assert names == ["default", "airflow", "dagster", "kubeflow", "prefect", "script"]
     assert "extends default" in out.splitlines()[1]
+
+
+@pytest.mark.parametrize("args, code_", [
+    (["--version"], 0),
+    (["check", "missing.ipynb"], 2),
+    (["convert", "missing.ipynb", "-o", "out"], 2),
+])
+def test_the_console_script_ends_at_once_with_its_code_and_runs_exit_handlers(
+        tmp_path: Path, args: list[str], code_: int) -> None:
+    # the console script skips taking the heap apart at exit (most of a second after a large
+    # convert): its exit code, its output and the exit handlers (temporary folders) must stay
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('exit handler ran'))\n"
+             f"sys.argv = ['nb2prod', *{args!r}]\n"
+             "from nb2prod.entry import main\n"
+             "main()\n"
+             "print('not reached')\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                            text=True)
+    assert result.returncode == code_, result.stderr
+    assert result.stdout.endswith("exit handler ran\n") and "not reached" not in result.stdout
+    assert (code_ == 0) == (result.stderr == "")
