@@ -313,13 +313,23 @@ def _version_callers(pieces: Pieces, name: str, renamed: str, until: int) -> Non
                 continue
             if other in pieces.versioned:
                 pieces.definitions[other] = rename(source, old, new)
-                continue
-            since = pieces.definition_cells[other]
-            used = [index for index, chunks in pieces.bodies.items() if since <= index < until
-                    and any(_may_use(c, other) for c in chunks
-                            if not c.startswith(DEFINITION_MARK))]
-            if used:
+            elif _used_before(pieces, other, until, set()):
                 pending.append((other, _copy_for_earlier_cells(pieces, other, old, new, until)))
+
+
+def _used_before(pieces: Pieces, name: str, until: int, seen: set[str]) -> bool:
+    """Whether a cell before ``until`` uses function ``name``: itself, or through a function it
+    calls that uses it (``h`` calls ``g``, and only ``h`` is called)."""
+    seen.add(name)
+    since = pieces.definition_cells.get(name, until)
+    if any(_may_use(chunk, name) for index, chunks in pieces.bodies.items()
+           if since <= index < until for chunk in chunks
+           if not chunk.startswith(DEFINITION_MARK)):
+        return True
+    return any(_used_before(pieces, caller, until, seen)
+               for caller, source in list(pieces.definitions.items())
+               if caller not in seen and caller not in pieces.versioned
+               and _may_use(source, name))
 
 
 def _copy_for_earlier_cells(pieces: Pieces, name: str, calls: str, version: str,

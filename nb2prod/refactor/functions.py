@@ -18,6 +18,7 @@ import libcst as cst
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
 from nb2prod.analysis.scopes import summarise_function
 from nb2prod.refactor.fastcst import FastTransformer
+from nb2prod.refactor.rename import parameter_names
 
 _TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                whitespace_after=cst.SimpleWhitespace(""))
@@ -134,10 +135,29 @@ class CallSitePatcher(FastTransformer):
         super().__init__()
         self.needed = needed
         self.uses_partial = False
+        self.shadowed: list[set[str]] = []  # per enclosing function: its parameters' names
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.shadowed.append(parameter_names(node.params) & set(self.needed))
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        self.shadowed.pop()
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.shadowed.append(parameter_names(node.params) & set(self.needed))
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda):
+        self.shadowed.pop()
+        return updated
+
+    def _converted(self, name: str) -> bool:
+        """A converted function, not a parameter of that name (``def apply(f, v): f(v)``)."""
+        return name in self.needed and not any(name in names for names in self.shadowed)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         args = [self._wrap_callback(arg) for arg in updated.args]
-        if isinstance(updated.func, cst.Name) and updated.func.value in self.needed:
+        if isinstance(updated.func, cst.Name) and self._converted(updated.func.value):
             passed = {a.keyword.value for a in args if a.keyword is not None}
             args += [cst.Arg(value=cst.Name(g), keyword=cst.Name(g), equal=_TIGHT_EQUAL)
                      for g in self.needed[updated.func.value] if g not in passed]
@@ -151,7 +171,7 @@ class CallSitePatcher(FastTransformer):
         return arg.with_changes(value=self._wrapped(arg.value))
 
     def _wrapped(self, value: cst.BaseExpression) -> cst.BaseExpression:
-        if isinstance(value, cst.Name) and value.value in self.needed:
+        if isinstance(value, cst.Name) and self._converted(value.value):
             self.uses_partial = True
             keywords = ", ".join(f"{g}={g}" for g in self.needed[value.value])
             return cst.parse_expression(f"functools.partial({value.value}, {keywords})")

@@ -18,17 +18,18 @@ class _Renamer(FastTransformer):
         self.scopes: list[str] = []  # "class" or "def", innermost last
 
     def _shadows(self, node: cst.FunctionDef | cst.Lambda) -> bool:
-        params = node.params
-        every = [*params.posonly_params, *params.params, *params.kwonly_params,
-                 *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))]
-        return any(param.name.value == self.old for param in every)
+        return self.old in parameter_names(node.params)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scopes.append("class")
+        # a class body that binds the name (a method, an attribute) means its own there
+        self.scopes.append("own class" if self.old in _class_bindings(node) else "class")
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):
         self.scopes.pop()
-        return updated
+        return updated.with_changes(name=original.name) if self._in_own_class() else updated
+
+    def _in_own_class(self) -> bool:
+        return bool(self.scopes) and self.scopes[-1] == "own class"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.shadowed += self._shadows(node)
@@ -37,7 +38,7 @@ class _Renamer(FastTransformer):
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         self.shadowed -= self._shadows(original)
         self.scopes.pop()
-        if self.scopes and self.scopes[-1] == "class":  # a method: `obj.step` still finds it
+        if self.scopes and self.scopes[-1].endswith("class"):  # a method: `obj.step` finds it
             return updated.with_changes(name=original.name)
         return updated
 
@@ -49,7 +50,7 @@ class _Renamer(FastTransformer):
         return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-        if updated.value != self.old or self.shadowed:
+        if updated.value != self.old or self.shadowed or self._in_own_class():
             return updated
         return updated.with_changes(value=self.new)
 
@@ -61,6 +62,28 @@ class _Renamer(FastTransformer):
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         return updated.with_changes(name=original.name)
+
+
+def parameter_names(params: cst.Parameters) -> set[str]:
+    """The names a function's or lambda's parameters bind."""
+    every = [*params.posonly_params, *params.params, *params.kwonly_params,
+             *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))]
+    return {param.name.value for param in every}
+
+
+def _class_bindings(node: cst.ClassDef) -> set[str]:
+    """The names a class body binds itself: its methods, nested classes and attributes."""
+    found = set()
+    for statement in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            found.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) \
+                    else [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) \
+                    else []
+                found.update(t.value for t in targets if isinstance(t, cst.Name))
+    return found
 
 
 def rename(source: str, old: str, new: str) -> str:

@@ -1537,3 +1537,36 @@ def test_a_function_whose_body_binds_the_name_itself_does_not_keep_a_shadowed_on
                       "print(piecewise_constant_fn(3))"))
     assert "removed `def piecewise_constant_fn(...)` and its body" in {
         c.what for c in result.changes}
+
+
+def test_a_function_used_only_through_another_gets_a_copy_of_its_time_too() -> None:
+    # the second hostile review: `h` calls `g` calls `f`; only `h` is called before `f` is
+    # defined again, and it printed the new f's result
+    result = plan(ran("def f(x):\n    return x + 1", "def g(x):\n    return f(x)\n\n"
+                      "def h(x):\n    return g(x)", "print(h(1))",
+                      "def f(x):\n    return x + 100", "print(h(1))"))
+    definitions = "\n".join(result.definitions)
+    assert "def g_v1(x):\n    return f_v1(x)" in definitions
+    assert "def h_v1(x):\n    return g_v1(x)" in definitions
+    assert result.steps[0].body.strip() == "print(h_v1(1))"
+
+
+def test_a_class_that_binds_a_renamed_name_keeps_it_in_its_body() -> None:
+    # the second hostile review: `run = 7` in a class body became `run_ = 7` (self.run broke)
+    # and `go = run` took the module's value instead of the method
+    result = plan(ran("run = 3\nclass A:\n    run = 7\n    def m(self):\n"
+                      "        return self.run + run\n"
+                      "class B:\n    def run(self):\n        return 2\n    go = run",
+                      "print(A().m(), A.run, B().go())"))
+    text = plan_text(result)
+    assert "    run = 7\n" in text and "return self.run + run_" in text
+    assert "    go = run\n" in text
+
+
+def test_a_parameter_named_like_a_converted_function_is_not_given_its_globals() -> None:
+    # the second hostile review: `def apply(f, v): return f(v)` became `f(v, k=k)`
+    result = plan(ran("k = 2", "def f(x):\n    return x + k",
+                      "def apply(f, v):\n    return f(v)\nprint(apply(f, 1), f(2))"))
+    apply = next(d for d in result.definitions if d.startswith("def apply"))
+    assert "return f(v)\n" in apply
+    assert "apply(functools.partial(f, k=k), 1)" in result.steps[-1].body
