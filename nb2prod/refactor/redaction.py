@@ -9,16 +9,13 @@ What was redacted is recorded by kind and place, never by value.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import io
-import multiprocessing
 import os
 import re
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from nb2prod.processes import can_fork
+from nb2prod.processes import can_fork, map_in_forks
 from nb2prod.redact import OBVIOUS_PLACEHOLDER, REDACTED, may_hold_secret, redact, redact_tokens
 from nb2prod.refactor.plan import ConversionPlan
 
@@ -167,13 +164,7 @@ def _swept_in_parallel(code: dict[str, str]) -> dict[str, tuple[str, list[str]]]
               for piece in _cut(text, len(text) // (workers * _PIECES_PER_WORKER) + 1)]
     if not pieces:
         return {}
-    gc.freeze()  # (the workers leave convert's heap alone instead of copying it)
-    try:
-        with ProcessPoolExecutor(max_workers=workers,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_swept_piece, [piece for _, piece in pieces]))
-    finally:
-        gc.unfreeze()
+    results = map_in_forks(_swept_piece, [piece for _, piece in pieces])
     joined: dict[str, tuple[str, list[str]]] = {}
     failed = {path for (path, _), result in zip(pieces, results, strict=True) if result is None}
     for (path, _), result in zip(pieces, results, strict=True):

@@ -19,12 +19,10 @@ import contextlib
 import functools
 import gc
 import itertools
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 
-from nb2prod.processes import can_fork
+from nb2prod.processes import can_fork, map_in_forks
 
 LINE_LENGTH = 100
 PARALLEL_FROM = 200_000  # characters: below this, starting workers costs more than it saves
@@ -100,18 +98,9 @@ def _black_in_parallel(files: dict[str, list[list[str]]], mode) -> dict[str, str
     pieces = [(name, unit, at, part) for name, units in files.items()
               for unit, parts in enumerate(units) for at, part in enumerate(parts)]
     order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i][3]))
-    workers = min(os.cpu_count() or 1, len(pieces))
-    context = multiprocessing.get_context("fork")
-    # the workers inherit convert's whole heap; frozen, their garbage collector leaves it alone
-    # instead of touching (and so copying) every page of it
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            done = dict(zip(order, pool.map(functools.partial(_black_once, mode=mode),
-                                            [_standalone(*pieces[i][2:]) for i in order]),
-                            strict=True))
-    finally:
-        gc.unfreeze()
+    done = dict(zip(order, map_in_forks(functools.partial(_black_once, mode=mode),
+                                        [_standalone(*pieces[i][2:]) for i in order]),
+                    strict=True))
     formatted: dict[str, list[list[str | None]]] = {name: [[] for _ in units]
                                                     for name, units in files.items()}
     for index, (name, unit, at, _) in enumerate(pieces):
