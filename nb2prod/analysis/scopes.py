@@ -106,6 +106,17 @@ _BINDERS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.I
 _STORE_OR_DEL = frozenset({ast.Store, ast.Del})
 
 
+def scope_bindings(scope: ast.AST) -> set[str]:
+    """The names a function (or class) binds in its own scope: a nested scope's locals are its
+    own, but its name is bound here, and so is a walrus's target inside a comprehension."""
+    nodes = list(_walk_scope(_scope_body(scope)))
+    names = names_bound_by(nodes)
+    names.update(n.target.id for node in nodes if isinstance(node, COMPREHENSIONS)
+                 for n in ast.walk(node)
+                 if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name))
+    return names
+
+
 def names_bound_by(nodes) -> set[str]:
     """The names these nodes bind (:func:`bound_names` of each, the common case inline)."""
     names: set[str] = set()
@@ -144,7 +155,7 @@ def _walk_scope(nodes: list[ast.AST]):
         node = stack.pop()
         yield node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            stack.extend(_definition_time_nodes(node))
+            stack.extend(definition_time_nodes(node))
         elif isinstance(node, ast.Lambda):
             stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
         elif isinstance(node, ast.ClassDef):
@@ -155,7 +166,8 @@ def _walk_scope(nodes: list[ast.AST]):
             stack.extend(reversed(children(node)))
 
 
-def _definition_time_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+def definition_time_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """What runs when the ``def`` runs: decorators, defaults, annotations."""
     args = node.args
     nodes: list[ast.AST] = [*node.decorator_list, *args.defaults]
     nodes += [d for d in args.kw_defaults if d is not None]

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nb2prod.analysis.astutil import all_nodes, children, parsed
+from nb2prod.analysis.scopes import definition_time_nodes, scope_bindings
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.fastcst import FastTransformer
-from nb2prod.refactor.functions import own_bindings as _own_bindings
 from nb2prod.refactor.locate import Unplaced, one_line
 from nb2prod.refactor.purity import display_only
 
@@ -121,11 +121,9 @@ def _mentioned(node: ast.AST, names: set[str]) -> set[str]:
 
 def _plain_definition(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Defining it runs nothing: no decorator, no default or annotation that calls."""
-    parts = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
-    parts += [a.annotation for a in (*node.args.args, *node.args.kwonlyargs) if a.annotation]
     return not node.decorator_list and not any(
         isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom))
-        for part in parts for n in all_nodes(part))
+        for part in definition_time_nodes(node) for n in all_nodes(part))
 
 
 def _bound_again_unread(name: str, later: list[ast.stmt]) -> bool:
@@ -137,7 +135,7 @@ def _bound_again_unread(name: str, later: list[ast.stmt]) -> bool:
         if rebinding:
             return not any(_mentions_name(part, name) for part in header)
         if _local_to_definition(node, name):  # a function with a local of that name
-            if any(_mentions_name(part, name) for part in _runs_when_defined(node)):
+            if any(_mentions_name(part, name) for part in definition_time_nodes(node)):
                 return False
         elif _mentions_name(node, name):
             return False
@@ -148,13 +146,8 @@ def _local_to_definition(node: ast.stmt, name: str) -> bool:
     """A ``def`` whose body binds ``name`` itself (``def piecewise_constant(...)`` with its own
     ``def piecewise_constant_fn``): its body's mentions are its own."""
     return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name != name \
-        and name in _own_bindings(node) and not any(
+        and name in scope_bindings(node) and not any(
             isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in ast.walk(node))
-
-
-def _runs_when_defined(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
-    return [*node.decorator_list, *node.args.defaults,
-            *(d for d in node.args.kw_defaults if d is not None)]
 
 
 def _rebinds(node: ast.stmt, name: str) -> tuple[bool, list[ast.AST]]:
@@ -164,7 +157,7 @@ def _rebinds(node: ast.stmt, name: str) -> tuple[bool, list[ast.AST]]:
         return True, [node.value, *(t for t in node.targets
                                     if not (isinstance(t, ast.Name) and t.id == name))]
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-        return True, _runs_when_defined(node)
+        return True, definition_time_nodes(node)
     if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
             (a.asname or a.name.split(".")[0]) == name for a in node.names):
         return True, []

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 import libcst as cst
 
 from nb2prod.analysis.dataflow import BUILTIN_NAMES
-from nb2prod.analysis.scopes import summarise_function
+from nb2prod.analysis.scopes import scope_bindings, summarise_function
 from nb2prod.refactor.fastcst import FastTransformer
 from nb2prod.refactor.rename import parameter_names
 
@@ -65,39 +65,11 @@ def global_declarations(source: str) -> tuple[str, list[str], list[str]]:
     declared = {n for s in ast.walk(node) if isinstance(s, ast.Global) for n in s.names}
     if not declared:
         return source, [], []
-    stored = own_bindings(node)
+    stored = scope_bindings(node)
     read_only = sorted(declared - stored)
     if read_only:
         source = cst.parse_module(source).visit(_GlobalsDropped(set(read_only))).code
     return source, read_only, sorted(declared & stored)
-
-
-_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
-                  ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def own_bindings(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """The names a function binds in its own scope (a comprehension's variable or a nested
-    function's local is theirs; a walrus in a comprehension binds here)."""
-    found: set[str] = set()
-    stack: list[ast.AST] = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            found.add(node.id)
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-            found.add(node.target.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            found.update((a.asname or a.name).split(".")[0] for a in node.names)
-        if isinstance(node, _NESTED_SCOPES):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                found.add(node.name)
-            stack.extend(n for n in ast.walk(node) if isinstance(n, ast.NamedExpr)
-                         and isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp,
-                                               ast.GeneratorExp)))
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return found
 
 
 class _GlobalsDropped(FastTransformer):
