@@ -269,19 +269,12 @@ def _place_statement(pieces: Pieces, statement: Statement, cell: Cell) -> None:
 
 def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
     """A name defined twice: the earlier version keeps working where the notebook used it."""
-    version = 1
-    while f"{name}_v{version}" in pieces.definitions:
-        version += 1
-    renamed = f"{name}_v{version}"
+    renamed = _next_version(pieces, name)
     since = pieces.definition_cells[name]
     pieces.definitions[renamed] = rename(pieces.definitions.pop(name), name, renamed)
     pieces.definition_cells[renamed] = since
     pieces.versioned.add(renamed)
-    for index, chunks in pieces.bodies.items():
-        if index >= since and any(name in chunk for chunk in chunks):
-            pieces.bodies[index] = [rename(chunk, name, renamed) if _may_use(chunk, name)
-                                    and not chunk.startswith(DEFINITION_MARK) else chunk
-                                    for chunk in chunks]
+    _rename_uses(pieces, name, renamed, since)
     pieces.bodies[since] = [f"{DEFINITION_MARK}{renamed}\n" if c == f"{DEFINITION_MARK}{name}\n"
                             else c for c in pieces.bodies.get(since, [])]
     pieces.warnings.append(ConvertWarning(cell.index, 1, f"'{name}' is defined again here; the "
@@ -293,6 +286,24 @@ def _version_previous_definition(pieces: Pieces, name: str, cell: Cell) -> None:
                                  f"cell {cell.index} defines `{name}` again; each keeps working "
                                  "where the notebook used it"))
     _version_callers(pieces, name, renamed, cell.index)
+
+
+def _next_version(pieces: Pieces, name: str) -> str:
+    """The first ``name_vN`` no definition has."""
+    number = 1
+    while f"{name}_v{number}" in pieces.definitions:
+        number += 1
+    return f"{name}_v{number}"
+
+
+def _rename_uses(pieces: Pieces, name: str, new: str, since: int,
+                 until: float = float("inf")) -> None:
+    """``name`` becomes ``new`` where the cells from ``since`` up to ``until`` use it."""
+    for index, chunks in pieces.bodies.items():
+        if since <= index < until and any(name in chunk for chunk in chunks):
+            pieces.bodies[index] = [rename(chunk, name, new) if _may_use(chunk, name)
+                                    and not chunk.startswith(DEFINITION_MARK) else chunk
+                                    for chunk in chunks]
 
 
 def _def_line(pieces: Pieces, cell: int, name: str) -> int:
@@ -336,19 +347,12 @@ def _copy_for_earlier_cells(pieces: Pieces, name: str, calls: str, version: str,
                             until: int) -> str:
     """A versioned copy of function ``name`` that calls ``version`` instead of ``calls``, for
     the cells before ``until``; returns the copy's name."""
-    number = 1
-    while f"{name}_v{number}" in pieces.definitions:
-        number += 1
-    copy = f"{name}_v{number}"
+    copy = _next_version(pieces, name)
     since = pieces.definition_cells[name]
     pieces.definitions[copy] = rename(rename(pieces.definitions[name], name, copy), calls, version)
     pieces.definition_cells[copy] = since
     pieces.versioned.add(copy)
-    for index, chunks in pieces.bodies.items():
-        if since <= index < until:
-            pieces.bodies[index] = [rename(chunk, name, copy) if _may_use(chunk, name)
-                                    and not chunk.startswith(DEFINITION_MARK) else chunk
-                                    for chunk in chunks]
+    _rename_uses(pieces, name, copy, since, until)
     marker = f"{DEFINITION_MARK}{name}\n"
     pieces.bodies[since] = [c for chunk in pieces.bodies.get(since, [])
                             for c in ([chunk, f"{DEFINITION_MARK}{copy}\n"] if chunk == marker
