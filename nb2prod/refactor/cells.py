@@ -425,13 +425,9 @@ class _CellTransformer(CommentKeeper):
             return self._replace(original, updated, cst.Module([]).code_for_node(call),
                                  "a comparison on its own line has no use but display (ruff "
                                  "B015); the call in it stays")
-        line = with_noqa(updated.trailing_whitespace, "B015")
-        if line is None:
-            return updated
-        self._change(original, f"`{self._source(updated, original)}` got `# noqa: B015`",
-                     "a comparison on its own line has no use but display (ruff B015); it "
-                     "stays whole: what it calls may act, and the comparison may stop first")
-        return updated.with_changes(trailing_whitespace=line)
+        return self._noqa(original, updated, "B015", "a comparison on its own line has no use "
+                          "but display (ruff B015); it stays whole: what it calls may act, and "
+                          "the comparison may stop first")
 
     def _string_as_comment(self, original, updated, value: cst.BaseString):
         """A string on its own line is a note the author wrote (``\"\"\"Traversal check\"\"\"``):
@@ -448,11 +444,15 @@ class _CellTransformer(CommentKeeper):
     def _probe(self, original, updated):
         """``try: name`` / ``except NameError:``: the expression is there to raise; ruff B018
         cannot know, so the line says so."""
-        line = with_noqa(updated.trailing_whitespace, "B018")
+        return self._noqa(original, updated, "B018",
+                          "inside a try it is there to raise what the handler catches")
+
+    def _noqa(self, original, updated, code: str, why: str):
+        """The line with ``# noqa: CODE`` (a listed change), as it is when it has a noqa."""
+        line = with_noqa(updated.trailing_whitespace, code)
         if line is None:
             return updated
-        self._change(original, f"`{self._source(updated, original)}` got `# noqa: B018`",
-                     "inside a try it is there to raise what the handler catches")
+        self._change(original, f"`{self._source(updated, original)}` got `# noqa: {code}`", why)
         return updated.with_changes(trailing_whitespace=line)
 
     def _display_call(self, original, updated, value: cst.Call):

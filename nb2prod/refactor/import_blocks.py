@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 from nb2prod.analysis.astutil import parsed
 from nb2prod.notebook.model import Cell
-from nb2prod.refactor.imports import ISORT_LINE_LENGTH, merged, split_import, wrapped_import
+from nb2prod.refactor.imports import (
+    ISORT_LINE_LENGTH,
+    binding_names,
+    merged,
+    one_line_import,
+    split_import,
+    wrapped_import,
+)
 from nb2prod.refactor.locate import Unplaced, located
 from nb2prod.refactor.plan import Change, Step
 
@@ -55,8 +62,7 @@ def nested_imports_sorted(definitions: Mapping[str, str], definition_cells: Mapp
     sorted_steps = []
     for step in steps:
         body, blocks = sort_nested_imports(step.body, 1, first_party)
-        sorted_steps.append(dataclasses.replace(step, body=body) if blocks or body != step.body
-                            else step)
+        sorted_steps.append(dataclasses.replace(step, body=body) if body != step.body else step)
         changes += _changes(blocks, [cells[c] for c in step.cells if c in cells])
     return NestedSorted(tuple(kept), tuple(sorted_steps), tuple(changes))
 
@@ -201,14 +207,15 @@ def _laid_out(block: list[ast.stmt], lines: list[str], comments: dict[int, str],
         return None
     future = [p for p in parts if p.startswith("from __future__ ")]
     code = [p for p in parts if p not in future]
-    trailing = {_first_name(p.split("  #")[0]): "#" + p.split("  #", 1)[1]
-                for p in code if "  #" in p and not p.startswith("#")}
+    # (each part is one name's import: `_parts` split them)
+    trailing = {name: "#" + p.split("  #", 1)[1] for p in code if "  #" in p
+                and not p.startswith("#") for name in binding_names(p.split("  #")[0])}
     organised = [*future, *([""] if future and code else []),
                  *merged([p.split("  #")[0] if not p.startswith("#") else p for p in code], (),
                          first_party)]
     width = ISORT_LINE_LENGTH - INDENT * level
     text = [line if not line or line.startswith("#") else
-            wrapped_import(_with_comment(_one_line(line), trailing), width) for line in organised]
+            wrapped_import(_with_comment(one_line_import(line), trailing), width) for line in organised]
     indent = _indent_of(lines[block[0].lineno - 1])
     new = [f"{indent}{part}\n" if part else "\n" for line in text for part in line.split("\n")]
     old = lines[block[0].lineno - 1:block[-1].end_lineno]
@@ -218,24 +225,13 @@ def _laid_out(block: list[ast.stmt], lines: list[str], comments: dict[int, str],
         new[-1] = new[-1][:-1]
     before = [s for part in parts if not part.startswith("#") for s in split_import(part)]
     after = [s for line in organised if line and not line.startswith("#")
-             for s in split_import(_one_line(line))]
+             for s in split_import(one_line_import(line))]
     return _Replacement(new, reordered=before != after)
 
 
 def _with_comment(statement: str, trailing: dict[str, str]) -> str:
-    comment = next((trailing[n] for n in _names(statement) if n in trailing), "")
+    comment = next((trailing[n] for n in sorted(binding_names(statement)) if n in trailing), "")
     return f"{statement}  {comment}" if comment else statement
-
-
-def _names(statement: str) -> list[str]:
-    """The names an import statement binds, in order."""
-    listed = statement.split(" import ", 1)[1] if statement.startswith("from ") \
-        else statement.removeprefix("import ")
-    return [part.split(" as ")[-1].strip().split(".")[0] for part in listed.split(",")]
-
-
-def _first_name(statement: str) -> str:
-    return _names(statement.strip())[0]
 
 
 def _parts(block: list[ast.stmt], lines: list[str],
@@ -304,7 +300,3 @@ def _indent_of(line: str) -> str:
     return line[:len(line) - len(line.lstrip())]
 
 
-def _one_line(line: str) -> str:
-    """A wrapped ``from m import (a, b)`` as one statement."""
-    return " ".join(line.replace("(", " ").replace(")", " ").split()).replace(" ,", ",") \
-        .rstrip(",")

@@ -136,8 +136,7 @@ def merged(lines: Iterable[str], extra: Iterable[str],
             pending.append(line)
         elif line.strip():
             line = "\n".join(_without_trailing(part, trailing) for part in line.split("\n"))
-            statement = " ".join(line.replace("(", " ").replace(")", " ").replace(",\n", ", ")
-                                 .split()).replace(" ,", ",").rstrip(",")
+            statement = one_line_import(line)
             statements.append(statement)
             if pending:
                 comments[statement], pending = pending, []
@@ -148,6 +147,13 @@ def merged(lines: Iterable[str], extra: Iterable[str],
         return organised
     return tuple("\n".join(_with_trailing(part, trailing) for part in line.split("\n"))
                  for line in organised)
+
+
+def one_line_import(text: str) -> str:
+    """A wrapped ``from m import (\n    a,\n    b,\n)`` as one statement: ``from m import a, b``
+    (its comments left out first)."""
+    return " ".join(text.replace("(", " ").replace(")", " ").replace(",\n", ", ").split()) \
+        .replace(" ,", ",").rstrip(",")
 
 
 def _without_trailing(part: str, trailing: dict[str, str]) -> str:
