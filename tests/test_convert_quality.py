@@ -97,6 +97,77 @@ def test_generated_package_is_clean_under_ruff_and_black(tmp_path: Path, path: P
     assert_clean(out)
 
 
+def test_a_notebook_of_only_magics_keeps_its_notes_without_an_invented_pass(
+        tmp_path: Path) -> None:
+    # shawlu95 handy_syntax/question_mark.ipynb: `accuracy_score??` and `%pycat?`; the step was
+    # its comments and a `pass` the notebook never wrote
+    notebook = shutil.copy(DATA / "real" / "help_magics_only.ipynb", tmp_path / "help.ipynb")
+    result = convert(str(notebook), "--force", "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
+    step = pipeline.split("def setup(config: Config):\n", 1)[1].split("\n\n\n", 1)[0]
+    assert "# show the sources of train_test_split function in the pop-up window" in step
+    assert "# TODO(nb2prod): IPython magic %pycat ?" in step
+    assert "pass" not in step
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_output_printed_by_code_left_as_a_todo_is_not_expected_of_the_pipeline(
+        tmp_path: Path) -> None:
+    # shawlu95 handy_syntax/%run.ipynb: `%run zenofpython.py` printed the Zen of Python; the
+    # project's test expected that output from a pipeline that cannot print it
+    notebook = shutil.copy(DATA / "real" / "run_magic_only.ipynb", tmp_path / "zen.ipynb")
+    result = convert(str(notebook), "--force", "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    tests = (tmp_path / "project" / "tests" / "test_pipeline.py").read_text()
+    assert "EXPECTED_STDOUT" not in tests and "Zen of Python" not in tests
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert "cell 0 printed output through code left as a TODO" in readme
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_a_probe_under_a_bare_except_keeps_its_form_and_passes_ruff(tmp_path: Path) -> None:
+    # aws-samples 04a: `pipeline_name` is read in a try whose bare except catches the NameError,
+    # and bound after it; in the step, ruff saw F821
+    notebook = write(tmp_path, "probe.ipynb", [
+        code("import time", 1),
+        code("runs = 0\ntry:\n    print(\n        'last',\n        pipeline_name,\n    )\n"
+             "except:\n    pass\nif runs == 0:\n    pipeline_name = f'p-{int(time.time())}'", 2),
+        code("print(pipeline_name[:2])", 3, [stream("p-\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert "the line reading `pipeline_name` got `# noqa: F821`" in result.stdout
+    pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
+    assert "        pipeline_name,  # noqa: F821\n" in pipeline
+    assert_clean(tmp_path / "project")
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
+@pytest.mark.parametrize("helper_import", ["from da_helper_functions import *",
+                                           "import da_helper_functions as da"])
+def test_the_comment_on_an_unused_helper_import_stays_where_it_was(
+        tmp_path: Path, helper_import: str) -> None:
+    # gabors-data-analysis ch01/ch02: "# Import the prewritten helper functions" above a helper
+    # import no name of which the notebook used; the import went, and its comment with it
+    notebook = write(tmp_path, "helpers.ipynb", [
+        code("import sys\nimport pandas as pd", 1),
+        code("sys.path.append('../ch00-tech-prep/')", 2),
+        code(f"# Import the prewritten helper functions\n{helper_import}", 3),
+        code("# load the data\ndf = pd.DataFrame({'a': [1, 2]})\nprint(len(df))", 4),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
+    assert f"    # Import the prewritten helper functions\n    # (nb2prod: removed `{helper_import}`:" \
+        in pipeline
+    assert pipeline.index("prewritten") < pipeline.index("# load the data")
+    assert_clean(tmp_path / "project")
+
+
 def test_noqa_comments_on_imports_reach_the_generated_module(tmp_path: Path) -> None:
     # the plan's `# noqa: F401` on an import a model formula uses, and `# noqa: F403` on star
     # imports whose modules are unknown, were dropped when the template laid its own imports

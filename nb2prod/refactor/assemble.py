@@ -29,8 +29,10 @@ from nb2prod.refactor.pieces import (
     STEP_RESERVED,
     Collected,
     marked_import,
+    removed_import_note,
 )
 from nb2prod.refactor.plan import Change, ConfigField, ConvertWarning, Step
+from nb2prod.refactor.probes import quiet_unbound_probes
 from nb2prod.refactor.steps import (
     StepDraft,
     group_cells,
@@ -92,7 +94,8 @@ def assemble(notebook: Notebook, collected: Collected) -> Assembled:
         body, config_reads, quieted = _finish_body(cleaned.code, ordered_outputs,
                                                    [n for n in flow.reads if n in config], config)
         body, starred = quiet_star_reads(body, from_stars)
-        quieted += starred
+        body, probes = quiet_unbound_probes(body, module_names | set(step_inputs))
+        quieted += starred + probes
         changes += located(quieted, [collected.cells[i] for i in draft.cells
                                      if i in collected.cells])
         name, title = renamed_for_code(draft, cleaned.code, used)
@@ -269,8 +272,8 @@ def _finish_body(body: str, outputs: list[str], config_reads: list[str],
     unpack = "".join(_unpack(config[name], name not in loaded) for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
-    elif not parsed(unpack + body).body:  # only comments: Python needs a statement
-        body += "pass\n"
+    # A body of only comments (cells of notes and magics) needs no `pass`: the step's docstring
+    # is its statement.
     return unpack + body, config_reads, quieted
 
 
@@ -477,7 +480,8 @@ def _expand(chunk: str, collected: Collected, used: set[str], cell: int,
             return ""
         if not binding_names(line) & (used | {"*"}):
             changes += unused_import(line, collected.cells[cell])
-            return ""
+            return removed_import_note(line, collected.import_comments.get(line, []),
+                                       "nothing in the project uses it")
         return "".join(f"{c}\n" for c in collected.import_comments.get(line, [])) + line + "\n"
     if chunk.startswith(DEFINITION_MARK):
         return collected.inline_definitions.get(chunk[len(DEFINITION_MARK):].strip(), "")

@@ -101,7 +101,8 @@ def read_cell(cell: Cell, reading: Reading, used_names: set[str],
     if results is None:
         reason = reason or "code nested too deeply to transform"
         line = cell.syntax_error.line if cell.syntax_error else 1
-        notes.warnings.append(ConvertWarning(cell.index, line, f"{reason}; cell kept as comments"))
+        notes.warnings.append(ConvertWarning(cell.index, line, f"{reason}; cell kept as comments",
+                                             code_left_out=True))
         return CellCode(cell.index, python, notes, commented=_commented_out(cell, reason))
     source = "parameters cell" if cell.index in reading.parameters else "constant"
     parts = [result if isinstance(result, str) else _part(result, cell, reading, source)
@@ -148,7 +149,7 @@ def _parseable(notes: Notes, cell: Cell) -> tuple[str, str | None]:
                                              f"`{one_line(call)}`", "a Python 2 print statement"))
                 continue
             notes.warnings.append(ConvertWarning(cell.index, line, f"line {line} does not parse as "
-                                                  "Python; kept as a comment"))
+                                                  "Python; kept as a comment", code_left_out=True))
             notes.changes.append(Change(cell.index, line, f"`{one_line(text)}` "
                                          "became a comment", "it does not parse as Python"))
     tree = ast.parse(python) if cell.tree is None else cell.tree
@@ -353,7 +354,8 @@ def _untransformed(notes: Notes, cell: Cell, segment: str, line: int) -> str:
         return segment
     notes.warnings.append(ConvertWarning(cell.index, line, "statement nested too deeply for "
                                           "nb2prod's transforms, and it may hold a credential: "
-                                          "kept as a redacted comment; restore it by hand"))
+                                          "kept as a redacted comment; restore it by hand",
+                                          code_left_out=True))
     text = redact(segment)[0]
     return "# TODO(nb2prod): restore (nested too deeply to convert; credentials redacted):\n" + \
         "".join(f"# {row}\n" for row in text.splitlines())

@@ -313,8 +313,9 @@ class _CellTransformer(CommentKeeper):
         """The cell line of the statement being transformed (``node`` is in it)."""
         return self.original_line(self.line_stack[-1]) if self.line_stack else 1
 
-    def _warn(self, node: cst.CSTNode, message: str) -> None:
-        self.warnings.append(ConvertWarning(self.cell, self._line(node), message))
+    def _warn(self, node: cst.CSTNode, message: str, code_left_out: bool = False) -> None:
+        self.warnings.append(ConvertWarning(self.cell, self._line(node), message, "",
+                                            code_left_out))
 
     def _change(self, node: cst.CSTNode, what: str, why: str) -> None:
         self.changes.append(Change(self.cell, self._line(node), what, why))
@@ -585,7 +586,8 @@ class _CellTransformer(CommentKeeper):
 
     def _todo(self, original, updated, what: str):
         what = redact(what)[0]  # the magic's arguments are copied into a comment and the report
-        self._warn(original, f"{what} has no equivalent outside IPython; left as a TODO")
+        self._warn(original, f"{what} has no equivalent outside IPython; left as a TODO",
+                   code_left_out=True)
         self._change(original, f"removed {one_line(what)}", "it has no equivalent outside IPython")
         return removed(updated, f"# TODO(nb2prod): {one_line(what)} (not converted)")
 

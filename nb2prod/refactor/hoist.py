@@ -30,7 +30,14 @@ from nb2prod.refactor.inline import keep_in_steps
 from nb2prod.refactor.inline import module_names as all_module_names
 from nb2prod.refactor.local_modules import local_exports
 from nb2prod.refactor.locate import Unplaced, definition_line, located, star_import_line
-from nb2prod.refactor.pieces import RESERVED, Collected, Pieces, import_marker, marked_import
+from nb2prod.refactor.pieces import (
+    RESERVED,
+    Collected,
+    Pieces,
+    import_marker,
+    marked_import,
+    removed_import_note,
+)
 from nb2prod.refactor.plan import Change, ConvertWarning
 
 _PATH_CHANGE = re.compile(r"\bsys\.path\s*(?:\.\s*(?:append|insert|extend)\b|\+=|=|\[)"
@@ -236,10 +243,15 @@ def _explicit(module: str, name: str) -> str:
 def _make_explicit(pieces: Pieces, line: str, explicit: list[str]) -> None:
     pieces.imports.remove(line)
     pieces.imports += explicit
+    comments = pieces.import_comments.pop(line, [])
+    if explicit and comments:
+        pieces.import_comments.setdefault(explicit[0], []).extend(comments)
     for cell, chunks in pieces.bodies.items():  # the cell's marker, so it can still stay put
         if import_marker(line) in chunks:
             at = chunks.index(import_marker(line))
-            chunks[at:at + 1] = [import_marker(e) for e in explicit]
+            note = removed_import_note(line, comments, "no name of it is used")
+            chunks[at:at + 1] = [import_marker(e) for e in explicit] or ([note] if note else [])
+            comments = []
             became = ("; ".join(f"`{e}`" for e in explicit) if len(explicit) <= 3
                       else f"{len(explicit)} explicit imports") or "nothing (no name of it is used)"
             _report_explicit(pieces, cell, line, became)

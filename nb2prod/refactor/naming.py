@@ -104,6 +104,20 @@ def is_meta_heading(title: str) -> bool:
 
 def code_name(body: str) -> tuple[str, str]:
     """A name from what the code does, and the value it is about: (``load_df``, ``df``)."""
+    name, subject = _code_name(body)
+    return _without_dangling_end(name), subject
+
+
+def _without_dangling_end(name: str) -> str:
+    """``fit_ols_s`` -> ``fit_ols``: a value's name may end in a letter that reads as a cut word
+    once it is part of a step's name (``s``, ``a``); a verb and one word always stay."""
+    words = name.split("_")
+    while len(words) > 2 and words[-1] in FILLER | DANGLING:
+        words.pop()
+    return "_".join(words)
+
+
+def _code_name(body: str) -> tuple[str, str]:
     try:
         tree = parsed(body)
     except (SyntaxError, RecursionError, MemoryError):

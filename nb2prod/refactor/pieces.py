@@ -37,6 +37,14 @@ def marked_import(chunk: str) -> str:
     return chunk[len(IMPORT_MARK):].strip() if chunk.startswith(IMPORT_MARK) else ""
 
 
+def removed_import_note(line: str, comments, why: str) -> str:
+    """What stays where an import the project does not need was: the notebook's comments on it,
+    then what became of it ('' when it had no comments: the change list says the rest)."""
+    if not comments:
+        return ""
+    return "".join(f"{c}\n" for c in comments) + f"# (nb2prod: removed `{line}`: {why})\n"
+
+
 @dataclass(frozen=True)
 class Collected:
     """The notebook's code, sorted; read-only."""

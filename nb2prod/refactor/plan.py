@@ -17,6 +17,7 @@ class ConvertWarning:
     line: int
     message: str
     notebook: str = ""  # which notebook, in a project made from several ('' for one)
+    code_left_out: bool = False  # code that ran in the notebook is a TODO comment in the project
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
                                      "network; the generated tests run the pipeline only where "
                                      "it can be reached") for d in fetched)
     steps = step_graph(nested.steps, _bound_by(imports), frozenset(collected.definitions))
+    stdout_note = _stdout_note(about, collected, notebook)
     changes = {*collected.changes, *assembled.changes, *formula_changes, *star_changes,
                *definition_changes, *nested.changes,
                *_unused_import_changes(collected, referenced, imports)}
@@ -122,8 +123,8 @@ def build_plan(notebook: Notebook, options: PlanOptions) -> ConversionPlan:
         dependencies=tuple(d for d in about.dependencies
                            if not d.imports or any(_top(i) in imported for i in d.imports)),
         data_files=about.data_files, missing_inputs=about.missing_inputs,
-        expected_stdout=None if collected.secrets else about.expected_stdout,
-        stdout_note=_stdout_note(about, collected),
+        expected_stdout=None if stdout_note else about.expected_stdout,
+        stdout_note=stdout_note or about.stdout_note,
         warnings=tuple(sorted(warnings, key=lambda w: (w.cell, w.line, w.message))),
         changes=tuple(sorted(changes, key=lambda c: (c.cell, c.line, c.what))),
         local_modules=tuple(sorted({*_modules_to_provide(collected, about, imported),
@@ -179,12 +180,23 @@ def _module_writes(own: LocalModules, config) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _stdout_note(about, collected: Collected) -> str:
-    """Why no test compares the printed output with the notebook's. A credential the code held
-    may be in that output, under no format redaction knows: it is not copied into the tests."""
-    if about.expected_stdout and collected.secrets:
+def _stdout_note(about, collected: Collected, notebook: Notebook) -> str:
+    """Why no test compares the printed output with the notebook's, though the notebook's own
+    output is a reference ('' when one does). A credential the code held may be in that output,
+    under no format redaction knows: it is not copied into the tests. A cell whose code is left
+    as a TODO printed what the pipeline cannot print."""
+    if not about.expected_stdout:
+        return ""
+    if collected.secrets:
         return "the notebook's code held a credential, which its printed output may show"
-    return about.stdout_note
+    printed = {c.index for c in notebook.code_cells if any(
+        o.get("output_type") == "stream" and o.get("name") == "stdout" for o in c.outputs)}
+    left_out = sorted({w.cell for w in collected.warnings if w.code_left_out} & printed)
+    if left_out:
+        cells = ", ".join(str(c) for c in left_out)
+        return (f"cell{'s' if len(left_out) > 1 else ''} {cells} printed output through code "
+                "left as a TODO, which the pipeline does not run")
+    return ""
 
 
 def _bound_by(imports: tuple[str, ...]) -> dict[str, str]:
