@@ -6,10 +6,14 @@ exit code the subclass names. Anything else escaping a command is an internal er
 
 from __future__ import annotations
 
+import errno
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+# what a machine runs out of (disk space, quota, a read-only file system): the user's to fix
+_MACHINE_LIMITS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 class Nb2prodError(Exception):
@@ -52,13 +56,42 @@ def run_guarded(call, debug: bool) -> None:
         _fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:
+        if exc.errno not in _MACHINE_LIMITS:
+            _internal(exc, debug)
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(f"{exc.strerror}{where}: make room or choose another folder, and run again",
+              EXIT_USAGE)
     except Exception as exc:  # the one place an unexpected error becomes a message
-        if debug:
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc}. This is a bug in nb2prod; please "
-              "report it with the notebook that triggered it (run again with --debug for a "
-              "traceback)", EXIT_INTERNAL)
+        _internal(exc, debug)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal(exc: Exception, debug: bool) -> None:
+    if debug:
+        raise exc
+    _fail(f"internal error: {type(exc).__name__}: {exc}. This is a bug in nb2prod; please "
+          "report it with the notebook that triggered it (run again with --debug for a "
+          "traceback)", EXIT_INTERNAL)
+
+
+def write_output(text: str) -> None:
+    """Write a command's report to stdout. A reader that went away (``nb2prod check | head -1``)
+    is no error: the rest of the report goes nowhere, and the command still exits with the code
+    its findings give, not with one that depends on how fast the reader closed."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # (what is still buffered goes there too)
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # (a stream without a file: in-process)
+            pass
 
 
 def _fail(message: str, code: int) -> None:

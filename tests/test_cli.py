@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -176,6 +178,36 @@ def test_internal_errors_exit_3_with_a_short_message(monkeypatch, capsys, tmp_pa
     code_, _, err = run(["check", str(tmp_path)], capsys)
     assert code_ == 3
     assert err.startswith("error: internal error: RuntimeError: boom.") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("number", [errno.ENOSPC, errno.EDQUOT, errno.EROFS])
+def test_a_full_disk_is_the_users_to_fix_not_an_internal_error(monkeypatch, capsys, tmp_path,
+                                                               number: int) -> None:
+    import nb2prod.api
+
+    def full(*args, **kwargs):
+        raise OSError(number, os.strerror(number), str(tmp_path / "project" / "README.md"))
+
+    monkeypatch.setattr(nb2prod.api, "check_paths", full)
+    code_, _, err = run(["check", str(tmp_path)], capsys)
+    assert code_ == 2
+    assert err == (f"error: {os.strerror(number)} ({tmp_path / 'project' / 'README.md'}): make "
+                   "room or choose another folder, and run again\n")
+
+
+def test_check_piped_into_a_reader_that_left_still_exits_with_its_findings(
+        tmp_path: Path) -> None:
+    # `nb2prod check *.ipynb | head -1` exited 0 or 1 depending on when head closed the pipe
+    cells = [code(f"print(undefined_{i})", i + 1) for i in range(400)]
+    notebook = write(tmp_path, "many.ipynb", cells)
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, "-m", "nb2prod", "check", "--no-cache",
+                                    str(notebook)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        process.stdout.close()  # the reader is gone before the first line is written
+        _, err = process.communicate()
+        assert process.returncode == 1, err
+        assert err == b""
 
 
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from nb2prod import api, report
 from nb2prod.cache import CACHE_FOLDER
 from nb2prod.config import build_settings, find_pyproject, load_table
-from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from nb2prod.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write_output
 from nb2prod.findings import INFO
 from nb2prod.rules import ALL_RULES
 
@@ -121,10 +121,11 @@ def _print(options: CheckOptions, findings, files: int, unreadable: int) -> None
     else:
         sources = _sources(findings) if options.show_source else {}
         text = report.render(options.output_format, findings, sources, options.show_source)
-    if text:
-        sys.stdout.write(text + "\n")
     if options.output_format == "text" and not options.statistics:
-        sys.stdout.write(report.summary_line(findings, files - unreadable, unreadable) + "\n")
+        text = "\n".join(t for t in (text, report.summary_line(findings, files - unreadable,
+                                                                unreadable)) if t)
+    if text:
+        write_output(text + "\n")
 
 
 def _sources(findings) -> dict[str, list[list[str]]]:
