@@ -548,8 +548,9 @@ class _DeadAssignments(CommentKeeper):
         renamer = _LoopTargetRenamer(self.loops - read_here)
         target = updated.target.visit(renamer)
         header = "for " + one_line(cst.Module([]).code_for_node(original.target))
-        for name in renamer.renamed:
-            self._record(header, f"loop variable `{name}` became `{unused_name(name)}`", name)
+        for name in renamer.renamed:  # (the line is found by `for i in`: `for i` is `for item`)
+            self._record(f"{header} in ", f"loop variable `{name}` became "
+                         f"`{unused_name(name)}`", name)
         updated = updated.with_changes(target=target)
         kept = sorted({n.value for n in _names(target)} & set(self.quiet) - read_here)
         return self._noqa_b007(updated, header, kept) if kept else updated
@@ -561,7 +562,8 @@ class _DeadAssignments(CommentKeeper):
             else None
         if line is None:
             return loop
-        self.changes.append(Unplaced(header, f"the loop `{header} in …:` got `# noqa: B007`",
+        self.changes.append(Unplaced(f"{header} in ", f"the loop `{header} in …:` got "
+                                     "`# noqa: B007`",
                                      "; ".join(self.quiet[name] for name in names)))
         return loop.with_changes(body=loop.body.with_changes(header=line))
 

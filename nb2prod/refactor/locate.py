@@ -38,6 +38,9 @@ def located(changes: Iterable[Unplaced], cells: list[Cell]) -> list[Change]:
     return placed
 
 
+_RENAMED = re.compile(r"(\w)_+\b")
+
+
 def _find_line(lines: list[tuple[int, int, str]], text: str, cursor: int) -> int | None:
     """The position of the first line from ``cursor`` on (then from the top) that starts with
     ``text`` (its first 60 characters, up to a `` ... `` gap); else that ``text`` starts with (a
@@ -47,9 +50,12 @@ def _find_line(lines: list[tuple[int, int, str]], text: str, cursor: int) -> int
     if not wanted:
         return None
     head = wanted.split("(", 1)[0] + "(" if "(" in wanted else ""
+    unrenamed = _RENAMED.sub(r"\1", wanted)
     tests = [lambda line: line.startswith(wanted),
              lambda line: len(line) >= 8 and wanted.startswith(line),
-             lambda line: len(head) >= 8 and line.startswith(head)]
+             lambda line: len(head) >= 8 and line.startswith(head),
+             # a name the project renamed (`step` -> `step_`) after the notebook's code
+             lambda line: unrenamed != wanted and _RENAMED.sub(r"\1", line).startswith(unrenamed)]
     order = [*range(cursor, len(lines)), *range(cursor)]
     for test in tests:
         for position in order:

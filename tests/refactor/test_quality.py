@@ -1604,3 +1604,13 @@ def test_a_probe_inside_a_function_the_step_defines_is_not_the_steps() -> None:
     body = ("def f():\n    try:\n        print(late)\n    except:\n        pass\n"
             "late = 1\nf()\n")
     assert quiet_unbound_probes(body, set()) == (body, [])
+
+
+def test_changes_to_loops_are_listed_at_their_own_line() -> None:
+    # `for i` was found at `for item in items:`; a renamed loop (`step` -> `step_`) at line 1
+    result = plan(ran("n = 3", "items = [1, 2]\nfor item in items:\n    print(item)\n"
+                      "for i in range(n):\n    print('x')\nfor step in range(n):\n"
+                      "    print('y')\nprint(step)"))
+    where = {c.what: (c.cell, c.line) for c in result.changes}
+    assert where["loop variable `i` became `_i`"] == (1, 4)
+    assert where["the loop `for step_ in …:` got `# noqa: B007`"] == (1, 6)
