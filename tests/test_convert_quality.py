@@ -113,6 +113,25 @@ def test_a_notebook_of_only_magics_keeps_its_notes_without_an_invented_pass(
     assert run.returncode == 0, run.stdout[-3000:]
 
 
+def test_a_template_without_step_docstrings_still_gets_a_valid_step_of_notes(
+        tmp_path: Path) -> None:
+    # a platform team's template whose step function has no docstring: the step's body is its
+    # only statement, so a step of only notes keeps its `pass`
+    template = tmp_path / "plain"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates" / "default", template)
+    pipeline = template / "src" / "{{ package }}" / "pipeline.py.j2"
+    text = pipeline.read_text()
+    docstring = next(line for line in text.splitlines(keepends=True)
+                     if line.startswith('    """{{ step.title'))
+    pipeline.write_text(text.replace(docstring, "").replace(" | under_docstring", ""))
+    (template / "template.toml").write_text('name = "plain"\ndescription = "no docstrings"\n')
+    notebook = write(tmp_path, "notes.ipynb", [code("", 1), code("# a note", 2)])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"), "-t", str(template))
+    assert result.returncode == 0, result.stderr
+    pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
+    assert "    # a note\n    pass\n" in pipeline
+
+
 def test_output_printed_by_code_left_as_a_todo_is_not_expected_of_the_pipeline(
         tmp_path: Path) -> None:
     # shawlu95 handy_syntax/%run.ipynb: `%run zenofpython.py` printed the Zen of Python; the

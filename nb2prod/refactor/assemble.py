@@ -272,8 +272,10 @@ def _finish_body(body: str, outputs: list[str], config_reads: list[str],
     unpack = "".join(_unpack(config[name], name not in loaded) for name in config_reads)
     if outputs:
         body = body.rstrip("\n") + f"\nreturn {', '.join(outputs)}\n"
-    # A body of only comments (cells of notes and magics) needs no `pass`: the step's docstring
-    # is its statement.
+    elif not parsed(unpack + body).body:
+        # only comments: a function needs a statement (under a docstring it is dropped again:
+        # the `under_docstring` filter of the templates)
+        body += "pass\n"
     return unpack + body, config_reads, quieted
 
 

@@ -53,3 +53,14 @@ def _lines_inside_strings(text: str) -> set[int]:
         if token.type in _STRING_ENDS and depth == 0:
             inside.update(range(start + 1, token.end[0] + 1))
     return inside
+
+
+def under_docstring(body: str) -> str:
+    """A step's body as it goes under its function's docstring. A body of only comments (a step
+    of notes and magics) ends in the ``pass`` a function without a docstring needs; under one,
+    that ``pass`` is a statement the notebook never wrote."""
+    lines = body.rstrip("\n").split("\n")
+    if lines[-1] == "pass" and all(not line.strip() or line.lstrip().startswith("#")
+                                   for line in lines[:-1]):
+        return "".join(f"{line}\n" for line in lines[:-1])
+    return body

@@ -19,7 +19,7 @@ from nb2prod.errors import Nb2prodError
 from nb2prod.refactor.import_blocks import sort_module_imports
 from nb2prod.refactor.imports import merged
 from nb2prod.refactor.plan import ConversionPlan
-from nb2prod.render.codeindent import indent_code
+from nb2prod.render.codeindent import indent_code, under_docstring
 from nb2prod.render.formatting import black_target_versions
 from nb2prod.render.manifest import MANIFEST, TemplateInfo
 
@@ -255,6 +255,7 @@ def _environment(template: TemplateInfo):
     environment.filters["pyrepr"] = repr
     # jinja's own indent would shift the lines of a multi-line string in a step's code
     environment.filters["indent"] = indent_code
+    environment.filters["under_docstring"] = under_docstring
     # a template's own imports laid into the plan's import block, as isort would
     environment.filters["with_imports"] = (
         lambda lines, *extra, first_party=(): merged(lines, extra, first_party))
