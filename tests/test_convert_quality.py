@@ -17,9 +17,10 @@ from tests.test_convert import convert
 REAL = sorted((DATA / "real").glob("*.ipynb"))
 
 
-def generated_tests(project: Path, env: dict[str, str] | None = None
+def generated_tests(project: Path, env: dict[str, str] | None = None, verbose: bool = False
                     ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"],
+    return subprocess.run([sys.executable, "-m", "pytest", "-v" if verbose else "-q", "-rs",
+                           "-p", "no:cacheprovider"],
                           cwd=project, capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})})
 
@@ -130,6 +131,28 @@ def test_a_template_without_step_docstrings_still_gets_a_valid_step_of_notes(
     assert result.returncode == 0, result.stderr
     pipeline = next((tmp_path / "project" / "src").glob("*/pipeline.py")).read_text()
     assert "    # a note\n    pass\n" in pipeline
+
+
+def test_timings_and_pip_output_are_not_expected_of_the_pipeline(tmp_path: Path) -> None:
+    # `%time` printed CPU and wall times and `!pip install` pip's progress: the project's stdout
+    # test expected both, and failed on every notebook with either
+    notebook = write(tmp_path, "timed.ipynb", [
+        code("!pip install numpy", 1, [stream("Requirement already satisfied: numpy in "
+                                              "/usr/lib/python3/dist-packages (1.26.4)\n")]),
+        code("%time total = sum(range(10))", 2, [stream("CPU times: user 3 µs, sys: 0 ns, "
+                                                       "total: 3 µs\nWall time: 5.2 µs\n")]),
+        code("print(total)", 3, [stream("45\n")]),
+        code("%timeit total + 1", 4, [stream("10.2 ns ± 0.1 ns per loop (mean ± std. dev. of 7 "
+                                             "runs, 100,000,000 loops each)\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    tests = (tmp_path / "project" / "tests" / "test_pipeline.py").read_text()
+    assert 'EXPECTED_STDOUT = "45\\n"' in tests
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "test_output_matches_the_notebook PASSED" in generated_tests(
+        tmp_path / "project", verbose=True).stdout
 
 
 def test_output_printed_by_code_left_as_a_todo_is_not_expected_of_the_pipeline(

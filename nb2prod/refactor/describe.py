@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nb2prod.analysis.astutil import all_nodes, called_name
 from nb2prod.notebook.model import Notebook
+from nb2prod.notebook.printed import printed_outside_ipython
 from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
@@ -408,6 +409,10 @@ def _untrusted_stdout(notebook: Notebook) -> str:
                 "1, 2, 3... from the first cell)")
     if any(o.get("output_type") == "error" for c in code for o in c.outputs):
         return "a cell of its recorded run ended in an error"
+    for cell in code:
+        what = printed_outside_ipython(cell.source, _cell_stdout(cell))[1]
+        if what:
+            return f"cell {cell.index} printed through {what}, which the pipeline does not print"
     text = _recorded_stdout(notebook)
     if not text.strip():
         return "it printed nothing"
@@ -416,12 +421,17 @@ def _untrusted_stdout(notebook: Notebook) -> str:
 
 
 def _recorded_stdout(notebook: Notebook) -> str:
+    """What the notebook's Python printed (not IPython's own syntax: timings, pip's progress)."""
+    return "".join(printed_outside_ipython(cell.source, _cell_stdout(cell))[0]
+                   for cell in notebook.code_cells)
+
+
+def _cell_stdout(cell) -> str:
     parts = []
-    for cell in notebook.code_cells:
-        for output in cell.outputs:
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                text = output.get("text", "")
-                parts.append("".join(text) if isinstance(text, list) else str(text))
+    for output in cell.outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stdout":
+            text = output.get("text", "")
+            parts.append("".join(text) if isinstance(text, list) else str(text))
     return "".join(parts)
 
 

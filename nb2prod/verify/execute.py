@@ -339,12 +339,20 @@ class _LenientUnpickler(pickle.Unpickler):
 
 
 def _stdout(executed: dict) -> str:
+    """What the notebook's Python printed: not IPython's own syntax (`%time`'s timings, pip's
+    progress), which the project does not run."""
+    from nb2prod.notebook.printed import printed_outside_ipython
+
     parts = []
     for cell in executed.get("cells", []):
         if cell.get("metadata", {}).get("nb2prod") == "verify":
             continue
+        printed = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
                 text = output.get("text", "")
-                parts.append("".join(text) if isinstance(text, list) else text)
+                printed.append("".join(text) if isinstance(text, list) else text)
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        parts.append(printed_outside_ipython(source, "".join(printed))[0])
     return "".join(parts)
