@@ -155,6 +155,31 @@ def test_timings_and_pip_output_are_not_expected_of_the_pipeline(tmp_path: Path)
         tmp_path / "project", verbose=True).stdout
 
 
+def test_a_figure_the_notebooks_own_function_draws_is_saved_when_its_cell_ends(
+        tmp_path: Path) -> None:
+    # shawlu95 simulation/random_walk: `plotLocs(...)` and `traceWalk(...)` drew with pylab
+    # inside the notebook's functions; the project saved two of the notebook's four figures
+    shown = {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480>"}}
+    notebook = write(tmp_path, "walks.ipynb", [
+        code("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt", 1),
+        code("def plot_walk(steps):\n    plt.plot(range(steps))\n    plt.title('walk')", 2),
+        code("def plot_and_show(steps):\n    plt.plot(range(steps))\n    plt.show()", 3),
+        code("plot_walk(5)", 4, [shown]),
+        code("plot_walk(7)", 5, [shown]),
+        code("print(len('walk'))", 6, [stream("4\n")]),
+    ])
+    result = convert(str(notebook), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("drawn by its own `plot_walk`") == 2
+    project = tmp_path / "project"
+    run = subprocess.run([sys.executable, "-m", "project"], cwd=project, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(project / "src")})
+    assert run.returncode == 0, run.stderr
+    assert len(list((project / "figures").glob("*.png"))) == 2
+    assert_clean(project)
+
+
 def test_output_printed_by_code_left_as_a_todo_is_not_expected_of_the_pipeline(
         tmp_path: Path) -> None:
     # shawlu95 handy_syntax/%run.ipynb: `%run zenofpython.py` printed the Zen of Python; the

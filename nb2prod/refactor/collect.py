@@ -48,8 +48,10 @@ def collect(notebook: Notebook, flagged: tuple[Finding, ...] = ()) -> Collected:
                                  if len(places) == 1),
         parameters=frozenset(c.index for c in cells if "parameters" in c.tags))
     used_names = set(flow.binders) | RESERVED
+    drawers = _own_drawing_functions(cells)
     for cell, code in zip(cells, read_cells(cells, reading, used_names), strict=True):
         _place(pieces, cell, code)
+        _save_figure_drawn_through(pieces, cell, code, drawers)
     _mark_flagged(pieces, flagged)
     _mark_path_constants(pieces, notebook)
     return pieces.freeze()
@@ -74,6 +76,48 @@ def _place(pieces: Pieces, cell: Cell, code: CellCode) -> None:
             pieces.bodies.setdefault(cell.index, []).append(part.closing)
     # (the changes listed for this cell so far are all its own: placed in order)
     pieces.changes += _dropped_answer(cell, code.python, pieces.changes[since:])
+
+
+def _own_drawing_functions(cells: list[Cell]) -> frozenset[str]:
+    """The notebook's own top-level functions, when it draws with matplotlib at all: a call of
+    one may draw a figure the cell's own code does not show (``plotLocs(...)``)."""
+    if not any(re.search(r"\b(?:matplotlib|pylab|seaborn)\b", c.python) for c in cells):
+        return frozenset()
+    return frozenset(node.name for c in cells if c.tree is not None for node in c.tree.body
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def _save_figure_drawn_through(pieces: Pieces, cell: Cell, code: CellCode,
+                               drawers: frozenset[str]) -> None:
+    """A cell that showed a figure its own code did not draw visibly, drawn by a call of the
+    notebook's own function: the figure is saved when the cell ends, as the inline backend
+    showed it then (a function that shows or closes its figure itself leaves none open)."""
+    if not drawers or code.commented or cell.tree is None or not _showed_image(cell) or any(
+            not isinstance(p, str) and p.result.shows_figures for p in code.parts):
+        return
+    called = [name for node in all_nodes(cell.tree) if isinstance(node, ast.Call)
+              and (name := called_name(node.func)) in drawers]
+    if not called or re.search(r"\b(?:display|Image)\s*\(", cell.python):
+        return
+    pieces.bodies.setdefault(cell.index, []).append("save_figure(figures_dir)\n")
+    line = max(statement.end_lineno or statement.lineno for statement in cell.tree.body)
+    pieces.changes.append(Change(cell.index, cell.original_line(line),
+                                 "the cell ends with `save_figure(figures_dir)`",
+                                 f"the notebook showed a figure when the cell ended, drawn by its "
+                                 f"own `{called[0]}`"))
+    _add_figures_dir(pieces, cell)
+
+
+def _add_figures_dir(pieces: Pieces, cell: Cell) -> None:
+    if "figures_dir" not in pieces.config:
+        pieces.config["figures_dir"] = ConfigField("figures_dir", "'figures'", "str",
+                                                   "where the figures the notebook showed are saved",
+                                                   cell.index)
+
+
+def _showed_image(cell: Cell) -> bool:
+    return any(o.get("output_type") == "display_data" and any(
+        kind.startswith("image/") for kind in o.get("data", {})) for o in cell.outputs)
 
 
 def _mark_path_constants(pieces: Pieces, notebook: Notebook) -> None:
@@ -234,10 +278,8 @@ def _absorb(pieces: Pieces, result: CellResult, cell: Cell) -> None:
     if result.path_fields and "data_dir" not in pieces.config:
         pieces.config["data_dir"] = ConfigField("data_dir", "'.'", "str", DATA_DIR_SOURCE,
                                                 cell.index)
-    if result.shows_figures and "figures_dir" not in pieces.config:
-        pieces.config["figures_dir"] = ConfigField("figures_dir", "'figures'", "str",
-                                                   "where the figures the notebook showed are saved",
-                                                   cell.index)
+    if result.shows_figures:
+        _add_figures_dir(pieces, cell)
 
 
 def _place_statement(pieces: Pieces, statement: Statement, cell: Cell) -> None:
