@@ -41,11 +41,12 @@ def _exit_at_once(run) -> None:
         sys.stderr.write(f"{code}\n")
         code = 1
     atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):  # (a reader that went away, a stream closed)
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # (None: the process started with it closed)
+                stream.flush()
+        except (BrokenPipeError, ValueError):  # (a reader that went away, a stream closed)
+            pass
     os._exit(code or 0)
 
 

@@ -59,9 +59,9 @@ def run_guarded(call, debug: bool) -> None:
     except OSError as exc:
         if exc.errno not in _MACHINE_LIMITS:
             _internal(exc, debug)
-        where = f" ({exc.filename})" if exc.filename else ""
-        _fail(f"{exc.strerror}{where}: make room or choose another folder, and run again",
-              EXIT_USAGE)
+        where = (f" ({exc.filename}): make room or choose another folder" if exc.filename
+                 else ": make room")
+        _fail(f"{exc.strerror}{where}, and run again", EXIT_USAGE)
     except Exception as exc:  # the one place an unexpected error becomes a message
         _internal(exc, debug)
     sys.exit(code if isinstance(code, int) else 0)
@@ -82,6 +82,8 @@ def write_output(text: str) -> None:
     import os
     import sys
 
+    if sys.stdout is None:  # (started with stdout closed: `nb2prod check >&-`)
+        return
     try:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -194,6 +194,13 @@ def test_a_full_disk_is_the_users_to_fix_not_an_internal_error(monkeypatch, caps
     assert err == (f"error: {os.strerror(number)} ({tmp_path / 'project' / 'README.md'}): make "
                    "room or choose another folder, and run again\n")
 
+    def stdout_full(*args, **kwargs):  # (the report itself did not fit: no file to name)
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(nb2prod.api, "check_paths", stdout_full)
+    assert run(["check", str(tmp_path)], capsys)[2] == (
+        f"error: {os.strerror(number)}: make room, and run again\n")
+
 
 def test_check_piped_into_a_reader_that_left_still_exits_with_its_findings(
         tmp_path: Path) -> None:
@@ -208,6 +215,14 @@ def test_check_piped_into_a_reader_that_left_still_exits_with_its_findings(
         _, err = process.communicate()
         assert process.returncode == 1, err
         assert err == b""
+
+
+def test_check_with_stdout_closed_still_exits_with_its_findings(tmp_path: Path) -> None:
+    # `nb2prod check x >&-` was an internal error: sys.stdout is None then
+    notebook = write(tmp_path, "one.ipynb", [code("print(undefined_name)", 1)])
+    result = subprocess.run(f"'{sys.executable}' -m nb2prod check --no-cache '{notebook}' >&-",
+                            shell=True, capture_output=False, stderr=subprocess.PIPE, text=True)
+    assert (result.returncode, result.stderr) == (1, "")
 
 
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:

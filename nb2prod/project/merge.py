@@ -80,6 +80,7 @@ def merge_plans(parts: list[Part], graph: NotebookGraph, project: str, package: 
         missing_inputs=tuple(sorted({m for p in parts for m in p.plan.missing_inputs
                                      if posixpath.normpath(m) not in written})),
         expected_stdout=_stdout(parts),
+        stdout_note=_stdout_note(parts),
         warnings=warnings,
         changes=tuple(c for p in parts for c in _attributed(p.plan.changes, p.notebook)),
         helpers=tuple(dict.fromkeys(h for p in parts for h in p.plan.helpers)),
@@ -357,6 +358,14 @@ def _stdout(parts: list[Part]) -> str | None:
     """The notebooks' recorded output, one after the other, when every one is trustworthy."""
     found = [p.plan.expected_stdout for p in parts]
     return "".join(found) if found and all(s is not None for s in found) else None
+
+
+def _stdout_note(parts: list[Part]) -> str:
+    """Why no test compares the printed output: each notebook's own reason."""
+    if _stdout(parts) is not None:
+        return ""
+    return "; ".join(f"{p.notebook}: {p.plan.stdout_note}" for p in parts
+                     if p.plan.expected_stdout is None and p.plan.stdout_note)
 
 
 def _version(requires: str) -> tuple[int, ...]:

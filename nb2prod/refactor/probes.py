@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 
 from nb2prod.analysis.astutil import parsed
@@ -20,8 +21,8 @@ from nb2prod.refactor.locate import Unplaced
 _NOQA = "  # noqa: F821"
 _CATCHES_NAME_ERROR_UNNAMED = frozenset({"Exception", "BaseException", "UnboundLocalError"})
 _NAMED_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
-           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# scopes whose code runs later, if at all (a comprehension runs at once: its reads are probes)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def quiet_unbound_probes(body: str, visible: set[str]) -> tuple[str, list[Unplaced]]:
@@ -41,12 +42,11 @@ def quiet_unbound_probes(body: str, visible: set[str]) -> tuple[str, list[Unplac
     if not probes:
         return body, []
     lines = body.splitlines(keepends=True)
+    ends, comments = _line_ends(body)
     quieted = []
-    for number in sorted(set(probes) & _line_ends(body)):
+    for number in sorted(set(probes) & ends):
         line = lines[number - 1]
-        if "noqa" in line:
-            continue  # (nb2prod never stacks them)
-        lines[number - 1] = line.rstrip("\n") + _NOQA + "\n"
+        lines[number - 1] = _with_f821(line, comments.get(number))
         quieted.append(Unplaced(line.strip(), f"the line reading `{probes[number]}` got "
                                 "`# noqa: F821`", f"it reads `{probes[number]}` before the step "
                                 "binds it, and the try's handler catches the NameError, as in the "
@@ -93,10 +93,30 @@ def _first_bindings(tree: ast.Module) -> dict[str, tuple[int, int]]:
     return first
 
 
-def _line_ends(body: str) -> set[int]:
-    """Lines that end outside any string: a comment can go at their end (after their own)."""
+def _with_f821(line: str, comment: str | None) -> str:
+    """The line with F821 in its ``# noqa: ...`` list, or a new ``# noqa: F821`` after its own
+    comment."""
+    code = line.rstrip()
+    codes = _NOQA_CODES.search(comment or "")
+    if codes is None:
+        return code + _NOQA + "\n"
+    at = len(code) - len(comment) + codes.end()
+    return f"{code[:at]}, F821{code[at:]}\n"
+
+
+_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*")
+
+
+def _line_ends(body: str) -> tuple[set[int], dict[int, str]]:
+    """Lines that end outside any string (a comment can go at their end), and the comment each
+    line has."""
+    ends, comments = set(), {}
     try:
-        return {token.start[0] for token in tokenize.generate_tokens(io.StringIO(body).readline)
-                if token.type in (tokenize.NEWLINE, tokenize.NL)}
+        for token in tokenize.generate_tokens(io.StringIO(body).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.NL):
+                ends.add(token.start[0])
+            elif token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string
     except (tokenize.TokenError, SyntaxError):
-        return set()
+        return set(), {}
+    return ends, comments

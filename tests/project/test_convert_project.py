@@ -242,3 +242,20 @@ def test_a_notebook_without_code_is_left_out_and_helpers_imported_only_where_cal
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
                            "F,I,E9", "."], cwd=out, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_the_readme_says_why_no_test_compares_what_the_notebooks_printed(tmp_path: Path) -> None:
+    # the hostile review: a notebook whose printed output is no reference dropped the project's
+    # stdout test, and the README of a project of several notebooks never said why
+    from tests.helpers import code, stream
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    write(folder, "a.ipynb", [code("x = len('ab')\nprint(x)", 1, [stream("2\n")]),
+                              code("%whos", 2, [stream("Variable   Type\nx          int\n")])])
+    write(folder, "b.ipynb", [code("print(3)", 1, [stream("3\n")])])
+    result = nb2prod("convert", str(folder), "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "project" / "README.md").read_text()
+    assert ("No test compares what the pipeline prints with the notebook's output: a.ipynb: "
+            "cell 1 printed through `%whos`, which the pipeline does not print.") in readme

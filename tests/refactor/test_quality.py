@@ -1614,3 +1614,17 @@ def test_changes_to_loops_are_listed_at_their_own_line() -> None:
     where = {c.what: (c.cell, c.line) for c in result.changes}
     assert where["loop variable `i` became `_i`"] == (1, 4)
     assert where["the loop `for step_ in …:` got `# noqa: B007`"] == (1, 6)
+
+
+@pytest.mark.parametrize(("line", "quieted"), [
+    # the hostile review: a string holding "noqa", a noqa for another code, a comprehension
+    ("    print(pipeline_name, 'noqa')\n", "    print(pipeline_name, 'noqa')  # noqa: F821\n"),
+    ("    print(pipeline_name)  # noqa: E501\n", "    print(pipeline_name)  # noqa: E501, F821\n"),
+    ("    print(pipeline_name)  # noqa: E501 (long)\n",
+     "    print(pipeline_name)  # noqa: E501, F821 (long)\n"),
+    ("    names = [pipeline_name for _ in range(2)]\n",
+     "    names = [pipeline_name for _ in range(2)]  # noqa: F821\n"),
+])
+def test_a_probes_noqa_joins_what_the_line_has(line: str, quieted: str) -> None:
+    body = f"try:\n{line}except:\n    pass\npipeline_name = 'p'\n"
+    assert quiet_unbound_probes(body, set())[0] == body.replace(line, quieted)
