@@ -190,6 +190,18 @@ def test_output_printed_by_code_left_as_a_todo_is_not_expected_of_the_pipeline(
     tests = (tmp_path / "project" / "tests" / "test_pipeline.py").read_text()
     assert "EXPECTED_STDOUT" not in tests and "Zen of Python" not in tests
     readme = (tmp_path / "project" / "README.md").read_text()
+    assert "cell 0 printed through `%run`, which the pipeline does not print" in readme
+    run = generated_tests(tmp_path / "project")
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_output_of_a_cell_with_a_line_kept_as_a_comment_is_not_expected(tmp_path: Path) -> None:
+    # under --force, a line that does not parse becomes a comment: what it printed is gone
+    notebook = write(tmp_path, "broken.ipynb", [
+        code("print('kept')\nshow = = 'lost'", 1, [stream("kept\n")])])
+    result = convert(str(notebook), "--force", "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "project" / "README.md").read_text()
     assert "cell 0 printed output through code left as a TODO" in readme
     run = generated_tests(tmp_path / "project")
     assert run.returncode == 0, run.stdout[-3000:]
