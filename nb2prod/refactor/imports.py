@@ -56,13 +56,34 @@ def organise(statements: Iterable[str], referenced: set[str],
     statements = list(statements)
     kept = _kept(statements, referenced)
     comments = _comments_on_kept(statements, comments, set(kept))
+    headers = _block_headers(comments)
     ours = frozenset(first_party)
     result: list[str] = []
     for section in sorted({_section(s, ours) for s in kept}):
         if result:
             result.append("")
         result += _section_lines([s for s in kept if _section(s, ours) == section], comments)
-    return tuple(result)
+    return (*headers, *result) if result else ()
+
+
+# a comment about the imports as a whole (`## Imports`, `# Import necessary libraries`)
+_ABOUT_IMPORTS = re.compile(r"^#+\s*(?:(?:the\s+)?(?:imports?|libraries|packages|modules|"
+                            r"dependencies)\b|import\w*\s+(?:\w+\s+)?(?:libraries|packages|"
+                            r"modules|dependencies)\b)", re.IGNORECASE)
+
+
+def _block_headers(comments: dict[str, list[str]]) -> list[str]:
+    """The comments about the whole import block, taken off the import they were above: sorted
+    in among the others, they would head an arbitrary one. They go first, once each."""
+    headers: dict[str, None] = {}
+    for statement, texts in comments.items():
+        if texts and _ABOUT_IMPORTS.match(texts[0]):
+            taken = 1
+            while taken < len(texts) and _ABOUT_IMPORTS.match(texts[taken]):
+                taken += 1
+            headers.update(dict.fromkeys(texts[:taken]))
+            comments[statement] = texts[taken:]
+    return list(headers)
 
 
 def imported_modules(sources: Iterable[str]) -> set[str]:

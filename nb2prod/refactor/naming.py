@@ -72,9 +72,29 @@ def title_name(title: str) -> str:
     most four whole words that stand on their own as a phrase. A longer heading is cut only where
     a phrase ends (before `for`, `with`, `using`...); one that cannot be cut so gives "" (the
     step is then named from its code: a truncated heading reads as a mistake)."""
-    text = _FILLER_PHRASES.sub(" ", title.lower())
     if is_meta_heading(title):
         return ""
+    words = _title_words(title)
+    clause = _title_words(_CLAUSE_END.split(title, 1)[0])
+    if len(words) > MAX_WORDS and 2 <= len(clause) <= MAX_WORDS and clause[-1] not in DANGLING:
+        words = clause  # "Number of trees, `num_iterators`, default = 100": its first clause
+    end = len(words)
+    if end > MAX_WORDS or len("_".join(words)) > MAX_NAME:
+        # the first phrase (of two words or more, when there is one) that ends where a new one
+        # starts: "logistic regression | for y with..."
+        cuts = [i for i in range(1, min(end, MAX_WORDS + 1))
+                if words[i] in DANGLING and words[i - 1] not in DANGLING
+                and len("_".join(words[:i])) <= MAX_NAME]
+        end = next((i for i in cuts if i >= 2), cuts[0] if cuts else 0)
+    return "_".join(words[:end]) if end and words[end - 1] not in DANGLING else ""
+
+
+_CLAUSE_END = re.compile(r"[,;:()|–—]|\s-\s")
+
+
+def _title_words(title: str) -> list[str]:
+    """A heading's words that may name a step: no filler, numbering or leading preposition."""
+    text = _FILLER_PHRASES.sub(" ", title.lower())
     # a hyphenated word (cross-validation) is one word: kept whole or not at all
     words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text)
              if w not in FILLER]
@@ -85,15 +105,7 @@ def title_name(title: str) -> str:
         words[0] = "use"
     while words and words[0] in DANGLING:
         words.pop(0)
-    end = len(words)
-    if end > MAX_WORDS or len("_".join(words)) > MAX_NAME:
-        # the first phrase (of two words or more, when there is one) that ends where a new one
-        # starts: "logistic regression | for y with..."
-        cuts = [i for i in range(1, min(end, MAX_WORDS + 1))
-                if words[i] in DANGLING and words[i - 1] not in DANGLING
-                and len("_".join(words[:i])) <= MAX_NAME]
-        end = next((i for i in cuts if i >= 2), cuts[0] if cuts else 0)
-    return "_".join(words[:end]) if end and words[end - 1] not in DANGLING else ""
+    return words
 
 
 def is_meta_heading(title: str) -> bool:

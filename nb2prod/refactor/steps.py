@@ -237,8 +237,14 @@ def clean_title(title: str) -> str:
     """Markdown and HTML markup out of a heading; underscores inside words stay (they may be
     part of a credential the redaction pass must still recognise: `sk_live_...`)."""
     title = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~])", r"\1", title)  # `.loc\[\]`: escapes
-    title = re.sub(r"<[^>]+>|[*`\[\]]|(?<!\w)_+|_+(?!\w)|\(http[^)]*\)", "", title)
+    # `$[]$ vs $[[]]$`: math is kept as written, without its dollars and LaTeX commands
+    parts = re.split(r"\$\$?(?=\S)([^$]*?\S)\$\$?(?!\d)", title)  # (not `$5 and $10`)
+    title = "".join(re.sub(r"\\([a-zA-Z]+)|[{}]", r"\1", part) if odd else _MARKUP.sub("", part)
+                    for odd, part in ((i % 2, p) for i, p in enumerate(parts)))
     return " ".join(title.split()) or "step"
+
+
+_MARKUP = re.compile(r"<[^>]+>|[*`\[\]]|(?<!\w)_+|_+(?!\w)|\(http[^)]*\)")
 
 
 @dataclass(frozen=True)

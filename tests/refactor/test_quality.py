@@ -20,6 +20,7 @@ from nb2prod.refactor.imports import organise
 from nb2prod.refactor.naming import code_name, title_name
 from nb2prod.refactor.planner import PlanOptions, build_plan
 from nb2prod.refactor.probes import quiet_unbound_probes
+from nb2prod.refactor.steps import clean_title
 from tests.helpers import DATA, code, load, markdown, ran, stream
 
 REAL = sorted((DATA / "real").glob("*.ipynb"))
@@ -187,9 +188,23 @@ def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross
     ("Hints:", ""),
     ("Who? Who's using the bikes?", "who_using_bikes"),  # CS109A hubway: a word once
     ("Using Numpy", "use_numpy"),  # final read: a step called `numpy` reads as the module
+    # CS109A hyper_tuning: the first clause, not a word cut before its `of` (`number`)
+    ("1. Number of trees, num_iterators, default = 100", "number_of_trees"),
+    ("Part 2: Fitting the random forest with 100 trees and depth", "fitting_random_forest"),
 ])
 def test_title_names(title: str, name: str) -> None:
     assert title_name(title) == name
+
+
+@pytest.mark.parametrize(("heading", "title"), [
+    ("$[]$ vs $[[]]$", "[] vs [[]]"),  # CS109A lecture 2 made it "$$ vs $$"
+    ("The **mean** of $\\alpha_i$", "The mean of alpha_i"),
+    ("$$R^2$$ score", "R^2 score"),
+    ("Cost $5 and $10", "Cost $5 and $10"),  # dollars, not math
+    (".loc\\[\\] and [a link](https://example.com)", ".loc and a link"),
+])
+def test_headings_become_titles_without_markup(heading: str, title: str) -> None:
+    assert clean_title(heading) == title
 
 
 @pytest.mark.parametrize(("body", "name"), [
@@ -1628,3 +1643,13 @@ def test_changes_to_loops_are_listed_at_their_own_line() -> None:
 def test_a_probes_noqa_joins_what_the_line_has(line: str, quieted: str) -> None:
     body = f"try:\n{line}except:\n    pass\npipeline_name = 'p'\n"
     assert quiet_unbound_probes(body, set())[0] == body.replace(line, quieted)
+
+
+def test_a_comment_about_the_imports_heads_the_block_not_one_import() -> None:
+    # CS109A a_sec3_GLM: `## Imports` above the cell's first import landed mid-block once sorted
+    imports = organise(["import pandas as pd", "import numpy as np", "import os"],
+                       {"pd", "np", "os"},
+                       {"import pandas as pd": ["## Imports", "# frames"],
+                        "import os": ["# Import necessary libraries"]})
+    assert imports == ("## Imports", "# Import necessary libraries", "import os", "",
+                       "import numpy as np", "", "# frames", "import pandas as pd")
