@@ -166,7 +166,7 @@ def host_writes(notebook: Notebook, config) -> tuple[str, ...]:
                 found.append(f"{program} writes {place!r} (cell {cell.index}, line "
                              f"{cell.original_line(node.lineno)})")
             for expression in _written_paths(node):
-                for place in sorted(_places(expression, sources, moved)):
+                for place in sorted(_places(expression, sources, moved) - {_WORKING_FOLDER}):
                     if place.rstrip("/\\") not in moved_values:
                         found.append(f"{called_name(node.func)}() writes {place!r} (cell "
                                      f"{cell.index}, line {cell.original_line(node.lineno)})")
@@ -355,7 +355,9 @@ def _places(expression: ast.AST, sources: dict[str, set[str]], moved: set[str]) 
     home (``Path.home()``), or those of a name it begins with."""
     found: set[str] = set()
     for root in _roots(expression):
-        if isinstance(root, str):
+        if isinstance(root, _Above):  # a name's places, cut: the working folder's climb out
+            found |= set(_above(list(_places(root.node, sources, moved))))
+        elif isinstance(root, str):
             found.add(root)
         elif isinstance(root, ast.Constant) and isinstance(root.value, str) \
                 and _ABSOLUTE.match(root.value):
@@ -376,16 +378,22 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
         first = node.values[0]
         return _roots(first.value if isinstance(first, ast.FormattedValue) else first)
     if isinstance(node, ast.Attribute) and node.attr in {"parent", "parents"}:
-        return _roots(node.value)
+        return _above(_roots(node.value))
     if isinstance(node, ast.Subscript):
         key = node.slice
         if _dotted(node.value) == "os.environ" and isinstance(key, ast.Constant) \
                 and key.value in {"HOME", "USERPROFILE"}:
             return ["~"]  # os.environ["HOME"]
+        if isinstance(node.value, ast.Call) and called_name(node.value.func) in _CUTS:
+            return _above(_roots(node.value))  # os.getcwd().split("case_studies")[0]
         return _roots(node.value)
     if not isinstance(node, ast.Call):
         return [node]
     name = called_name(node.func)
+    if _is_cwd_call(node):
+        return [_WORKING_FOLDER]
+    if name == "dirname" and node.args:
+        return _above(_roots(node.args[0]))
     if name == "home" or (name in {"getenv", "get"} and node.args and isinstance(
             node.args[0], ast.Constant) and node.args[0].value in {"HOME", "USERPROFILE"}):
         return ["~"]
@@ -398,6 +406,44 @@ def _roots(node: ast.AST) -> list[ast.AST | str]:
     if isinstance(node.func, ast.Attribute):  # "{}/x".format(...), path.with_suffix(".csv")
         return _roots(node.func.value)
     return []
+
+
+# where a path built from the working folder starts: the run's own folder, which the tests
+# move like any relative path, unless the code climbs out of it
+_WORKING_FOLDER = "."
+_ABOVE_WORKING_FOLDER = "a folder above the working folder"
+_CUTS = frozenset({"split", "rsplit", "partition", "rpartition"})
+
+
+@dataclass(frozen=True)
+class _Above:
+    node: ast.AST  # a path expression whose places are cut (its parent, a split of its text)
+
+
+def _above(roots: list) -> list:
+    """The roots of a path cut from another (its parent, a split of its text): the working
+    folder's become a place above it, and a name's are cut when they are known."""
+    return [_ABOVE_WORKING_FOLDER if root == _WORKING_FOLDER
+            else _Above(root) if isinstance(root, ast.AST) else root for root in roots]
+
+
+def _is_cwd_call(node: ast.Call) -> bool:
+    """``os.getcwd()``, ``Path.cwd()``, ``os.path.abspath(".")``, ``Path(".").resolve()``."""
+    name = called_name(node.func)
+    if name in {"getcwd", "cwd"}:
+        return True
+    if name in {"abspath", "realpath"}:
+        return _here(node.args[0] if node.args else None)
+    if name in {"resolve", "absolute"} and isinstance(node.func, ast.Attribute) \
+            and isinstance(node.func.value, ast.Call) \
+            and called_name(node.func.value.func) in {"Path", "PurePath"}:
+        inner = node.func.value
+        return not inner.args or _here(inner.args[0])
+    return False
+
+
+def _here(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value in {".", "./", ""}
 
 
 _PATH_FUNCTIONS = frozenset({"join", "Path", "PurePath", "PosixPath", "WindowsPath", "abspath",

@@ -1653,3 +1653,21 @@ def test_a_comment_about_the_imports_heads_the_block_not_one_import() -> None:
                         "import os": ["# Import necessary libraries"]})
     assert imports == ("## Imports", "# Import necessary libraries", "import os", "",
                        "import numpy as np", "", "# frames", "import pandas as pd")
+
+
+@pytest.mark.parametrize(("folder", "outside"), [
+    # gabors-data-analysis: the case studies write into the repository, found from the name of
+    # the working folder; the project listed no write outside it
+    ("os.getcwd().split('da_case_studies')[0] + 'da_case_studies/ch04/'", True),
+    ("os.path.dirname(os.getcwd())", True),
+    ("str(Path.cwd().parent / 'out')", True),
+    ("os.path.join(os.getcwd(), 'out')", False),  # the run's own folder, as a relative path is
+    ("str(Path('.').resolve())", False),
+])
+def test_a_write_above_the_working_folder_is_an_outside_write(folder: str, outside: bool) -> None:
+    result = plan(ran("import os\nfrom pathlib import Path\nimport pandas as pd\n"
+                      f"data_out = {folder}",
+                      "df = pd.DataFrame({'a': [1]})\n"
+                      "df.to_csv(os.path.join(data_out, 'work.csv'), index=False)"))
+    above = [w for w in result.external_writes if "a folder above the working folder" in w]
+    assert bool(above) is outside, result.external_writes
