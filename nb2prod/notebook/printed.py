@@ -35,6 +35,7 @@ _LINE_FILTERS = {
     "pylab": re.compile(r"^Populating the interactive namespace from numpy and matplotlib$"),
     "env": re.compile(r"^env: \w+=.*$"),
     "store": re.compile(r"^Stored '\w+' \(.*\)$"),
+    "writefile": re.compile(r"^(?:Writing|Overwriting|Appending to) \S.*$"),
 }
 # magics that print nothing to stdout (or show it in a pager or as a value, not as stdout)
 _QUIET = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload", "aimport", "pinfo",

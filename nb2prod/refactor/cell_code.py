@@ -19,6 +19,7 @@ import libcst as cst
 
 from nb2prod.analysis.astutil import all_nodes
 from nb2prod.analysis.dataflow import is_builtin
+from nb2prod.notebook.ipysyntax import STATEMENT_LINE_MAGICS
 from nb2prod.notebook.model import MAX_NESTING, Cell, nesting_depth
 from nb2prod.redact import may_hold_secret, redact
 from nb2prod.refactor.cells import CellResult, transform_cell
@@ -92,6 +93,7 @@ def read_cell(cell: Cell, reading: Reading, used_names: set[str],
     field) are shared by the cells of a notebook: each cell asks them and adds to them."""
     notes = Notes()
     python, reason = _parseable(notes, cell)
+    notes.changes += _timings_taken_off(cell)
     for name, new in reading.clashes.items():
         if reason is None and re.search(rf"\b{name}\b", python):
             python = rename(python, name, new)
@@ -463,6 +465,15 @@ def _statement_comments(statement: cst.SimpleStatementLine) -> list[str]:
     if statement.trailing_whitespace.comment is not None:
         comments.append(statement.trailing_whitespace.comment.value)
     return comments
+
+
+def _timings_taken_off(cell: Cell) -> list[Change]:
+    """``%time df = load()`` runs as ``df = load()``: a change to the line, listed (a cell
+    magic ``%%time`` is listed where it goes)."""
+    return [Change(cell.index, magic.line, f"`%{magic.name} {one_line(magic.args)}` became the "
+                   "statement it timed", "timing is IPython's: the statement runs once, untimed")
+            for magic in cell.magics
+            if magic.kind == "line" and magic.name in STATEMENT_LINE_MAGICS and magic.args]
 
 
 def _unconvertible(cell: Cell) -> str:

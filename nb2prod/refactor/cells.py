@@ -540,9 +540,10 @@ class _CellTransformer(CommentKeeper):
                 where = self._path_field(target)
                 self.host_writes.add(where)
                 self._warn(original, f"absolute path {target!r} became config field '{where}'")
+            text = body if body.endswith("\n") else body + "\n"  # (IPython's cell ends in one)
             return self._replace(original, updated,
                                  f"with open({where}, {mode!r}) as _file:\n"
-                                 f"    _file.write({body!r})", "%%writefile is IPython-only")
+                                 f"    _file.write({text!r})", "%%writefile is IPython-only")
         if name in DISPLAY_CELL_MAGICS:
             if name == "capture" and args.split():
                 self._warn(original, f"%%capture {args}: the captured output object is not kept")

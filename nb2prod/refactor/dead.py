@@ -20,7 +20,7 @@ from nb2prod.analysis.scopes import definition_time_nodes, scope_bindings
 from nb2prod.refactor.comments import CommentKeeper, removed, with_noqa
 from nb2prod.refactor.fastcst import FastTransformer
 from nb2prod.refactor.locate import Unplaced, one_line
-from nb2prod.refactor.purity import display_only
+from nb2prod.refactor.purity import computes_only
 
 _ROUNDS = 5  # dropping `y = x[0]` can leave `x = f()` unread: repeat, a few times at most
 
@@ -585,7 +585,7 @@ class _DeadAssignments(CommentKeeper):
         source = one_line(cst.Module([]).code_for_node(assign))
         # a value that only computes (`len(df)`, `s1.union(s2)`) goes whole, like a display; in
         # a block its call stays (a loop emptied of it would go, and its variable with it)
-        whole = not self.blocks and display_only(assign.value)
+        whole = not self.blocks and computes_only(assign.value)
         kept = None if whole else effect(assign.value)
         if kept is not None or (self.in_try and not _literal(assign.value)):
             kept = assign.value if self.in_try else kept

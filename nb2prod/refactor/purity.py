@@ -61,6 +61,20 @@ def display_only(value: cst.BaseExpression) -> bool:
     return False
 
 
+def computes_only(value: cst.BaseExpression) -> bool:
+    """An unread value that only computes: what :func:`display_only` takes, and arithmetic on
+    pure calls that look up a key (``np.mean(df["nobs"]) - error``). A defaultdict's key such
+    a lookup would insert is the one effect lost, in a value that the code never reads."""
+    if display_only(value):
+        return True
+    return isinstance(value, (cst.BinaryOperation, cst.UnaryOperation)) \
+        and pure_calls_only(value) and all(
+            isinstance(n.slice[0].slice, cst.Index) and isinstance(
+                n.slice[0].slice.value, (cst.SimpleString, cst.BaseNumber))
+            for n in _walk(value) if isinstance(n, cst.Subscript) and len(n.slice) == 1) \
+        and not any(isinstance(n, cst.Subscript) and len(n.slice) != 1 for n in _walk(value))
+
+
 def _may_insert(value: cst.BaseExpression) -> bool:
     """Whether ``value`` holds a subscript that may insert what it looks up (``counts["a"]`` on
     a defaultdict). One that selects by a condition does not, nor do the lookups inside the

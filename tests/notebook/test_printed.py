@@ -34,6 +34,7 @@ PIP = ("Collecting seaborn\n  Downloading seaborn-0.13.2-py3-none-any.whl (294 k
     ("!ls data\nprint(1)", "a.csv\n1\n", "a.csv\n1\n", "`!ls`"),
     ("%run helpers.py", "loaded\n", "loaded\n", "`%run`"),
     ("print('no magic')", "no magic\n", "no magic\n", ""),
+    ("%%writefile plans.csv\nplan,price\nteam,60", "Overwriting plans.csv\n", "", ""),
 ])
 def test_ipythons_own_output_is_told_apart(source: str, text: str, printed: str,
                                            unknown: str) -> None:

@@ -31,7 +31,7 @@ CASES = [
     ("%time y = f(x)", "y = f(x)"),
     ("%%time\ny = f(x)", "y = f(x)"),
     ("%%bash\necho hi", "subprocess.run(['bash', '-c', 'echo hi'], check=True)"),
-    ("%%writefile out.txt\nhello", "with open('out.txt', 'w') as _file:\n    _file.write('hello')"),
+    ("%%writefile out.txt\nhello", "with open('out.txt', 'w') as _file:\n    _file.write('hello\\n')"),
     ("%cd data", "os.chdir('data')"),
     ("%env MODE=fast", "os.environ['MODE'] = 'fast'"),
     ("plt.plot(x)\nplt.show()", "plt.plot(x)\nsave_figure(figures_dir)"),

@@ -86,11 +86,23 @@ def test_forced_conversion_makes_undefined_names_required_config_never_none() ->
 
 def test_dead_assignment_clean_up_cascades_but_keeps_augmented_counters() -> None:
     result = plan(ran("import requests\nr = requests.get('u')\nresponse = r.json()\n"
-                      "url = response['a']\nurl",
+                      "url = response['a']\nprint('fetched')\nurl",
                       "n = 0\nwhile n < 3:\n    n += 1"))
     first, second = (s.body for s in result.steps)
     assert "url" not in first and "response" not in first and "r.json()" in first
     assert "n = 0" in second and "n += 1" in second
+
+
+def test_a_step_that_only_assigns_values_nobody_reads_returns_them() -> None:
+    # gabors ch05: `error`, `left`, `right` (a confidence interval) and nothing else; dead-code
+    # removal left bare arithmetic the project computed and threw away
+    result = plan(ran("import numpy as np\nxs = np.arange(5.0)\nprint(len(xs))",
+                      "error = 1.96 * np.std(xs)\nleft = np.mean(xs) - error\n"
+                      "right = np.mean(xs) + error",
+                      "print(xs.sum())"))
+    interval = next(s for s in result.steps if "left" in s.body)
+    assert interval.outputs == ("error", "left", "right")
+    assert "left = np.mean(xs) - error" in interval.body
 
 
 def test_duplicate_imports_of_one_name_keep_the_later() -> None:

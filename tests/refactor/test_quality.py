@@ -1671,3 +1671,11 @@ def test_a_write_above_the_working_folder_is_an_outside_write(folder: str, outsi
                       "df.to_csv(os.path.join(data_out, 'work.csv'), index=False)"))
     above = [w for w in result.external_writes if "a folder above the working folder" in w]
     assert bool(above) is outside, result.external_writes
+
+
+def test_a_timing_taken_off_a_statement_is_listed() -> None:
+    # a new user's trial: `%time df = pd.read_csv(...)` lost its %time, unlisted
+    result = plan(ran("%time total = sum(range(10))\nprint(total)"))
+    assert [(c.line, c.what) for c in result.changes if "timed" in c.what] == [
+        (1, "`%time total = sum(range(10))` became the statement it timed")]
+    assert "total = sum(range(10))" in result.steps[0].body
