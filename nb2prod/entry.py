@@ -19,9 +19,20 @@ _FLAGS = {"--exit-zero": "exit_zero", "--statistics": "statistics",
 
 
 def main(argv: list[str] | None = None) -> None:
+    _closed_streams_to_devnull()
     if argv is None:  # the console script (a call with arguments is a caller's, in-process)
         _exit_at_once(lambda: _main(sys.argv[1:]))
     _main(argv)
+
+
+def _closed_streams_to_devnull() -> None:
+    """A process started with stdout or stderr closed (``nb2prod check x 2>&-``) has None for
+    them: what would go there goes nowhere, and the command runs as it would otherwise."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 def _exit_at_once(run) -> None:

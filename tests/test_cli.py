@@ -217,12 +217,18 @@ def test_check_piped_into_a_reader_that_left_still_exits_with_its_findings(
         assert err == b""
 
 
-def test_check_with_stdout_closed_still_exits_with_its_findings(tmp_path: Path) -> None:
-    # `nb2prod check x >&-` was an internal error: sys.stdout is None then
+def test_check_with_stdout_or_stderr_closed_still_exits_with_its_findings(
+        tmp_path: Path) -> None:
+    # `nb2prod check x >&-` was an internal error, `2>&-` an exit 1 for a clean notebook: the
+    # stream is None then
     notebook = write(tmp_path, "one.ipynb", [code("print(undefined_name)", 1)])
     result = subprocess.run(f"'{sys.executable}' -m nb2prod check --no-cache '{notebook}' >&-",
                             shell=True, capture_output=False, stderr=subprocess.PIPE, text=True)
     assert (result.returncode, result.stderr) == (1, "")
+    clean = write(tmp_path, "clean.ipynb", [code("x = 1\nprint(x)", 1)])
+    result = subprocess.run(f"'{sys.executable}' -m nb2prod check --no-cache '{clean}' 2>&-",
+                            shell=True, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "All checks passed (1 notebook).\n")
 
 
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:

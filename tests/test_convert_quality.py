@@ -178,6 +178,16 @@ def test_a_figure_the_notebooks_own_function_draws_is_saved_when_its_cell_ends(
     assert run.returncode == 0, run.stderr
     assert len(list((project / "figures").glob("*.png"))) == 2
     assert_clean(project)
+    # the second hostile review: a comment that names matplotlib is no plotting, and an
+    # image IPython displayed is no figure
+    shown_logo = write(tmp_path, "logo.ipynb", [
+        code("# matplotlib was too slow here\nfrom IPython.display import Image, display", 1),
+        code("def show_logo(path):\n    display(Image(filename=path))", 2),
+        code("show_logo('logo.png')\nprint(1)", 3, [shown, stream("1\n")]),
+    ])
+    result = convert(str(shown_logo), "-o", str(tmp_path / "logo"))
+    assert result.returncode == 0, result.stderr
+    assert "save_figure" not in next((tmp_path / "logo" / "src").glob("*/pipeline.py")).read_text()
 
 
 def test_output_printed_by_code_left_as_a_todo_is_not_expected_of_the_pipeline(

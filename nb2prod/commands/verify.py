@@ -204,6 +204,9 @@ def compare_runs(steps: list[dict], notebook_runs, project_run, tolerance: Toler
     elif notebook_runs[0].failure:
         rows.append(Row("(all)", "stdout", NOT_COMPARABLE,
                         "not compared: the notebook stopped before its end"))
+    elif notebook_runs[0].unmatched_stdout:
+        rows.append(Row("(all)", "stdout", NOT_COMPARABLE, f"not compared: "
+                        f"{notebook_runs[0].unmatched_stdout}, which the project does not print"))
     else:
         same = _normalize(notebook_runs[0].stdout) == _normalize(project_run.stdout)
         rows.append(Row("(all)", "stdout", EQUAL if same else DIFFERS, "" if same else

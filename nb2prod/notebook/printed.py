@@ -19,7 +19,15 @@ _TIMING = re.compile(
     r"|[\d,]+ loops?, best of \d+: .* per loop"
     r"|The slowest run took .* times longer than the fastest\..*"
     r"|.*intermediate result is being cached\.?)$")
-# what pip and conda print while installing (a cell of only installs prints nothing else)
+# lines only pip prints: taken out of a cell's output that the cell's Python printed to as well
+_PIP_ONLY = re.compile(
+    r"^\s*(?:Requirement already (?:satisfied|up-to-date): \S+.*|Successfully installed \S+.*"
+    r"|Installing collected packages: \S+.*|Note: you may need to restart the kernel to use "
+    r"updated packages\.|Collecting [A-Za-z0-9](?:[\w.\-]*[A-Za-z0-9])?(?:\[[\w,.\-]+\])?"
+    r"(?:[<>=!~]=?[\w.*+!\-]+)?(?: \(from .*\))?|Downloading \S+\.(?:whl|tar\.gz|zip)(?: \(.*\))?"
+    r"|Using cached \S+\.(?:whl|tar\.gz|zip)(?: \(.*\))?|[━╸╺█]{5,}.*)$")
+# what else pip and conda print while installing: in a cell that printed too, such a line may
+# be either's, so the cell's output is no reference (a cell of only installs prints nothing)
 _INSTALLING = re.compile(
     r"^\s*(?:Requirement already (?:satisfied|up-to-date)|Collecting |Downloading |Using cached"
     r"|Installing collected packages|Successfully (?:installed|built|uninstalled)|Attempting "
@@ -42,30 +50,35 @@ _QUIET = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload", "aimpo
                     "pinfo2", "psearch", "pdef", "pdoc", "psource", "pfile", "notebook",
                     "qtconsole", "colors", "precision", "capture", "config", "html", "HTML",
                     "javascript", "js", "latex", "markdown", "svg", "debug", "prun"})
+# magics after which the notebook's output says nothing of what the project prints
+_UNMATCHED = frozenset({"capture"})
 _INSTALLERS = re.compile(r"^\s*(?:(?:\S*python3?(?:\.\d+)?\s+-m\s+)?pip3?|conda|mamba)\s+install\b")
 
 
 def printed_outside_ipython(source: str, text: str) -> tuple[str, str]:
     """What of ``text`` (a code cell's recorded stdout) the cell's Python prints, and, when that
     cannot be told, what printed the rest ('' when it can)."""
-    if not text:
+    if not text and "capture" not in source:
         return text, ""
     magics = translate(source).magics
+    if magics and all(_installs(m) for m in magics) and _only_magics(source):
+        return "", ""  # (pip's progress bars and conda's plans are not all line by line)
     lines = text.splitlines(keepends=True)
+    unknown = [m for m in magics if m.name in _UNMATCHED]  # (%%capture: it printed nothing)
     for magic in magics:
         if _installs(magic):
-            lines = [line for line in lines if not _INSTALLING.match(line.rstrip("\n"))]
+            lines = [line for line in lines if not _PIP_ONLY.match(line.rstrip("\n"))]
+            if any(_INSTALLING.match(line.rstrip("\n")) for line in lines):
+                unknown.append(magic)
         elif magic.name in _LINE_FILTERS and magic.kind in ("line", "cell"):
             pattern = _LINE_FILTERS[magic.name]
             lines = [line for line in lines if not pattern.match(line.rstrip("\n"))]
     left = "".join(lines)
-    if magics and all(_installs(m) for m in magics) and _only_magics(source):
-        return "", ""  # (pip's progress bars and conda's plans are not all line by line)
-    unknown = [m for m in magics if not _installs(m) and m.name not in _LINE_FILTERS
-               and m.name not in _QUIET and m.kind != "help"]
-    if unknown and left.strip():
-        return left, _shown(unknown[0])
-    return left, ""
+    if left.strip():  # timeit runs its statement many times: what it prints, as often
+        unknown += [m for m in magics if m.name == "timeit" or (
+            not _installs(m) and m.name not in _LINE_FILTERS and m.name not in _QUIET
+            and m.kind != "help")]
+    return left, _shown(unknown[0]) if unknown else ""
 
 
 def _installs(magic: Magic) -> bool:

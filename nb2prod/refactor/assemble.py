@@ -222,28 +222,16 @@ def _comments(body: str) -> str:
 
 def _outputs(drafts: list[StepDraft], producers: list[dict[str, str]]) -> dict[str, list[str]]:
     """Per step, the names later steps take from it; the last step returns its results too (what
-    run() hands back, what verify compares), and so does a step that only assigns values no
-    later step reads (gabors ch05: `error`, `left`, `right`, a confidence interval): without
-    them it would be dead code."""
+    run() hands back, what verify compares)."""
     outputs: dict[str, list[str]] = {d.name: [] for d in drafts}
     for step_inputs in producers:
         for name, producer in step_inputs.items():
             if name not in outputs[producer]:
                 outputs[producer].append(name)
-    for at, draft in enumerate(drafts):
-        body = "".join(draft.statements)
-        if at == len(drafts) - 1 or (not outputs[draft.name] and _only_assigns(body)):
-            outputs[draft.name] += [n for n in _final_results(body)
-                                    if n not in outputs[draft.name]]
+    if drafts:
+        outputs[drafts[-1].name] += [n for n in _final_results("".join(drafts[-1].statements))
+                                     if n not in outputs[drafts[-1].name]]
     return outputs
-
-
-def _only_assigns(body: str) -> bool:
-    """Every top-level statement assigns a value (imports aside), and there is one."""
-    statements = [s for s in parsed(body).body
-                  if not isinstance(s, (ast.Import, ast.ImportFrom))]
-    return bool(statements) and all(isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-                                    for s in statements)
 
 
 def _inputs(drafts: list[StepDraft], flows, collected: Collected):

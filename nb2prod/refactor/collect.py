@@ -81,10 +81,22 @@ def _place(pieces: Pieces, cell: Cell, code: CellCode) -> None:
 def _own_drawing_functions(cells: list[Cell]) -> frozenset[str]:
     """The notebook's own top-level functions, when it draws with matplotlib at all: a call of
     one may draw a figure the cell's own code does not show (``plotLocs(...)``)."""
-    if not any(re.search(r"\b(?:matplotlib|pylab|seaborn)\b", c.python) for c in cells):
+    if not any(_imports_plotting(c) for c in cells):
         return frozenset()
     return frozenset(node.name for c in cells if c.tree is not None for node in c.tree.body
                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def _imports_plotting(cell: Cell) -> bool:
+    """The cell imports matplotlib (or pylab, seaborn) or sets its backend up (`%matplotlib`)."""
+    if any(m.name in {"matplotlib", "pylab"} for m in cell.magics):
+        return True
+    for node in all_nodes(cell.tree) if cell.tree is not None else ():
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        if any(m.split(".")[0] in {"matplotlib", "pylab", "seaborn"} for m in modules):
+            return True
+    return False
 
 
 def _save_figure_drawn_through(pieces: Pieces, cell: Cell, code: CellCode,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from nb2prod.analysis.astutil import all_nodes, called_name, dotted_parts, parsed
@@ -94,7 +95,9 @@ _CLAUSE_END = re.compile(r"[,;:()|–—]|\s-\s")
 
 def _title_words(title: str) -> list[str]:
     """A heading's words that may name a step: no filler, numbering or leading preposition."""
-    text = _FILLER_PHRASES.sub(" ", title.lower())
+    # (`Résumé données`: resume_donnees, not r_sum_donn_es)
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    text = _FILLER_PHRASES.sub(" ", plain.lower())
     # a hyphenated word (cross-validation) is one word: kept whole or not at all
     words = [w.replace("-", "_") for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text)
              if w not in FILLER]
@@ -183,7 +186,9 @@ def _last_resort_name(tree: ast.Module) -> str:
                 subject = _snake(names[0].strip("_"))  # (`a`, `s`: a name, though a word too)
                 return f"compute_{subject}" + ("_value" if subject in FILLER | DANGLING else "")
     looked_at = next((node.value for node in reversed(tree.body) if isinstance(node, ast.Expr)
-                      and not isinstance(node.value, ast.Constant)), None)
+                      and not isinstance(node.value, ast.Constant)
+                      and not (isinstance(node.value, ast.Call)  # (save_figure: not the cell's)
+                               and called_name(node.value.func) in GENERATED_CALLS)), None)
     if looked_at is None:
         return ""
     names = [n.id for n in ast.walk(looked_at) if isinstance(n, ast.Name)

@@ -100,11 +100,13 @@ def _with_f821(line: str, comment: str | None) -> str:
     codes = _NOQA_CODES.search(comment or "")
     if codes is None:
         return code + _NOQA + "\n"
+    if re.search(r"\bF821\b", codes.group()):
+        return line
     at = len(code) - len(comment) + codes.end()
     return f"{code[:at]}, F821{code[at:]}\n"
 
 
-_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*")
+_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*", re.IGNORECASE)
 
 
 def _line_ends(body: str) -> tuple[set[int], dict[int, str]]:

@@ -172,6 +172,14 @@ _PURE_MATH = frozenset({"sqrt", "mean", "median", "std", "var", "sum", "prod", "
                         "nanmean", "nanstd", "nansum", "linalg", "norm", "inv", "det", "factorial",
                         "comb", "perm", "gcd", "isnan", "isinf", "hypot", "shape", "ndim", "size"})
 _MATH_MODULES = frozenset({"np", "numpy", "math"})
+# scipy.stats' distributions (and the module's usual names) and what of one only computes
+_DISTRIBUTIONS = frozenset({"stats", "scipy", "st", "ss", "norm", "t", "chi2", "f", "binom",
+                            "poisson", "expon", "uniform", "beta", "gamma", "lognorm",
+                            "bernoulli", "geom", "nbinom", "hypergeom", "multinomial",
+                            "multivariate_normal", "cauchy", "laplace", "logistic", "weibull_min"})
+_DISTRIBUTION_METHODS = frozenset({"ppf", "cdf", "pdf", "pmf", "sf", "isf", "logpdf", "logcdf",
+                                   "logpmf", "logsf", "interval", "mean", "median", "var",
+                                   "std", "moment", "entropy"})
 # os.path functions that only compute a path from their arguments
 _PURE_PATH = frozenset({"join", "basename", "dirname", "splitext", "split", "normpath",
                         "normcase", "isabs", "commonpath", "commonprefix"})
@@ -190,6 +198,9 @@ def _pure_call(call: cst.Call) -> bool:
     if func.__class__ is cst.Name and func.value == "os" and len(parts) == 2 \
             and parts[1] == "path" and parts[0] in _PURE_PATH:  # os.path.join(data_out, "x/")
         return not any(arg.star for arg in call.args)  # (`*parts` may be an iterator it uses up)
+    if func.__class__ is cst.Name and parts and parts[0] in _DISTRIBUTION_METHODS and all(
+            p in _DISTRIBUTIONS for p in [*parts[1:], func.value]):
+        return True  # norm.ppf(0.975), stats.t.cdf(x, df): a number from numbers
     if func.__class__ is not cst.Name or func.value not in _MATH_MODULES \
             or not all(p in _PURE_MATH for p in parts):
         return False

@@ -237,14 +237,25 @@ def clean_title(title: str) -> str:
     """Markdown and HTML markup out of a heading; underscores inside words stay (they may be
     part of a credential the redaction pass must still recognise: `sk_live_...`)."""
     title = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~])", r"\1", title)  # `.loc\[\]`: escapes
-    # `$[]$ vs $[[]]$`: math is kept as written, without its dollars and LaTeX commands
-    parts = re.split(r"\$\$?(?=\S)([^$]*?\S)\$\$?(?!\d)", title)  # (not `$5 and $10`)
-    title = "".join(re.sub(r"\\([a-zA-Z]+)|[{}]", r"\1", part) if odd else _MARKUP.sub("", part)
-                    for odd, part in ((i % 2, p) for i, p in enumerate(parts)))
-    return " ".join(title.split()) or "step"
+    kept, at = [], 0
+    for span in _SPANS.finditer(title):
+        kept.append(_MARKUP.sub("", title[at:span.start()]))
+        code, math = span.group("code"), span.group("math")
+        if code is not None:  # `$HOME`: a code span's text as written
+            kept.append(code)
+        elif _LATEX.search(math) or not re.search(r"\s", math):  # $[]$, $\alpha_i$, $x$
+            kept.append(re.sub(r"\\([a-zA-Z]+)|[{}]", r"\1", math))
+        else:  # `($M) vs cost ($K)`: dollars
+            kept.append(_MARKUP.sub("", span.group()))
+        at = span.end()
+    kept.append(_MARKUP.sub("", title[at:]))
+    return " ".join("".join(kept).split()) or "step"
 
 
 _MARKUP = re.compile(r"<[^>]+>|[*`\[\]]|(?<!\w)_+|_+(?!\w)|\(http[^)]*\)")
+# a code span, or inline math (`$5 and $10` is no math: a digit follows its closing dollar)
+_SPANS = re.compile(r"`(?P<code>[^`]+)`|\$\$?(?=\S)(?P<math>[^$]*?\S)\$\$?(?!\d)")
+_LATEX = re.compile(r"[\\^_{}\[\]=]")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ class Run:
     stdout: str = ""
     files: dict[str, str] = field(default_factory=dict)  # files the run wrote -> sha256
     engine: str = ""  # the orchestrator the project ran on ('' for python -m <package>)
+    # what printed output of the notebook's the project cannot print ('' when none: compared)
+    unmatched_stdout: str = ""
     # why the run stopped before its end ('' when it ran through): the values it captured
     # before are still compared
     failure: str = ""
@@ -99,21 +101,23 @@ def run_notebooks(folder: Path, notebooks: list[tuple[str, list[dict]]], python:
         sandbox = create_sandbox(python, Path(tmp))
         work, dumps = _workspace(folder, Path(tmp))
         before = _snapshot(work)
-        printed, failure = [], ""
+        printed, failure, unmatched = [], "", ""
         for relative, steps in notebooks:  # (a later notebook reads what a failed one did not write)
-            stdout, failure = _execute(sandbox, folder / relative, work / relative, steps, dumps,
-                                       (python, cell_timeout, timeout), Path(tmp))
+            (stdout, why), failure = _execute(sandbox, folder / relative, work / relative, steps,
+                                              dumps, (python, cell_timeout, timeout), Path(tmp))
             printed.append(stdout)
+            unmatched = unmatched or why
             if failure:
                 break
-        return Run(_load_dumps(dumps), "".join(printed), _written(work, before), failure=failure)
+        return Run(_load_dumps(dumps), "".join(printed), _written(work, before), failure=failure,
+                   unmatched_stdout=unmatched)
 
 
 def _execute(sandbox, notebook: Path, copy: Path, steps: list[dict], dumps: Path,
-             limits: tuple[str, int, int], tmp: Path) -> tuple[str, str]:
-    """Run one instrumented notebook beside its copy; its stdout, and why it stopped early
-    ('' when it ran through). ``limits``: the user's Python (for messages), seconds per cell,
-    seconds for the notebook."""
+             limits: tuple[str, int, int], tmp: Path) -> tuple[tuple[str, str], str]:
+    """Run one instrumented notebook beside its copy; its stdout (and what of it the project
+    cannot print), and why it stopped early ('' when it ran through). ``limits``: the user's
+    Python (for messages), seconds per cell, seconds for the notebook."""
     from nb2prod.verify.sandbox import KERNEL_NAME
 
     python, cell_timeout, timeout = limits
@@ -338,12 +342,13 @@ class _LenientUnpickler(pickle.Unpickler):
             return _PLACEHOLDERS.setdefault(name, type(name, (_Placeholder,), {}))
 
 
-def _stdout(executed: dict) -> str:
+def _stdout(executed: dict) -> tuple[str, str]:
     """What the notebook's Python printed: not IPython's own syntax (`%time`'s timings, pip's
-    progress), which the project does not run."""
+    progress), which the project does not run; and where it printed through syntax whose output
+    cannot be told apart ('' when it did not)."""
     from nb2prod.notebook.printed import printed_outside_ipython
 
-    parts = []
+    parts, unmatched = [], ""
     for cell in executed.get("cells", []):
         if cell.get("metadata", {}).get("nb2prod") == "verify":
             continue
@@ -354,5 +359,7 @@ def _stdout(executed: dict) -> str:
                 printed.append("".join(text) if isinstance(text, list) else text)
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        parts.append(printed_outside_ipython(source, "".join(printed))[0])
-    return "".join(parts)
+        text, what = printed_outside_ipython(source, "".join(printed))
+        parts.append(text)
+        unmatched = unmatched or (f"a cell printed through {what}" if what else "")
+    return "".join(parts), unmatched

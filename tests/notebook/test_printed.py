@@ -35,6 +35,16 @@ PIP = ("Collecting seaborn\n  Downloading seaborn-0.13.2-py3-none-any.whl (294 k
     ("%run helpers.py", "loaded\n", "loaded\n", "`%run`"),
     ("print('no magic')", "no magic\n", "no magic\n", ""),
     ("%%writefile plans.csv\nplan,price\nteam,60", "Overwriting plans.csv\n", "", ""),
+    # the second hostile review: %%timeit prints its body's output as often as it runs it;
+    # %%capture kept what the cell printed; pip-like lines of the user's own
+    ("%%timeit -n 2 -r 1\nprint(x)", "3\n3\n1.2 µs ± 0 ns per loop (mean ± std. dev. of 1 run, "
+     "2 loops each)\n", "3\n3\n", "`%%timeit`"),
+    ("%%capture\nprint('x')", "", "", "`%%capture`"),
+    ("!pip install -q requests\nprint('WARNING: n is small')", "WARNING: n is small\n",
+     "WARNING: n is small\n", "`!pip`"),
+    ("!pip install requests\nprint('Collecting data...')",
+     "Requirement already satisfied: requests in /usr/lib (2.31)\nCollecting data...\n",
+     "Collecting data...\n", "`!pip`"),
 ])
 def test_ipythons_own_output_is_told_apart(source: str, text: str, printed: str,
                                            unknown: str) -> None:

@@ -191,6 +191,7 @@ def test_a_long_heading_section_is_split_between_cells_where_fewest_values_cross
     # CS109A hyper_tuning: the first clause, not a word cut before its `of` (`number`)
     ("1. Number of trees, num_iterators, default = 100", "number_of_trees"),
     ("Part 2: Fitting the random forest with 100 trees and depth", "fitting_random_forest"),
+    ("Résumé données, nettoyage des colonnes et types", "resume_donnees"),
 ])
 def test_title_names(title: str, name: str) -> None:
     assert title_name(title) == name
@@ -202,6 +203,9 @@ def test_title_names(title: str, name: str) -> None:
     ("$$R^2$$ score", "R^2 score"),
     ("Cost $5 and $10", "Cost $5 and $10"),  # dollars, not math
     (".loc\\[\\] and [a link](https://example.com)", ".loc and a link"),
+    # the second hostile review: code spans and prices are not math
+    ("Read `$HOME` and `$PATH` settings", "Read $HOME and $PATH settings"),
+    ("Revenue ($M) vs cost ($K)", "Revenue ($M) vs cost ($K)"),
 ])
 def test_headings_become_titles_without_markup(heading: str, title: str) -> None:
     assert clean_title(heading) == title

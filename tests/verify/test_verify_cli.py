@@ -160,3 +160,25 @@ def test_values_needing_a_library_this_python_lacks_stop_with_what_to_install(
     with pytest.raises(UsageError, match=r"the captured values need absentlib, which nb2prod's "
                                          r"own Python .* cannot import: install absentlib there"):
         _load_dumps(tmp_path / "dumps")
+
+
+def test_timings_are_not_compared_and_a_whos_table_makes_stdout_not_comparable(
+        tmp_path: Path) -> None:
+    # %time printed CPU and wall times the project does not print: verify said DIFFERENT; a
+    # cell that printed through %whos leaves the notebook's output no reference at all
+    timed = tmp_path / "timed"
+    timed.mkdir()
+    notebook, project = make(timed, [code("%time values = [1.5, 2.5]\nprint(len(values))", 1)])
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json",
+                     cwd=timed)
+    rows = {r["name"]: (r["status"], r["detail"]) for r in json.loads(result.stdout)}
+    assert rows["stdout"] == ("equal", ""), result.stdout
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    notebook, project = make(listed, [code("values = [1.5, 2.5]\nprint(len(values))", 1),
+                                      code("%whos", 2)])
+    result = nb2prod("verify", str(notebook), str(project), "--runs", "1", "--format", "json",
+                     cwd=listed)
+    rows = {r["name"]: (r["status"], r["detail"]) for r in json.loads(result.stdout)}
+    assert rows["stdout"] == ("not comparable", "not compared: a cell printed through `%whos`, "
+                              "which the project does not print"), result.stdout
