@@ -2,8 +2,9 @@
 
 In the notebook the read raised NameError when no earlier cell had bound the name, and the bare
 ``except`` caught it. In the step function it raises UnboundLocalError, a NameError, and the same
-handler catches it: the code runs as it did. But ruff and pyflakes let such a read pass only under
-a handler that names NameError, so each probe's line gets a listed ``# noqa: F821``.
+handler catches it: the code takes the same path (a handler that prints the exception's class
+names the subclass). But ruff and pyflakes let such a read pass only under a handler that names
+NameError, so each probe's line gets a listed ``# noqa: F821``.
 """
 
 from __future__ import annotations

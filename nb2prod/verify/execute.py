@@ -76,11 +76,11 @@ class Run:
     stdout: str = ""
     files: dict[str, str] = field(default_factory=dict)  # files the run wrote -> sha256
     engine: str = ""  # the orchestrator the project ran on ('' for python -m <package>)
-    # what printed output of the notebook's the project cannot print ('' when none: compared)
-    unmatched_stdout: str = ""
     # why the run stopped before its end ('' when it ran through): the values it captured
     # before are still compared
     failure: str = ""
+    # what printed output of the notebook's the project cannot print ('' when none: compared)
+    unmatched_stdout: str = ""
 
 
 def run_notebook(notebook: Path, steps: list[dict], python: str, cell_timeout: int,
