@@ -303,9 +303,13 @@ def _data_files(notebook: Notebook, path_reads: Mapping[str, str] | None = None
     folder = Path(notebook.path).resolve().parent
     found: list[str] = [path for value in (path_reads or {}).values() if value.endswith("/")
                         for path in _files_in(folder, value)]
-    for value in _string_constants(notebook):
-        if not _looks_like_path(value):
-            continue
+    constants = list(_string_constants(notebook))
+    written, reads = _written_files(notebook), set((path_reads or {}).values())
+    for value in dict.fromkeys(constants):
+        if not _looks_like_path(value) or (
+                constants.count(value) == 1 and posixpath.normpath(value) in written
+                and value not in reads):
+            continue  # (a file the notebook only writes, named once: an output, not an input)
         if probe(folder / value, Path.is_file):
             found.append(Path(value).as_posix())
         elif "/" in value.replace("\\", "/").rstrip("/") and Path(value).parent != Path(".") \

@@ -1170,6 +1170,18 @@ def test_a_file_the_notebook_writes_itself_is_no_input_to_provide() -> None:
     assert result.missing_inputs == ("never_written.csv",)
 
 
+def test_a_file_the_notebook_only_writes_is_no_input_file(tmp_path: Path) -> None:
+    # a new user's trial: summary.csv, left beside the notebook by its last run, was listed as
+    # an input file and shipped to tests/data
+    (tmp_path / "sales.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "summary.csv").write_text("x\n1\n")
+    (tmp_path / "kept.csv").write_text("x\n1\n")
+    result = plan(["import pandas as pd\nsales = pd.read_csv('sales.csv')",
+                   "sales.describe().to_csv('summary.csv')\nsales.to_csv('kept.csv')\n"
+                   "print(len(pd.read_csv('kept.csv')))"], str(tmp_path / "sales.ipynb"))
+    assert sorted(f.path for f in result.data_files) == ["kept.csv", "sales.csv"]
+
+
 def test_an_import_a_model_formula_uses_stays_with_a_listed_noqa() -> None:
     # new-user review, gabors ch09: `from da_helper_functions import lspline` was removed as
     # unused, and feols("lnprice ~ lspline(distance, [2])") failed with NameError
