@@ -306,11 +306,13 @@ def _data_files(notebook: Notebook, path_reads: Mapping[str, str] | None = None
     constants = list(_string_constants(notebook))
     written, reads = _written_files(notebook), set((path_reads or {}).values())
     for value in dict.fromkeys(constants):
-        if not _looks_like_path(value) or (
-                constants.count(value) == 1 and posixpath.normpath(value) in written
-                and value not in reads):
-            continue  # (a file the notebook only writes, named once: an output, not an input)
-        if probe(folder / value, Path.is_file):
+        if not _looks_like_path(value):
+            continue
+        # a file the notebook only writes, named once, is an output (its last run left it
+        # there), not an input: only the folder it goes in is shipped
+        output = constants.count(value) == 1 and posixpath.normpath(value) in written \
+            and value not in reads
+        if not output and probe(folder / value, Path.is_file):
             found.append(Path(value).as_posix())
         elif "/" in value.replace("\\", "/").rstrip("/") and Path(value).parent != Path(".") \
                 and probe(folder / Path(value).parent, Path.is_dir):
