@@ -5,6 +5,7 @@ stdout and its checksum."""
 from __future__ import annotations
 
 import ast
+import collections
 import hashlib
 import os
 import posixpath
@@ -303,14 +304,14 @@ def _data_files(notebook: Notebook, path_reads: Mapping[str, str] | None = None
     folder = Path(notebook.path).resolve().parent
     found: list[str] = [path for value in (path_reads or {}).values() if value.endswith("/")
                         for path in _files_in(folder, value)]
-    constants = list(_string_constants(notebook))
+    constants = collections.Counter(_string_constants(notebook))
     written, reads = _written_files(notebook), set((path_reads or {}).values())
-    for value in dict.fromkeys(constants):
+    for value in constants:
         if not _looks_like_path(value):
             continue
         # a file the notebook only writes, named once, is an output (its last run left it
         # there), not an input: only the folder it goes in is shipped
-        output = constants.count(value) == 1 and posixpath.normpath(value) in written \
+        output = constants[value] == 1 and posixpath.normpath(value) in written \
             and value not in reads
         if not output and probe(folder / value, Path.is_file):
             found.append(Path(value).as_posix())

@@ -30,16 +30,20 @@ def quiet_unbound_probes(body: str, visible: set[str]) -> tuple[str, list[Unplac
     """The step body with ``# noqa: F821`` on each line that reads, inside a ``try`` whose
     handlers catch NameError without naming it, a name the step binds only later; and those
     changes. ``visible`` are the names the step sees from outside (module names, its inputs)."""
+    if "except" not in body:  # (most steps: no handler, no probe)
+        return body, []
     tree = parsed(body)
+    tries = [node for node in _own_scope(tree)
+             if isinstance(node, ast.Try) and _catches_name_error_unnamed(node)]
+    if not tries:
+        return body, []
     first_bound = _first_bindings(tree)
     probes: dict[int, str] = {}
-    for node in _own_scope(tree):
-        if isinstance(node, ast.Try) and _catches_name_error_unnamed(node):
-            for name in _loads(node.body):
-                if name.id in visible or is_builtin(name.id) or name.id not in first_bound:
-                    continue
-                if first_bound[name.id] > (name.lineno, name.col_offset):
-                    probes.setdefault(name.lineno, name.id)
+    for name in (name for node in tries for name in _loads(node.body)):
+        if name.id in visible or is_builtin(name.id) or name.id not in first_bound:
+            continue
+        if first_bound[name.id] > (name.lineno, name.col_offset):
+            probes.setdefault(name.lineno, name.id)
     if not probes:
         return body, []
     lines = body.splitlines(keepends=True)
