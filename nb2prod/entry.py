@@ -41,6 +41,7 @@ def _exit_at_once(run) -> None:
     object at exit took most of a second. Exit handlers still run (temporary folders, logging),
     and every file was written and closed before."""
     import atexit
+    import contextlib
     import os
 
     try:
@@ -52,12 +53,10 @@ def _exit_at_once(run) -> None:
         sys.stderr.write(f"{code}\n")
         code = 1
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:  # (None: the process started with it closed)
-                stream.flush()
-        except (BrokenPipeError, ValueError):  # (a reader that went away, a stream closed)
-            pass
+    for stream in (sys.stdout, sys.stderr):  # (never None: see _closed_streams_to_devnull)
+        # (a reader that went away, a stream closed)
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
     os._exit(code or 0)
 
 

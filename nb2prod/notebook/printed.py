@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from nb2prod.notebook.ipysyntax import Magic, translate
+from nb2prod.notebook.ipysyntax import Magic, Translation, translate
 
 # what IPython's timing magics print: `%time` (CPU and wall times), `%timeit` (then and now)
 _TIMING = re.compile(
@@ -55,13 +55,24 @@ _UNMATCHED = frozenset({"capture"})
 _INSTALLERS = re.compile(r"^\s*(?:(?:\S*python3?(?:\.\d+)?\s+-m\s+)?pip3?|conda|mamba)\s+install\b")
 
 
+def recorded_stdout(outputs) -> str:
+    """A cell's recorded stdout: its stream outputs named stdout, joined."""
+    parts = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stdout":
+            text = output.get("text", "")
+            parts.append("".join(text) if isinstance(text, list) else str(text))
+    return "".join(parts)
+
+
 def printed_outside_ipython(source: str, text: str) -> tuple[str, str]:
     """What of ``text`` (a code cell's recorded stdout) the cell's Python prints, and, when that
     cannot be told, what printed the rest ('' when it can)."""
     if not text and "capture" not in source:
         return text, ""
-    magics = translate(source).magics
-    if magics and all(_installs(m) for m in magics) and _only_magics(source):
+    translation = translate(source)
+    magics = translation.magics
+    if magics and all(_installs(m) for m in magics) and _only_magics(translation):
         return "", ""  # (pip's progress bars and conda's plans are not all line by line)
     lines = text.splitlines(keepends=True)
     unknown = [m for m in magics if m.name in _UNMATCHED]  # (%%capture: it printed nothing)
@@ -88,9 +99,8 @@ def _installs(magic: Magic) -> bool:
         and magic.args.split()[:1] == ["install"]
 
 
-def _only_magics(source: str) -> bool:
+def _only_magics(translation: Translation) -> bool:
     """Every line of code in the cell is IPython syntax."""
-    translation = translate(source)
     rows = translation.python.splitlines()
     return all(number in translation.translated_lines and row.lstrip().startswith("get_ipython()")
                for number, row in enumerate(rows, 1)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nb2prod.analysis.astutil import all_nodes, called_name
 from nb2prod.notebook.model import Notebook
-from nb2prod.notebook.printed import printed_outside_ipython
+from nb2prod.notebook.printed import printed_outside_ipython, recorded_stdout
 from nb2prod.pin.mapping import Environment
 from nb2prod.pin.resolve import pin_notebooks
 from nb2prod.redact import is_sensitive_name, redact
@@ -53,12 +53,13 @@ def describe(notebook: Notebook, environment: Environment, path_reads: Mapping[s
     """``modules``: the notebook's own modules it ships, whose imports are dependencies too."""
     title, description = _title_and_description(notebook)
     dependencies, environment_note, unresolved = _dependencies(notebook, environment, modules)
+    expected_stdout, stdout_note = _stdout_reference(notebook)
     return Description(
         title=title, description=description, notebook_sha256=_sha256(notebook.path),
         python_requires=_python_requires(notebook.python_version),
         dependencies=dependencies, data_files=_data_files(notebook, path_reads),
         missing_inputs=_missing_inputs(notebook, path_reads),
-        expected_stdout=_trustworthy_stdout(notebook), stdout_note=_untrusted_stdout(notebook),
+        expected_stdout=expected_stdout, stdout_note=stdout_note,
         environment_note=environment_note,
         unresolved_imports=unresolved)
 
@@ -401,45 +402,31 @@ def _looks_like_path(value: str) -> bool:
         and not re.match(r"^[A-Za-z]:[\\/]", value) and "." in value
 
 
-def _trustworthy_stdout(notebook: Notebook) -> str | None:
-    """The recorded stdout, when the notebook was run once top to bottom without errors."""
-    return None if _untrusted_stdout(notebook) else _recorded_stdout(notebook)
-
-
-def _untrusted_stdout(notebook: Notebook) -> str:
-    """Why the recorded stdout is no reference for the project's ('' when it is one)."""
+def _stdout_reference(notebook: Notebook) -> tuple[str | None, str]:
+    """What the notebook's Python printed (not IPython's own syntax: timings, pip's progress),
+    when the notebook was run once top to bottom without errors; else None, and why its
+    recorded stdout is no reference for the project's."""
     code = [c for c in notebook.code_cells if c.source.strip()]
     if not code:
-        return "the notebook has no code"
+        return None, "the notebook has no code"
     if [c.execution_count for c in code] != list(range(1, len(code) + 1)):
-        return ("its recorded output is not from one top-down run (execution counts "
-                "1, 2, 3... from the first cell)")
+        return None, ("its recorded output is not from one top-down run (execution counts "
+                      "1, 2, 3... from the first cell)")
     if any(o.get("output_type") == "error" for c in code for o in c.outputs):
-        return "a cell of its recorded run ended in an error"
-    for cell in code:
-        what = printed_outside_ipython(cell.source, _cell_stdout(cell))[1]
-        if what:
-            return f"cell {cell.index} printed through {what}, which the pipeline does not print"
-    text = _recorded_stdout(notebook)
-    if not text.strip():
-        return "it printed nothing"
-    return "its output holds memory addresses, which change every run" \
-        if _ADDRESS.search(text) else ""
-
-
-def _recorded_stdout(notebook: Notebook) -> str:
-    """What the notebook's Python printed (not IPython's own syntax: timings, pip's progress)."""
-    return "".join(printed_outside_ipython(cell.source, _cell_stdout(cell))[0]
-                   for cell in notebook.code_cells)
-
-
-def _cell_stdout(cell) -> str:
+        return None, "a cell of its recorded run ended in an error"
     parts = []
-    for output in cell.outputs:
-        if output.get("output_type") == "stream" and output.get("name") == "stdout":
-            text = output.get("text", "")
-            parts.append("".join(text) if isinstance(text, list) else str(text))
-    return "".join(parts)
+    for cell in notebook.code_cells:
+        text, what = printed_outside_ipython(cell.source, recorded_stdout(cell.outputs))
+        if what:
+            return None, (f"cell {cell.index} printed through {what}, which the pipeline does "
+                          "not print")
+        parts.append(text)
+    text = "".join(parts)
+    if not text.strip():
+        return None, "it printed nothing"
+    if _ADDRESS.search(text):
+        return None, "its output holds memory addresses, which change every run"
+    return text, ""
 
 
 def _sha256(path: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from nb2prod import __version__
 from nb2prod.findings import Finding
 from nb2prod.notebook.model import Notebook
+from nb2prod.notebook.printed import recorded_stdout
 from nb2prod.pin.mapping import Environment, known_import
 from nb2prod.refactor.assemble import assemble, quiet_star_reads
 from nb2prod.refactor.collect import collect
@@ -189,8 +190,7 @@ def _stdout_note(about, collected: Collected, notebook: Notebook) -> str:
         return ""
     if collected.secrets:
         return "the notebook's code held a credential, which its printed output may show"
-    printed = {c.index for c in notebook.code_cells if any(
-        o.get("output_type") == "stream" and o.get("name") == "stdout" for o in c.outputs)}
+    printed = {c.index for c in notebook.code_cells if recorded_stdout(c.outputs)}
     left_out = sorted({w.cell for w in collected.warnings if w.code_left_out} & printed)
     if left_out:
         cells = ", ".join(str(c) for c in left_out)

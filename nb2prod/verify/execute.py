@@ -346,20 +346,15 @@ def _stdout(executed: dict) -> tuple[str, str]:
     """What the notebook's Python printed: not IPython's own syntax (`%time`'s timings, pip's
     progress), which the project does not run; and where it printed through syntax whose output
     cannot be told apart ('' when it did not)."""
-    from nb2prod.notebook.printed import printed_outside_ipython
+    from nb2prod.notebook.printed import printed_outside_ipython, recorded_stdout
 
     parts, unmatched = [], ""
     for cell in executed.get("cells", []):
         if cell.get("metadata", {}).get("nb2prod") == "verify":
             continue
-        printed = []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                text = output.get("text", "")
-                printed.append("".join(text) if isinstance(text, list) else text)
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        text, what = printed_outside_ipython(source, "".join(printed))
+        text, what = printed_outside_ipython(source, recorded_stdout(cell.get("outputs", [])))
         parts.append(text)
         unmatched = unmatched or (f"a cell printed through {what}" if what else "")
     return "".join(parts), unmatched
